@@ -1,0 +1,21 @@
+"""AI Race Simulator: an agent-based model of the global AI race, built on Mesa.
+
+from simulation import load_scenario, run
+results = run("deepseek_shock", seed=1, overrides={"investors.jevons_belief_mean": 0.3})
+"""
+
+from simulation.model import AIRaceModel
+from simulation.runner import Results, __version__, run, run_replicates
+from simulation.scenario import Scenario, ScenarioError, load_scenario, parameters
+
+__all__ = [
+    "AIRaceModel",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "parameters",
+    "run",
+    "run_replicates",
+]

@@ -1,0 +1,200 @@
+"""Investors: a population of fundamentalists, trend followers and noise traders, held as NumPy arrays.
+
+One Mesa agent holds the whole population so that 10,000 investors cost little more than 100:
+every investor's state is a row of an array and each step is a handful of vector operations.
+
+Fundamentalists value a listed chipmaker from its AI-chip revenue run rate, scaled by their own view
+of the right multiple and by their belief about how compute demand answers efficiency news (from
+"it falls" to Jevons). Trend followers chase momentum; noise traders follow persistent whims. Each
+investor reconsiders its strategy now and then, choosing by the strategies' recent returns
+(Brock-Hommes logit switching). The equity market clears each firm's price from their demand.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation.markets.equity import clearing_price
+from simulation.tech import DAYS_PER_YEAR, step_fraction
+
+if TYPE_CHECKING:
+    from simulation.agents.chipmaker import Chipmaker
+    from simulation.model import AIRaceModel
+
+FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
+STRATEGIES = ("fundamentalist", "trend", "noise")
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Shares each investor wants of one firm at a given price (mean-variance weights, no shorting)."""
+
+    is_fundamentalist: np.ndarray
+    reversion_per_year: float
+    value: np.ndarray
+    other_expectation: np.ndarray
+    base_weight: float
+    top_weight: np.ndarray
+    wealth: np.ndarray
+    scale: np.ndarray
+
+    def __call__(self, price: float) -> np.ndarray:
+        expected = np.where(
+            self.is_fundamentalist, self.reversion_per_year * np.log(self.value / price), self.other_expectation
+        )
+        weight = np.clip(self.base_weight + expected * self.scale, 0.0, self.top_weight)
+        return weight * self.wealth / price
+
+
+class InvestorPopulation(mesa.Agent):
+    model: AIRaceModel
+
+    def __init__(self, model: AIRaceModel, firms: list[Chipmaker], prices: np.ndarray):
+        super().__init__(model)
+        spec = model.spec.investors
+        rng = model.rng
+        n, k = spec.count, len(firms)
+        self.id = "investors"
+        self.firms = firms
+        self.prices = prices.astype(float)
+        self.start_prices = self.prices.copy()
+        self.start_revenue = np.array([f.revenue_usd_per_year for f in firms])
+        caps = self.prices * np.array([f.shares_outstanding for f in firms])
+        # Passive weights in proportion to market value make the start prices clear the market.
+        self.base_weight = (1 - spec.cash_share) * caps / caps.sum() if k else np.zeros(0)
+        wealth = rng.lognormal(0.0, 1.0, n)
+        wealth *= caps.sum() / (1 - spec.cash_share) / wealth.sum()
+        self.holdings = np.outer(wealth, self.base_weight) / self.prices if k else np.zeros((n, 0))
+        self.holdings *= np.array([f.shares_outstanding for f in firms]) / self.holdings.sum(axis=0) if k else 1
+        self.cash = wealth * spec.cash_share
+        shares = [spec.fundamentalist_share, spec.trend_share, 1 - spec.fundamentalist_share - spec.trend_share]
+        self.strategy = rng.choice(3, size=n, p=shares)
+        self.switcher = rng.random(n) >= spec.loyal_share  # loyal investors keep their strategy for good
+        self.risk_aversion = spec.risk_aversion * rng.lognormal(-0.125, 0.5, n)
+        self.attention_lag = rng.exponential(spec.attention_lag_days, n) if spec.attention_lag_days > 0 else np.zeros(n)
+        self.jevons_belief = rng.normal(spec.jevons_belief_mean, spec.jevons_belief_sd, n)
+        self.multiple = np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k)))
+        self.log_demand_belief = np.zeros((n, k))
+        self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))
+        self.momentum = np.zeros(k)  # smoothed log return per year
+        self.fitness = np.zeros(3)  # smoothed return per year of each strategy
+        self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, gain, who has acted)
+
+    # -- news ------------------------------------------------------------------------------------
+
+    def hear(self, gain: float, visible_day: float) -> None:
+        """Efficiency news becomes visible on `visible_day`; each investor acts on it after its own lag."""
+        self.news.append((visible_day, gain, np.zeros(len(self.strategy), dtype=bool)))
+
+    def _revise_beliefs(self) -> None:
+        spec = self.model.spec.investors
+        dt = self.model.dt
+        # News-driven revisions fade as earnings reports show what demand really did.
+        self.log_demand_belief *= 1 - step_fraction(math.log(2) * DAYS_PER_YEAR / spec.belief_halflife_days, dt)
+        today = self.model.day
+        for visible_day, gain, acted in self.news:
+            now = ~acted & (today >= visible_day + self.attention_lag)
+            if now.any():
+                # An investor with belief e expects compute demand to move by gain**e.
+                self.log_demand_belief[now] += (self.jevons_belief[now] * math.log(gain))[:, None]
+                acted |= now
+        self.news = [item for item in self.news if not item[2].all()]
+
+    # -- trading -----------------------------------------------------------------------------------
+
+    def fundamental_values(self) -> np.ndarray:
+        """Each investor's value per share of each firm: start price scaled by revenue growth and beliefs."""
+        revenue = np.array([f.revenue_usd_per_year for f in self.firms])
+        growth = np.maximum(revenue, 1.0) / self.start_revenue
+        return self.start_prices * growth * self.multiple * np.exp(self.log_demand_belief)
+
+    def step(self) -> None:
+        """Revise beliefs, reconsider strategies, then trade: the market clears each firm's price."""
+        if not self.firms:
+            return
+        spec = self.model.spec.investors
+        rng = self.model.rng
+        dt = self.model.dt
+        self._revise_beliefs()
+        self._switch_strategies()
+        refresh = step_fraction(12.0, dt)  # whims last about a month
+        mask = rng.random(self.whim.shape) < refresh
+        self.whim[mask] = rng.normal(0.0, spec.noise_sd_per_year, mask.sum())
+
+        values = self.fundamental_values()
+        # Investors size positions by their wealth at consensus value rather than at market prices:
+        # a crash does not force the value investors who anchor prices out of the market.
+        wealth = np.maximum(self.cash + self.holdings @ np.median(values, axis=0), 0.0)
+        scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
+        is_f = self.strategy == FUNDAMENTALIST
+        old_prices = self.prices.copy()
+        for j, firm in enumerate(self.firms):
+            # Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
+            trend = spec.trend_strength * np.tanh(self.momentum[j])
+            fixed = np.where(self.strategy == TREND, trend, self.whim[:, j])
+            base = self.base_weight[j]
+            # Chartists and noise traders go at most all in, in proportion to market value; value
+            # investors may put all their wealth into one mispriced firm: they anchor the price.
+            top = np.where(is_f, 1.0, base / (1 - spec.cash_share))
+            demand = Demand(is_f, spec.reversion_per_year, values[:, j], fixed, base, top, wealth, scale)
+            supply = firm.shares_outstanding
+            price = clearing_price(lambda p, d=demand, s=supply: float(d(p).sum()) - s, old_prices[j])
+            wanted = demand(price)
+            total = wanted.sum()
+            new = wanted * (supply / total) if total > 0 else self.holdings[:, j]
+            self.cash -= (new - self.holdings[:, j]) * price
+            self.holdings[:, j] = new
+            self.prices[j] = price
+        self._learn(old_prices)
+
+    def _learn(self, old_prices: np.ndarray) -> None:
+        """Update momentum and each strategy's fitness from the returns just realised."""
+        spec = self.model.spec.investors
+        dt = self.model.dt
+        log_returns = np.log(self.prices / old_prices)
+        keep = step_fraction(math.log(2) * DAYS_PER_YEAR / spec.momentum_halflife_days, dt)
+        self.momentum += keep * (log_returns / dt - self.momentum)
+        wealth = self.cash + self.holdings @ old_prices
+        gains = self.holdings @ (self.prices - old_prices)
+        returns = np.divide(gains, wealth, out=np.zeros_like(gains), where=wealth > 0) / dt
+        for s in range(3):
+            members = self.strategy == s
+            if members.any():
+                self.fitness[s] += keep * (returns[members].mean() - self.fitness[s])
+
+    def _switch_strategies(self) -> None:
+        spec = self.model.spec.investors
+        rng = self.model.rng
+        chance = step_fraction(spec.switching_rate_per_year, self.model.dt)
+        movers = self.switcher & (rng.random(len(self.strategy)) < chance)
+        if movers.any():
+            logits = spec.switching_intensity * (self.fitness - self.fitness.max())
+            p = np.exp(logits) / np.exp(logits).sum()
+            self.strategy[movers] = rng.choice(3, size=int(movers.sum()), p=p)
+
+    # -- records ---------------------------------------------------------------------------------
+
+    def strategy_share(self, strategy: int) -> float:
+        return float((self.strategy == strategy).mean())
+
+    @property
+    def fundamentalist_share(self) -> float:
+        return self.strategy_share(FUNDAMENTALIST)
+
+    @property
+    def trend_share(self) -> float:
+        return self.strategy_share(TREND)
+
+    @property
+    def noise_share(self) -> float:
+        return self.strategy_share(NOISE)
+
+    @property
+    def mean_demand_belief(self) -> float:
+        """Mean multiplier investors put on compute demand after efficiency news (1 = no revision)."""
+        return float(np.exp(self.log_demand_belief).mean()) if self.log_demand_belief.size else 1.0

@@ -1,0 +1,177 @@
+"""Labs: buy the best chips they may, research efficiency, train frontier models, distil, sell and raise money."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulation import tech
+from simulation.scenario import Lab as LabSpec
+
+if TYPE_CHECKING:
+    from simulation.model import AIRaceModel
+
+
+class Lab(mesa.Agent):
+    model: AIRaceModel
+
+    def __init__(self, model: AIRaceModel, spec: LabSpec):
+        super().__init__(model)
+        self.id = spec.id
+        self.name = spec.name
+        self.bloc = spec.bloc
+        self.spec = spec
+        self.cash_usd = spec.cash_usd
+        self.fleet = np.zeros(len(model.chips))
+        for chip_id, count in spec.fleet.items():
+            self.fleet[model.chip_index[chip_id]] = count
+        self.efficiency = spec.efficiency
+        self.capability = spec.capability
+        self.open_weights = spec.open_weights
+        self.api_terms_enforced = spec.api_terms_enforced
+        self.run_flop = 0.0
+        self.run_days = 0.0
+        self.largest_run_flop = 0.0
+        self.last_distillation = -math.inf  # model day of the last distillation
+        self.revenue_usd_per_year = 0.0
+        self.spent_usd_total = 0.0
+        self.chips_received_total = 0.0
+        self.raised_usd_total = 0.0
+        self.pledged_usd = 0.0
+        interval = model.spec.markets.funding_interval_days
+        self.next_round_day = float(model.rng.uniform(0, interval))  # rounds are staggered across labs
+
+    # -- compute --------------------------------------------------------------------------
+
+    @property
+    def compute_flops(self) -> float:
+        """Peak 16-bit throughput of the fleet (FLOP/s)."""
+        return float(self.fleet @ self.model.chip_market.flops)
+
+    @property
+    def effective_flops(self) -> float:
+        """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
+        return float(self.fleet @ self.model.chip_market.effective_flops)
+
+    def buy_chips(self) -> None:
+        """Spend a share of cash on the best chips this lab may buy (the market fills what it can)."""
+        budget = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
+        if budget > 0:
+            self.model.chip_market.order(self, budget)
+
+    def receive(self, chip: int, units: float, paid_usd: float) -> None:
+        self.fleet[chip] += units
+        self.cash_usd -= paid_usd
+        self.spent_usd_total += paid_usd
+        self.chips_received_total += units
+
+    # -- research, training, distillation ---------------------------------------------------
+
+    def step(self) -> None:
+        """One step of work: chips age, research raises efficiency, the run trains, a model may ship."""
+        t = self.model.spec.tech
+        dt = self.model.dt
+        self.fleet *= 1.0 - tech.step_fraction(t.depreciation_per_year, dt)
+        self.research()
+        self.train()
+        self.distil()
+
+    def research(self) -> None:
+        t = self.model.spec.tech
+        dt = self.model.dt
+        growth = tech.efficiency_log_growth(
+            t.efficiency_growth_per_year, self.spec.research_share, t.reference_research_share, t.research_elasticity
+        )
+        self.efficiency *= math.exp(growth * dt)
+        chance = tech.step_fraction(
+            t.breakthrough_rate_per_year * (self.spec.research_share / t.reference_research_share), dt
+        )
+        if self.model.rng.random() < chance:
+            gain = tech.breakthrough_gain(
+                self.model.rng, t.breakthrough_min_gain, t.breakthrough_tail, t.breakthrough_max_gain
+            )
+            self.breakthrough(gain, open_weights=self.open_weights, visible_day=self.model.day)
+
+    def breakthrough(
+        self, gain: float, open_weights: bool, visible_day: float, story: str = "", on: date | None = None
+    ) -> None:
+        """An efficiency jump: the lab's methods get `gain` times better; investors hear of it."""
+        self.efficiency *= gain
+        if open_weights:
+            self.open_weights = True
+        words = f"{self.name} makes an efficiency breakthrough ({gain:.1f}x less compute for the same capability"
+        words += ", weights released)" if open_weights else ")"
+        self.model.log("breakthrough", self.id, f"{words}{': ' + story if story else ''}", on=on)
+        self.model.news_of_efficiency(gain, visible_day)
+
+    def train(self) -> None:
+        """Accumulate the frontier run; when it is done, release a model if it beats the last one."""
+        t = self.model.spec.tech
+        step_days = self.model.step_days
+        self.run_flop += tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, step_days)
+        self.run_days += step_days
+        if self.run_days + 1e-9 < t.training_run_days:
+            return
+        self.largest_run_flop = max(self.largest_run_flop, self.run_flop)
+        new = tech.capability(self.run_flop * self.efficiency, t.capability_per_decade)
+        if new > self.capability:
+            self.capability = new
+            weights = "open weights" if self.open_weights else "closed weights"
+            self.model.log(
+                "release",
+                self.id,
+                f"{self.name} releases a model: capability {new:.2f} ({weights}, run of {self.run_flop:.2e} FLOP)",
+            )
+        self.run_flop = 0.0
+        self.run_days = 0.0
+
+    def distil(self) -> None:
+        """Distil from the strongest model this lab can reach, if it is enough ahead and the lab is due."""
+        t = self.model.spec.tech
+        if not self.spec.distils or self.model.day - self.last_distillation < t.distillation_interval_days:
+            return
+        teacher = max(
+            (lab for lab in self.model.labs.values() if lab is not self and lab.reachable),
+            key=lambda lab: lab.capability,
+            default=None,
+        )
+        if teacher is None or teacher.capability - self.capability < t.distillation_min_gap:
+            return
+        before = self.capability
+        self.capability = tech.distilled_capability(before, teacher.capability, t.distillation_fraction)
+        self.last_distillation = self.model.day
+        channel = "open weights" if teacher.open_weights else "its API"
+        self.model.log(
+            "distillation",
+            self.id,
+            f"{self.name} distils {teacher.name}'s model through {channel}: capability {before:.2f} -> "
+            f"{self.capability:.2f} (teacher {teacher.capability:.2f})",
+        )
+
+    @property
+    def reachable(self) -> bool:
+        """Others can distil this lab's model: its weights are open, or its API terms are not enforced."""
+        return self.open_weights or not self.api_terms_enforced
+
+    # -- money ---------------------------------------------------------------------------------
+
+    def earn(self, revenue_usd_per_year: float) -> None:
+        """Book this step's AI-services revenue, net of the cost of serving it."""
+        self.revenue_usd_per_year = revenue_usd_per_year
+        margin = 1.0 - self.model.spec.markets.services_cost_share
+        self.cash_usd += revenue_usd_per_year * margin * self.model.dt
+
+    def pledge(self, amount_usd: float) -> None:
+        """Investors commit money to this lab; it arrives at the lab's next funding round."""
+        self.pledged_usd += amount_usd
+        if self.model.day >= self.next_round_day:
+            self.next_round_day += self.model.spec.markets.funding_interval_days
+            if self.pledged_usd > 0:
+                self.cash_usd += self.pledged_usd
+                self.raised_usd_total += self.pledged_usd
+                self.model.log("funding", self.id, f"{self.name} raises ${self.pledged_usd / 1e9:.2f}B")
+                self.pledged_usd = 0.0

@@ -1,0 +1,161 @@
+"""The `airace` command: run, validate and list scenarios.
+
+Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
+1 anything else. Invalid input gives one readable line per problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from simulation.runner import Results, __version__, run
+from simulation.scenario import Problem, ScenarioError, builtin_scenarios, load_scenario, parse_value
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`--set dotted.key=value` pairs as a dict; values are read as TOML (numbers, booleans, dates)."""
+    overrides: dict[str, Any] = {}
+    problems = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            problems.append(
+                Problem("--set", pair, "expected dotted.key=value, for example labs.deepseek.research_share=0.3")
+            )
+            continue
+        overrides[key.strip()] = parse_value(value.strip())
+    if problems:
+        raise ScenarioError(problems)
+    return overrides
+
+
+def format_summary(results: Results, folder: Path) -> str:
+    s = results.summary
+    lines = [f"{s['scenario']} (seed {s['seed']}), {s['start']} to {s['end']}, {s['steps']} steps"]
+    frontier = ", ".join(f"{b} {v:.2f}" for b, v in s["frontier_capability_end"].items())
+    lines.append(f"  frontier capability at the end (log10 effective FLOP): {frontier}")
+    gap = s["gap_months"]
+    parts = [f"start {gap['start']:.1f}"]
+    parts += [f"{name} ({e['date']}) {e['gap_months']:.1f}" for name, e in gap["at_events"].items()]
+    parts.append(f"end {gap['end']:.1f}")
+    lines.append(f"  {s['laggard']} behind {s['leader']}, months: " + ", ".join(parts))
+    for ticker, fall in s["largest_one_step_fall"].items():
+        lines.append(f"  largest one-step fall of {ticker}: {fall['fall']:.1%} on {fall['date']}")
+    lines.append(f"  results: {folder}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = parse_overrides(args.set)
+    spec = load_scenario(args.scenario, overrides)
+    seed = spec.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    steps = spec.time.n_steps
+    show = not args.quiet and sys.stderr.isatty()
+    for r in range(args.replicates):
+        with tqdm(total=steps, desc=f"{spec.name} seed {seed + r}", unit="step", disable=not show, leave=False) as bar:
+            results = run(spec, seed=seed + r, progress=bar.update)
+        folder = results.save(out / f"seed_{seed + r}")
+        if not args.quiet:
+            print(format_summary(results, folder))
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for source in args.scenarios:
+        try:
+            load_scenario(source)
+            print(f"{source}: ok")
+        except ScenarioError as exc:
+            _report(exc)
+            status = EXIT_INVALID
+    return status
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    scenarios = builtin_scenarios()
+    width = max(map(len, scenarios), default=0)
+    for name, path in scenarios.items():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        print(f"{name:<{width}}  {data.get('description', '')}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="airace", description="AI Race Simulator: an agent-based model of the AI race."
+    )
+    parser.add_argument("--version", action="version", version=f"airace {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run a scenario and write one folder per run")
+    p.add_argument("scenario", help="path to a scenario file, or the name of a built-in scenario (see `airace list`)")
+    p.add_argument("--seed", type=_seed, help="seed of the first run (default: the scenario's own)")
+    p.add_argument("--replicates", type=_positive, default=1, help="runs with seeds seed, seed+1, ... (default 1)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter by dotted name, e.g. labs.deepseek.research_share=0.3 (repeatable)",
+    )
+    p.add_argument("--out", help="folder for results (default results/<scenario name>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check scenario files; print ok or every problem")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("list", help="list the built-in scenarios")
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit() or int(text) >= 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63-1, found {text!r}")
+    return int(text)
+
+
+def _report(exc: ScenarioError) -> None:
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        _report(exc)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted; finished runs are saved", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("AIRACE_DEBUG"):
+            raise
+        print(f"error: {type(exc).__name__}: {exc} (set AIRACE_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Markets clear what agents decide: chips (allocation, prices, leakage), equity and AI services."""

@@ -1,0 +1,298 @@
+"""AIRaceModel: one week (or `step_days`) of the race, read as a story in `step`."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from functools import partial
+
+import mesa
+import numpy as np
+
+from analysis.metrics import gap_months
+from simulation.agents import Chipmaker, InvestorPopulation, Lab, Regulator
+from simulation.markets.chips import ChipMarket
+from simulation.markets.services import services_revenue
+from simulation.scenario import Breakthrough, OpenWeights, RuleChange, Scenario
+from simulation.tech import DAYS_PER_YEAR, market_shares
+
+
+class AIRaceModel(mesa.Model):
+    """The AI race between blocs, built from a validated Scenario and a plain integer seed."""
+
+    def __init__(self, spec: Scenario, seed: int):
+        super().__init__(rng=int(seed))
+        self.spec = spec
+        self.seed = int(seed)
+        self.start = spec.time.start
+        self.step_days = spec.time.step_days
+        self.dt = self.step_days / DAYS_PER_YEAR
+        self.n_steps = spec.time.n_steps
+        self.event_log: list[dict] = []
+
+        self.blocs = [b.id for b in spec.blocs]
+        self.bloc_index = {b: i for i, b in enumerate(self.blocs)}
+        self.chips = spec.chips
+        self.chip_index = {c.id: i for i, c in enumerate(spec.chips)}
+        self.maker_bloc = {m.id: m.bloc for m in spec.chipmakers}
+
+        self.regulators = {r.id: Regulator(self, r) for r in spec.regulators}
+        self.chipmakers = {m.id: Chipmaker(self, m) for m in spec.chipmakers}
+        self.labs = {lab.id: Lab(self, lab) for lab in spec.labs}
+        self.listed = [m for m in self.chipmakers.values() if m.ticker]
+        self.investors = InvestorPopulation(
+            self, self.listed, np.array([m.share_price_usd for m in spec.chipmakers if m.listed], dtype=float)
+        )
+        self.chip_market = ChipMarket(self)
+        self.controls = np.zeros((len(self.chips), len(self.blocs)))
+        self._lab_order = list(self.labs.values())
+        self._servers = {
+            b.id: [i for i, lab in enumerate(self._lab_order) if b.id in self._markets_of(lab.bloc)] for b in spec.blocs
+        }
+        self._start_caps = self.market_caps().sum()
+
+        self._scheduled = [self._schedule(e) for e in spec.events]
+        self._frontier_blocs = [b for b in self.blocs if any(lab.bloc == b for lab in self.labs.values())]
+        self._days = np.zeros(self.n_steps + 1)
+        self._frontier = {b: np.zeros(self.n_steps + 1) for b in self._frontier_blocs}
+        self.datacollector = mesa.DataCollector(
+            model_reporters=self._model_reporters(), agenttype_reporters=AGENT_REPORTERS
+        )
+        self._observe()
+        self.agents_by_type[Regulator].do("step")  # rules already in force on the first day
+        self.controls = self._combined_controls()
+
+    # -- the story of one step -------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Regulators set the rules, chipmakers produce and price, labs buy compute, research, train,
+        distil and release, labs sell services and raise money, investors revise beliefs and trade,
+        markets clear, data are recorded."""
+        self.agents_by_type[Regulator].do("step")
+        self.controls = self._combined_controls()
+        self.agents_by_type[Chipmaker].do("produce")
+        self.chip_market.start_step()
+        self.agents_by_type[Lab].shuffle_do("buy_chips")
+        self.chip_market.clear()
+        self.agents_by_type[Lab].shuffle_do("step")
+        self._sell_services()
+        self._fund_labs()
+        self.agents_by_type[Chipmaker].do("report")
+        self.agents_by_type[InvestorPopulation].do("step")
+        self._observe()
+
+    def run(self) -> None:
+        for _ in range(self.n_steps):
+            self.step()
+
+    # -- time --------------------------------------------------------------------------------------
+
+    @property
+    def day(self) -> float:
+        """Days from the start to the date this step reaches."""
+        return float(self.steps * self.step_days)
+
+    @property
+    def date(self) -> date:
+        """The date this step reaches: step n simulates the days up to start + n * step_days."""
+        return self.start + timedelta(days=self.steps * self.step_days)
+
+    def years(self) -> float:
+        return self.day / DAYS_PER_YEAR
+
+    def _schedule(self, event: Breakthrough | OpenWeights | RuleChange) -> partial:
+        """Scenario events run between steps, just before the first step whose date reaches them."""
+        action = partial(self._apply_event, event)
+        steps_to = math.ceil((event.date - self.start).days / self.step_days)
+        self.schedule_event(action, at=max(steps_to, 1) - 0.5)
+        return action  # kept alive: Mesa holds events by weak reference
+
+    def _apply_event(self, event: Breakthrough | OpenWeights | RuleChange) -> None:
+        if isinstance(event, Breakthrough):
+            lab = self.labs[event.lab]
+            seen = event.attention_date or event.date
+            lab.breakthrough(
+                event.efficiency_gain, event.open_weights, (seen - self.start).days, event.description, on=event.date
+            )
+            if event.attention_date and event.attention_date > event.date:
+                self.log(
+                    "attention", "investors", f"investors notice {lab.name}'s breakthrough", on=event.attention_date
+                )
+        elif isinstance(event, OpenWeights):
+            lab = self.labs[event.lab]
+            lab.open_weights = event.open
+            verb = "opens" if event.open else "closes"
+            self.log(
+                "open_weights",
+                lab.id,
+                f"{lab.name} {verb} its model weights" + (f": {event.description}" if event.description else ""),
+                on=event.date,
+            )
+        else:
+            regulator = self.regulators[event.regulator]
+            if event.enforcement is not None:
+                regulator.set_enforcement(event.rule, event.enforcement)
+                self.controls = self._combined_controls()
+            self.log(
+                "rule",
+                regulator.id,
+                f"{regulator.name} sets enforcement of '{event.rule}' to "
+                f"{event.enforcement:.0%}" + (f": {event.description}" if event.description else ""),
+                on=event.date,
+            )
+
+    # -- markets and money -----------------------------------------------------------------------
+
+    def _combined_controls(self) -> np.ndarray:
+        controls = np.zeros((len(self.chips), len(self.blocs)))
+        for regulator in self.regulators.values():
+            controls = np.maximum(controls, regulator.controls)
+        return controls
+
+    def _markets_of(self, bloc: str) -> list[str]:
+        return [bloc, *next(b.serves for b in self.spec.blocs if b.id == bloc)]
+
+    def _grown(self, value: float, growth_per_year: float) -> float:
+        return value * (1.0 + growth_per_year) ** self.years()
+
+    def _sell_services(self) -> None:
+        markets = {
+            b.id: self._grown(b.services_market_usd_per_year, b.services_market_growth_per_year)
+            for b in self.spec.blocs
+        }
+        capabilities = np.array([lab.capability for lab in self._lab_order])
+        revenue = services_revenue(
+            markets, self._servers, capabilities, self.spec.markets.services_capability_sensitivity
+        )
+        for lab, r in zip(self._lab_order, revenue, strict=True):
+            lab.earn(float(r))
+
+    def _fund_labs(self) -> None:
+        """Each bloc's capital goes to its labs, more to the more capable; it arrives in funding rounds."""
+        sensitivity = self.spec.markets.funding_capability_sensitivity
+        for b in self.spec.blocs:
+            labs = [lab for lab in self._lab_order if lab.bloc == b.id]
+            if not labs:
+                continue
+            pot = self._grown(b.capital_usd_per_year, b.capital_growth_per_year) * self.dt
+            shares = market_shares(np.array([lab.capability for lab in labs]), sensitivity)
+            for lab, share in zip(labs, shares, strict=True):
+                lab.pledge(pot * float(share))
+
+    # -- news and the event log ------------------------------------------------------------------
+
+    def news_of_efficiency(self, gain: float, visible_day: float) -> None:
+        self.investors.hear(gain, visible_day)
+
+    def log(self, kind: str, actor: str, text: str, on: date | None = None) -> None:
+        when = on or self.date
+        self.event_log.append({"date": when, "step": self.steps, "kind": kind, "actor": actor, "text": text})
+
+    # -- observation -------------------------------------------------------------------------------
+
+    def frontier(self, bloc: str) -> float:
+        return max(lab.capability for lab in self.labs.values() if lab.bloc == bloc)
+
+    def compute_flops(self, bloc: str) -> float:
+        return sum(lab.compute_flops for lab in self.labs.values() if lab.bloc == bloc)
+
+    def largest_run_flop(self, bloc: str) -> float:
+        return max((lab.largest_run_flop for lab in self.labs.values() if lab.bloc == bloc), default=0.0)
+
+    def market_caps(self) -> np.ndarray:
+        return self.investors.prices * np.array([m.shares_outstanding for m in self.listed])
+
+    def _observe(self) -> None:
+        i = self.steps
+        self._days[i] = self.day
+        for b in self._frontier_blocs:
+            self._frontier[b][i] = self.frontier(b)
+        self.datacollector.collect(self)
+
+    @property
+    def gap_months(self) -> float:
+        """Months since the leader's frontier stood where the laggard's stands now (negative: laggard leads)."""
+        i = self.steps + 1
+        return gap_months(
+            self._days[:i],
+            self._frontier[self.spec.leader][:i],
+            self._frontier[self.spec.laggard][:i],
+            self.spec.markets.prestart_frontier_growth_per_year,
+        )
+
+    @property
+    def gap_capability(self) -> float:
+        return self.frontier(self.spec.leader) - self.frontier(self.spec.laggard)
+
+    @property
+    def ai_index(self) -> float:
+        """Cap-weighted index of the listed AI firms, 100 at the start."""
+        return 100.0 * self.market_caps().sum() / self._start_caps if self.listed else 100.0
+
+    def _model_reporters(self) -> dict:
+        cls = type(self)
+        reporters: dict = {
+            "step": "steps",
+            "date": "date",
+            "gap_months": "gap_months",
+            "gap_capability": "gap_capability",
+        }
+        for b in self._frontier_blocs:
+            reporters[f"frontier_capability_{b}"] = partial(cls.frontier, bloc=b)
+            reporters[f"largest_run_flop_{b}"] = partial(cls.largest_run_flop, bloc=b)
+        for b in self.blocs:
+            j = self.bloc_index[b]
+            reporters[f"compute_flops_{b}"] = partial(cls.compute_flops, bloc=b)
+            reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
+            reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
+        reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
+        reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
+        for j, m in enumerate(self.listed):
+            reporters[f"price_{m.ticker}"] = partial(_price, j=j)
+            reporters[f"market_cap_usd_{m.ticker}"] = partial(_market_cap, j=j)
+        reporters["ai_index"] = "ai_index"
+        return reporters
+
+
+def _flow(model: AIRaceModel, kind: str, j: int | None = None) -> float:
+    value = getattr(model.chip_market.flows, kind)
+    return float(value if j is None else value[j])
+
+
+def _price(model: AIRaceModel, j: int) -> float:
+    return float(model.investors.prices[j])
+
+
+def _market_cap(model: AIRaceModel, j: int) -> float:
+    return float(model.market_caps()[j])
+
+
+AGENT_REPORTERS = {
+    Lab: {
+        v: v
+        for v in (
+            "cash_usd",
+            "compute_flops",
+            "capability",
+            "efficiency",
+            "revenue_usd_per_year",
+            "largest_run_flop",
+            "spent_usd_total",
+            "chips_received_total",
+            "raised_usd_total",
+        )
+    },
+    Chipmaker: {
+        v: v
+        for v in (
+            "capacity_chips_per_year",
+            "markup",
+            "revenue_usd_per_year",
+            "earnings_usd_per_year",
+            "units_sold_total",
+            "revenue_total_usd",
+        )
+    },
+    Regulator: {"rules_in_force": "rules_in_force"},
+    InvestorPopulation: {v: v for v in ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief")},
+}

@@ -1,0 +1,168 @@
+"""Running scenarios: one run or several replicates, their Results, and the run folders on disk."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import tomli_w
+
+from analysis.metrics import largest_one_step_fall
+from simulation.model import AIRaceModel
+from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
+
+__version__ = version("airace")
+FILES = ("model.parquet", "agents.parquet", "events.parquet", "summary.json", "scenario.toml")
+
+
+@dataclass
+class Results:
+    """What one run produced: tidy tables, headline outcomes, and the resolved scenario that made them."""
+
+    scenario: Scenario
+    seed: int
+    model: pd.DataFrame
+    agents: pd.DataFrame
+    events: pd.DataFrame
+    summary: dict[str, Any]
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the run folder; each file is written whole to a temporary name and then renamed."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        writers: dict[str, Callable[[Path], None]] = {
+            "model.parquet": lambda p: self.model.to_parquet(p, index=False),
+            "agents.parquet": lambda p: self.agents.to_parquet(p, index=False),
+            "events.parquet": lambda p: self.events.to_parquet(p, index=False),
+            "summary.json": lambda p: p.write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n"),
+            "scenario.toml": lambda p: p.write_text(resolved_toml(self.scenario, self.seed)),
+        }
+        for name, write in writers.items():
+            tmp = folder / f".{name}.tmp"
+            write(tmp)
+            tmp.replace(folder / name)
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Results:
+        folder = Path(folder)
+        data = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+        scenario = scenario_from_dict(data)
+        return cls(
+            scenario=scenario,
+            seed=scenario.seed,
+            model=pd.read_parquet(folder / "model.parquet"),
+            agents=pd.read_parquet(folder / "agents.parquet"),
+            events=pd.read_parquet(folder / "events.parquet"),
+            summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+        )
+
+
+def resolved_toml(scenario: Scenario, seed: int) -> str:
+    """The scenario as one self-contained TOML file, with the seed and the package version that ran it."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    data.pop("extends", None)
+    data["seed"] = seed
+    data["airace_version"] = __version__
+    header = f"# Resolved scenario written by airace {__version__}: `airace run` on this file reproduces the run.\n"
+    return header + tomli_w.dumps(data)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Results:
+    """Run a scenario (object, path or built-in name) once; the seed defaults to the scenario's own."""
+    if isinstance(scenario, Scenario):
+        spec = scenario if not overrides else scenario_from_dict(scenario.model_dump(mode="python"), overrides)
+    else:
+        spec = load_scenario(scenario, overrides)
+    seed = spec.seed if seed is None else int(seed)
+    model = AIRaceModel(spec, seed)
+    for _ in range(model.n_steps):
+        model.step()
+        if progress is not None:
+            progress(1)
+    return collect(model)
+
+
+def run_replicates(
+    scenario: Scenario, seed: int, replicates: int, progress: Callable[[int], None] | None = None
+) -> Iterator[Results]:
+    """Replicate r runs with seed + r, so any one of them can be rerun alone."""
+    for r in range(replicates):
+        yield run(scenario, seed=seed + r, progress=progress)
+
+
+def collect(model: AIRaceModel) -> Results:
+    """Turn a finished model into Results (the only place that reads a live model's records)."""
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    frame["date"] = pd.to_datetime(frame["date"])
+    names = {a.unique_id: a.id for a in model.agents}
+    kinds = {a.unique_id: type(a).__name__ for a in model.agents}
+    tables = []
+    for agent_type in model.datacollector.agenttype_reporters:
+        table = model.datacollector.get_agenttype_vars_dataframe(agent_type).reset_index()
+        tables.append(table.melt(id_vars=["Step", "AgentID"], var_name="variable", value_name="value"))
+    agents = pd.concat(tables, ignore_index=True)
+    agents["step"] = agents.pop("Step").astype("int64")
+    agents["date"] = pd.to_datetime([model.start])[0] + pd.to_timedelta(agents["step"] * model.step_days, unit="D")
+    ids = agents.pop("AgentID")
+    agents["agent_id"] = ids.map(names)
+    agents["agent_type"] = ids.map(kinds)
+    agents["value"] = agents["value"].astype(float)
+    agents = agents[["step", "date", "agent_id", "agent_type", "variable", "value"]]
+    agents = agents.sort_values(["step", "agent_type", "agent_id", "variable"], kind="stable").reset_index(drop=True)
+    events = pd.DataFrame(model.event_log, columns=["date", "step", "kind", "actor", "text"])
+    events["date"] = pd.to_datetime(events["date"])
+    events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)
+    return Results(model.spec, model.seed, frame, agents, events, summarise(model.spec, model.seed, frame, events))
+
+
+def _gap_on(frame: pd.DataFrame, day: date) -> float:
+    """The gap on the first recorded date on or after `day` (the last row if the run ends earlier)."""
+    rows = frame.index[frame["date"] >= pd.Timestamp(day)]
+    return float(frame.loc[rows[0] if len(rows) else frame.index[-1], "gap_months"])
+
+
+def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
+    """Headline outcomes of one run, as plain JSON data."""
+    last = frame.iloc[-1]
+    blocs = [c.removeprefix("frontier_capability_") for c in frame.columns if c.startswith("frontier_capability_")]
+    falls = {}
+    for m in spec.listed_firms:
+        fall, row = largest_one_step_fall(frame[f"price_{m.ticker}"])
+        falls[m.ticker] = {"fall": round(fall, 6), "date": frame["date"].iloc[row].date().isoformat()}
+    return {
+        "scenario": spec.name,
+        "seed": seed,
+        "airace_version": __version__,
+        "start": frame["date"].iloc[0].date().isoformat(),
+        "end": last["date"].date().isoformat(),
+        "steps": int(last["step"]),
+        "leader": spec.leader,
+        "laggard": spec.laggard,
+        "frontier_capability_end": {b: round(float(last[f"frontier_capability_{b}"]), 6) for b in blocs},
+        "gap_months": {
+            "start": round(float(frame["gap_months"].iloc[0]), 6),
+            "end": round(float(last["gap_months"]), 6),
+            "at_events": {
+                e.id: {"date": e.date.isoformat(), "gap_months": round(_gap_on(frame, e.date), 6)}
+                for e in spec.events
+                if isinstance(e, Breakthrough)
+            },
+        },
+        "largest_one_step_fall": falls,
+        "ai_index_end": round(float(last["ai_index"]), 6),
+        "chips_leaked_total": {b.id: round(float(frame[f"chips_leaked_{b.id}"].sum()), 3) for b in spec.blocs},
+        "events_logged": len(events),
+    }

@@ -67,10 +67,8 @@ class Results:
 
 def resolved_toml(scenario: Scenario, seed: int) -> str:
     """The scenario as one self-contained TOML file, with the seed and the package version that ran it."""
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    data.pop("extends", None)
-    data["seed"] = seed
-    data["airace_version"] = __version__
+    stamped = scenario.model_copy(update={"seed": seed, "airace_version": __version__, "extends": None})
+    data = stamped.model_dump(mode="python", exclude_none=True)
     header = f"# Resolved scenario written by airace {__version__}: `airace run` on this file reproduces the run.\n"
     return header + tomli_w.dumps(data)
 
@@ -106,7 +104,7 @@ def run_replicates(
 def collect(model: AIRaceModel) -> Results:
     """Turn a finished model into Results (the only place that reads a live model's records)."""
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame["date"] = pd.to_datetime(frame["date"])
+    frame["date"] = _dates(frame["date"])
     names = {a.unique_id: a.id for a in model.agents}
     kinds = {a.unique_id: type(a).__name__ for a in model.agents}
     tables = []
@@ -115,7 +113,7 @@ def collect(model: AIRaceModel) -> Results:
         tables.append(table.melt(id_vars=["Step", "AgentID"], var_name="variable", value_name="value"))
     agents = pd.concat(tables, ignore_index=True)
     agents["step"] = agents.pop("Step").astype("int64")
-    agents["date"] = pd.to_datetime([model.start])[0] + pd.to_timedelta(agents["step"] * model.step_days, unit="D")
+    agents["date"] = _dates(pd.Timestamp(model.start) + pd.to_timedelta(agents["step"] * model.step_days, unit="D"))
     ids = agents.pop("AgentID")
     agents["agent_id"] = ids.map(names)
     agents["agent_type"] = ids.map(kinds)
@@ -123,9 +121,14 @@ def collect(model: AIRaceModel) -> Results:
     agents = agents[["step", "date", "agent_id", "agent_type", "variable", "value"]]
     agents = agents.sort_values(["step", "agent_type", "agent_id", "variable"], kind="stable").reset_index(drop=True)
     events = pd.DataFrame(model.event_log, columns=["date", "step", "kind", "actor", "text"])
-    events["date"] = pd.to_datetime(events["date"])
+    events["date"] = _dates(events["date"])
     events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)
     return Results(model.spec, model.seed, frame, agents, events, summarise(model.spec, model.seed, frame, events))
+
+
+def _dates(values: pd.Series) -> pd.Series:
+    """Dates at millisecond resolution, the finest Parquet keeps, so saved and loaded tables are equal."""
+    return pd.to_datetime(values).astype("datetime64[ms]")
 
 
 def _gap_on(frame: pd.DataFrame, day: date) -> float:

@@ -1,0 +1,159 @@
+"""The model's promises: reproducible runs, controls that hold, accounting that balances, finite outputs."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import AIRaceModel, Results, load_scenario, run
+from simulation.runner import FILES
+
+from .conftest import SHORT
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in FILES}
+
+
+def test_same_scenario_and_seed_give_identical_results_and_files(short_baseline, tmp_path):
+    again = run("baseline", seed=7, overrides=SHORT)
+    for name in ("model", "agents", "events"):
+        pd.testing.assert_frame_equal(getattr(short_baseline, name), getattr(again, name))
+    assert short_baseline.summary == again.summary
+    assert _files(short_baseline.save(tmp_path / "a")) == _files(again.save(tmp_path / "b"))
+
+
+def test_another_seed_gives_another_run(short_baseline):
+    other = run("baseline", seed=8, overrides=SHORT)
+    assert not other.model["price_NVDA"].equals(short_baseline.model["price_NVDA"])
+    assert not other.events["text"].equals(short_baseline.events["text"])
+
+
+def test_saved_scenario_reproduces_the_run(short_baseline, tmp_path):
+    folder = short_baseline.save(tmp_path / "first")
+    text = (folder / "scenario.toml").read_text()
+    assert "seed = 7" in text and "airace_version" in text and "extends" not in text
+    rerun = run(folder / "scenario.toml")  # no seed given: the file's own
+    assert _files(rerun.save(tmp_path / "second")) == _files(folder)
+    loaded = Results.load(folder)
+    pd.testing.assert_frame_equal(loaded.model, short_baseline.model)
+    pd.testing.assert_frame_equal(loaded.agents, short_baseline.agents)
+
+
+def test_results_have_the_documented_columns(short_baseline):
+    model = short_baseline.model
+    for column in ("step", "date", "gap_months", "ai_index", "frontier_capability_US", "frontier_capability_CN",
+                   "compute_flops_US", "compute_flops_CN", "price_NVDA", "market_cap_usd_NVDA", "price_AMD",
+                   "market_cap_usd_AMD", "chips_legal_CN", "chips_leaked_CN"):
+        assert column in model.columns, column
+    assert model["date"].iloc[0] == pd.Timestamp("2023-01-01")
+    assert (model["date"].diff().dropna() == pd.Timedelta(days=7)).all()
+    assert model["ai_index"].iloc[0] == 100.0
+    assert list(short_baseline.agents.columns) == ["step", "date", "agent_id", "agent_type", "variable", "value"]
+    assert set(short_baseline.agents["agent_type"]) == {"Lab", "Chipmaker", "Regulator", "InvestorPopulation"}
+    assert set(short_baseline.events["kind"]) >= {"rule", "release", "funding"}
+
+
+def test_gap_in_months_follows_the_epoch_definition(short_baseline):
+    """Recompute the gap from the recorded frontiers: how long ago the US stood where China stands."""
+    m = short_baseline.model
+    us, cn = m["frontier_capability_US"].to_numpy(), m["frontier_capability_CN"].to_numpy()
+    days = (m["date"] - m["date"].iloc[0]).dt.days.to_numpy()
+    for t in (0, 50, 100, len(m) - 1):
+        if cn[t] <= us[: t + 1].max():
+            if cn[t] <= us[0]:
+                first = -(us[0] - cn[t]) * 365.25  # 1 capability unit a year before the start
+            else:
+                first = days[np.argmax(np.maximum.accumulate(us[: t + 1]) >= cn[t])]
+            assert m["gap_months"].iloc[t] == pytest.approx((days[t] - first) / (365.25 / 12))
+
+
+def _step_through(spec, seed, check):
+    model = AIRaceModel(spec, seed)
+    for _ in range(model.n_steps):
+        model.step()
+        check(model)
+    return model
+
+
+def test_full_enforcement_keeps_banned_chips_out():
+    spec = load_scenario("baseline", {**SHORT, "regulators.bis.rules.oct2022.enforcement": 1.0,
+                                      "regulators.bis.rules.oct2023.enforcement": 1.0})
+    cn_labs = [lab.id for lab in spec.labs if lab.bloc == "CN"]
+    previous = {}
+
+    def check(model):
+        banned = model.controls[:, model.bloc_index["CN"]] >= 1.0
+        for order in model.chip_market.orders:
+            assert not (order.lab.bloc == "CN" and banned[order.chip]), model.chips[order.chip].id
+        for lab_id in cn_labs:
+            fleet = model.labs[lab_id].fleet
+            grew = fleet > previous.get(lab_id, fleet) + 1e-9
+            assert not (grew & banned).any(), np.flatnonzero(grew & banned)
+            previous[lab_id] = fleet.copy()
+        assert model.chip_market.flows.leaked_units[model.bloc_index["CN"]] == 0
+
+    model = _step_through(spec, 3, check)
+    # Not vacuous: Chinese labs did buy chips, only the compliant ones (H800 until Oct 2023, then H20, Ascend).
+    h800, h20 = model.chip_index["H800"], model.chip_index["H20"]
+    assert sum(model.labs[i].fleet[h800] for i in cn_labs) > 0
+    assert sum(model.labs[i].fleet[h20] for i in cn_labs) > 0
+    assert all(model.labs[i].fleet[model.chip_index["H100"]] == 0 for i in cn_labs)
+
+
+def test_leaky_enforcement_lets_some_banned_chips_through():
+    model = _step_through(load_scenario("baseline", SHORT), 3, lambda m: None)
+    h100 = model.chip_index["H100"]
+    assert sum(lab.fleet[h100] for lab in model.labs.values() if lab.bloc == "CN") > 0
+
+
+@pytest.mark.parametrize("overrides", [{}, {"regulators.bis.rules.oct2022.enforcement": 1.0,
+                                            "regulators.bis.rules.oct2023.enforcement": 1.0}])
+def test_accounting_holds_every_step(overrides):
+    """Money paid by labs reaches chipmakers (and smugglers), chips shipped arrive, shares are all held."""
+    spec = load_scenario("baseline", {**SHORT, **overrides})
+    cash = []
+
+    def check(model):
+        labs, makers = model.labs.values(), model.chipmakers.values()
+        paid = sum(lab.spent_usd_total for lab in labs)
+        received = sum(m.revenue_total_usd for m in makers) + model.chip_market.smuggler_margin_total_usd
+        assert paid == pytest.approx(received, rel=1e-12)
+        if overrides:
+            assert model.chip_market.smuggler_margin_total_usd == 0
+        assert sum(lab.chips_received_total for lab in labs) == pytest.approx(
+            sum(m.units_sold_total for m in makers), rel=1e-12)
+        held = model.investors.holdings.sum(axis=0)
+        outstanding = np.array([m.shares_outstanding for m in model.listed])
+        np.testing.assert_allclose(held, outstanding, rtol=1e-12)
+        assert (model.investors.holdings >= 0).all()
+        cash.append(model.investors.cash.sum())
+
+    model = _step_through(spec, 5, check)
+    assert sum(lab.spent_usd_total for lab in model.labs.values()) > 1e10  # money did move
+    np.testing.assert_allclose(cash, cash[0], rtol=1e-9)  # trading moves cash between investors only
+
+
+def _assert_finite(results: Results) -> None:
+    for name in ("model", "agents"):
+        numbers = getattr(results, name).select_dtypes("number")
+        assert np.isfinite(numbers.to_numpy()).all(), name
+    assert not results.model.isna().any().any()
+    assert not results.agents.isna().any().any()
+    assert not results.events.isna().any().any()
+
+
+def test_baseline_outputs_are_finite():
+    _assert_finite(run("baseline", seed=11))
+
+
+@pytest.mark.slow
+def test_deepseek_shock_outputs_are_finite_and_the_event_is_logged():
+    results = run("deepseek_shock", seed=11)
+    _assert_finite(results)
+    events = results.events
+    on = events[events["date"] == pd.Timestamp("2025-01-20")]
+    assert (on["kind"] == "breakthrough").any()
+    assert (events[events["date"] == pd.Timestamp("2025-01-27")]["kind"] == "attention").any()
+    assert (results.model["date"].diff().dropna() == pd.Timedelta(days=1)).all()

@@ -1,0 +1,142 @@
+"""Scenario files: extends, overrides by dotted key, cross-references, the registry, the rules' tests."""
+
+from datetime import date
+
+import pytest
+
+from simulation import ScenarioError, load_scenario, parameters
+from simulation.scenario import merge
+
+
+def test_builtin_scenarios_load(baseline_spec):
+    shock = load_scenario("deepseek_shock")
+    assert baseline_spec.time.step_days == 7
+    assert shock.time.step_days == 1
+    # extends merges by id: the shock adds an event and keeps every baseline lab untouched
+    assert [lab.id for lab in shock.labs] == [lab.id for lab in baseline_spec.labs]
+    assert {e.id for e in shock.events} == {e.id for e in baseline_spec.events} | {"deepseek_r1"}
+
+
+def test_merge_by_id_changes_one_entry_and_keeps_the_rest():
+    base = {"labs": [{"id": "a", "x": 1, "y": 2}, {"id": "b", "x": 3}], "time": {"start": 1, "end": 2}}
+    change = {"labs": [{"id": "b", "x": 9}, {"id": "c", "x": 0}], "time": {"end": 5}}
+    assert merge(base, change) == {
+        "labs": [{"id": "a", "x": 1, "y": 2}, {"id": "b", "x": 9}, {"id": "c", "x": 0}],
+        "time": {"start": 1, "end": 5},
+    }
+
+
+def test_overrides_address_list_entries_by_id():
+    spec = load_scenario(
+        "baseline",
+        {"labs.deepseek.research_share": 0.35, "regulators.bis.rules.oct2023.enforcement": 0.5, "time.step_days": 14},
+    )
+    assert next(lab for lab in spec.labs if lab.id == "deepseek").research_share == 0.35
+    assert next(r for r in spec.regulators[0].rules if r.id == "oct2023").enforcement == 0.5
+    assert spec.time.step_days == 14
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("labs.deepsek.research_share", 0.3, "did you mean 'deepseek'"),
+        ("labs.deepseek.reserch_share", 0.3, "did you mean 'research_share'"),
+        ("tme.step_days", 3, "did you mean 'time'"),
+        ("time.step_days", 0, "greater than or equal to 1"),
+        ("investors.jevons_belief_mean", "high", "valid number"),
+    ],
+)
+def test_bad_overrides_name_the_key(key, value, fragment):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline", {key: value})
+    [problem] = err.value.problems
+    assert problem.key == key
+    assert problem.file == "--set"
+    assert fragment in problem.message
+
+
+def test_cross_references_are_checked(write_scenario):
+    path = write_scenario(
+        """
+extends = "baseline"
+name = "refs"
+
+[[labs]]
+id = "newlab"
+name = "New lab"
+bloc = "EU"
+cash_usd = 1e9
+capability = 22.0
+fleet = { H1000 = 5 }
+
+[[events]]
+kind = "breakthrough"
+id = "too_early"
+lab = "newlab"
+date = 2020-01-01
+efficiency_gain = 2.0
+
+[[events]]
+kind = "rule_change"
+id = "loosen"
+regulator = "bis"
+rule = "oct2024"
+date = 2025-01-01
+enforcement = 0.5
+"""
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    keys = {p.key: p for p in err.value.problems}
+    assert set(keys) == {"labs.newlab.bloc", "labs.newlab.fleet.H1000", "events.too_early.date", "events.loosen.rule"}
+    assert "unknown bloc 'EU'" in keys["labs.newlab.bloc"].message
+    assert keys["labs.newlab.bloc"].file == str(path)
+    assert keys["labs.newlab.bloc"].line == 8
+    assert "outside the scenario" in keys["events.too_early.date"].message
+    assert "did you mean 'oct2023'" in keys["events.loosen.rule"].message
+
+
+def test_every_error_of_a_file_is_reported_at_once(write_scenario):
+    path = write_scenario(
+        """
+extends = "baseline"
+name = "many"
+
+[time]
+step_days = 40
+
+[investors]
+count = 0
+atention_lag_days = 3
+"""
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    found = {(p.key, p.line) for p in err.value.problems}
+    assert found == {("time.step_days", 6), ("investors.count", 9), ("investors.atention_lag_days", 10)}
+
+
+def test_registry_lists_every_tunable_number_with_unit_and_range(baseline_spec):
+    registry = {p.name: p for p in parameters(baseline_spec)}
+    enforcement = registry["regulators.bis.rules.oct2023.enforcement"]
+    assert enforcement.value == 0.95 and enforcement.unit == "fraction" and enforcement.plausible == (0.5, 1)
+    assert registry["time.step_days"].unit == "days"
+    assert registry["labs.deepseek.research_share"].value == 0.3
+    # every registered name is a valid override
+    for name, p in registry.items():
+        load_scenario("baseline", {name: p.value})
+    assert len(registry) > 100
+
+
+def test_rules_apply_the_bis_tests(baseline_spec):
+    rules = {r.id: r for r in baseline_spec.regulators[0].rules}
+    chips = {c.id: c for c in baseline_spec.chips}
+    # Oct 2022: TPP >= 4,800 with interconnect >= 600 GB/s. The A800 and H800 were designed to pass.
+    assert rules["oct2022"].controls(chips["A100"]) and rules["oct2022"].controls(chips["H100"])
+    assert not rules["oct2022"].controls(chips["A800"]) and not rules["oct2022"].controls(chips["H800"])
+    # Oct 2023 drops the interconnect test and adds performance density; the H20 was designed to pass.
+    assert rules["oct2023"].controls(chips["H800"]) and rules["oct2023"].controls(chips["A800"])
+    assert not rules["oct2023"].controls(chips["H20"])
+    assert chips["H100"].tpp == pytest.approx(15_824)
+    assert chips["H20"].tpp == pytest.approx(2_368)
+    assert rules["h20_licence"].controls(chips["H20"]) and rules["h20_licence"].end == date(2025, 7, 14)

@@ -1,0 +1,97 @@
+"""The pure maths of tech.py and analysis.metrics, against answers worked out by hand."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis.metrics import gap_months, largest_one_step_fall, months_since_reached
+from simulation import tech
+
+
+def test_training_flop_of_gpt4_sized_run():
+    # 25,000 A100s at 312 TFLOP/s, 40% utilisation, 95 days: about 2.6e25 FLOP (GPT-4 was ~2.1e25).
+    flop = tech.training_flop(25_000 * 312e12, share=1.0, utilisation=0.4, days=95)
+    assert flop == pytest.approx(25_000 * 312e12 * 0.4 * 95 * 86_400)
+    assert 2e25 < flop < 3e25
+
+
+def test_interconnect_factor_penalises_only_weaker_links():
+    assert tech.interconnect_factor(900, 900, 0.15) == 1.0
+    assert tech.interconnect_factor(1800, 900, 0.15) == 1.0
+    assert tech.interconnect_factor(400, 900, 0.15) == pytest.approx((400 / 900) ** 0.15)
+    assert tech.interconnect_factor(400, 900, 0.0) == 1.0
+
+
+def test_capability_is_linear_in_log_compute():
+    assert tech.capability(1e25, 1.0) == pytest.approx(25.0)
+    assert tech.capability(1e26, 2.0) - tech.capability(1e25, 2.0) == pytest.approx(2.0)
+
+
+def test_efficiency_growth_has_diminishing_returns_to_research():
+    base = tech.efficiency_log_growth(1.0, 0.2, 0.2, 0.5)
+    doubled = tech.efficiency_log_growth(1.0, 0.4, 0.2, 0.5)
+    assert base == pytest.approx(1.0)
+    assert doubled == pytest.approx(math.sqrt(2))
+    assert tech.efficiency_log_growth(1.0, 0.0, 0.2, 0.5) == 0.0
+
+
+def test_breakthrough_sizes_are_heavy_tailed_and_bounded():
+    rng = np.random.default_rng(1)
+    gains = np.array([tech.breakthrough_gain(rng, 1.5, 2.5, 20.0) for _ in range(5000)])
+    assert gains.min() >= 1.5 and gains.max() <= 20.0
+    assert np.median(gains) < 2.0 < np.quantile(gains, 0.99)
+
+
+@given(st.floats(0, 40), st.floats(0, 40), st.floats(0, 0.999))
+def test_distillation_never_passes_the_teacher(student, teacher, fraction):
+    result = tech.distilled_capability(student, teacher, fraction)
+    assert result >= student
+    assert result <= max(student, teacher)
+
+
+def test_market_shares_sum_to_one_and_favour_capability():
+    shares = tech.market_shares(np.array([25.0, 24.0, 23.0]), 2.0)
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares[0] / shares[1] == pytest.approx(math.exp(2.0))
+
+
+def test_step_fraction_compounds_to_the_yearly_rate():
+    weekly = tech.step_fraction(0.25, 7 / 365.25)
+    assert (1 - weekly) ** (365.25 / 7) == pytest.approx(math.exp(-0.25))
+
+
+DAYS = np.array([0.0, 30.0, 60.0, 90.0, 120.0])
+
+
+def test_months_since_reached_finds_the_first_day_at_that_level():
+    leader = np.array([24.0, 24.0, 25.0, 25.0, 26.0])
+    # The leader first stood at 25 on day 60; the last day is 120: 60 days ago.
+    assert months_since_reached(DAYS, leader, 25.0, 1.0) == pytest.approx(60 / (365.25 / 12))
+    assert months_since_reached(DAYS, leader, 24.5, 1.0) == pytest.approx(60 / (365.25 / 12))
+
+
+def test_months_since_reached_extrapolates_before_the_start():
+    leader = np.array([24.0, 24.0, 24.0, 24.0, 24.0])
+    # Half a capability unit below the start at 1 unit a year: half a year before day 0.
+    expected = (120 + 0.5 * 365.25) / (365.25 / 12)
+    assert months_since_reached(DAYS, leader, 23.5, 1.0) == pytest.approx(expected)
+
+
+def test_gap_is_negative_when_the_laggard_leads():
+    leader = np.array([24.0, 24.0, 24.0, 24.0, 24.0])
+    laggard = np.array([23.0, 23.5, 24.0, 24.5, 25.0])
+    # The laggard first reached the leader's 24.0 on day 60, 60 days before the end.
+    assert gap_months(DAYS, leader, laggard, 1.0) == pytest.approx(-60 / (365.25 / 12))
+    assert gap_months(DAYS, leader, np.full(5, 24.0), 1.0) == pytest.approx(120 / (365.25 / 12))
+
+
+def test_largest_one_step_fall():
+    prices = pd.Series([100.0, 110.0, 88.0, 90.0, 85.5])
+    fall, row = largest_one_step_fall(prices)
+    assert fall == pytest.approx(0.2)
+    assert row == 2
+    assert largest_one_step_fall(pd.Series([1.0, 2.0, 3.0])) == (0.0, 0)

@@ -42,7 +42,7 @@ def format_summary(results: Results, folder: Path) -> str:
     s = results.summary
     lines = [f"{s['scenario']} (seed {s['seed']}), {s['start']} to {s['end']}, {s['steps']} steps"]
     frontier = ", ".join(f"{b} {v:.2f}" for b, v in s["frontier_capability_end"].items())
-    lines.append(f"  frontier capability at the end (log10 effective FLOP): {frontier}")
+    lines.append(f"  frontier capability at the end: {frontier}")
     gap = s["gap_months"]
     parts = [f"start {gap['start']:.1f}"]
     parts += [f"{name} ({e['date']}) {e['gap_months']:.1f}" for name, e in gap["at_events"].items()]
@@ -56,7 +56,7 @@ def format_summary(results: Results, folder: Path) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.set)
-    spec = load_scenario(args.scenario, overrides)
+    spec = load_scenario(args.scenario, overrides, label="--set")
     seed = spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("results") / spec.name
     steps = spec.time.n_steps

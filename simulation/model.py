@@ -58,9 +58,9 @@ class AIRaceModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters=self._model_reporters(), agenttype_reporters=AGENT_REPORTERS
         )
-        self._observe()
         self.agents_by_type[Regulator].do("step")  # rules already in force on the first day
         self.controls = self._combined_controls()
+        self._observe()
 
     # -- the story of one step -------------------------------------------------------------------
 
@@ -130,9 +130,8 @@ class AIRaceModel(mesa.Model):
             )
         else:
             regulator = self.regulators[event.regulator]
-            if event.enforcement is not None:
-                regulator.set_enforcement(event.rule, event.enforcement)
-                self.controls = self._combined_controls()
+            regulator.set_enforcement(event.rule, event.enforcement)
+            self.controls = self._combined_controls()
             self.log(
                 "rule",
                 regulator.id,
@@ -185,8 +184,9 @@ class AIRaceModel(mesa.Model):
         self.investors.hear(gain, visible_day)
 
     def log(self, kind: str, actor: str, text: str, on: date | None = None) -> None:
-        when = on or self.date
-        self.event_log.append({"date": when, "step": self.steps, "kind": kind, "actor": actor, "text": text})
+        when = max(on or self.date, self.start)
+        step = math.ceil((when - self.start).days / self.step_days)  # the first row that shows it
+        self.event_log.append({"date": when, "step": step, "kind": kind, "actor": actor, "text": text})
 
     # -- observation -------------------------------------------------------------------------------
 

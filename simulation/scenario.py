@@ -282,7 +282,7 @@ class RuleChange(Strict):
     regulator: Id
     rule: Id
     date: date
-    enforcement: float | None = num(None, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="new enforcement")
+    enforcement: float = num(unit="fraction", lo=0, hi=1, ge=0, le=1, doc="new enforcement of the rule")
     description: str = ""
 
 
@@ -507,13 +507,16 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[st
     return merge(base, data), [path, *files]
 
 
-def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, merge, override and validate a scenario file (path or built-in name)."""
+def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, label: str = "overrides") -> Scenario:
+    """Read, merge, override and validate a scenario file (path or built-in name).
+
+    Problems with the overrides are reported against `label` (the CLI passes "--set").
+    """
     path = resolve_path(source)
     data, files = _read_with_extends(path)
     if overrides:
-        data = apply_overrides(data, overrides, "--set")
-    return validate(data, files, set(overrides or ()))
+        data = apply_overrides(data, overrides, label)
+    return validate(data, files, set(overrides or ()), label)
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -522,21 +525,23 @@ def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = 
     return validate(data, [], set(overrides or ()))
 
 
-def validate(data: dict[str, Any], files: list[Path], overridden: set[str] = frozenset()) -> Scenario:
+def validate(
+    data: dict[str, Any], files: list[Path], overridden: set[str] = frozenset(), label: str = "overrides"
+) -> Scenario:
     """A Scenario, or a ScenarioError naming the file (or --set) and line of every problem."""
-    label = str(files[0]) if files else "<scenario>"
+    source = str(files[0]) if files else "<scenario>"
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, data, files, label) for err in exc.errors()]
+        problems = [_problem(err, data, files, source) for err in exc.errors()]
     else:
         problems = []
         for key, message in check_references(scenario):
             file, line = _find_line(files, key.split("."))
-            problems.append(Problem(file or label, key, message, line))
+            problems.append(Problem(file or source, key, message, line))
     if problems:
         # A problem with a value given on the command line is reported against --set, not the file.
-        raise ScenarioError([Problem("--set", p.key, p.message) if p.key in overridden else p for p in problems])
+        raise ScenarioError([Problem(label, p.key, p.message) if p.key in overridden else p for p in problems])
     return scenario
 
 

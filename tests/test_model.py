@@ -43,9 +43,22 @@ def test_saved_scenario_reproduces_the_run(short_baseline, tmp_path):
 
 def test_results_have_the_documented_columns(short_baseline):
     model = short_baseline.model
-    for column in ("step", "date", "gap_months", "ai_index", "frontier_capability_US", "frontier_capability_CN",
-                   "compute_flops_US", "compute_flops_CN", "price_NVDA", "market_cap_usd_NVDA", "price_AMD",
-                   "market_cap_usd_AMD", "chips_legal_CN", "chips_leaked_CN"):
+    for column in (
+        "step",
+        "date",
+        "gap_months",
+        "ai_index",
+        "frontier_capability_US",
+        "frontier_capability_CN",
+        "compute_flops_US",
+        "compute_flops_CN",
+        "price_NVDA",
+        "market_cap_usd_NVDA",
+        "price_AMD",
+        "market_cap_usd_AMD",
+        "chips_legal_CN",
+        "chips_leaked_CN",
+    ):
         assert column in model.columns, column
     assert model["date"].iloc[0] == pd.Timestamp("2023-01-01")
     assert (model["date"].diff().dropna() == pd.Timedelta(days=7)).all()
@@ -78,8 +91,10 @@ def _step_through(spec, seed, check):
 
 
 def test_full_enforcement_keeps_banned_chips_out():
-    spec = load_scenario("baseline", {**SHORT, "regulators.bis.rules.oct2022.enforcement": 1.0,
-                                      "regulators.bis.rules.oct2023.enforcement": 1.0})
+    spec = load_scenario(
+        "baseline",
+        {**SHORT, "regulators.bis.rules.oct2022.enforcement": 1.0, "regulators.bis.rules.oct2023.enforcement": 1.0},
+    )
     cn_labs = [lab.id for lab in spec.labs if lab.bloc == "CN"]
     previous = {}
 
@@ -108,8 +123,10 @@ def test_leaky_enforcement_lets_some_banned_chips_through():
     assert sum(lab.fleet[h100] for lab in model.labs.values() if lab.bloc == "CN") > 0
 
 
-@pytest.mark.parametrize("overrides", [{}, {"regulators.bis.rules.oct2022.enforcement": 1.0,
-                                            "regulators.bis.rules.oct2023.enforcement": 1.0}])
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"regulators.bis.rules.oct2022.enforcement": 1.0, "regulators.bis.rules.oct2023.enforcement": 1.0}],
+)
 def test_accounting_holds_every_step(overrides):
     """Money paid by labs reaches chipmakers (and smugglers), chips shipped arrive, shares are all held."""
     spec = load_scenario("baseline", {**SHORT, **overrides})
@@ -123,7 +140,8 @@ def test_accounting_holds_every_step(overrides):
         if overrides:
             assert model.chip_market.smuggler_margin_total_usd == 0
         assert sum(lab.chips_received_total for lab in labs) == pytest.approx(
-            sum(m.units_sold_total for m in makers), rel=1e-12)
+            sum(m.units_sold_total for m in makers), rel=1e-12
+        )
         held = model.investors.holdings.sum(axis=0)
         outstanding = np.array([m.shares_outstanding for m in model.listed])
         np.testing.assert_allclose(held, outstanding, rtol=1e-12)
@@ -157,3 +175,31 @@ def test_deepseek_shock_outputs_are_finite_and_the_event_is_logged():
     assert (on["kind"] == "breakthrough").any()
     assert (events[events["date"] == pd.Timestamp("2025-01-27")]["kind"] == "attention").any()
     assert (results.model["date"].diff().dropna() == pd.Timedelta(days=1)).all()
+
+
+def test_a_scheduled_rule_change_takes_effect_on_its_date(write_scenario):
+    path = write_scenario(
+        """
+extends = "baseline"
+name = "crackdown"
+
+[time]
+end = 2024-12-31
+
+[[events]]
+kind = "rule_change"
+id = "crackdown"
+regulator = "bis"
+rule = "oct2023"
+date = 2024-06-01
+enforcement = 1.0
+description = "smuggling networks shut down"
+"""
+    )
+    results = run(path, seed=2)
+    m = results.model
+    assert m.loc[m["date"] < "2024-06-01", "chips_leaked_CN"].sum() > 0
+    assert m.loc[m["date"] >= "2024-06-02", "chips_leaked_CN"].sum() == 0
+    [logged] = results.events[results.events["actor"] == "bis"].query("text.str.contains('100%')").itertuples()
+    assert logged.date == pd.Timestamp("2024-06-01")
+    assert m.loc[logged.step, "date"] >= pd.Timestamp("2024-06-01") > m.loc[logged.step - 1, "date"]

@@ -51,7 +51,7 @@ def test_bad_overrides_name_the_key(key, value, fragment):
         load_scenario("baseline", {key: value})
     [problem] = err.value.problems
     assert problem.key == key
-    assert problem.file == "--set"
+    assert problem.file == "overrides"  # the CLI passes "--set" as the label
     assert fragment in problem.message
 
 

@@ -72,6 +72,8 @@ class InvestorPopulation(mesa.Agent):
         self.holdings = np.outer(wealth, self.base_weight) / self.prices if k else np.zeros((n, 0))
         self.holdings *= np.array([f.shares_outstanding for f in firms]) / self.holdings.sum(axis=0) if k else 1
         self.cash = wealth * spec.cash_share
+        self.capital_share = wealth / wealth.sum()
+        self.shares_outstanding = np.array([f.shares_outstanding for f in firms])
         shares = [spec.fundamentalist_share, spec.trend_share, 1 - spec.fundamentalist_share - spec.trend_share]
         self.strategy = rng.choice(3, size=n, p=shares)
         self.switcher = rng.random(n) >= spec.loyal_share  # loyal investors keep their strategy for good
@@ -127,9 +129,11 @@ class InvestorPopulation(mesa.Agent):
         self.whim[mask] = rng.normal(0.0, spec.noise_sd_per_year, mask.sum())
 
         values = self.fundamental_values()
-        # Investors size positions by their wealth at consensus value rather than at market prices:
-        # a crash does not force the value investors who anchor prices out of the market.
-        wealth = np.maximum(self.cash + self.holdings @ np.median(values, axis=0), 0.0)
+        # As in Brock-Hommes, demand does not depend on an investor's own realised wealth: each sizes
+        # positions by its fixed share of the sector's capital, valued at consensus value. So the mix
+        # of strategies drives prices, and a crash cannot wipe out the value investors who anchor them.
+        capital = self.cash.sum() + self.shares_outstanding @ np.median(values, axis=0)
+        wealth = self.capital_share * capital
         scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         is_f = self.strategy == FUNDAMENTALIST
         old_prices = self.prices.copy()
@@ -138,9 +142,10 @@ class InvestorPopulation(mesa.Agent):
             trend = spec.trend_strength * np.tanh(self.momentum[j])
             fixed = np.where(self.strategy == TREND, trend, self.whim[:, j])
             base = self.base_weight[j]
-            # Chartists and noise traders go at most all in, in proportion to market value; value
-            # investors may put all their wealth into one mispriced firm: they anchor the price.
-            top = np.where(is_f, 1.0, base / (1 - spec.cash_share))
+            # Chartists and noise traders go at most all in, in proportion to market value. Value
+            # investors may borrow against their wealth to buy a firm below its value (mean-variance
+            # demand without a cap): that is what anchors prices when chartists run.
+            top = np.where(is_f, np.inf, base / (1 - spec.cash_share))
             demand = Demand(is_f, spec.reversion_per_year, values[:, j], fixed, base, top, wealth, scale)
             supply = firm.shares_outstanding
             price = clearing_price(lambda p, d=demand, s=supply: float(d(p).sum()) - s, old_prices[j])

@@ -35,11 +35,10 @@ class Regulator(mesa.Agent):
         now = {rid for rid, r in self.rules.items() if r.date <= today and (r.end is None or today <= r.end)}
         for rid in sorted(now - self.in_force):
             rule = self.rules[rid]
-            self.model.log(
-                "rule", self.id, f"{self.name} export rule '{rid}' takes effect: {rule.description}".rstrip(": ")
-            )
+            text = f"{self.name} export rule '{rid}' takes effect: {rule.description}".rstrip(": ")
+            self.model.log("rule", self.id, text, on=rule.date)
         for rid in sorted(self.in_force - now):
-            self.model.log("rule", self.id, f"{self.name} export rule '{rid}' ends")
+            self.model.log("rule", self.id, f"{self.name} export rule '{rid}' ends", on=self.rules[rid].end)
         if now != self.in_force:
             self.in_force = now
             self._compute_controls()

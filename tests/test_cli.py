@@ -1,0 +1,129 @@
+"""The `airace` command as a user runs it: a real process, real files, exit codes and messages."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def airace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def test_list_names_the_builtin_scenarios():
+    result = airace("list")
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert {"baseline", "deepseek_shock"} <= set(names)
+
+
+def test_validate_says_ok_for_builtin_scenarios():
+    result = airace("validate", "baseline", "deepseek_shock")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["baseline: ok", "deepseek_shock: ok"]
+
+
+def test_run_writes_a_folder_per_replicate_and_prints_the_summary(tmp_path):
+    result = airace(
+        "run", "baseline", "--seed", "4", "--replicates", "2", "--set", "time.end=2024-06-30", "--out", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    for seed in (4, 5):
+        folder = tmp_path / f"seed_{seed}"
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            ["model.parquet", "agents.parquet", "events.parquet", "summary.json", "scenario.toml"]
+        )
+        summary = json.loads((folder / "summary.json").read_text())
+        assert summary["seed"] == seed
+        model = pd.read_parquet(folder / "model.parquet")
+        assert model["date"].iloc[-1] <= pd.Timestamp("2024-06-30")
+        assert f"results: {folder}" in result.stdout
+    assert "CN behind US, months: start 9.7" in result.stdout
+    assert "largest one-step fall of NVDA" in result.stdout
+
+
+def _bad(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "bad.toml"
+    path.write_text(body)
+    return path
+
+
+CASES = {
+    "unknown key": (
+        'extends = "baseline"\nname = "x"\n[[labs]]\nid = "deepseek"\nreserch_share = 0.3\n',
+        ["labs.deepseek.reserch_share", ":5:", "did you mean 'research_share'"],
+    ),
+    "bad value": (
+        'extends = "baseline"\nname = "x"\n[time]\nstep_days = 40\n',
+        ["time.step_days", ":4:", "less than or equal to 31", "40"],
+    ),
+    "not TOML": ('name = "x"\n[time\nstart = 2023-01-01\n', [":2:", "not valid TOML"]),
+    "unknown bloc": (
+        'extends = "baseline"\nname = "x"\n[[chipmakers]]\nid = "smic"\nname = "SMIC"\nbloc = "CNN"\n'
+        "capacity_chips_per_year = 1e4\ncapacity_growth_per_year = 0.1\nopex_usd_per_year = 1e8\n"
+        "revenue_usd_per_year = 1e8\n",
+        ["chipmakers.smic.bloc", "unknown bloc 'CNN'", "did you mean 'CN'"],
+    ),
+    "unknown chip in a rule": (
+        'extends = "baseline"\nname = "x"\n[[regulators]]\nid = "bis"\n[[regulators.rules]]\n'
+        'id = "oct2022"\nchips = ["H200"]\n',
+        ["regulators.bis.rules.oct2022.chips", "'H200'"],
+    ),
+    "event before start": (
+        'extends = "baseline"\nname = "x"\n[[events]]\nkind = "open_weights"\nid = "early"\n'
+        'lab = "meta"\ndate = 2022-06-01\n',
+        ["events.early.date", ":7:", "outside the scenario"],
+    ),
+    "missing parent": ('extends = "nowhere.toml"\nname = "x"\n', ["extends", "'nowhere.toml'"]),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_invalid_files_exit_2_with_a_message_naming_the_key(tmp_path, case):
+    body, fragments = CASES[case]
+    path = _bad(tmp_path, body)
+    for command in (["validate", str(path)], ["run", str(path), "--out", str(tmp_path / "out")]):
+        result = airace(*command)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert str(path) in result.stderr
+        for fragment in fragments:
+            assert fragment in result.stderr, (fragment, result.stderr)
+    assert not (tmp_path / "out").exists()  # nothing written for invalid input
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["nosuch"], ["nosuch", "built-in: baseline"]),
+        (["baselin"], ["did you mean 'baseline'"]),
+        (
+            ["baseline", "--set", "labs.deepsek.research_share=0.3"],
+            ["--set", "labs.deepsek", "did you mean 'deepseek'"],
+        ),
+        (["baseline", "--set", "investors.count=-5"], ["--set", "investors.count", "greater than or equal to 1"]),
+        (["baseline", "--set", "time.step_days"], ["expected dotted.key=value"]),
+        (["baseline", "--seed", "minus"], ["--seed", "whole number"]),
+        (["baseline", "--replicates", "0"], ["--replicates", "at least 1"]),
+    ],
+)
+def test_invalid_command_lines_exit_2(args, fragments, tmp_path):
+    result = airace("run", *args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, (fragment, result.stderr)
+    assert not (tmp_path / "out").exists()
+
+
+def test_validate_reports_each_file(tmp_path):
+    bad = _bad(tmp_path, 'extends = "baseline"\nname = "x"\n[time]\nstep_days = 0\n')
+    result = airace("validate", "baseline", str(bad))
+    assert result.returncode == 2
+    assert result.stdout.strip() == "baseline: ok"
+    assert "time.step_days" in result.stderr

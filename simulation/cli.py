@@ -15,7 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from simulation.runner import Results, __version__, run
+from simulation.runner import Results, __version__, run_replicates
 from simulation.scenario import Problem, ScenarioError, builtin_scenarios, load_scenario, parse_value
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
@@ -59,14 +59,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = load_scenario(args.scenario, overrides, label="--set")
     seed = spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("results") / spec.name
-    steps = spec.time.n_steps
     show = not args.quiet and sys.stderr.isatty()
-    for r in range(args.replicates):
-        with tqdm(total=steps, desc=f"{spec.name} seed {seed + r}", unit="step", disable=not show, leave=False) as bar:
-            results = run(spec, seed=seed + r, progress=bar.update)
-        folder = results.save(out / f"seed_{seed + r}")
-        if not args.quiet:
-            print(format_summary(results, folder))
+    total = spec.time.n_steps * args.replicates
+    with tqdm(total=total, desc=spec.name, unit="step", disable=not show, leave=False) as bar:
+        for results in run_replicates(spec, seed, args.replicates, progress=bar.update):
+            folder = results.save(out / f"seed_{results.seed}")
+            if not args.quiet:
+                tqdm.write(format_summary(results, folder))
     return EXIT_OK
 
 

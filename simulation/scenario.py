@@ -709,8 +709,8 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
                 problems.append((f"{key}.end", f"{rule.end} is before the rule's date {rule.date}"))
     for e in s.events:
         key = f"events.{e.id}"
-        if e.date < s.time.start or e.date > s.time.end:
-            problems.append((f"{key}.date", f"{e.date} is outside the scenario ({s.time.start} to {s.time.end})"))
+        if e.date < s.time.start:  # an event after the end simply never happens
+            problems.append((f"{key}.date", f"{e.date} is before the scenario's start ({s.time.start})"))
         if isinstance(e, Breakthrough | OpenWeights):
             unknown(f"{key}.lab", e.lab, labs, "labs")
         if isinstance(e, Breakthrough) and e.attention_date is not None and e.attention_date < e.date:

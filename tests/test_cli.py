@@ -77,7 +77,7 @@ CASES = {
     "event before start": (
         'extends = "baseline"\nname = "x"\n[[events]]\nkind = "open_weights"\nid = "early"\n'
         'lab = "meta"\ndate = 2022-06-01\n',
-        ["events.early.date", ":7:", "outside the scenario"],
+        ["events.early.date", ":7:", "before the scenario's start"],
     ),
     "missing parent": ('extends = "nowhere.toml"\nname = "x"\n', ["extends", "'nowhere.toml'"]),
 }

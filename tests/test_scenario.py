@@ -92,7 +92,7 @@ enforcement = 0.5
     assert "unknown bloc 'EU'" in keys["labs.newlab.bloc"].message
     assert keys["labs.newlab.bloc"].file == str(path)
     assert keys["labs.newlab.bloc"].line == 8
-    assert "outside the scenario" in keys["events.too_early.date"].message
+    assert "before the scenario's start" in keys["events.too_early.date"].message
     assert "did you mean 'oct2023'" in keys["events.loosen.rule"].message
 
 

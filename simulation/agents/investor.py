@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
-STRATEGIES = ("fundamentalist", "trend", "noise")
 
 
 @dataclass(frozen=True)

@@ -200,7 +200,7 @@ class AIRaceModel(mesa.Model):
         return max((lab.largest_run_flop for lab in self.labs.values() if lab.bloc == bloc), default=0.0)
 
     def market_caps(self) -> np.ndarray:
-        return self.investors.prices * np.array([m.shares_outstanding for m in self.listed])
+        return self.investors.prices * self.investors.shares_outstanding
 
     def _observe(self) -> None:
         i = self.steps

@@ -528,7 +528,7 @@ def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = 
 def validate(
     data: dict[str, Any], files: list[Path], overridden: set[str] = frozenset(), label: str = "overrides"
 ) -> Scenario:
-    """A Scenario, or a ScenarioError naming the file (or --set) and line of every problem."""
+    """A Scenario, or a ScenarioError naming the file (or the overrides) and line of every problem."""
     source = str(files[0]) if files else "<scenario>"
     try:
         scenario = Scenario.model_validate(data)
@@ -540,7 +540,7 @@ def validate(
             file, line = _find_line(files, key.split("."))
             problems.append(Problem(file or source, key, message, line))
     if problems:
-        # A problem with a value given on the command line is reported against --set, not the file.
+        # A problem with an overridden value is reported against the overrides (`label`), not the file.
         raise ScenarioError([Problem(label, p.key, p.message) if p.key in overridden else p for p in problems])
     return scenario
 

@@ -63,16 +63,16 @@ class InvestorPopulation(mesa.Agent):
         self.prices = prices.astype(float)
         self.start_prices = self.prices.copy()
         self.start_revenue = np.array([f.revenue_usd_per_year for f in firms])
-        caps = self.prices * np.array([f.shares_outstanding for f in firms])
+        self.shares_outstanding = np.array([f.shares_outstanding for f in firms])
+        caps = self.prices * self.shares_outstanding
         # Passive weights in proportion to market value make the start prices clear the market.
         self.base_weight = (1 - spec.cash_share) * caps / caps.sum() if k else np.zeros(0)
         wealth = rng.lognormal(0.0, 1.0, n)
         wealth *= caps.sum() / (1 - spec.cash_share) / wealth.sum()
         self.holdings = np.outer(wealth, self.base_weight) / self.prices if k else np.zeros((n, 0))
-        self.holdings *= np.array([f.shares_outstanding for f in firms]) / self.holdings.sum(axis=0) if k else 1
+        self.holdings *= self.shares_outstanding / self.holdings.sum(axis=0) if k else 1
         self.cash = wealth * spec.cash_share
         self.capital_share = wealth / wealth.sum()
-        self.shares_outstanding = np.array([f.shares_outstanding for f in firms])
         shares = [spec.fundamentalist_share, spec.trend_share, 1 - spec.fundamentalist_share - spec.trend_share]
         self.strategy = rng.choice(3, size=n, p=shares)
         self.switcher = rng.random(n) >= spec.loyal_share  # loyal investors keep their strategy for good
@@ -136,7 +136,7 @@ class InvestorPopulation(mesa.Agent):
         scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         is_f = self.strategy == FUNDAMENTALIST
         old_prices = self.prices.copy()
-        for j, firm in enumerate(self.firms):
+        for j, supply in enumerate(self.shares_outstanding):
             # Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
             trend = spec.trend_strength * np.tanh(self.momentum[j])
             fixed = np.where(self.strategy == TREND, trend, self.whim[:, j])
@@ -146,7 +146,6 @@ class InvestorPopulation(mesa.Agent):
             # demand without a cap): that is what anchors prices when chartists run.
             top = np.where(is_f, np.inf, base / (1 - spec.cash_share))
             demand = Demand(is_f, spec.reversion_per_year, values[:, j], fixed, base, top, wealth, scale)
-            supply = firm.shares_outstanding
             price = clearing_price(lambda p, d=demand, s=supply: float(d(p).sum()) - s, old_prices[j])
             wanted = demand(price)
             total = wanted.sum()

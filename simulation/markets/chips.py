@@ -45,6 +45,11 @@ class Flows:
     legal_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
     leaked_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    @classmethod
+    def none(cls, blocs: int) -> Flows:
+        """Nothing moved yet: zero flows for each of `blocs` destinations."""
+        return cls(legal_units=np.zeros(blocs), leaked_units=np.zeros(blocs))
+
 
 class ChipMarket:
     def __init__(self, model: AIRaceModel):
@@ -63,7 +68,7 @@ class ChipMarket:
         self.maker_of = [c.maker for c in chips]
         self.orders: list[Order] = []
         self.smuggler_margin_total_usd = 0.0
-        self.flows = Flows(legal_units=np.zeros(len(model.blocs)), leaked_units=np.zeros(len(model.blocs)))
+        self.flows = Flows.none(len(model.blocs))
 
     def on_sale(self) -> np.ndarray:
         today = self.model.date
@@ -107,7 +112,7 @@ class ChipMarket:
         """Share each maker's output among its orders, ship the chips, move the money."""
         model = self.model
         premium = model.spec.markets.leak_price_premium
-        flows = Flows(legal_units=np.zeros(len(model.blocs)), leaked_units=np.zeros(len(model.blocs)))
+        flows = Flows.none(len(model.blocs))
         wanted = {}
         for o in self.orders:
             maker = model.chipmakers[self.maker_of[o.chip]]

@@ -625,36 +625,45 @@ def _find_line(files: list[Path], parts: list[str]) -> tuple[str | None, int | N
 
 
 def _line_in(lines: list[str], parts: list[str]) -> int | None:
-    """Line of `parts` in a TOML text: tracks [table] and [[array]] headers and `id = ...` of entries."""
-    table: list[str] = []
+    """Line of `parts` in a TOML text: follows [table] and [[array]] headers, naming each array entry
+    by its `id`, so `regulators.bis.rules.oct2022.chips` is found under [[regulators.rules]]."""
+    ids: dict[tuple[str, ...], str] = {}  # id of the latest entry of each array of tables
+    header: tuple[str, ...] = ()
     header_line = None
     for number, raw in enumerate(lines, start=1):
         text = raw.split("#", 1)[0].strip()
-        header = re.fullmatch(r"\[\[?\s*([^\]]+?)\s*\]\]?", text)
-        if header:
-            table = header.group(1).split(".")
+        match = re.fullmatch(r"(\[\[?)\s*([^\]]+?)\s*\]\]?", text)
+        if match:
+            header = tuple(p.strip() for p in match.group(2).split("."))
             header_line = number
+            if match.group(1) == "[[":
+                ids.pop(header, None)  # a new entry whose id is not known yet
             continue
         assign = re.match(r"([A-Za-z0-9_\-]+)\s*=\s*(.*)", text)
         if not assign:
             continue
         key, value = assign.groups()
-        if key == "id":
-            entry_id = value.strip().strip("\"'")
-            table = [p for p in table if not p.startswith("#")] + [f"#{entry_id}"]
-            # an [[array]] entry is named by its id: labs.deepseek
-            if parts == _named(table):
+        if key == "id" and header:
+            ids[header] = value.strip().strip("\"'")
+            if _named(header, ids) == parts:
                 return header_line
             continue
-        if [*_named(table), key] == parts:
+        table = _named(header, ids)
+        if [*table, key] == parts:
             return number
-        if _named(table) == parts:
+        if table == parts:
             return header_line
     return None
 
 
-def _named(table: list[str]) -> list[str]:
-    return [p[1:] if p.startswith("#") else p for p in table]
+def _named(header: tuple[str, ...], ids: dict[tuple[str, ...], str]) -> list[str]:
+    """A table header as dotted parts, each array of tables followed by the id of its current entry."""
+    out: list[str] = []
+    for i, part in enumerate(header):
+        out.append(part)
+        if header[: i + 1] in ids:
+            out.append(ids[header[: i + 1]])
+    return out
 
 
 # ---------------------------------------------------------------- cross-references

@@ -72,7 +72,7 @@ CASES = {
     "unknown chip in a rule": (
         'extends = "baseline"\nname = "x"\n[[regulators]]\nid = "bis"\n[[regulators.rules]]\n'
         'id = "oct2022"\nchips = ["H200"]\n',
-        ["regulators.bis.rules.oct2022.chips", "'H200'"],
+        ["regulators.bis.rules.oct2022.chips", ":7:", "'H200'"],
     ),
     "event before start": (
         'extends = "baseline"\nname = "x"\n[[events]]\nkind = "open_weights"\nid = "early"\n'

@@ -13,8 +13,8 @@ from analysis.metrics import gap_months
 from simulation.agents import Chipmaker, InvestorPopulation, Lab, Regulator
 from simulation.markets.chips import ChipMarket
 from simulation.markets.services import services_revenue
-from simulation.scenario import Breakthrough, OpenWeights, RuleChange, Scenario
-from simulation.tech import DAYS_PER_YEAR, market_shares
+from simulation.scenario import ApiTerms, Breakthrough, Chip, OpenWeights, RuleChange, Scenario
+from simulation.tech import DAYS_PER_YEAR, grown, market_shares
 
 
 class AIRaceModel(mesa.Model):
@@ -32,7 +32,7 @@ class AIRaceModel(mesa.Model):
 
         self.blocs = [b.id for b in spec.blocs]
         self.bloc_index = {b: i for i, b in enumerate(self.blocs)}
-        self.chips = spec.chips
+        self.chips = list(spec.chips)  # chipmakers add compliant variants as they design them
         self.chip_index = {c.id: i for i, c in enumerate(spec.chips)}
         self.maker_bloc = {m.id: m.bloc for m in spec.chipmakers}
 
@@ -50,16 +50,19 @@ class AIRaceModel(mesa.Model):
             b.id: [i for i, lab in enumerate(self._lab_order) if b.id in self._markets_of(lab.bloc)] for b in spec.blocs
         }
         self._start_caps = self.market_caps().sum()
+        self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 
         self._scheduled = [self._schedule(e) for e in spec.events]
         self._frontier_blocs = [b for b in self.blocs if any(lab.bloc == b for lab in self.labs.values())]
         self._days = np.zeros(self.n_steps + 1)
         self._frontier = {b: np.zeros(self.n_steps + 1) for b in self._frontier_blocs}
+        self._published = np.ones(self.n_steps + 1)  # efficiency of the best open-weights model, by step
+        self.best_effective_flops = 0.0
         self.datacollector = mesa.DataCollector(
             model_reporters=self._model_reporters(), agenttype_reporters=AGENT_REPORTERS
         )
         self.agents_by_type[Regulator].do("step")  # rules already in force on the first day
-        self.controls = self._combined_controls()
+        self.refresh_controls()
         self._observe()
 
     # -- the story of one step -------------------------------------------------------------------
@@ -69,11 +72,13 @@ class AIRaceModel(mesa.Model):
         distil and release, labs sell services and raise money, investors revise beliefs and trade,
         markets clear, data are recorded."""
         self.agents_by_type[Regulator].do("step")
-        self.controls = self._combined_controls()
+        self.agents_by_type[Chipmaker].do("design_variants")
+        self.refresh_controls()
         self.agents_by_type[Chipmaker].do("produce")
         self.chip_market.start_step()
         self.agents_by_type[Lab].shuffle_do("buy_chips")
         self.chip_market.clear()
+        self.best_effective_flops = max(lab.effective_flops for lab in self.labs.values())
         self.agents_by_type[Lab].shuffle_do("step")
         self._sell_services()
         self._fund_labs()
@@ -107,6 +112,12 @@ class AIRaceModel(mesa.Model):
         self.schedule_event(action, at=max(steps_to, 1) - 0.5)
         return action  # kept alive: Mesa holds events by weak reference
 
+    def schedule_after(self, days: float, action) -> None:
+        """Run `action` between steps, before the first step at least `days` from now."""
+        act = partial(action)
+        self._actions.append(act)
+        self.schedule_event(act, at=self.steps + max(math.ceil(days / self.step_days), 1) - 0.5)
+
     def _apply_event(self, event: Breakthrough | OpenWeights | RuleChange) -> None:
         if isinstance(event, Breakthrough):
             lab = self.labs[event.lab]
@@ -118,6 +129,17 @@ class AIRaceModel(mesa.Model):
                 self.log(
                     "attention", "investors", f"investors notice {lab.name}'s breakthrough", on=event.attention_date
                 )
+        elif isinstance(event, ApiTerms):
+            lab = self.labs[event.lab]
+            lab.api_terms_enforced = event.enforced
+            verb = "starts" if event.enforced else "stops"
+            self.log(
+                "api_terms",
+                lab.id,
+                f"{lab.name} {verb} enforcing its API terms against distillation"
+                + (f": {event.description}" if event.description else ""),
+                on=event.date,
+            )
         elif isinstance(event, OpenWeights):
             lab = self.labs[event.lab]
             lab.open_weights = event.open
@@ -131,7 +153,7 @@ class AIRaceModel(mesa.Model):
         else:
             regulator = self.regulators[event.regulator]
             regulator.set_enforcement(event.rule, event.enforcement)
-            self.controls = self._combined_controls()
+            self.refresh_controls()
             self.log(
                 "rule",
                 regulator.id,
@@ -142,21 +164,63 @@ class AIRaceModel(mesa.Model):
 
     # -- markets and money -----------------------------------------------------------------------
 
-    def _combined_controls(self) -> np.ndarray:
-        controls = np.zeros((len(self.chips), len(self.blocs)))
+    def refresh_controls(self) -> None:
+        """Combine the regulators' controls and licence fees for the chip market."""
+        shape = (len(self.chips), len(self.blocs))
+        self.controls, self.chip_market.fees = np.zeros(shape), np.zeros(shape)
         for regulator in self.regulators.values():
-            controls = np.maximum(controls, regulator.controls)
-        return controls
+            if regulator.controls.shape != shape:
+                regulator.compute_controls()
+            self.controls = np.maximum(self.controls, regulator.controls)
+            self.chip_market.fees = np.maximum(self.chip_market.fees, regulator.fees)
+
+    def add_chip(self, chip: Chip) -> None:
+        """A chipmaker designed a chip: it joins the catalogue, the market and every lab's fleet."""
+        self.chip_index[chip.id] = len(self.chips)
+        self.chips.append(chip)
+        self.chip_market.add_chip(chip)
+        for lab in self.labs.values():
+            lab.add_chip_slot()
+
+    def _regulators_of(self, bloc: str) -> list[Regulator]:
+        return [r for r in self.regulators.values() if r.bloc == bloc]
+
+    def export_rules(self, maker_bloc: str, dest: str) -> list:
+        """Export bans in force today on chips made in `maker_bloc` going to `dest`."""
+        return [rule for r in self._regulators_of(maker_bloc) for rule in r.rules_for(dest)]
+
+    def equipment_cap(self, bloc: str) -> tuple[float, float]:
+        """The tightest cap on capacity growth that any bloc's tool controls put on chipmakers of `bloc`."""
+        return min((r.equipment_cap(bloc) for r in self.regulators.values()), default=(math.inf, 0.0))
+
+    def subsidy_for(self, maker: Chipmaker) -> float:
+        """A chipmaker's part of its bloc's subsidies, in proportion to capacity (USD a year)."""
+        pot = sum(r.subsidy_usd_per_year() for r in self._regulators_of(maker.bloc))
+        if pot <= 0:
+            return 0.0
+        peers = [m.capacity_chips_per_year for m in self.chipmakers.values() if m.bloc == maker.bloc]
+        return pot * maker.capacity_chips_per_year / sum(peers) if sum(peers) > 0 else 0.0
+
+    def domestic_share_min(self, bloc: str) -> float:
+        return max((r.domestic_share_min() for r in self._regulators_of(bloc)), default=0.0)
+
+    def distillation_block(self, teacher_bloc: str, student_bloc: str) -> float:
+        return max((r.distillation_block(student_bloc) for r in self._regulators_of(teacher_bloc)), default=0.0)
+
+    def published_efficiency(self, lag_days: float) -> float:
+        """Efficiency of the best open-weights model as it stood `lag_days` ago."""
+        back = math.ceil(lag_days / self.step_days)
+        return float(self._published[max(self.steps - back, 0)])
 
     def _markets_of(self, bloc: str) -> list[str]:
         return [bloc, *next(b.serves for b in self.spec.blocs if b.id == bloc)]
 
-    def _grown(self, value: float, growth_per_year: float) -> float:
-        return value * (1.0 + growth_per_year) ** self.years()
+    def _grown(self, value: float, growth_per_year: float, halflife_years: float | None) -> float:
+        return grown(value, growth_per_year, halflife_years, self.years())
 
     def _sell_services(self) -> None:
         markets = {
-            b.id: self._grown(b.services_market_usd_per_year, b.services_market_growth_per_year)
+            b.id: self._grown(b.services_market_usd_per_year, b.services_market_growth_per_year, b.growth_halflife_years)
             for b in self.spec.blocs
         }
         capabilities = np.array([lab.capability for lab in self._lab_order])
@@ -173,7 +237,7 @@ class AIRaceModel(mesa.Model):
             labs = [lab for lab in self._lab_order if lab.bloc == b.id]
             if not labs:
                 continue
-            pot = self._grown(b.capital_usd_per_year, b.capital_growth_per_year) * self.dt
+            pot = self._grown(b.capital_usd_per_year, b.capital_growth_per_year, b.growth_halflife_years) * self.dt
             shares = market_shares(np.array([lab.capability for lab in labs]), sensitivity)
             for lab, share in zip(labs, shares, strict=True):
                 lab.pledge(pot * float(share))
@@ -199,6 +263,23 @@ class AIRaceModel(mesa.Model):
     def largest_run_flop(self, bloc: str) -> float:
         return max((lab.largest_run_flop for lab in self.labs.values() if lab.bloc == bloc), default=0.0)
 
+    def largest_run_cost_usd(self, bloc: str) -> float:
+        """Amortised hardware cost of the bloc's largest training run so far."""
+        labs = [lab for lab in self.labs.values() if lab.bloc == bloc]
+        return max(labs, key=lambda lab: lab.largest_run_flop).largest_run_cost_usd if labs else 0.0
+
+    @property
+    def price_performance(self) -> float:
+        """Best effective FLOP/s per dollar on legal offer to the leader's labs at today's prices."""
+        j = self.bloc_index[self.spec.leader]
+        market = self.chip_market
+        best = 0.0
+        for i, chip in enumerate(self.chips):
+            on_sale = chip.launch <= self.date and (chip.discontinued is None or self.date <= chip.discontinued)
+            if on_sale and self.controls[i, j] == 0:
+                best = max(best, market.effective_flops[i] / market.price(i))
+        return best
+
     def market_caps(self) -> np.ndarray:
         return self.investors.prices * self.investors.shares_outstanding
 
@@ -207,16 +288,23 @@ class AIRaceModel(mesa.Model):
         self._days[i] = self.day
         for b in self._frontier_blocs:
             self._frontier[b][i] = self.frontier(b)
+        open_labs = [lab.efficiency for lab in self.labs.values() if lab.open_weights]
+        self._published[i] = max(open_labs, default=1.0)
         self.datacollector.collect(self)
 
     @property
     def gap_months(self) -> float:
         """Months since the leader's frontier stood where the laggard's stands now (negative: laggard leads)."""
+        return self.gap_months_between(self.spec.leader, self.spec.laggard)
+
+    def gap_months_between(self, leader: str, laggard: str) -> float:
         i = self.steps + 1
+        if leader not in self._frontier or laggard not in self._frontier:
+            return math.inf
         return gap_months(
             self._days[:i],
-            self._frontier[self.spec.leader][:i],
-            self._frontier[self.spec.laggard][:i],
+            self._frontier[leader][:i],
+            self._frontier[laggard][:i],
             self.spec.markets.prestart_frontier_growth_per_year,
         )
 
@@ -240,6 +328,7 @@ class AIRaceModel(mesa.Model):
         for b in self._frontier_blocs:
             reporters[f"frontier_capability_{b}"] = partial(cls.frontier, bloc=b)
             reporters[f"largest_run_flop_{b}"] = partial(cls.largest_run_flop, bloc=b)
+            reporters[f"largest_run_cost_usd_{b}"] = partial(cls.largest_run_cost_usd, bloc=b)
         for b in self.blocs:
             j = self.bloc_index[b]
             reporters[f"compute_flops_{b}"] = partial(cls.compute_flops, bloc=b)
@@ -247,6 +336,8 @@ class AIRaceModel(mesa.Model):
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
         reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
+        reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
+        reporters["price_performance_flops_per_usd"] = "price_performance"
         for j, m in enumerate(self.listed):
             reporters[f"price_{m.ticker}"] = partial(_price, j=j)
             reporters[f"market_cap_usd_{m.ticker}"] = partial(_market_cap, j=j)
@@ -277,6 +368,8 @@ AGENT_REPORTERS = {
             "efficiency",
             "revenue_usd_per_year",
             "largest_run_flop",
+            "largest_run_cost_usd",
+            "research_share",
             "spent_usd_total",
             "chips_received_total",
             "raised_usd_total",
@@ -291,8 +384,10 @@ AGENT_REPORTERS = {
             "earnings_usd_per_year",
             "units_sold_total",
             "revenue_total_usd",
+            "lost_sales_usd_per_year",
+            "subsidies_total_usd",
         )
     },
-    Regulator: {"rules_in_force": "rules_in_force"},
+    Regulator: {"rules_in_force": "rules_in_force", "mean_enforcement": "mean_enforcement", "decisions": "decisions"},
     InvestorPopulation: {v: v for v in ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief")},
 }

@@ -31,6 +31,18 @@ def num(default: Any = ..., *, unit: str, lo: float, hi: float, doc: str, **limi
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
+    sources: dict[str, str] = Field(
+        default_factory=dict, description="where this table's numbers come from, by field name"
+    )
+
+    @model_validator(mode="after")
+    def _sourced_fields(self) -> Strict:
+        unknown = sorted(set(self.sources) - set(type(self).model_fields) - {"*"})
+        if unknown:
+            known = ", ".join(n for n in type(self).model_fields if n != "sources")
+            raise ValueError(f"sources name unknown fields {', '.join(unknown)}; '*' or one of: {known}")
+        return self
+
 
 # ---------------------------------------------------------------- sections
 
@@ -66,7 +78,15 @@ class Bloc(Strict):
         unit="USD/year", lo=1e8, hi=1e12, ge=0, doc="money investors and parents put into the bloc's labs at start"
     )
     capital_growth_per_year: float = num(
-        unit="1/year", lo=0.0, hi=2.0, ge=-0.9, le=10, doc="growth of that money (0.5 = +50% a year)"
+        unit="1/year", lo=0.0, hi=2.0, ge=-0.9, le=10, doc="growth of that money at start (0.5 = +50% a year)"
+    )
+    growth_halflife_years: float | None = num(
+        None,
+        unit="years",
+        lo=1,
+        hi=20,
+        gt=0,
+        doc="years over which the growth rates of the market and of capital halve (none: constant growth)",
     )
 
 
@@ -76,6 +96,7 @@ class Chip(Strict):
     maker: Id
     launch: date = Field(description="first day it can be bought")
     discontinued: date | None = Field(None, description="last day it is sold")
+    variant_of: Id | None = Field(None, description="the chip this one is a compliant variant of")
     tflops_16bit: float = num(unit="TFLOP/s", lo=10, hi=20000, gt=0, doc="dense 16-bit throughput")
     interconnect_gb_s: float = num(unit="GB/s", lo=0, hi=5000, ge=0, doc="chip-to-chip bandwidth")
     die_area_mm2: float = num(unit="mm^2", lo=100, hi=5000, gt=0, doc="die area (for performance density)")
@@ -111,7 +132,7 @@ class Lab(Strict):
         1.5, unit="1/year", lo=0.5, hi=4, gt=0, le=12, doc="share of cash spent on chips per year"
     )
     training_share: float = num(
-        0.3, unit="fraction", lo=0.1, hi=0.6, gt=0, le=1, doc="share of compute on the frontier run"
+        0.12, unit="fraction", lo=0.05, hi=0.4, gt=0, le=1, doc="share of compute on the frontier run"
     )
     research_share: float = num(
         0.2, unit="fraction", lo=0.05, hi=0.5, ge=0, le=1, doc="share of compute on efficiency research"
@@ -138,6 +159,33 @@ class Chipmaker(Strict):
     opex_usd_per_year: float = num(unit="USD/year", lo=0, hi=1e11, ge=0, doc="operating costs of its AI-chip business")
     revenue_usd_per_year: float = num(
         unit="USD/year", lo=1e8, hi=1e11, gt=0, doc="AI-chip revenue over the year before start"
+    )
+    ai_value_share: float = num(
+        1.0,
+        unit="fraction",
+        lo=0.05,
+        hi=1,
+        gt=0,
+        le=1,
+        doc="share of the firm's value at start that rests on AI chips (the rest is valued as it was)",
+    )
+    designs_variants: bool = Field(True, description="answers export rules with compliant variants of its chips")
+    redesign_lag_days: float = num(
+        180, unit="days", lo=30, hi=365, ge=0, doc="time from a rule catching a chip to its compliant variant on sale"
+    )
+    variant_headroom: float = num(
+        0.67, unit="fraction", lo=0.4, hi=0.95, gt=0, lt=1, doc="a variant's binding spec as a share of the threshold"
+    )
+    variant_price_exponent: float = num(
+        0.5, unit="1", lo=0, hi=1, ge=0, le=1, doc="price of a variant = price x (its effective speed share)^this"
+    )
+    capacity_cost_usd: float = num(
+        20000,
+        unit="USD per chip/year",
+        lo=2000,
+        hi=100000,
+        gt=0,
+        doc="investment that adds one chip a year of capacity (what a subsidy buys)",
     )
 
     @model_validator(mode="after")
@@ -224,21 +272,36 @@ class Rule(Strict):
     density_min: float | None = num(
         None, unit="TPP/mm^2", lo=1, hi=20, gt=0, doc="...with performance density at or above this"
     )
+    compliant_variants: bool = Field(
+        False, description="also covers the variants makers designed to pass earlier rules (the 2025 H20 licence)"
+    )
     enforcement: float = num(
         1.0, unit="fraction", lo=0.5, hi=1, ge=0, le=1, doc="share of banned demand actually stopped"
+    )
+    licence_fee_share: float = num(
+        0.0,
+        unit="fraction",
+        lo=0,
+        hi=0.5,
+        ge=0,
+        lt=1,
+        doc="if above 0, licences are granted against this share of revenue instead of a ban",
     )
 
     @model_validator(mode="after")
     def _tests(self) -> Rule:
         if (self.density_tpp_min is None) != (self.density_min is None):
             raise ValueError("density_tpp_min and density_min go together")
-        if self.tpp_min is None and self.density_min is None and not self.chips:
-            raise ValueError("a rule needs tpp_min, density_tpp_min with density_min, or chips")
+        if self.tpp_min is None and self.density_min is None and not self.chips and not self.compliant_variants:
+            raise ValueError("a rule needs tpp_min, density_tpp_min with density_min, chips, or compliant_variants")
         return self
+
+    def in_force(self, day: date) -> bool:
+        return self.date <= day and (self.end is None or day <= self.end)
 
     def controls(self, chip: Chip) -> bool:
         """Whether the chip falls under this rule's technical tests."""
-        if chip.id in self.chips:
+        if chip.id in self.chips or (self.compliant_variants and chip.variant_of is not None):
             return True
         fast = self.tpp_min is not None and chip.tpp >= self.tpp_min
         linked = self.interconnect_min_gb_s is None or chip.interconnect_gb_s >= self.interconnect_min_gb_s
@@ -249,11 +312,99 @@ class Rule(Strict):
         return False
 
 
+class EquipmentControl(Strict):
+    """Controls on chip-making tools: chipmakers in the destinations cannot expand capacity freely."""
+
+    id: Id
+    date: date
+    end: date | None = Field(None, description="last day in force")
+    description: str = ""
+    destinations: list[Id] = Field(description="blocs whose chipmakers are denied tools")
+    capacity_growth_max_per_year: float = num(
+        0.2, unit="1/year", lo=0, hi=1, ge=0, doc="fastest capacity growth left with stockpiled and domestic tools"
+    )
+    enforcement: float = num(0.9, unit="fraction", lo=0.5, hi=1, ge=0, le=1, doc="share of the excess growth stopped")
+
+    def in_force(self, day: date) -> bool:
+        return self.date <= day and (self.end is None or day <= self.end)
+
+
+class Policy(Strict):
+    """Industrial policy of a bloc: subsidies for its chipmakers and a mandate to buy their chips."""
+
+    id: Id
+    date: date
+    end: date | None = Field(None, description="last day in force")
+    description: str = ""
+    subsidy_usd_per_year: float = num(
+        0.0, unit="USD/year", lo=0, hi=5e10, ge=0, doc="money for the bloc's chipmakers to build capacity"
+    )
+    domestic_share_min: float = num(
+        0.0, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of labs' chip budget that must buy domestic chips"
+    )
+
+    def in_force(self, day: date) -> bool:
+        return self.date <= day and (self.end is None or day <= self.end)
+
+
+class DistillationControl(Strict):
+    """The regulator makes its labs stop API access for distillation by labs of the destinations."""
+
+    id: Id
+    date: date
+    end: date | None = Field(None, description="last day in force")
+    description: str = ""
+    destinations: list[Id] = Field(description="blocs whose labs are denied")
+    enforcement: float = num(0.8, unit="fraction", lo=0.3, hi=1, ge=0, le=1, doc="share of attempts stopped")
+
+    def in_force(self, day: date) -> bool:
+        return self.date <= day and (self.end is None or day <= self.end)
+
+
+class Reaction(Strict):
+    """A reactive regulator reviews its controls on a cadence instead of only following the schedule."""
+
+    rival: Id = Field(description="bloc whose gap to this regulator's bloc is watched")
+    review_interval_days: float = num(180, unit="days", lo=30, hi=730, gt=0, doc="time between reviews")
+    lag_days: float = num(60, unit="days", lo=0, hi=365, ge=0, doc="time from a decision to the rule taking effect")
+    tighten_below_gap_months: float = num(
+        6, unit="months", lo=0, hi=24, doc="tighten when the rival is fewer months behind than this"
+    )
+    loosen_above_lost_sales_usd_per_year: float = num(
+        3e10,
+        unit="USD/year",
+        lo=1e9,
+        hi=2e11,
+        gt=0,
+        doc="loosen when the bloc's chipmakers lose more sales a year to controls than this",
+    )
+    enforcement_step: float = num(
+        0.1, unit="fraction", lo=0.02, hi=0.5, gt=0, le=1, doc="change of enforcement at each decision"
+    )
+    threshold_step: float = num(
+        0.25,
+        unit="fraction",
+        lo=0,
+        hi=0.5,
+        ge=0,
+        lt=1,
+        doc="share by which a tightening lowers the performance thresholds once enforcement is full",
+    )
+
+
 class Regulator(Strict):
     id: Id
     name: str
     bloc: Id
     rules: list[Rule] = Field(default_factory=list, description="dated export controls on chips made in its bloc")
+    equipment_controls: list[EquipmentControl] = Field(
+        default_factory=list, description="dated controls on chip-making tools sold to other blocs"
+    )
+    policies: list[Policy] = Field(default_factory=list, description="subsidies and domestic-chip mandates at home")
+    distillation_controls: list[DistillationControl] = Field(
+        default_factory=list, description="dated bans on distilling its labs' models through their APIs"
+    )
+    reaction: Reaction | None = Field(None, description="reacts to the gap and lost sales (none: follows the schedule)")
 
 
 class Breakthrough(Strict):
@@ -276,6 +427,15 @@ class OpenWeights(Strict):
     description: str = ""
 
 
+class ApiTerms(Strict):
+    kind: Literal["api_terms"]
+    id: Id
+    lab: Id
+    date: date
+    enforced: bool = Field(description="true: the lab starts enforcing terms against distillation; false: stops")
+    description: str = ""
+
+
 class RuleChange(Strict):
     kind: Literal["rule_change"]
     id: Id
@@ -286,7 +446,13 @@ class RuleChange(Strict):
     description: str = ""
 
 
-Event = Annotated[Breakthrough | OpenWeights | RuleChange, Field(discriminator="kind")]
+Event = Annotated[Breakthrough | OpenWeights | ApiTerms | RuleChange, Field(discriminator="kind")]
+_EVENT_KINDS = {
+    "breakthrough": Breakthrough,
+    "open_weights": OpenWeights,
+    "api_terms": ApiTerms,
+    "rule_change": RuleChange,
+}
 
 
 class Tech(Strict):
@@ -336,6 +502,43 @@ class Tech(Strict):
     distillation_interval_days: float = num(
         90, unit="days", lo=30, hi=365, gt=0, doc="time between a lab's distillations"
     )
+    distillation_compute_share: float = num(
+        0.01,
+        unit="fraction",
+        lo=0.001,
+        hi=0.1,
+        gt=0,
+        le=1,
+        doc="compute a distillation takes, as a share of the teacher's training run",
+    )
+    induced_innovation: float = num(
+        0.5,
+        unit="fraction",
+        lo=0,
+        hi=1,
+        ge=0,
+        le=1,
+        doc="share of its serving compute a fully compute-starved lab moves to efficiency research",
+    )
+    starvation_decades: float = num(
+        1.0,
+        unit="decades",
+        lo=0.5,
+        hi=3,
+        gt=0,
+        doc="compute shortfall behind the best-equipped lab (log10) at which a lab is fully starved",
+    )
+    spillover_rate_per_year: float = num(
+        2.0,
+        unit="1/year",
+        lo=0,
+        hi=10,
+        ge=0,
+        doc="speed at which labs adopt the methods of the most efficient open-weights model",
+    )
+    spillover_lag_days: float = num(
+        60, unit="days", lo=0, hi=365, ge=0, doc="time for open weights and papers to be read and reproduced"
+    )
 
 
 class Markets(Strict):
@@ -356,6 +559,17 @@ class Markets(Strict):
     chip_markup_min: float = num(0.6, unit="x", lo=0.3, hi=1, gt=0, le=1, doc="lowest price over list")
     leak_price_premium: float = num(
         0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers or clouds"
+    )
+    leak_delay_days: float = num(
+        60, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"
+    )
+    chip_choice_sensitivity: float = num(
+        6.0,
+        unit="1",
+        lo=1,
+        hi=20,
+        ge=0,
+        doc="how strongly labs concentrate orders on the best compute per dollar (logit in log FLOP/$)",
     )
     prestart_frontier_growth_per_year: float = num(
         1.0,
@@ -556,7 +770,7 @@ def _dotted(loc: tuple[Any, ...], data: Any) -> list[str]:
         elif isinstance(part, str) and isinstance(node, dict):
             node = node.get(part)
             parts.append(part)
-        elif isinstance(part, str) and part in {"breakthrough", "open_weights", "rule_change"}:
+        elif isinstance(part, str) and part in _EVENT_KINDS:
             continue  # pydantic names the union member; the user never wrote it
         else:
             parts.append(str(part))
@@ -590,8 +804,8 @@ def _allowed_fields(loc: tuple[Any, ...], data: Any) -> list[str]:
         if isinstance(part, int):
             node = node[part] if isinstance(node, list) and part < len(node) else None
             continue
-        if part in {"breakthrough", "open_weights", "rule_change"}:
-            model = {"breakthrough": Breakthrough, "open_weights": OpenWeights, "rule_change": RuleChange}[part]
+        if part in _EVENT_KINDS:
+            model = _EVENT_KINDS[part]
             continue
         field = model.model_fields.get(part) if isinstance(model, type) else None
         node = node.get(part) if isinstance(node, dict) else None
@@ -612,7 +826,6 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
-_EVENT_KINDS = {"breakthrough": Breakthrough, "open_weights": OpenWeights, "rule_change": RuleChange}
 
 
 def _find_line(files: list[Path], parts: list[str]) -> tuple[str | None, int | None]:
@@ -695,6 +908,8 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             unknown(f"blocs.{b.id}.serves", other, blocs, "blocs")
     for c in s.chips:
         unknown(f"chips.{c.id}.maker", c.maker, makers, "chipmakers")
+        if c.variant_of is not None:
+            unknown(f"chips.{c.id}.variant_of", c.variant_of, chips, "chips")
         if c.unit_cost_usd >= c.price_usd:
             problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
     for m in s.chipmakers:
@@ -705,22 +920,26 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             unknown(f"labs.{lab.id}.fleet.{chip_id}", chip_id, chips, "chips")
     for r in s.regulators:
         unknown(f"regulators.{r.id}.bloc", r.bloc, blocs, "blocs")
-        rule_ids = [rule.id for rule in r.rules]
-        for dup in sorted({i for i in rule_ids if rule_ids.count(i) > 1}):
-            problems.append((f"regulators.{r.id}.rules.{dup}", "id used more than once"))
-        for rule in r.rules:
-            key = f"regulators.{r.id}.rules.{rule.id}"
-            for dest in rule.destinations:
-                unknown(f"{key}.destinations", dest, blocs, "blocs")
-            for chip_id in rule.chips:
-                unknown(f"{key}.chips", chip_id, chips, "chips")
-            if rule.end is not None and rule.end < rule.date:
-                problems.append((f"{key}.end", f"{rule.end} is before the rule's date {rule.date}"))
+        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
+            entries = getattr(r, section)
+            ids = [entry.id for entry in entries]
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append((f"regulators.{r.id}.{section}.{dup}", "id used more than once"))
+            for entry in entries:
+                key = f"regulators.{r.id}.{section}.{entry.id}"
+                for dest in getattr(entry, "destinations", []):
+                    unknown(f"{key}.destinations", dest, blocs, "blocs")
+                for chip_id in getattr(entry, "chips", []):
+                    unknown(f"{key}.chips", chip_id, chips, "chips")
+                if entry.end is not None and entry.end < entry.date:
+                    problems.append((f"{key}.end", f"{entry.end} is before its date {entry.date}"))
+        if r.reaction is not None:
+            unknown(f"regulators.{r.id}.reaction.rival", r.reaction.rival, blocs, "blocs")
     for e in s.events:
         key = f"events.{e.id}"
         if e.date < s.time.start:  # an event after the end simply never happens
             problems.append((f"{key}.date", f"{e.date} is before the scenario's start ({s.time.start})"))
-        if isinstance(e, Breakthrough | OpenWeights):
+        if isinstance(e, Breakthrough | OpenWeights | ApiTerms):
             unknown(f"{key}.lab", e.lab, labs, "labs")
         if isinstance(e, Breakthrough) and e.attention_date is not None and e.attention_date < e.date:
             problems.append((f"{key}.attention_date", f"{e.attention_date} is before the event's date {e.date}"))
@@ -809,10 +1028,14 @@ class Parameter:
     unit: str
     plausible: tuple[float, float] | None
     description: str
+    source: str = ""
 
 
 def parameters(scenario: Scenario) -> list[Parameter]:
-    """Every tunable number of a scenario, by dotted name, with unit, value and plausible range."""
+    """Every tunable number of a scenario, by dotted name, with unit, value, plausible range and source.
+
+    A number's source is its table's `sources` entry for it, else the table's `sources."*"`.
+    """
     out: list[Parameter] = []
 
     def walk(obj: BaseModel, prefix: str) -> None:
@@ -827,7 +1050,8 @@ def parameters(scenario: Scenario) -> list[Parameter]:
                     walk(item, f"{dotted}.{item.id}.")
             elif "unit" in extra and value is not None:
                 lo, hi = extra["plausible"]
-                out.append(Parameter(dotted, value, extra["unit"], (lo, hi), field.description or ""))
+                source = obj.sources.get(name) or obj.sources.get("*", "")
+                out.append(Parameter(dotted, value, extra["unit"], (lo, hi), field.description or "", source))
 
     walk(scenario, "")
     return out

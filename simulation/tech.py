@@ -61,3 +61,42 @@ def market_shares(capabilities: np.ndarray, sensitivity: float) -> np.ndarray:
 def step_fraction(rate_per_year: float, dt: float) -> float:
     """Share of a stock that a continuous yearly rate moves in one step."""
     return 1.0 - math.exp(-rate_per_year * dt)
+
+
+def grown(value: float, growth_per_year: float, halflife_years: float | None, years: float) -> float:
+    """A quantity growing at `growth_per_year` (0.5 = +50% a year) whose growth rate halves every
+    `halflife_years` (none: constant growth). Booms slow down; this keeps 2030 budgets plausible."""
+    horizon = years
+    if halflife_years is not None:
+        decay = math.log(2) / halflife_years
+        horizon = (1.0 - math.exp(-decay * years)) / decay
+    return value * math.exp(math.log1p(growth_per_year) * horizon)
+
+
+def logit_split(value_per_usd: np.ndarray, sensitivity: float) -> np.ndarray:
+    """Shares of a budget over offers: a logit in log value per dollar (sensitivity 0 splits evenly)."""
+    logits = sensitivity * np.log(value_per_usd / value_per_usd.max())
+    weights = np.exp(logits)
+    return weights / weights.sum()
+
+
+def starvation(own_flops: float, best_flops: float, full_at_decades: float) -> float:
+    """How compute-starved a lab is, 0 to 1: its shortfall behind the best-equipped lab in decades,
+    relative to the shortfall at which it counts as fully starved."""
+    if own_flops <= 0:
+        return 1.0
+    return min(max(math.log10(best_flops / own_flops) / full_at_decades, 0.0), 1.0)
+
+
+def induced_research_share(research: float, training: float, strength: float, starved: float) -> float:
+    """Necessity is the mother of invention: a starved lab moves part of its serving compute
+    (what neither training nor research uses) into efficiency research."""
+    return research + strength * starved * max(1.0 - research - training, 0.0)
+
+
+def spillover(own_efficiency: float, published_efficiency: float, rate_per_year: float, dt: float) -> float:
+    """Efficiency after a step of adopting published methods: the log gap closes at `rate_per_year`."""
+    if published_efficiency <= own_efficiency:
+        return own_efficiency
+    log_gap = math.log(published_efficiency / own_efficiency)
+    return own_efficiency * math.exp(step_fraction(rate_per_year, dt) * log_gap)

@@ -1,19 +1,77 @@
-"""Chipmakers: make AI chips within a capacity that grows when demand fills it, price them, report earnings."""
+"""Chipmakers: make AI chips within a capacity that grows with demand and subsidies (unless equipment
+controls cap it), answer export rules with compliant variants, price them, report earnings."""
 
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import mesa
 
+from simulation.scenario import Chip, Rule
 from simulation.scenario import Chipmaker as ChipmakerSpec
-from simulation.tech import step_fraction
+from simulation.tech import interconnect_factor, step_fraction
 
 if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 EARNINGS_HALFLIFE_DAYS = 91.0  # firms report quarterly: investors see a smoothed, about-quarterly run rate
+
+
+def design_variant(
+    chip: Chip,
+    rules: list[Rule],
+    headroom: float,
+    price_exponent: float,
+    reference_gb_s: float,
+    interconnect_exponent: float,
+    variant_id: str,
+    launch: date,
+) -> Chip | None:
+    """The compliant variant a maker would design so that `chip` passes every rule in `rules`.
+
+    If each rule that catches the chip tests interconnect, cutting the links is enough (A800, H800
+    after Oct 2022); otherwise throughput is cut below the binding TPP and density thresholds (H20
+    after Oct 2023). The spec is set at `headroom` times the threshold, and the price scales with
+    the variant's effective speed to the power `price_exponent`. None if no variant can pass
+    (a rule names every variant, or the chip itself).
+    """
+    catching = [r for r in rules if r.controls(chip)]
+    if any(r.compliant_variants or chip.id in r.chips for r in catching):
+        return None
+    spec = {"tflops_16bit": chip.tflops_16bit, "interconnect_gb_s": chip.interconnect_gb_s}
+    if catching and all(r.interconnect_min_gb_s is not None and r.density_min is None for r in catching):
+        spec["interconnect_gb_s"] = headroom * min(r.interconnect_min_gb_s for r in catching)  # type: ignore[type-var]
+        change = f"interconnect cut to {spec['interconnect_gb_s']:.0f} GB/s"
+    else:
+        caps = [r.tpp_min for r in catching if r.tpp_min is not None]
+        caps += [
+            max(r.density_tpp_min, r.density_min * chip.die_area_mm2)
+            for r in catching
+            if r.density_tpp_min is not None and r.density_min is not None
+        ]
+        spec["tflops_16bit"] = min(chip.tflops_16bit, headroom * min(caps) / 16)
+        change = f"throughput cut to {spec['tflops_16bit']:.0f} TFLOP/s"
+
+    def effective(tflops: float, link: float) -> float:
+        return tflops * interconnect_factor(link, reference_gb_s, interconnect_exponent)
+
+    speed = effective(spec["tflops_16bit"], spec["interconnect_gb_s"]) / effective(
+        chip.tflops_16bit, chip.interconnect_gb_s
+    )
+    price = max(chip.price_usd * speed**price_exponent, chip.unit_cost_usd * 1.05)
+    variant = chip.model_copy(
+        update={
+            "id": variant_id,
+            "name": f"{chip.name}, compliant variant ({change})",
+            "launch": launch,
+            "variant_of": chip.id,
+            "price_usd": price,
+            **spec,
+        }
+    )
+    return variant if not any(r.controls(variant) for r in rules) else None
 
 
 class Chipmaker(mesa.Agent):
@@ -24,6 +82,7 @@ class Chipmaker(mesa.Agent):
         self.id = spec.id
         self.name = spec.name
         self.bloc = spec.bloc
+        self.spec = spec
         self.ticker = spec.ticker
         self.shares_outstanding = spec.shares_outstanding or 0.0
         self.capacity_chips_per_year = spec.capacity_chips_per_year
@@ -35,29 +94,99 @@ class Chipmaker(mesa.Agent):
         own = [c for c in model.chips if c.maker == spec.id]
         margin = sum(1 - c.unit_cost_usd / c.price_usd for c in own) / len(own) if own else 0.0
         self.earnings_usd_per_year = spec.revenue_usd_per_year * margin - spec.opex_usd_per_year
+        self.lost_sales_usd_per_year = 0.0
         self.units_sold_total = 0.0
         self.revenue_total_usd = 0.0
+        self.lost_sales_total_usd = 0.0
+        self.subsidies_total_usd = 0.0
+        self.variants: dict[tuple[str, str], Chip] = {}  # (base chip, destination bloc) -> latest variant
+        self._generations: dict[tuple[str, str], int] = {}
         self._step_revenue = 0.0
         self._step_cost = 0.0
+        self._step_lost = 0.0
+
+    # -- answering export rules --------------------------------------------------------------------
+
+    def design_variants(self) -> None:
+        """For each own chip on sale that a rule now catches for a bloc, design a variant that passes,
+        unless one already passes; it goes on sale a redesign lag after the chip was first caught."""
+        if not self.spec.designs_variants:
+            return
+        model = self.model
+        today = model.date
+        tech = model.spec.tech
+        for chip in [c for c in model.chips if c.maker == self.id and c.variant_of is None]:
+            if not (chip.launch <= today and (chip.discontinued is None or today <= chip.discontinued)):
+                continue
+            for dest in model.blocs:
+                if dest == self.bloc:
+                    continue
+                rules = model.export_rules(self.bloc, dest)
+                catching = [r for r in rules if r.controls(chip)]
+                if not catching:
+                    continue
+                current = self.variants.get((chip.id, dest))
+                if current is not None and not any(r.controls(current) for r in rules):
+                    continue
+                caught_since = max(max(r.date for r in catching), chip.launch)
+                launch = max(today, caught_since + timedelta(days=round(self.spec.redesign_lag_days)))
+                generation = self._generations.get((chip.id, dest), 0) + 1
+                variant = design_variant(
+                    chip,
+                    rules,
+                    self.spec.variant_headroom,
+                    self.spec.variant_price_exponent,
+                    tech.interconnect_reference_gb_s,
+                    tech.interconnect_exponent,
+                    f"{chip.id}_{dest}" + (str(generation) if generation > 1 else ""),
+                    launch,
+                )
+                if variant is None:
+                    continue
+                self._generations[(chip.id, dest)] = generation
+                self.variants[(chip.id, dest)] = variant
+                model.add_chip(variant)
+                model.log(
+                    "variant",
+                    self.id,
+                    f"{self.name} designs {variant.id} for {dest}, a compliant variant of the {chip.id} "
+                    f"({variant.name.split('(')[-1].rstrip(')')}, ${variant.price_usd:,.0f}), on sale from {launch}",
+                )
+
+    # -- making chips ------------------------------------------------------------------------------
 
     def produce(self) -> None:
-        """Capacity grows with investment, faster the fuller the order book was last step."""
-        dt = self.model.dt
+        """Capacity grows with investment, faster the fuller the order book was last step, plus what
+        subsidies build; controls on chip-making tools cap the growth."""
+        model = self.model
+        dt = model.dt
         pull = min(max(self.order_ratio, 0.0), 1.5)
-        self.capacity_chips_per_year *= math.exp(self.capacity_growth_per_year * pull * dt)
+        growth = self.capacity_growth_per_year * pull
+        subsidy = model.subsidy_for(self)
+        if subsidy > 0 and self.capacity_chips_per_year > 0:
+            built = subsidy * dt / self.spec.capacity_cost_usd
+            growth += math.log1p(built / self.capacity_chips_per_year) / dt
+            self.subsidies_total_usd += subsidy * dt
+        cap, enforcement = model.equipment_cap(self.bloc)
+        if growth > cap:
+            growth = cap + (1.0 - enforcement) * (growth - cap)
+        self.capacity_chips_per_year *= math.exp(growth * dt)
         self._step_revenue = 0.0
         self._step_cost = 0.0
 
     def output_this_step(self) -> float:
         return self.capacity_chips_per_year * self.model.dt
 
-    def observe_demand(self, asked: float, available: float) -> None:
-        """Prices move towards the level that clears orders against output (within the scenario's bounds)."""
+    def observe_demand(self, asked: float, available: float, lost_usd: float = 0.0) -> None:
+        """Prices move towards the level that clears orders against output (within the scenario's bounds);
+        the money controls kept away is recorded as lost sales."""
         markets = self.model.spec.markets
         self.order_ratio = asked / available if available > 0 else 0.0
         pressure = math.log(max(self.order_ratio, 0.1))
         self.markup *= math.exp(markets.chip_price_adjust_per_year * self.model.dt * pressure)
         self.markup = min(max(self.markup, markets.chip_markup_min), markets.chip_markup_max)
+        self._step_lost = lost_usd
+        self.lost_sales_total_usd += lost_usd
 
     def sell(self, units: float, revenue_usd: float, cost_usd: float) -> None:
         self.units_sold_total += units
@@ -66,10 +195,11 @@ class Chipmaker(mesa.Agent):
         self._step_cost += cost_usd
 
     def report(self) -> None:
-        """Update the smoothed revenue and earnings run rates (per year) that investors value."""
+        """Update the smoothed revenue, earnings and lost-sales run rates (per year)."""
         dt = self.model.dt
         weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
         revenue = self._step_revenue / dt
         earnings = (self._step_revenue - self._step_cost) / dt - self.opex_usd_per_year
         self.revenue_usd_per_year += weight * (revenue - self.revenue_usd_per_year)
         self.earnings_usd_per_year += weight * (earnings - self.earnings_usd_per_year)
+        self.lost_sales_usd_per_year += weight * (self._step_lost / dt - self.lost_sales_usd_per_year)

@@ -63,6 +63,7 @@ class InvestorPopulation(mesa.Agent):
         self.prices = prices.astype(float)
         self.start_prices = self.prices.copy()
         self.start_revenue = np.array([f.revenue_usd_per_year for f in firms])
+        self.ai_value_share = np.array([f.spec.ai_value_share for f in firms])
         self.shares_outstanding = np.array([f.shares_outstanding for f in firms])
         caps = self.prices * self.shares_outstanding
         # Passive weights in proportion to market value make the start prices clear the market.
@@ -99,7 +100,9 @@ class InvestorPopulation(mesa.Agent):
         self.log_demand_belief *= 1 - step_fraction(math.log(2) * DAYS_PER_YEAR / spec.belief_halflife_days, dt)
         today = self.model.day
         for visible_day, gain, acted in self.news:
-            now = ~acted & (today >= visible_day + self.attention_lag)
+            # A step that reaches day t simulates the whole of day t: an investor whose lag ends
+            # before day t is over acts in this step.
+            now = ~acted & (today + 1 > visible_day + self.attention_lag)
             if now.any():
                 # An investor with belief e expects compute demand to move by gain**e.
                 self.log_demand_belief[now] += (self.jevons_belief[now] * math.log(gain))[:, None]
@@ -109,10 +112,12 @@ class InvestorPopulation(mesa.Agent):
     # -- trading -----------------------------------------------------------------------------------
 
     def fundamental_values(self) -> np.ndarray:
-        """Each investor's value per share of each firm: start price scaled by revenue growth and beliefs."""
+        """Each investor's value per share of each firm: the AI-chip part of the start price scaled by
+        revenue growth and by the investor's belief about compute demand; the rest as it was."""
         revenue = np.array([f.revenue_usd_per_year for f in self.firms])
         growth = np.maximum(revenue, 1.0) / self.start_revenue
-        return self.start_prices * growth * self.multiple * np.exp(self.log_demand_belief)
+        ai = self.ai_value_share * growth * np.exp(self.log_demand_belief)
+        return self.start_prices * (1.0 - self.ai_value_share + ai) * self.multiple
 
     def step(self) -> None:
         """Revise beliefs, reconsider strategies, then trade: the market clears each firm's price."""

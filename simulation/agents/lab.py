@@ -1,4 +1,10 @@
-"""Labs: buy the best chips they may, research efficiency, train frontier models, distil, sell and raise money."""
+"""Labs: buy the best chips they may, research efficiency, train frontier models, distil, sell and raise money.
+
+A lab short of compute (behind the best-equipped lab) moves serving compute into efficiency research
+(induced innovation); every lab adopts the methods of the most efficient open-weights model after a
+lag (spillover); a lab may distil from a stronger model it can reach, at a small share of the
+teacher's compute.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,9 @@ class Lab(mesa.Agent):
         self.run_flop = 0.0
         self.run_days = 0.0
         self.largest_run_flop = 0.0
+        self.run_cost_usd = 0.0
+        self.largest_run_cost_usd = 0.0
+        self.research_share = spec.research_share
         self.last_distillation = -math.inf  # model day of the last distillation
         self.revenue_usd_per_year = 0.0
         self.spent_usd_total = 0.0
@@ -57,17 +66,28 @@ class Lab(mesa.Agent):
         """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
         return float(self.fleet @ self.model.chip_market.effective_flops)
 
+    @property
+    def fleet_value_usd(self) -> float:
+        """The fleet at list prices: what its chips would cost today."""
+        return float(self.fleet @ self.model.chip_market.list_price)
+
     def buy_chips(self) -> None:
         """Spend a share of cash on the best chips this lab may buy (the market fills what it can)."""
         budget = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
         if budget > 0:
-            self.model.chip_market.order(self, budget)
+            self.model.chip_market.order(self, budget, self.model.domestic_share_min(self.bloc))
 
-    def receive(self, chip: int, units: float, paid_usd: float) -> None:
+    def pay(self, usd: float) -> None:
+        self.cash_usd -= usd
+        self.spent_usd_total += usd
+
+    def take_delivery(self, chip: int, units: float) -> None:
         self.fleet[chip] += units
-        self.cash_usd -= paid_usd
-        self.spent_usd_total += paid_usd
         self.chips_received_total += units
+
+    def add_chip_slot(self) -> None:
+        """A chip was designed: the fleet gets a (still empty) entry for it."""
+        self.fleet = np.append(self.fleet, 0.0)
 
     # -- research, training, distillation ---------------------------------------------------
 
@@ -75,26 +95,43 @@ class Lab(mesa.Agent):
         """One step of work: chips age, research raises efficiency, the run trains, a model may ship."""
         t = self.model.spec.tech
         dt = self.model.dt
-        self.fleet *= 1.0 - tech.step_fraction(t.depreciation_per_year, dt)
+        worn = tech.step_fraction(t.depreciation_per_year, dt)
+        # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
+        self.run_cost_usd += self.spec.training_share * worn * self.fleet_value_usd
+        self.fleet *= 1.0 - worn
         self.research()
+        self.adopt_published_methods()
         self.train()
         self.distil()
 
     def research(self) -> None:
+        """Efficiency grows with research effort, which a compute-starved lab raises; breakthroughs
+        arrive at random, more often the more a lab researches."""
         t = self.model.spec.tech
         dt = self.model.dt
+        starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
+        self.research_share = tech.induced_research_share(
+            self.spec.research_share, self.spec.training_share, t.induced_innovation, starved
+        )
         growth = tech.efficiency_log_growth(
-            t.efficiency_growth_per_year, self.spec.research_share, t.reference_research_share, t.research_elasticity
+            t.efficiency_growth_per_year, self.research_share, t.reference_research_share, t.research_elasticity
         )
         self.efficiency *= math.exp(growth * dt)
         chance = tech.step_fraction(
-            t.breakthrough_rate_per_year * (self.spec.research_share / t.reference_research_share), dt
+            t.breakthrough_rate_per_year * (self.research_share / t.reference_research_share), dt
         )
         if self.model.rng.random() < chance:
             gain = tech.breakthrough_gain(
                 self.model.rng, t.breakthrough_min_gain, t.breakthrough_tail, t.breakthrough_max_gain
             )
             self.breakthrough(gain, open_weights=self.open_weights, visible_day=self.model.day)
+
+    def adopt_published_methods(self) -> None:
+        """Open weights and papers spread methods: close part of the gap to the best open model's
+        efficiency as it stood a reading-and-reproducing lag ago."""
+        t = self.model.spec.tech
+        published = self.model.published_efficiency(t.spillover_lag_days)
+        self.efficiency = tech.spillover(self.efficiency, published, t.spillover_rate_per_year, self.model.dt)
 
     def breakthrough(
         self, gain: float, open_weights: bool, visible_day: float, story: str = "", on: date | None = None
@@ -116,7 +153,9 @@ class Lab(mesa.Agent):
         self.run_days += step_days
         if self.run_days + 1e-9 < t.training_run_days:
             return
-        self.largest_run_flop = max(self.largest_run_flop, self.run_flop)
+        if self.run_flop > self.largest_run_flop:
+            self.largest_run_flop = self.run_flop
+            self.largest_run_cost_usd = self.run_cost_usd
         new = tech.capability(self.run_flop * self.efficiency, t.capability_per_decade)
         if new > self.capability:
             self.capability = new
@@ -128,6 +167,7 @@ class Lab(mesa.Agent):
             )
         self.run_flop = 0.0
         self.run_days = 0.0
+        self.run_cost_usd = 0.0
 
     def distil(self) -> None:
         """Distil from the strongest model this lab can reach, if it is enough ahead and the lab is due."""
@@ -141,6 +181,18 @@ class Lab(mesa.Agent):
         )
         if teacher is None or teacher.capability - self.capability < t.distillation_min_gap:
             return
+        if not teacher.open_weights:
+            # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
+            if self.model.rng.random() < self.model.distillation_block(teacher.bloc, self.bloc):
+                self.last_distillation = self.model.day
+                self.model.log(
+                    "distillation_blocked", self.id, f"{self.name} is stopped distilling {teacher.name}'s API"
+                )
+                return
+        needed = t.distillation_compute_share * teacher.largest_run_flop
+        if self.run_flop < needed:
+            return  # not enough compute on hand yet: it tries again next step
+        self.run_flop -= needed
         before = self.capability
         self.capability = tech.distilled_capability(before, teacher.capability, t.distillation_fraction)
         self.last_distillation = self.model.day
@@ -149,7 +201,7 @@ class Lab(mesa.Agent):
             "distillation",
             self.id,
             f"{self.name} distils {teacher.name}'s model through {channel}: capability {before:.2f} -> "
-            f"{self.capability:.2f} (teacher {teacher.capability:.2f})",
+            f"{self.capability:.2f} (teacher {teacher.capability:.2f}, {needed:.1e} FLOP)",
         )
 
     @property

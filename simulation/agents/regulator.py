@@ -1,4 +1,11 @@
-"""Regulators: one per bloc, they put dated export controls on chips made in their bloc."""
+"""Regulators: one per bloc. They put dated export controls on chips made in their bloc, control
+chip-making tools, fund and mandate domestic chips, and bar distillation through their labs' APIs.
+
+A regulator follows the scenario's schedule, or, when the scenario gives it a `reaction`, it also
+reviews its controls on a cadence: it tightens them when the rival bloc closes the gap below a
+threshold and loosens them when its chipmakers lose more sales to controls than a threshold; each
+decision takes effect after a lag.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.scenario import Rule
 from simulation.scenario import Regulator as RegulatorSpec
 
 if TYPE_CHECKING:
@@ -14,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Regulator(mesa.Agent):
-    """Applies the rules in force on the current date; the chip market reads `controls`."""
+    """Applies the rules in force on the current date; the chip market reads `controls` and `fees`."""
 
     model: AIRaceModel
 
@@ -23,44 +31,168 @@ class Regulator(mesa.Agent):
         self.id = spec.id
         self.name = spec.name
         self.bloc = spec.bloc
-        self.rules = {rule.id: rule for rule in spec.rules}
+        self.spec = spec
+        # Own copies: a reactive regulator may lower a rule's thresholds.
+        self.rules = {rule.id: rule.model_copy() for rule in spec.rules}
         self.enforcement = {rule.id: rule.enforcement for rule in spec.rules}
         self.in_force: set[str] = set()
+        self._announced: set[str] = set()
         self.controls = np.zeros((len(model.chips), len(model.blocs)))
         """Enforcement (0 to 1) that stops each chip (row) reaching each bloc (column)."""
+        self.fees = np.zeros_like(self.controls)
+        """Licence-fee share on each chip (row) sold into each bloc (column)."""
+        self.reaction = spec.reaction
+        self.next_review_day = spec.reaction.review_interval_days if spec.reaction else np.inf
+        self.decisions = 0
+
+    # -- the schedule -------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Bring rules into force on their date, retire them after their end, and log each change."""
+        """Bring rules into force on their date, retire them after their end, log each change, review."""
         today = self.model.date
-        now = {rid for rid, r in self.rules.items() if r.date <= today and (r.end is None or today <= r.end)}
+        now = {rid for rid, r in self.rules.items() if r.in_force(today)}
         for rid in sorted(now - self.in_force):
             rule = self.rules[rid]
             text = f"{self.name} export rule '{rid}' takes effect: {rule.description}".rstrip(": ")
             self.model.log("rule", self.id, text, on=rule.date)
         for rid in sorted(self.in_force - now):
             self.model.log("rule", self.id, f"{self.name} export rule '{rid}' ends", on=self.rules[rid].end)
-        if now != self.in_force:
+        for entry in [*self.spec.equipment_controls, *self.spec.policies, *self.spec.distillation_controls]:
+            if entry.id not in self._announced and entry.in_force(today):
+                self._announced.add(entry.id)
+                what = type(entry).__name__.replace("Control", " control").lower()
+                text = f"{self.name} {what} '{entry.id}' takes effect: {entry.description}".rstrip(": ")
+                self.model.log("policy", self.id, text, on=entry.date)
+        if now != self.in_force or self.controls.shape[0] != len(self.model.chips):
             self.in_force = now
-            self._compute_controls()
+            self.compute_controls()
+        if self.model.day >= self.next_review_day:
+            self.next_review_day += self.reaction.review_interval_days  # type: ignore[union-attr]
+            self.review()
 
-    def set_enforcement(self, rule_id: str, enforcement: float) -> None:
-        self.enforcement[rule_id] = enforcement
-        self._compute_controls()
+    def rules_for(self, dest: str) -> list[Rule]:
+        """Export bans in force today on chips going to `dest` (licence-fee rules are not bans)."""
+        out = []
+        for rid in sorted(self.in_force):
+            rule = self.rules[rid]
+            if dest in rule.destinations and rule.licence_fee_share == 0 and self.enforcement[rid] > 0:
+                out.append(rule)
+        return out
 
-    def _compute_controls(self) -> None:
-        controls = np.zeros_like(self.controls)
-        blocs = self.model.bloc_index
-        for i, chip in enumerate(self.model.chips):
+    def compute_controls(self) -> None:
+        chips = self.model.chips
+        controls = np.zeros((len(chips), len(self.model.blocs)))
+        fees = np.zeros_like(controls)
+        for i, chip in enumerate(chips):
             if self.model.maker_bloc[chip.maker] != self.bloc:
                 continue  # a bloc's rules cover the chips made in it
             for rid in self.in_force:
                 rule = self.rules[rid]
-                if rule.controls(chip):
-                    for dest in rule.destinations:
-                        j = blocs[dest]
+                if not rule.controls(chip):
+                    continue
+                for dest in rule.destinations:
+                    j = self.model.bloc_index[dest]
+                    if rule.licence_fee_share > 0:
+                        fees[i, j] = max(fees[i, j], rule.licence_fee_share)
+                    else:
                         controls[i, j] = max(controls[i, j], self.enforcement[rid])
-        self.controls = controls
+        self.controls, self.fees = controls, fees
+
+    # -- levers other than export rules -------------------------------------------------------------
+
+    def equipment_cap(self, bloc: str) -> tuple[float, float]:
+        """(fastest capacity growth per year, enforcement) its tool controls leave chipmakers of `bloc`."""
+        today = self.model.date
+        caps = [
+            (c.capacity_growth_max_per_year, c.enforcement)
+            for c in self.spec.equipment_controls
+            if bloc in c.destinations and c.in_force(today)
+        ]
+        return min(caps) if caps else (np.inf, 0.0)
+
+    def subsidy_usd_per_year(self) -> float:
+        today = self.model.date
+        return sum(p.subsidy_usd_per_year for p in self.spec.policies if p.in_force(today))
+
+    def domestic_share_min(self) -> float:
+        today = self.model.date
+        return max((p.domestic_share_min for p in self.spec.policies if p.in_force(today)), default=0.0)
+
+    def distillation_block(self, dest: str) -> float:
+        """Chance that an attempt by a lab of `dest` to distil one of this bloc's APIs is stopped."""
+        today = self.model.date
+        return max(
+            (c.enforcement for c in self.spec.distillation_controls if dest in c.destinations and c.in_force(today)),
+            default=0.0,
+        )
+
+    # -- reacting -------------------------------------------------------------------------------------
+
+    def review(self) -> None:
+        """Tighten if the rival is closing in, loosen if controls cost the industry too much."""
+        reaction = self.reaction
+        assert reaction is not None
+        gap = self.model.gap_months_between(self.bloc, reaction.rival)
+        lost = sum(m.lost_sales_usd_per_year for m in self.model.chipmakers.values() if m.bloc == self.bloc)
+        if gap < reaction.tighten_below_gap_months:
+            decision, why = "tighten", f"{reaction.rival} is only {gap:.1f} months behind"
+        elif lost > reaction.loosen_above_lost_sales_usd_per_year:
+            decision, why = "loosen", f"chipmakers lose ${lost / 1e9:.1f}B a year of sales to controls"
+        else:
+            return
+        self.model.log("review", self.id, f"{self.name} decides to {decision} export controls: {why}")
+        self.model.schedule_after(reaction.lag_days, self.tighten if decision == "tighten" else self.loosen)
+
+    def tighten(self) -> None:
+        reaction = self.reaction
+        assert reaction is not None
+        changed = []
+        for rid in sorted(self.in_force):
+            rule = self.rules[rid]
+            if rule.licence_fee_share > 0 or reaction.rival not in rule.destinations:
+                continue
+            if self.enforcement[rid] < 1.0:
+                self.enforcement[rid] = min(1.0, self.enforcement[rid] + reaction.enforcement_step)
+                changed.append(f"'{rid}' enforced at {self.enforcement[rid]:.0%}")
+            elif reaction.threshold_step > 0:
+                factor = 1.0 - reaction.threshold_step
+                update = {
+                    k: getattr(rule, k) * factor
+                    for k in ("tpp_min", "density_tpp_min", "interconnect_min_gb_s")
+                    if getattr(rule, k) is not None
+                }
+                self.rules[rid] = rule.model_copy(update=update)
+                changed.append(f"'{rid}' thresholds lowered by {reaction.threshold_step:.0%}")
+        self._apply("tightens", changed)
+
+    def loosen(self) -> None:
+        reaction = self.reaction
+        assert reaction is not None
+        changed = []
+        for rid in sorted(self.in_force):
+            if self.rules[rid].licence_fee_share == 0 and self.enforcement[rid] > 0:
+                self.enforcement[rid] = max(0.0, self.enforcement[rid] - reaction.enforcement_step)
+                changed.append(f"'{rid}' enforced at {self.enforcement[rid]:.0%}")
+        self._apply("loosens", changed)
+
+    def _apply(self, verb: str, changed: list[str]) -> None:
+        if not changed:
+            return
+        self.decisions += 1
+        self.compute_controls()
+        self.model.refresh_controls()
+        self.model.log("rule", self.id, f"{self.name} {verb} export controls: {', '.join(changed)}")
+
+    def set_enforcement(self, rule_id: str, enforcement: float) -> None:
+        self.enforcement[rule_id] = enforcement
+        self.compute_controls()
 
     @property
     def rules_in_force(self) -> int:
         return len(self.in_force)
+
+    @property
+    def mean_enforcement(self) -> float:
+        """Mean enforcement of its export bans in force (0 when none)."""
+        bans = [self.enforcement[r] for r in self.in_force if self.rules[r].licence_fee_share == 0]
+        return float(np.mean(bans)) if bans else 0.0

@@ -1,8 +1,15 @@
 """The chip market: which chips a bloc may buy, how scarce output is shared, and what leaks past controls.
 
-Labs order; each chipmaker's output this step is shared pro rata among the orders for its chips.
+Labs split their budget over the chips on offer by a logit in log compute per dollar, so the best
+value gets most orders but not all (labs hedge suppliers, and software stacks differ). A bloc's
+domestic-chip mandate reserves part of the budget for chips made at home. Each chipmaker's
+output this step is shared pro rata among the orders for its chips.
+
 A chip banned for a bloc at enforcement e can still be bought through smugglers and foreign clouds
-for a share (1 - e) of the money a lab puts on it, at a price premium that the maker does not see.
+for a share (1 - e) of the money a lab puts on it, at a price premium that the maker does not see,
+and it arrives after a delay; the share e that is stopped goes back to the legal offers. The money
+that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
+rule sell legally, and the maker pays the regulator its share of the revenue.
 """
 
 from __future__ import annotations
@@ -12,11 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.tech import interconnect_factor
+from simulation.tech import interconnect_factor, logit_split
 
 if TYPE_CHECKING:
     from simulation.agents.lab import Lab
     from simulation.model import AIRaceModel
+    from simulation.scenario import Chip
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class Offer:
     price_usd: float
     enforcement: float
     flops_per_usd: float
+    domestic: bool
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Flows:
     paid_by_labs_usd: float = 0.0
     received_by_makers_usd: float = 0.0
     smuggler_margin_usd: float = 0.0
+    fees_usd: float = 0.0
     legal_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
     leaked_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -51,24 +61,42 @@ class Flows:
         return cls(legal_units=np.zeros(blocs), leaked_units=np.zeros(blocs))
 
 
+@dataclass
+class Shipment:
+    """Smuggled chips on their way: paid for, not yet in the lab's fleet."""
+
+    arrival_day: float
+    lab: Lab
+    chip: int
+    units: float
+
+
 class ChipMarket:
     def __init__(self, model: AIRaceModel):
         self.model = model
-        tech = model.spec.tech
-        chips = model.chips
-        self.flops = np.array([c.tflops_16bit * 1e12 for c in chips])
-        self.effective_flops = self.flops * np.array(
-            [
-                interconnect_factor(c.interconnect_gb_s, tech.interconnect_reference_gb_s, tech.interconnect_exponent)
-                for c in chips
-            ]
-        )
-        self.list_price = np.array([c.price_usd for c in chips])
-        self.unit_cost = np.array([c.unit_cost_usd for c in chips])
-        self.maker_of = [c.maker for c in chips]
+        self.flops = np.zeros(0)
+        self.effective_flops = np.zeros(0)
+        self.list_price = np.zeros(0)
+        self.unit_cost = np.zeros(0)
+        self.maker_of: list[str] = []
+        for chip in model.chips:
+            self.add_chip(chip)
         self.orders: list[Order] = []
+        self.in_transit: list[Shipment] = []
         self.smuggler_margin_total_usd = 0.0
+        self.fees_total_usd = 0.0
         self.flows = Flows.none(len(model.blocs))
+        self.fees = np.zeros((len(model.chips), len(model.blocs)))
+        """Licence-fee share a maker pays on each chip (row) sold into each bloc (column)."""
+
+    def add_chip(self, chip: Chip) -> None:
+        tech = self.model.spec.tech
+        factor = interconnect_factor(chip.interconnect_gb_s, tech.interconnect_reference_gb_s, tech.interconnect_exponent)
+        self.flops = np.append(self.flops, chip.tflops_16bit * 1e12)
+        self.effective_flops = np.append(self.effective_flops, chip.tflops_16bit * 1e12 * factor)
+        self.list_price = np.append(self.list_price, chip.price_usd)
+        self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
+        self.maker_of.append(chip.maker)
 
     def on_sale(self) -> np.ndarray:
         today = self.model.date
@@ -76,68 +104,109 @@ class ChipMarket:
             [c.launch <= today and (c.discontinued is None or today <= c.discontinued) for c in self.model.chips]
         )
 
+    def price(self, chip: int) -> float:
+        return float(self.list_price[chip] * self.model.chipmakers[self.maker_of[chip]].markup)
+
     def offers(self, bloc: str) -> list[Offer]:
-        """Chips a lab of `bloc` can get this step, best effective compute per dollar first."""
+        """Chips a lab of `bloc` might get this step, best effective compute per dollar first.
+
+        Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
+        labs would have put on them is what controls cost the maker.
+        """
         j = self.model.bloc_index[bloc]
         controls = self.model.controls[:, j]
         premium = self.model.spec.markets.leak_price_premium
         out = []
         for i in np.flatnonzero(self._on_sale):
             enforcement = float(controls[i])
-            if enforcement >= 1.0:
-                continue
-            price = self.list_price[i] * self.model.chipmakers[self.maker_of[i]].markup
-            if enforcement > 0:
-                price *= 1.0 + premium
-            out.append(Offer(int(i), float(price), enforcement, float(self.effective_flops[i] / price)))
+            price = self.price(int(i)) * (1.0 + premium if enforcement > 0 else 1.0)
+            domestic = self.model.maker_bloc[self.maker_of[i]] == bloc
+            out.append(Offer(int(i), price, enforcement, float(self.effective_flops[i] / price), domestic))
         return sorted(out, key=lambda o: (-o.flops_per_usd, o.chip))
 
     def start_step(self) -> None:
+        """Open the market: note what is on sale and deliver the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self.orders = []
+        self.diverted_usd: dict[str, float] = {}
+        self.flows = Flows.none(len(self.model.blocs))
+        today = self.model.day
+        due = [s for s in self.in_transit if s.arrival_day <= today]
+        self.in_transit = [s for s in self.in_transit if s.arrival_day > today]
+        for s in due:
+            s.lab.take_delivery(s.chip, s.units)
+            self.flows.leaked_units[self.model.bloc_index[s.lab.bloc]] += s.units
 
-    def order(self, lab: Lab, budget_usd: float) -> None:
-        """Spend a budget on the best chips on offer; money put on a leaky channel beyond (1 - e) falls through."""
-        remaining = budget_usd
-        for offer in self.offers(lab.bloc):
-            if remaining <= 0:
-                break
+    def order(self, lab: Lab, budget_usd: float, domestic_share: float = 0.0) -> None:
+        """Split a budget over the offers; a mandate reserves `domestic_share` for chips made at home."""
+        offers = self.offers(lab.bloc)
+        home = [o for o in offers if o.domestic]
+        if home and domestic_share > 0:
+            self._split(lab, budget_usd * domestic_share, home)
+            budget_usd *= 1.0 - domestic_share
+        self._split(lab, budget_usd, offers)
+
+    def _split(self, lab: Lab, budget_usd: float, offers: list[Offer]) -> None:
+        if budget_usd <= 0 or not offers:
+            return
+        shares = logit_split(
+            np.array([o.flops_per_usd for o in offers]), self.model.spec.markets.chip_choice_sensitivity
+        )
+        legal = np.array([o.enforcement == 0 for o in offers])
+        returned = 0.0
+        for offer, share in zip(offers, shares, strict=True):
             if offer.enforcement == 0:
-                self.orders.append(Order(lab, offer.chip, remaining, leaked=False))
-                return
-            self.orders.append(Order(lab, offer.chip, remaining * (1 - offer.enforcement), leaked=True))
-            remaining *= offer.enforcement
+                continue
+            stopped = budget_usd * share * offer.enforcement
+            returned += stopped
+            maker = self.maker_of[offer.chip]
+            self.diverted_usd[maker] = self.diverted_usd.get(maker, 0.0) + stopped
+            if offer.enforcement < 1:
+                self.orders.append(Order(lab, offer.chip, budget_usd * share * (1 - offer.enforcement), leaked=True))
+        legal_total = float(shares[legal].sum())
+        for offer, share in zip(offers, shares, strict=True):
+            if offer.enforcement == 0:
+                amount = budget_usd * share + (returned * share / legal_total if legal_total > 0 else 0.0)
+                self.orders.append(Order(lab, offer.chip, amount, leaked=False))
 
     def clear(self) -> Flows:
         """Share each maker's output among its orders, ship the chips, move the money."""
         model = self.model
-        premium = model.spec.markets.leak_price_premium
-        flows = Flows.none(len(model.blocs))
-        wanted = {}
+        markets = model.spec.markets
+        premium = markets.leak_price_premium
+        flows = self.flows
+        wanted: dict[str, list[tuple[Order, float, float]]] = {}
         for o in self.orders:
-            maker = model.chipmakers[self.maker_of[o.chip]]
-            price = self.list_price[o.chip] * maker.markup * (1 + premium if o.leaked else 1)
-            units = o.budget_usd / price
-            wanted.setdefault(maker.id, []).append((o, units, price))
+            price = self.price(o.chip) * (1 + premium if o.leaked else 1)
+            wanted.setdefault(self.maker_of[o.chip], []).append((o, o.budget_usd / price, price))
         for maker in model.chipmakers.values():
             requests = wanted.get(maker.id, [])
             asked = sum(units for _, units, _ in requests)
             available = maker.output_this_step()
             fill = min(1.0, available / asked) if asked > 0 else 0.0
-            maker.observe_demand(asked, available)
+            maker.observe_demand(asked, available, self.diverted_usd.get(maker.id, 0.0))
             for o, units, price in requests:
                 got = units * fill
                 if got <= 0:
                     continue
                 paid = got * price
-                maker_price = price / (1 + premium) if o.leaked else price
-                o.lab.receive(o.chip, got, paid)
-                maker.sell(got, got * maker_price, got * self.unit_cost[o.chip])
-                flows.paid_by_labs_usd += paid
-                flows.received_by_makers_usd += got * maker_price
-                flows.smuggler_margin_usd += paid - got * maker_price
+                sale = price / (1 + premium) * got if o.leaked else paid
                 j = model.bloc_index[o.lab.bloc]
-                (flows.leaked_units if o.leaked else flows.legal_units)[j] += got
+                fee = sale * self.fees[o.chip, j]
+                o.lab.pay(paid)
+                maker.sell(got, sale - fee, got * self.unit_cost[o.chip])
+                flows.paid_by_labs_usd += paid
+                flows.received_by_makers_usd += sale - fee
+                flows.smuggler_margin_usd += paid - sale
+                flows.fees_usd += fee
+                if o.leaked and markets.leak_delay_days > 0:
+                    self.in_transit.append(Shipment(model.day + markets.leak_delay_days, o.lab, o.chip, got))
+                elif o.leaked:
+                    o.lab.take_delivery(o.chip, got)
+                    flows.leaked_units[j] += got
+                else:
+                    o.lab.take_delivery(o.chip, got)
+                    flows.legal_units[j] += got
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
-        self.flows = flows
+        self.fees_total_usd += flows.fees_usd
         return flows

@@ -1,4 +1,4 @@
-"""The `airace` command: run, validate and list scenarios.
+"""The `airace` command: run, validate and list scenarios, print parameter cards, check calibration.
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
 1 anything else. Invalid input gives one readable line per problem, never a traceback.
@@ -16,7 +16,14 @@ from typing import Any
 from tqdm import tqdm
 
 from simulation.runner import Results, __version__, run_replicates
-from simulation.scenario import Problem, ScenarioError, builtin_scenarios, load_scenario, parse_value
+from simulation.scenario import (
+    Problem,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    parameter_cards,
+    parse_value,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 
@@ -90,6 +97,27 @@ def cmd_list(_: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_params(args: argparse.Namespace) -> int:
+    print(parameter_cards(load_scenario(args.scenario), markdown=args.markdown))
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from analysis import calibration
+
+    runs = {}
+    show = sys.stderr.isatty()
+    for name in calibration.scenarios():
+        spec = load_scenario(name)
+        with tqdm(total=spec.time.n_steps * args.seeds, desc=name, unit="step", disable=not show, leave=False) as bar:
+            runs[name] = list(run_replicates(spec, spec.seed, args.seeds, progress=bar.update))
+    frame = calibration.evaluate(runs)
+    print(calibration.table(frame, markdown=args.markdown))
+    failed = int((~frame["passed"]).sum())
+    print(f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds)")
+    return EXIT_OK if failed == 0 else EXIT_ERROR
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="airace", description="AI Race Simulator: an agent-based model of the AI race."
@@ -118,6 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the built-in scenarios")
     p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("params", help="print every tunable parameter: name, value, unit, plausible range, source")
+    p.add_argument("scenario", nargs="?", default="baseline", help="scenario file or built-in name (default baseline)")
+    p.add_argument("--markdown", action="store_true", help="a Markdown table (docs/parameters.md is made this way)")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("calibrate", help="run the calibration scenarios and compare them with the public targets")
+    p.add_argument("--seeds", type=_positive, default=5, help="runs per scenario; the median is judged (default 5)")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

@@ -44,6 +44,8 @@ class AIRaceModel(mesa.Model):
             self, self.listed, np.array([m.share_price_usd for m in spec.chipmakers if m.listed], dtype=float)
         )
         self.chip_market = ChipMarket(self)
+        for lab in self.labs.values():
+            lab.start()
         self.controls = np.zeros((len(self.chips), len(self.blocs)))
         self._lab_order = list(self.labs.values())
         self._servers = {
@@ -58,6 +60,7 @@ class AIRaceModel(mesa.Model):
         self._frontier = {b: np.zeros(self.n_steps + 1) for b in self._frontier_blocs}
         self._published = np.ones(self.n_steps + 1)  # efficiency of the best open-weights model, by step
         self.best_effective_flops = 0.0
+        self._observed = 0
         self.datacollector = mesa.DataCollector(
             model_reporters=self._model_reporters(), agenttype_reporters=AGENT_REPORTERS
         )
@@ -105,7 +108,7 @@ class AIRaceModel(mesa.Model):
     def years(self) -> float:
         return self.day / DAYS_PER_YEAR
 
-    def _schedule(self, event: Breakthrough | OpenWeights | RuleChange) -> partial:
+    def _schedule(self, event: Breakthrough | OpenWeights | ApiTerms | RuleChange) -> partial:
         """Scenario events run between steps, just before the first step whose date reaches them."""
         action = partial(self._apply_event, event)
         steps_to = math.ceil((event.date - self.start).days / self.step_days)
@@ -118,7 +121,7 @@ class AIRaceModel(mesa.Model):
         self._actions.append(act)
         self.schedule_event(act, at=self.steps + max(math.ceil(days / self.step_days), 1) - 0.5)
 
-    def _apply_event(self, event: Breakthrough | OpenWeights | RuleChange) -> None:
+    def _apply_event(self, event: Breakthrough | OpenWeights | ApiTerms | RuleChange) -> None:
         if isinstance(event, Breakthrough):
             lab = self.labs[event.lab]
             seen = event.attention_date or event.date
@@ -284,7 +287,7 @@ class AIRaceModel(mesa.Model):
         return self.investors.prices * self.investors.shares_outstanding
 
     def _observe(self) -> None:
-        i = self.steps
+        i = self._observed = self.steps
         self._days[i] = self.day
         for b in self._frontier_blocs:
             self._frontier[b][i] = self.frontier(b)
@@ -298,7 +301,8 @@ class AIRaceModel(mesa.Model):
         return self.gap_months_between(self.spec.leader, self.spec.laggard)
 
     def gap_months_between(self, leader: str, laggard: str) -> float:
-        i = self.steps + 1
+        """Gap in months as of the last recorded step (during a step, the one before it)."""
+        i = self._observed + 1
         if leader not in self._frontier or laggard not in self._frontier:
             return math.inf
         return gap_months(

@@ -68,9 +68,17 @@ class Results:
 def resolved_toml(scenario: Scenario, seed: int) -> str:
     """The scenario as one self-contained TOML file, with the seed and the package version that ran it."""
     stamped = scenario.model_copy(update={"seed": seed, "airace_version": __version__, "extends": None})
-    data = stamped.model_dump(mode="python", exclude_none=True)
+    data = _without_empty_sources(stamped.model_dump(mode="python", exclude_none=True))
     header = f"# Resolved scenario written by airace {__version__}: `airace run` on this file reproduces the run.\n"
     return header + tomli_w.dumps(data)
+
+
+def _without_empty_sources(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_empty_sources(v) for k, v in data.items() if not (k == "sources" and not v)}
+    if isinstance(data, list):
+        return [_without_empty_sources(v) for v in data]
+    return data
 
 
 def run(

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -97,6 +98,7 @@ class Chip(Strict):
     launch: date = Field(description="first day it can be bought")
     discontinued: date | None = Field(None, description="last day it is sold")
     variant_of: Id | None = Field(None, description="the chip this one is a compliant variant of")
+    sold_to: list[Id] = Field(default_factory=list, description="blocs it is sold to (empty: every bloc)")
     tflops_16bit: float = num(unit="TFLOP/s", lo=10, hi=20000, gt=0, doc="dense 16-bit throughput")
     interconnect_gb_s: float = num(unit="GB/s", lo=0, hi=5000, ge=0, doc="chip-to-chip bandwidth")
     die_area_mm2: float = num(unit="mm^2", lo=100, hi=5000, gt=0, doc="die area (for performance density)")
@@ -171,7 +173,7 @@ class Chipmaker(Strict):
     )
     designs_variants: bool = Field(True, description="answers export rules with compliant variants of its chips")
     redesign_lag_days: float = num(
-        180, unit="days", lo=30, hi=365, ge=0, doc="time from a rule catching a chip to its compliant variant on sale"
+        180.0, unit="days", lo=30, hi=365, ge=0, doc="time from a rule catching a chip to its compliant variant on sale"
     )
     variant_headroom: float = num(
         0.67, unit="fraction", lo=0.4, hi=0.95, gt=0, lt=1, doc="a variant's binding spec as a share of the threshold"
@@ -180,7 +182,7 @@ class Chipmaker(Strict):
         0.5, unit="1", lo=0, hi=1, ge=0, le=1, doc="price of a variant = price x (its effective speed share)^this"
     )
     capacity_cost_usd: float = num(
-        20000,
+        20000.0,
         unit="USD per chip/year",
         lo=2000,
         hi=100000,
@@ -365,10 +367,10 @@ class Reaction(Strict):
     """A reactive regulator reviews its controls on a cadence instead of only following the schedule."""
 
     rival: Id = Field(description="bloc whose gap to this regulator's bloc is watched")
-    review_interval_days: float = num(180, unit="days", lo=30, hi=730, gt=0, doc="time between reviews")
-    lag_days: float = num(60, unit="days", lo=0, hi=365, ge=0, doc="time from a decision to the rule taking effect")
+    review_interval_days: float = num(180.0, unit="days", lo=30, hi=730, gt=0, doc="time between reviews")
+    lag_days: float = num(60.0, unit="days", lo=0, hi=365, ge=0, doc="time from a decision to the rule taking effect")
     tighten_below_gap_months: float = num(
-        6, unit="months", lo=0, hi=24, doc="tighten when the rival is fewer months behind than this"
+        6.0, unit="months", lo=0, hi=24, doc="tighten when the rival is fewer months behind than this"
     )
     loosen_above_lost_sales_usd_per_year: float = num(
         3e10,
@@ -537,7 +539,7 @@ class Tech(Strict):
         doc="speed at which labs adopt the methods of the most efficient open-weights model",
     )
     spillover_lag_days: float = num(
-        60, unit="days", lo=0, hi=365, ge=0, doc="time for open weights and papers to be read and reproduced"
+        60.0, unit="days", lo=0, hi=365, ge=0, doc="time for open weights and papers to be read and reproduced"
     )
 
 
@@ -561,7 +563,7 @@ class Markets(Strict):
         0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers or clouds"
     )
     leak_delay_days: float = num(
-        60, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"
+        60.0, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"
     )
     chip_choice_sensitivity: float = num(
         6.0,
@@ -730,7 +732,7 @@ def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, l
     data, files = _read_with_extends(path)
     if overrides:
         data = apply_overrides(data, overrides, label)
-    return validate(data, files, set(overrides or ()), label)
+    return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files)
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -838,19 +840,31 @@ def _find_line(files: list[Path], parts: list[str]) -> tuple[str | None, int | N
 
 
 def _line_in(lines: list[str], parts: list[str]) -> int | None:
-    """Line of `parts` in a TOML text: follows [table] and [[array]] headers, naming each array entry
-    by its `id`, so `regulators.bis.rules.oct2022.chips` is found under [[regulators.rules]]."""
+    """Line of `parts` in a TOML text: the line of its key, or of the header of its table."""
+    for dotted, number, _ in _keys_in(lines):
+        if dotted == parts:
+            return number
+    return None
+
+
+def _keys_in(lines: list[str]) -> Iterator[tuple[list[str], int, str]]:
+    """(dotted key, line, trailing comment) of each table header and key of a TOML text. Follows
+    [table] and [[array]] headers, naming each array entry by its `id`, so a key under
+    [[regulators.rules]] reads `regulators.bis.rules.oct2022.chips`."""
     ids: dict[tuple[str, ...], str] = {}  # id of the latest entry of each array of tables
     header: tuple[str, ...] = ()
-    header_line = None
+    header_line = 0
     for number, raw in enumerate(lines, start=1):
-        text = raw.split("#", 1)[0].strip()
+        text, _, comment = raw.partition("#")
+        text, comment = text.strip(), comment.strip()
         match = re.fullmatch(r"(\[\[?)\s*([^\]]+?)\s*\]\]?", text)
         if match:
             header = tuple(p.strip() for p in match.group(2).split("."))
             header_line = number
             if match.group(1) == "[[":
                 ids.pop(header, None)  # a new entry whose id is not known yet
+            else:
+                yield list(header), number, comment
             continue
         assign = re.match(r"([A-Za-z0-9_\-]+)\s*=\s*(.*)", text)
         if not assign:
@@ -858,15 +872,34 @@ def _line_in(lines: list[str], parts: list[str]) -> int | None:
         key, value = assign.groups()
         if key == "id" and header:
             ids[header] = value.strip().strip("\"'")
-            if _named(header, ids) == parts:
-                return header_line
+            yield _named(header, ids), header_line, ""
             continue
-        table = _named(header, ids)
-        if [*table, key] == parts:
-            return number
-        if table == parts:
-            return header_line
-    return None
+        yield [*_named(header, ids), key], number, comment
+
+
+def _attach_comment_sources(scenario: Scenario, files: list[Path]) -> Scenario:
+    """A number's trailing comment in a scenario file is its source, unless its table's `sources`
+    names one: so the comments that make a scenario file read like prose are its parameter cards."""
+    comments: dict[str, str] = {}
+    for path in reversed(files):  # parents first, so a child's comment wins
+        for parts, _, comment in _keys_in(path.read_text(encoding="utf-8").splitlines()):
+            if comment:
+                comments[".".join(parts)] = comment
+
+    def walk(obj: BaseModel, prefix: str) -> None:
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            dotted = f"{prefix}{name}"
+            if isinstance(value, BaseModel):
+                walk(value, dotted + ".")
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                for item in value:
+                    walk(item, f"{dotted}.{item.id}.")
+            elif dotted in comments and name != "sources":
+                obj.sources.setdefault(name, comments[dotted])
+
+    walk(scenario, "")
+    return scenario
 
 
 def _named(header: tuple[str, ...], ids: dict[tuple[str, ...], str]) -> list[str]:
@@ -910,6 +943,8 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         unknown(f"chips.{c.id}.maker", c.maker, makers, "chipmakers")
         if c.variant_of is not None:
             unknown(f"chips.{c.id}.variant_of", c.variant_of, chips, "chips")
+        for bloc in c.sold_to:
+            unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
         if c.unit_cost_usd >= c.price_usd:
             problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
     for m in s.chipmakers:
@@ -1055,3 +1090,37 @@ def parameters(scenario: Scenario) -> list[Parameter]:
 
     walk(scenario, "")
     return out
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def parameter_cards(scenario: Scenario, markdown: bool = False) -> str:
+    """The registry as a table: one card per parameter with value, unit, plausible range and source."""
+    header = ["parameter", "value", "unit", "plausible", "description", "source"]
+    rows = [
+        [p.name, _cell(p.value), p.unit, f"{_cell(p.plausible[0])} to {_cell(p.plausible[1])}" if p.plausible else "",
+         p.description, p.source or "assumption"]
+        for p in parameters(scenario)
+    ]
+    if markdown:
+        lines = [
+            f"# Parameters of the `{scenario.name}` scenario",
+            "",
+            "Generated by `airace params --markdown` from the one parameter registry (`simulation.scenario`);",
+            "a test keeps this file in sync. Every name works with `--set NAME=VALUE` and in sweep files.",
+            "A source of `assumption` marks a modelling choice without a published figure behind it.",
+            "",
+            "| " + " | ".join(header) + " |",
+            "|" + "---|" * len(header),
+        ]
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + f"  {row[4]} [{row[5]}]"
+        for row in [header, *rows]
+    )

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from simulation import ScenarioError, load_scenario, parameters
+from simulation.agents.chipmaker import design_variant
 from simulation.scenario import merge
 
 
@@ -119,7 +120,7 @@ atention_lag_days = 3
 def test_registry_lists_every_tunable_number_with_unit_and_range(baseline_spec):
     registry = {p.name: p for p in parameters(baseline_spec)}
     enforcement = registry["regulators.bis.rules.oct2023.enforcement"]
-    assert enforcement.value == 0.95 and enforcement.unit == "fraction" and enforcement.plausible == (0.5, 1)
+    assert enforcement.value == 0.85 and enforcement.unit == "fraction" and enforcement.plausible == (0.5, 1)
     assert registry["time.step_days"].unit == "days"
     assert registry["labs.deepseek.research_share"].value == 0.3
     # every registered name is a valid override
@@ -131,12 +132,49 @@ def test_registry_lists_every_tunable_number_with_unit_and_range(baseline_spec):
 def test_rules_apply_the_bis_tests(baseline_spec):
     rules = {r.id: r for r in baseline_spec.regulators[0].rules}
     chips = {c.id: c for c in baseline_spec.chips}
-    # Oct 2022: TPP >= 4,800 with interconnect >= 600 GB/s. The A800 and H800 were designed to pass.
+    # Oct 2022: TPP >= 4,800 with interconnect >= 600 GB/s; Oct 2023 drops the interconnect test.
     assert rules["oct2022"].controls(chips["A100"]) and rules["oct2022"].controls(chips["H100"])
-    assert not rules["oct2022"].controls(chips["A800"]) and not rules["oct2022"].controls(chips["H800"])
-    # Oct 2023 drops the interconnect test and adds performance density; the H20 was designed to pass.
-    assert rules["oct2023"].controls(chips["H800"]) and rules["oct2023"].controls(chips["A800"])
-    assert not rules["oct2023"].controls(chips["H20"])
+    assert not rules["oct2022"].controls(chips["ASCEND910B"].model_copy(update={"maker": "nvidia"}))
+    assert rules["oct2023"].controls(chips["H100"]) and rules["oct2023"].controls(chips["MI300X"])
     assert chips["H100"].tpp == pytest.approx(15_824)
-    assert chips["H20"].tpp == pytest.approx(2_368)
-    assert rules["h20_licence"].controls(chips["H20"]) and rules["h20_licence"].end == date(2025, 7, 14)
+    assert rules["h20_licence"].end == date(2025, 7, 14)
+
+
+def _variant(chip, rules):
+    return design_variant(chip, rules, 0.67, 0.5, 900, 0.15, "V", date(2024, 1, 1))
+
+
+def test_compliant_variants_pass_the_rule_that_caught_their_chip(baseline_spec):
+    rules = {r.id: r for r in baseline_spec.regulators[0].rules}
+    h100 = baseline_spec.chip("H100")
+    # After Oct 2022 cutting NVLink is enough (the H800: same die, 400 GB/s).
+    h800 = _variant(h100, [rules["oct2022"]])
+    assert h800.tflops_16bit == h100.tflops_16bit and h800.interconnect_gb_s == pytest.approx(402)
+    assert h800.variant_of == "H100" and not rules["oct2022"].controls(h800)
+    assert rules["oct2023"].controls(h800)  # which is why the H20 followed
+    # After Oct 2023 throughput must fall below the TPP and density tests (the H20, TPP 2,368 in reality).
+    h20 = _variant(h100, [rules["oct2023"]])
+    assert h20.tpp == pytest.approx(0.67 * 4800) and h20.interconnect_gb_s == h100.interconnect_gb_s
+    assert not rules["oct2023"].controls(h20)
+    # Priced by effective speed to the power 0.5: ~$12k against the H100's $27.5k (H20: $12-15k).
+    assert h20.price_usd == pytest.approx(27_500 * (h20.tflops_16bit / 989) ** 0.5)
+    # A rule that names every compliant variant leaves nothing to design.
+    assert rules["h20_licence"].controls(h20)
+    assert _variant(h100, [rules["oct2023"], rules["h20_licence"]]) is None
+
+
+def test_docs_parameter_cards_are_generated_from_the_registry():
+    from pathlib import Path
+
+    from simulation.scenario import parameter_cards
+
+    expected = parameter_cards(load_scenario("baseline"), markdown=True)
+    docs = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
+    assert docs.read_text(encoding="utf-8") == expected, "regenerate: airace params --markdown > docs/parameters.md"
+
+
+def test_parameter_cards_carry_the_scenario_files_sources(baseline_spec):
+    registry = {p.name: p for p in parameters(baseline_spec)}
+    assert "Epoch AI" in registry["tech.utilisation"].source  # a trailing comment
+    assert "data sheets" in registry["chips.H100.tflops_16bit"].source  # the table's sources."*"
+    assert registry["tech.induced_innovation"].source == ""  # an assumption says so

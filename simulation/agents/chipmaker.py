@@ -28,6 +28,7 @@ def design_variant(
     interconnect_exponent: float,
     variant_id: str,
     launch: date,
+    dest: str | None = None,
 ) -> Chip | None:
     """The compliant variant a maker would design so that `chip` passes every rule in `rules`.
 
@@ -67,6 +68,7 @@ def design_variant(
             "name": f"{chip.name}, compliant variant ({change})",
             "launch": launch,
             "variant_of": chip.id,
+            "sold_to": [dest] if dest else chip.sold_to,
             "price_usd": price,
             **spec,
         }
@@ -108,8 +110,9 @@ class Chipmaker(mesa.Agent):
     # -- answering export rules --------------------------------------------------------------------
 
     def design_variants(self) -> None:
-        """For each own chip on sale that a rule now catches for a bloc, design a variant that passes,
-        unless one already passes; it goes on sale a redesign lag after the chip was first caught."""
+        """For each own chip on sale that a rule now catches for a bloc, design a variant for that bloc
+        that passes, unless one already passes; it goes on sale a redesign lag after the latest of the
+        rules catching the chip took effect (or after the chip's launch, if later)."""
         if not self.spec.designs_variants:
             return
         model = self.model
@@ -140,6 +143,7 @@ class Chipmaker(mesa.Agent):
                     tech.interconnect_exponent,
                     f"{chip.id}_{dest}" + (str(generation) if generation > 1 else ""),
                     launch,
+                    dest,
                 )
                 if variant is None:
                     continue

@@ -53,6 +53,17 @@ class Lab(mesa.Agent):
         self.pledged_usd = 0.0
         interval = model.spec.markets.funding_interval_days
         self.next_round_day = float(model.rng.uniform(0, interval))  # rounds are staggered across labs
+        # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
+        run_days = model.spec.time.step_days * math.floor(
+            float(model.rng.uniform(0, model.spec.tech.training_run_days)) / model.spec.time.step_days
+        )
+        self._started_days = run_days
+
+    def start(self) -> None:
+        """Put the lab part-way through its first run, on the fleet it holds (once the market exists)."""
+        t = self.model.spec.tech
+        self.run_days = self._started_days
+        self.run_flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, self.run_days)
 
     # -- compute --------------------------------------------------------------------------
 
@@ -95,21 +106,21 @@ class Lab(mesa.Agent):
         """One step of work: chips age, research raises efficiency, the run trains, a model may ship."""
         t = self.model.spec.tech
         dt = self.model.dt
+        starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
         worn = tech.step_fraction(t.depreciation_per_year, dt)
         # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
         self.run_cost_usd += self.spec.training_share * worn * self.fleet_value_usd
         self.fleet *= 1.0 - worn
-        self.research()
+        self.research(starved)
         self.adopt_published_methods()
         self.train()
         self.distil()
 
-    def research(self) -> None:
-        """Efficiency grows with research effort, which a compute-starved lab raises; breakthroughs
-        arrive at random, more often the more a lab researches."""
+    def research(self, starved: float) -> None:
+        """Efficiency grows with research effort, which a compute-starved lab (`starved` 0 to 1) raises;
+        breakthroughs arrive at random, more often the more a lab researches."""
         t = self.model.spec.tech
         dt = self.model.dt
-        starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
         self.research_share = tech.induced_research_share(
             self.spec.research_share, self.spec.training_share, t.induced_innovation, starved
         )
@@ -189,7 +200,9 @@ class Lab(mesa.Agent):
                     "distillation_blocked", self.id, f"{self.name} is stopped distilling {teacher.name}'s API"
                 )
                 return
-        needed = t.distillation_compute_share * teacher.largest_run_flop
+        # The teacher's training compute, as its capability implies (its own run may predate the start).
+        teacher_flop = 10 ** (teacher.capability / t.capability_per_decade) / teacher.efficiency
+        needed = t.distillation_compute_share * teacher_flop
         if self.run_flop < needed:
             return  # not enough compute on hand yet: it tries again next step
         self.run_flop -= needed

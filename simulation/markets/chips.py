@@ -118,6 +118,8 @@ class ChipMarket:
         premium = self.model.spec.markets.leak_price_premium
         out = []
         for i in np.flatnonzero(self._on_sale):
+            if self._sold_to[i] and bloc not in self._sold_to[i]:
+                continue
             enforcement = float(controls[i])
             price = self.price(int(i)) * (1.0 + premium if enforcement > 0 else 1.0)
             domestic = self.model.maker_bloc[self.maker_of[i]] == bloc
@@ -127,6 +129,7 @@ class ChipMarket:
     def start_step(self) -> None:
         """Open the market: note what is on sale and deliver the smuggled chips due today."""
         self._on_sale = self.on_sale()
+        self._sold_to = [c.sold_to for c in self.model.chips]
         self.orders = []
         self.diverted_usd: dict[str, float] = {}
         self.flows = Flows.none(len(self.model.blocs))

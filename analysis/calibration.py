@@ -1,0 +1,251 @@
+"""Calibration targets from ../shared/CALIBRATION.md, each measured on stored results.
+
+A target names the scenario it is measured on, the public figure, its tolerance and its source, and
+a function that reads the figure's counterpart from a run's Results. Nothing here feeds back into
+the model: the targets judge outputs that emerge from the mechanisms.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulation.runner import Results
+
+H800_FLOPS = 989e12  # dense BF16 FLOP/s of an H800 (same die as the H100)
+RENTAL_USD_PER_GPU_HOUR = 2.0  # the price DeepSeek-V3's report uses
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    scenario: str
+    figure: str
+    unit: str
+    lo: float
+    hi: float
+    source: str
+    measure: Callable[[Results], float]
+
+
+def _at(series: pd.Series, day: str) -> float:
+    """Value of a dated series on the last row at or before `day`."""
+    return float(series.loc[: pd.Timestamp(day)].iloc[-1])
+
+
+def _model(r: Results, column: str) -> pd.Series:
+    return r.model.set_index("date")[column]
+
+
+def _agent(r: Results, agent: str, variable: str) -> pd.Series:
+    a = r.agents
+    return a[(a["agent_id"] == agent) & (a["variable"] == variable)].set_index("date")["value"]
+
+
+def _growth_per_year(series: pd.Series, start: str, end: str) -> float:
+    years = (pd.Timestamp(end) - pd.Timestamp(start)).days / 365.25
+    return (_at(series, end) / _at(series, start)) ** (1 / years)
+
+
+def frontier_compute_growth(bloc: str) -> Callable[[Results], float]:
+    """Yearly growth of the bloc's largest training run, end of 2023 to end of 2025."""
+    return lambda r: _growth_per_year(_model(r, f"largest_run_flop_{bloc}"), "2023-12-31", "2025-12-31")
+
+
+def efficiency_halving_months(r: Results) -> float:
+    """Months for the compute needed at fixed capability to halve, median over labs, 2023-2025."""
+    rates = []
+    for lab in r.scenario.labs:
+        growth = _growth_per_year(_agent(r, lab.id, "efficiency"), "2023-01-01", "2025-12-31")
+        rates.append(12 * math.log(2) / math.log(growth))
+    return float(np.median(rates))
+
+
+def price_performance_growth(r: Results) -> float:
+    """Yearly growth of the best FLOP/s per dollar on offer, from a log-linear fit over the run."""
+    series = _model(r, "price_performance_flops_per_usd")
+    series = series[series > 0]
+    years = (series.index - series.index[0]).days / 365.25
+    slope = np.polyfit(years, np.log(series.to_numpy()), 1)[0]
+    return float(math.exp(slope))
+
+
+def training_cost_growth(r: Results) -> float:
+    """Yearly growth of the cost of the largest US run, end of 2023 to end of 2027: the years over
+    which Cottier et al. extrapolate their 2.4x a year to a $1B run."""
+    return _growth_per_year(_model(r, "largest_run_cost_usd_US"), "2023-12-31", "2027-12-31")
+
+
+def training_cost_2027(r: Results) -> float:
+    return _at(_model(r, "largest_run_cost_usd_US"), "2027-12-31")
+
+
+def nvidia_revenue(start: str, end: str) -> Callable[[Results], float]:
+    """NVIDIA's AI-chip revenue over a fiscal year."""
+    return lambda r: _at(_agent(r, "nvidia", "revenue_total_usd"), end) - _at(
+        _agent(r, "nvidia", "revenue_total_usd"), start
+    )
+
+
+def mean_gap_2023_2025(r: Results) -> float:
+    return float(_model(r, "gap_months").loc["2023-01-01":"2025-12-31"].mean())
+
+
+def gap_change_2024(r: Results) -> float:
+    """Change of the gap from the last quarter of 2023 to the last quarter of 2024 (quarter means,
+    as releases make the gap jump)."""
+    gap = _model(r, "gap_months")
+    return float(gap.loc["2024-10-01":"2024-12-31"].mean() - gap.loc["2023-10-01":"2023-12-31"].mean())
+
+
+def smuggled_chips_2024(r: Results) -> float:
+    return float(_model(r, "chips_leaked_CN").loc["2024-01-01":"2024-12-31"].sum())
+
+
+def ascend_output_2025(r: Results) -> float:
+    sold = _agent(r, "huawei", "units_sold_total")
+    return _at(sold, "2025-12-31") - _at(sold, "2024-12-31")
+
+
+def deepseek_v3_cost(r: Results) -> float:
+    """DeepSeek's largest run by the end of 2024, in H800 GPU-hours at $2 an hour."""
+    flop = _at(_agent(r, "deepseek", "largest_run_flop"), "2024-12-31")
+    hours = flop / (H800_FLOPS * r.scenario.tech.utilisation * 3600)
+    return hours * RENTAL_USD_PER_GPU_HOUR
+
+
+def nvidia_fall_on_attention_day(r: Results) -> float:
+    """NVIDIA's one-day fall on 27 January 2025, when investors noticed DeepSeek-R1."""
+    price = _model(r, "price_NVDA")
+    day = pd.Timestamp("2025-01-27")
+    before = price.loc[: day - pd.Timedelta(days=1)].iloc[-1]
+    return float(1 - price.loc[day] / before)
+
+
+TARGETS = [
+    Target(
+        "US frontier compute growth", "baseline", "4-5x a year", "x/year", 3.5, 6.0,
+        "Epoch AI (2024), training compute of frontier models", frontier_compute_growth("US"),
+    ),
+    Target(
+        "China frontier compute growth", "baseline", "~3x a year", "x/year", 2.0, 4.5,
+        "Epoch AI, in Stanford AI Index 2025", frontier_compute_growth("CN"),
+    ),
+    Target(
+        "algorithmic efficiency halving time", "baseline", "~8 months", "months", 5.0, 14.0,
+        "Ho et al. 2024, arXiv 2403.05812", efficiency_halving_months,
+    ),
+    Target(
+        "hardware price-performance growth", "baseline", "1.3-1.4x a year", "x/year", 1.3, 1.4,
+        "Epoch AI hardware trends", price_performance_growth,
+    ),
+    Target(
+        "frontier training cost growth", "baseline", "~2.4x a year", "x/year", 2.0, 3.1,
+        "Cottier et al. 2024, arXiv 2405.21015", training_cost_growth,
+    ),
+    Target(
+        "largest training run cost by end 2027", "baseline", "over $1B", "USD", 1e9, math.inf,
+        "Cottier et al. 2024, arXiv 2405.21015", training_cost_2027,
+    ),
+    Target(
+        "NVIDIA data-centre revenue FY2024", "baseline", "$47.5B", "USD", 47.5e9 * 0.75, 47.5e9 * 1.25,
+        "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2023-01-29", "2024-01-28"),
+    ),
+    Target(
+        "NVIDIA data-centre revenue FY2025", "baseline", "$115B", "USD", 115e9 * 0.75, 115e9 * 1.25,
+        "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2024-01-28", "2025-01-26"),
+    ),
+    Target(
+        "China's lag behind the US, mean 2023-2025", "baseline", "~7 months", "months", 4.0, 14.0,
+        "Epoch Capabilities Index analysis", mean_gap_2023_2025,
+    ),
+    Target(
+        "change of the gap during 2024", "baseline", "shrinks", "months", -math.inf, 0.0,
+        "Stanford AI Index 2025", gap_change_2024,
+    ),
+    Target(
+        "controlled chips smuggled into China in 2024", "baseline", "median ~140k", "chips", 1e4, 4e5,
+        "CNAS, June 2025 (10k to several 100k)", smuggled_chips_2024,
+    ),
+    Target(
+        "Ascend chips made in 2025", "baseline", "at most 200k", "chips", 0.0, 2e5,
+        "BIS testimony, June 2025", ascend_output_2025,
+    ),
+    Target(
+        "DeepSeek's largest run by end 2024, at $2/H800-hour", "deepseek_shock", "$5.576M", "USD", 2.788e6, 11.15e6,
+        "DeepSeek-V3 report, arXiv 2412.19437 (tolerance x2, ours)", deepseek_v3_cost,
+    ),
+    Target(
+        "NVIDIA's fall on 27 Jan 2025", "deepseek_shock", "16.9%", "fraction", 0.12, 0.22,
+        "Reuters/LSEG; Bloomberg (tolerance +-5 points, ours)", nvidia_fall_on_attention_day,
+    ),
+]
+
+
+def scenarios() -> list[str]:
+    """The scenarios the targets are measured on, in order."""
+    return list(dict.fromkeys(t.scenario for t in TARGETS))
+
+
+def evaluate(runs: dict[str, list[Results]]) -> pd.DataFrame:
+    """One row per target: the model's median over the runs, its 10-90% range, and pass or fail."""
+    rows = []
+    for t in TARGETS:
+        values = np.array([t.measure(r) for r in runs[t.scenario]])
+        median = float(np.median(values))
+        rows.append(
+            {
+                "target": t.name,
+                "scenario": t.scenario,
+                "figure": t.figure,
+                "unit": t.unit,
+                "lo": t.lo,
+                "hi": t.hi,
+                "median": median,
+                "p10": float(np.percentile(values, 10)),
+                "p90": float(np.percentile(values, 90)),
+                "seeds": len(values),
+                "passed": bool(t.lo <= median <= t.hi),
+                "source": t.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    if unit == "USD":
+        return f"${value / 1e9:.2f}B" if abs(value) >= 1e8 else f"${value / 1e6:.2f}M"
+    if unit == "chips":
+        return f"{value / 1e3:.0f}k"
+    if unit == "fraction":
+        return f"{value:.1%}"
+    return f"{value:.2f}"
+
+
+def table(frame: pd.DataFrame, markdown: bool = False) -> str:
+    """The calibration table as plain text or Markdown."""
+    header = ["target", "source", "public figure", "tolerance", "model median", "10-90%", "result"]
+    rows = [
+        [
+            r.target,
+            r.source,
+            r.figure,
+            f"{_fmt(r.lo, r.unit)} to {_fmt(r.hi, r.unit)}",
+            _fmt(r.median, r.unit),
+            f"{_fmt(r.p10, r.unit)} to {_fmt(r.p90, r.unit)}",
+            "pass" if r.passed else "FAIL",
+        ]
+        for r in frame.itertuples()
+    ]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(lines)
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *rows])

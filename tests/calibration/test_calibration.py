@@ -1,0 +1,54 @@
+"""Every target of CALIBRATION.md that the model covers, as the median over 5 seeds, within tolerance.
+
+The runs are shared by all targets (one set per scenario), so the whole file costs about ten runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis import calibration
+from simulation.runner import run_replicates
+from simulation.scenario import load_scenario
+
+SEEDS = 5
+KNOWN_MISSES = {
+    "change of the gap during 2024": "the model's China frontier follows distillation of Meta's open models, so "
+    "the gap tracks Meta's lag behind OpenAI and does not yet shrink in 2024",
+}
+
+
+@pytest.fixture(scope="module")
+def table():
+    runs = {}
+    for name in calibration.scenarios():
+        spec = load_scenario(name)
+        runs[name] = list(run_replicates(spec, spec.seed, SEEDS))
+    return calibration.evaluate(runs).set_index("target")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", [t.name for t in calibration.TARGETS])
+def test_target_is_met_by_the_median_of_five_seeds(table, target):
+    row = table.loc[target]
+    assert row["seeds"] == SEEDS
+    met = row["lo"] <= row["median"] <= row["hi"]
+    if target in KNOWN_MISSES:
+        assert not met, f"{target} is now met: take it out of KNOWN_MISSES"
+        pytest.xfail(KNOWN_MISSES[target])
+    assert met, (
+        f"{target}: model median {row['median']:.4g} outside {row['lo']:.4g} to {row['hi']:.4g} ({row['source']})"
+    )
+
+
+def test_the_table_names_each_target_its_source_and_verdict():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [
+            {"target": "t", "source": "s", "figure": "~3x", "unit": "x/year", "lo": 2.0, "hi": 4.5,
+             "median": 5.0, "p10": 4.0, "p90": 6.0, "seeds": 5, "passed": False},
+        ]
+    )
+    text = calibration.table(frame, markdown=True)
+    assert text.splitlines()[2] == "| t | s | ~3x | 2.00 to 4.50 | 5.00 | 4.00 to 6.00 | FAIL |"

@@ -1,0 +1,311 @@
+"""The scenario library: every built-in what-if tells the story its header promises, against the baseline.
+
+Each scenario runs for three seeds to the end of 2026 (four simulated years, ~1-2 s a run) and the
+tests compare medians across seeds, so one lucky breakthrough cannot make or break a story. The
+thresholds are deliberately loose: they check the direction and rough size of each effect, not
+calibrated numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import tomllib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import AIRaceModel, Results, load_scenario, run
+from simulation.runner import collect
+from simulation.scenario import builtin_scenarios
+from simulation.tech import step_fraction
+
+pytestmark = pytest.mark.slow
+
+SEEDS = (1, 2, 3)
+END = "2026-12-31"
+LIBRARY = (
+    "no_export_controls",
+    "strict_controls",
+    "leaky_controls",
+    "efficiency_race",
+    "distillation_wave",
+    "distillation_crackdown",
+    "reactive_regulators",
+    "h20_flip_flop",
+)
+H20_BAN = ("2025-04-13", "2025-08-10")  # the first weekly step after 9 April 2025 to the last day of the ban
+LICENCES_FROM = "2025-08-11"
+BUY_DOMESTIC_FROM = "2025-09-17"
+
+
+# ---------------------------------------------------------------- runs, once per module
+
+COMPARED = ("baseline", *(name for name in LIBRARY if name != "h20_flip_flop"))
+
+
+def _run(job: tuple[str, int]) -> Results:
+    name, seed = job
+    return run(name, seed=seed, overrides={"time.end": END})
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    """Runs are independent: two processes halve the wall time on a two-core machine."""
+    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1), mp_context=get_context("spawn")) as executor:
+        yield executor
+
+
+@pytest.fixture(scope="module")
+def runs(pool) -> Callable[[str], list[Results]]:
+    """The runs of the baseline and of each compared scenario, for each seed."""
+    jobs = [(name, seed) for name in COMPARED for seed in SEEDS]
+    done = dict(zip(jobs, pool.map(_run, jobs), strict=True))
+    return lambda name: [done[(name, seed)] for seed in SEEDS]
+
+
+def median(results: list[Results], measure: Callable[[Results], float]) -> float:
+    return statistics.median(measure(r) for r in results)
+
+
+# ---------------------------------------------------------------- measures of one run
+
+
+def mean_gap_months(r: Results, since: str = "2024-01-01") -> float:
+    """The gap averaged over time: the gap on one date jumps with each release, its mean does not."""
+    m = r.model
+    return float(m.loc[m["date"] >= pd.Timestamp(since), "gap_months"].mean())
+
+
+def mean_gap_capability(r: Results, since: str = "2024-01-01") -> float:
+    m = r.model
+    return float(m.loc[m["date"] >= pd.Timestamp(since), "gap_capability"].mean())
+
+
+def cn_compute_end(r: Results) -> float:
+    return float(r.model["compute_flops_CN"].iloc[-1])
+
+
+def cn_leaked(r: Results) -> float:
+    return float(r.model["chips_leaked_CN"].sum())
+
+
+def lab_ids(r: Results, bloc: str) -> list[str]:
+    return [lab.id for lab in r.scenario.labs if lab.bloc == bloc]
+
+
+def efficiency_end(r: Results, bloc: str) -> float:
+    """Geometric mean of the final algorithmic efficiency of the bloc's labs."""
+    a = r.agents
+    last = a[(a["agent_type"] == "Lab") & (a["variable"] == "efficiency") & (a["step"] == a["step"].max())]
+    values = last.set_index("agent_id").loc[lab_ids(r, bloc), "value"]
+    return float(np.exp(np.log(values).mean()))
+
+
+def distillations(r: Results, student_bloc: str, teacher_bloc: str, channel: str = "", since: str = "") -> int:
+    """Distillations by labs of `student_bloc` from labs of `teacher_bloc` (channel: 'its API' or 'open weights')."""
+    e = r.events
+    e = e[(e["kind"] == "distillation") & e["actor"].isin(lab_ids(r, student_bloc))]
+    if since:
+        e = e[e["date"] >= pd.Timestamp(since)]
+    teachers = [re.escape(lab.name) for lab in r.scenario.labs if lab.bloc == teacher_bloc]
+    pattern = rf"distils (?:{'|'.join(teachers)})'s model through {re.escape(channel)}"
+    return int(e["text"].str.contains(pattern).sum())
+
+
+def events_of(r: Results, kind: str, text: str = "") -> pd.DataFrame:
+    e = r.events
+    return e[(e["kind"] == kind) & e["text"].str.contains(text, regex=False)]
+
+
+def regulator_series(r: Results, regulator: str, variable: str) -> pd.Series:
+    a = r.agents
+    rows = a[(a["agent_type"] == "Regulator") & (a["agent_id"] == regulator) & (a["variable"] == variable)]
+    return rows.set_index("step")["value"]
+
+
+def chipmaker_end(r: Results, maker: str, variable: str) -> float:
+    a = r.agents
+    rows = a[(a["agent_type"] == "Chipmaker") & (a["agent_id"] == maker) & (a["variable"] == variable)]
+    return float(rows.sort_values("step")["value"].iloc[-1])
+
+
+# ---------------------------------------------------------------- every file loads
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_every_builtin_scenario_loads_and_validates(name):
+    spec = load_scenario(name)
+    assert spec.name == name
+    assert spec.description
+
+
+@pytest.mark.parametrize("name", LIBRARY)
+def test_library_scenarios_extend_the_baseline_and_tell_their_story(name):
+    path = builtin_scenarios()[name]
+    text = path.read_text(encoding="utf-8")
+    assert tomllib.loads(text)["extends"] == "baseline.toml"
+    header = text.split("\nextends", 1)[0]
+    assert header.startswith("# ") and "What to look for" in header and "Sources" in header
+
+
+# ---------------------------------------------------------------- export controls
+
+
+def test_without_export_controls_china_has_more_compute_and_a_smaller_gap(runs):
+    base, free = runs("baseline"), runs("no_export_controls")
+    assert all(cn_leaked(r) == 0 for r in free)  # nothing is banned, so nothing is smuggled
+    assert all(len(events_of(r, "variant")) == 0 for r in free)  # and nothing needs a compliant variant
+    assert median(free, cn_compute_end) > 2 * median(base, cn_compute_end)
+    assert median(free, mean_gap_months) < median(base, mean_gap_months)
+    assert median(free, mean_gap_capability) < median(base, mean_gap_capability)
+
+
+def test_strict_controls_leak_nothing_and_hold_china_back_more_than_leaky_controls(runs):
+    strict, leaky, base = runs("strict_controls"), runs("leaky_controls"), runs("baseline")
+    assert all(cn_leaked(r) == 0 for r in strict)
+    assert median(strict, cn_compute_end) < 0.5 * median(base, cn_compute_end)
+    assert median(strict, cn_compute_end) < 0.5 * median(leaky, cn_compute_end)
+    assert chipmaker_end(strict[0], "huawei", "capacity_chips_per_year") < chipmaker_end(
+        base[0], "huawei", "capacity_chips_per_year"
+    )  # the tighter tool controls cap China's own capacity
+
+
+def test_leaky_controls_let_banned_chips_through_and_narrow_the_gap_relative_to_full_enforcement(runs):
+    leaky, base, strict = runs("leaky_controls"), runs("baseline"), runs("strict_controls")
+    assert median(leaky, cn_leaked) > 2 * median(base, cn_leaked)
+    assert median(leaky, cn_compute_end) > median(base, cn_compute_end)
+    # Leakage narrows the gap relative to full enforcement, but only just: China's frontier mostly follows
+    # what its labs distil from open weights, which compute barely changes (see distillation_crackdown).
+    assert median(leaky, mean_gap_months) <= median(strict, mean_gap_months)
+    assert median(leaky, mean_gap_capability) <= median(strict, mean_gap_capability)
+
+
+# ---------------------------------------------------------------- research and distillation
+
+
+def test_efficiency_race_raises_chinese_labs_efficiency_and_does_not_widen_the_gap(runs):
+    race, base = runs("efficiency_race"), runs("baseline")
+    # Random breakthroughs make efficiency heavy-tailed (one baseline seed can outdo the race), hence medians.
+    assert median(race, lambda r: efficiency_end(r, "CN")) > 2 * median(base, lambda r: efficiency_end(r, "CN"))
+    assert median(race, mean_gap_months) <= median(base, mean_gap_months)
+
+
+def test_distillation_wave_goes_through_us_apis_and_narrows_the_gap(runs):
+    wave, base = runs("distillation_wave"), runs("baseline")
+    assert all(distillations(r, "CN", "US", "its API") >= 5 for r in wave)
+    assert all(distillations(r, "CN", "US", "its API") == 0 for r in base)
+    assert median(wave, mean_gap_months) < 0.75 * median(base, mean_gap_months)
+    assert median(wave, mean_gap_capability) < median(base, mean_gap_capability)
+
+
+def test_distillation_crackdown_stops_chinese_labs_distilling_us_models(runs):
+    crackdown, base = runs("distillation_crackdown"), runs("baseline")
+    since = "2025-02-01"
+    for r in crackdown:
+        assert distillations(r, "CN", "US", since=since) == 0  # neither through APIs nor through open weights
+        assert distillations(r, "CN", "US", "open weights") > 0  # before the crackdown: Meta's open weights
+        blocked = events_of(r, "distillation_blocked")
+        assert set(blocked["actor"]) <= set(lab_ids(r, "CN"))  # only Chinese labs are turned away
+    assert all(distillations(r, "CN", "US", since=since) > 0 for r in base)
+    assert median(crackdown, lambda r: mean_gap_months(r, since)) >= median(base, lambda r: mean_gap_months(r, since))
+    assert median(crackdown, lambda r: r.model["gap_capability"].iloc[-1]) > median(
+        base, lambda r: r.model["gap_capability"].iloc[-1]
+    )
+
+
+# ---------------------------------------------------------------- regulators that react
+
+
+def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(runs):
+    reactive, base = runs("reactive_regulators"), runs("baseline")
+    for r, b in zip(reactive, base, strict=True):
+        assert len(events_of(r, "review", "decides to tighten")) > 0  # China comes within six months
+        changes = events_of(r, "rule", "export controls:")
+        assert len(events_of(r, "rule", "tightens export controls")) > 0
+        assert regulator_series(r, "bis", "decisions").iloc[-1] == len(changes)
+        moved = (regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")).abs()
+        assert moved.max() >= 0.05
+    assert median(reactive, cn_leaked) < 0.5 * median(base, cn_leaked)  # tighter enforcement, less smuggling
+    # China's answer: more subsidy money and a firmer mandate build Huawei's capacity faster
+    assert median(reactive, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")) > 1.3 * median(
+        base, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")
+    )
+
+
+# ---------------------------------------------------------------- the H20 flip-flop
+
+
+@pytest.fixture(scope="module")
+def h20_runs(pool) -> list[tuple[Results, pd.DataFrame]]:
+    """The H20 scenario for each seed, with the chips China's labs receive each step, by chip."""
+    return list(pool.map(_run_with_cn_deliveries, [("h20_flip_flop", seed) for seed in SEEDS]))
+
+
+def _run_with_cn_deliveries(job: tuple[str, int]) -> tuple[Results, pd.DataFrame]:
+    """Run step by step and read, from China's labs' fleets, the chips they receive in each step.
+
+    A fleet ages after deliveries within a step: fleet_t = (fleet_t-1 + received_t) x (1 - wear).
+    """
+    name, seed = job
+    spec = load_scenario(name)
+    bis = next(r for r in spec.regulators if r.id == "bis")
+    oct2023 = next(rule for rule in bis.rules if rule.id == "oct2023")
+    model = AIRaceModel(spec, seed)
+    keep = 1.0 - step_fraction(spec.tech.depreciation_per_year, model.dt)
+    labs = [lab for lab in model.labs.values() if lab.bloc == "CN"]
+    before = sum(lab.fleet for lab in labs)
+    rows = []
+    for _ in range(model.n_steps):
+        model.step()
+        after = sum(lab.fleet for lab in labs)
+        received = after / keep - np.pad(before, (0, len(after) - len(before)))
+        for chip, units in zip(model.chips, received, strict=True):
+            if units > 1e-6:
+                h20_class = chip.variant_of is not None and not oct2023.controls(chip)
+                rows.append((pd.Timestamp(model.date), chip.id, chip.maker, h20_class, units))
+        before = after
+    deliveries = pd.DataFrame(rows, columns=["date", "chip", "maker", "h20_class", "units"])
+    return collect(model), deliveries
+
+
+def _between(frame: pd.DataFrame, first: str, last: str) -> pd.DataFrame:
+    return frame[(frame["date"] >= pd.Timestamp(first)) & (frame["date"] <= pd.Timestamp(last))]
+
+
+def _huawei_share(deliveries: pd.DataFrame, first: str, last: str) -> float:
+    window = _between(deliveries, first, last)
+    return float(window.loc[window["maker"] == "huawei", "units"].sum() / window["units"].sum())
+
+
+def test_h20_ban_stops_every_legal_sale_of_the_china_variants(h20_runs):
+    for _, deliveries in h20_runs:
+        h20 = deliveries[deliveries["h20_class"]]
+        assert _between(h20, *H20_BAN)["units"].sum() < 1.0
+        assert _between(h20, "2025-01-01", "2025-04-06")["units"].sum() > 10_000  # sold before the ban
+        assert _between(h20, LICENCES_FROM, "2025-12-31")["units"].sum() > 10_000  # and again under licence
+        nvidia = deliveries[deliveries["maker"] == "nvidia"]
+        per_week_before = _between(nvidia, "2025-01-01", "2025-04-06")["units"].sum() / 14
+        per_week_during = _between(nvidia, *H20_BAN)["units"].sum() / 17
+        assert per_week_during < 0.25 * per_week_before  # what still arrives is smuggled
+
+
+def test_h20_licence_fees_are_paid_only_once_licences_are_granted(h20_runs):
+    for results, _ in h20_runs:
+        m = results.model
+        fees = m.set_index("date")["licence_fees_usd"]
+        assert fees[: pd.Timestamp(LICENCES_FROM) - pd.Timedelta(days=1)].sum() == 0
+        assert fees[pd.Timestamp(LICENCES_FROM) :].sum() > 1e8
+
+
+def test_h20_buy_domestic_guidance_raises_huaweis_share_of_chinas_chips(h20_runs):
+    before_guidance = [_huawei_share(d, LICENCES_FROM, "2025-09-16") for _, d in h20_runs]
+    after_guidance = [_huawei_share(d, BUY_DOMESTIC_FROM, "2026-12-31") for _, d in h20_runs]
+    before_ban = [_huawei_share(d, "2025-01-01", "2025-04-06") for _, d in h20_runs]
+    assert statistics.median(after_guidance) > 1.2 * statistics.median(before_guidance)
+    assert statistics.median(after_guidance) > statistics.median(before_ban)

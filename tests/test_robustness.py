@@ -1,0 +1,259 @@
+"""Robustness: random parameter sets drawn from the registry's plausible ranges keep the model's promises.
+
+Each example overrides a handful of the registry's parameters (`simulation.scenario.parameters`) of a
+short baseline, each drawn uniformly within its plausible range, log-uniformly when the range spans
+more than two decades, as an integer where the schema wants one. The run must finish with finite
+outputs, its books must balance at every step, and no lab's capability may ever fall.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any, get_args
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from simulation import AIRaceModel, ScenarioError, load_scenario, parameters
+from simulation.runner import collect
+from simulation.scenario import Parameter, Scenario
+
+# One simulated year and a small investor population keep each example at a fraction of a second.
+SHORT = {"time.end": "2023-12-31", "investors.count": 200}
+BASE_SPEC = load_scenario("baseline", SHORT)
+REGISTRY = {p.name: p for p in parameters(BASE_SPEC)}
+# Parameters whose cost grows with their value: drawn by the dedicated test below, not by the handful.
+EXPENSIVE = {"investors.count"}
+CHEAP = sorted(set(REGISTRY) - EXPENSIVE)
+
+# Problems a drawn combination may have although each value lies in its own plausible range: the
+# schema's cross-field constraints. Any other ScenarioError is a bug of the registry and fails the test.
+COMBINATION_PROBLEMS = ("must be below price_usd", "must be at most 1")
+
+SETTINGS = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+# ---------------------------------------------------------------- drawing from the registry
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _annotation(name: str) -> Any:
+    """The schema's type annotation of a dotted registry name (list entries are named by id)."""
+    model: Any = Scenario
+    parts = name.split(".")
+    i = 0
+    annotation: Any = None
+    while i < len(parts):
+        field = model.model_fields[parts[i]]
+        annotation = field.annotation
+        inner = _model_in(annotation)
+        if inner is not None and getattr(annotation, "__origin__", None) is list:
+            i += 1  # the next part is the entry's id
+        model = inner
+        i += 1
+    return annotation
+
+
+def _is_int(name: str) -> bool:
+    annotation = _annotation(name)
+    return annotation is int or int in get_args(annotation) and float not in get_args(annotation)
+
+
+def value_strategy(p: Parameter) -> st.SearchStrategy[float | int]:
+    """A value within the plausible range: uniform, or log-uniform over more than two decades."""
+    assert p.plausible is not None
+    lo, hi = (float(v) for v in p.plausible)
+    wide = lo > 0 and hi / lo > 100
+    if _is_int(p.name):
+        if wide:
+            return st.floats(math.log(lo), math.log(hi)).map(lambda x: min(max(round(math.exp(x)), int(lo)), int(hi)))
+        return st.integers(math.ceil(lo), math.floor(hi))
+    if wide:
+        return st.floats(math.log(lo), math.log(hi)).map(lambda x: min(max(math.exp(x), lo), hi))
+    if lo == 0 and hi > 100:
+        # Uniform over [0, hi] would almost never draw small magnitudes: mix in zero and the top four decades.
+        return st.one_of(
+            st.just(0.0),
+            st.floats(lo, hi),
+            st.floats(math.log(hi * 1e-4), math.log(hi)).map(lambda x: min(math.exp(x), hi)),
+        )
+    return st.floats(lo, hi)
+
+
+@st.composite
+def overrides(draw: st.DrawFn, names: list[str], min_size: int, max_size: int) -> dict[str, Any]:
+    chosen = draw(st.lists(st.sampled_from(names), min_size=min_size, max_size=max_size, unique=True))
+    return {name: draw(value_strategy(REGISTRY[name]), label=name) for name in sorted(chosen)}
+
+
+def load(drawn: dict[str, Any]):
+    """The short baseline with the drawn values; invalid combinations are skipped, other problems raise."""
+    try:
+        return load_scenario("baseline", {**SHORT, **drawn})
+    except ScenarioError as exc:
+        combination = all(any(m in p.message for m in COMBINATION_PROBLEMS) for p in exc.problems)
+        if not combination:
+            raise
+        assume(False)
+
+
+# ---------------------------------------------------------------- the promises
+
+
+class Books:
+    """Checks the model after every step: money, chips and shares balance, nothing negative, capability never falls."""
+
+    def __init__(self, model: AIRaceModel):
+        self.investor_cash = float(model.investors.cash.sum())
+        self.capability = {lab.id: lab.capability for lab in model.labs.values()}
+        self.check(model)
+
+    def check(self, model: AIRaceModel) -> None:
+        labs, makers, market = list(model.labs.values()), list(model.chipmakers.values()), model.chip_market
+        step = f"step {model.steps} ({model.date})"
+
+        paid = sum(lab.spent_usd_total for lab in labs)
+        received = sum(m.revenue_total_usd for m in makers) + market.smuggler_margin_total_usd + market.fees_total_usd
+        assert paid == pytest.approx(received, rel=1e-9, abs=1e-3), f"{step}: money paid by labs != received"
+
+        sold = sum(m.units_sold_total for m in makers)
+        delivered = sum(lab.chips_received_total for lab in labs) + sum(s.units for s in market.in_transit)
+        assert sold == pytest.approx(delivered, rel=1e-9, abs=1e-6), f"{step}: chips sold != received + in transit"
+
+        held = model.investors.holdings.sum(axis=0)
+        outstanding = np.array([m.shares_outstanding for m in model.listed])
+        np.testing.assert_allclose(held, outstanding, rtol=1e-9, err_msg=f"{step}: shares held != outstanding")
+        assert (model.investors.holdings >= 0).all(), f"{step}: negative shareholding"
+        assert float(model.investors.cash.sum()) == pytest.approx(self.investor_cash, rel=1e-9), (
+            f"{step}: investors' total cash changed"
+        )
+
+        for lab in labs:
+            assert (lab.fleet >= 0).all(), f"{step}: {lab.id} holds a negative number of chips"
+            assert lab.cash_usd >= -1e-6 * max(lab.spent_usd_total, 1.0), f"{step}: {lab.id} cash {lab.cash_usd}"
+            assert lab.capability >= self.capability[lab.id], (
+                f"{step}: {lab.id} capability fell {self.capability[lab.id]} -> {lab.capability}"
+            )
+            self.capability[lab.id] = lab.capability
+        for s in market.in_transit:
+            assert s.units >= 0, f"{step}: negative shipment"
+
+
+def assert_finite(model: AIRaceModel) -> None:
+    """Every number the run records is finite, and nothing is missing."""
+    results = collect(model)
+    for name in ("model", "agents"):
+        frame = getattr(results, name)
+        numbers = frame.select_dtypes("number")
+        bad = ~np.isfinite(numbers.to_numpy())
+        if bad.any():
+            rows, cols = np.nonzero(bad)
+            first = frame.iloc[rows[0]]
+            raise AssertionError(
+                f"{name}: {bad.sum()} non-finite values, first {numbers.columns[cols[0]]} = "
+                f"{numbers.iloc[rows[0], cols[0]]} in row {first.to_dict()}"
+            )
+        assert not frame.isna().any().any(), f"{name} has missing values"
+    assert not results.events.isna().any().any()
+
+
+def run_checked(spec, seed: int) -> AIRaceModel:
+    model = AIRaceModel(spec, seed)
+    books = Books(model)
+    for _ in range(model.n_steps):
+        model.step()
+        books.check(model)
+    assert model.steps == model.n_steps
+    assert model.date <= spec.time.end
+    assert_finite(model)
+    return model
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_registry_drawing_covers_every_parameter():
+    """The sampler knows every registry entry: a range, and an integer strategy for the integer fields."""
+    assert len(REGISTRY) > 100
+    for p in REGISTRY.values():
+        assert p.plausible is not None and p.plausible[0] < p.plausible[1], p.name
+        value_strategy(p)  # resolvable type
+    assert _is_int("time.step_days") and _is_int("investors.count")
+    assert not _is_int("tech.spillover_lag_days") and not _is_int("labs.deepseek.research_share")
+
+
+@pytest.mark.parametrize("end", ["lo", "hi"])
+def test_each_parameter_alone_at_its_plausible_bounds_loads(end):
+    """A single value at either end of its plausible range is valid input, unless a cross-field rule
+    (chip cost below price, shares summing to at most 1) ties it to a value the baseline fixes."""
+    bad = []
+    for p in REGISTRY.values():
+        lo, hi = p.plausible
+        value = lo if end == "lo" else hi
+        value = int(value) if _is_int(p.name) else float(value)
+        try:
+            load_scenario("baseline", {**SHORT, p.name: value})
+        except ScenarioError as exc:
+            if not all(any(m in q.message for m in COMBINATION_PROBLEMS) for q in exc.problems):
+                bad.append(f"{p.name}={value}: {exc}")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_short_baseline_keeps_its_books():
+    model = run_checked(BASE_SPEC, 1)
+    assert sum(lab.spent_usd_total for lab in model.labs.values()) > 1e9  # money did move: not vacuous
+    assert model.chip_market.smuggler_margin_total_usd > 0
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=120)
+@given(drawn=overrides(CHEAP, 1, 6), seed=st.integers(0, 2**32 - 1))
+def test_a_handful_of_registry_parameters_anywhere_in_their_ranges(drawn, seed):
+    spec = load(drawn)
+    note(f"overrides={drawn!r} seed={seed}")
+    run_checked(spec, seed)
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=25)
+@given(drawn=overrides(CHEAP, 20, 40), seed=st.integers(0, 2**32 - 1))
+def test_many_registry_parameters_at_once(drawn, seed):
+    spec = load(drawn)
+    note(f"overrides={drawn!r} seed={seed}")
+    run_checked(spec, seed)
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=6)
+@given(
+    count=value_strategy(REGISTRY["investors.count"]).filter(lambda n: n <= 20_000),
+    drawn=overrides(CHEAP, 0, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_investor_population_size_within_its_range(count, drawn, seed):
+    """The population size costs time in proportion; its upper decade is left to the full runs."""
+    spec = load({**drawn, "investors.count": count})
+    note(f"overrides={drawn!r} count={count} seed={seed}")
+    run_checked(spec, seed)
+
+
+def test_short_horizon_is_short():
+    assert BASE_SPEC.time.end == date(2023, 12, 31) and BASE_SPEC.investors.count == 200

@@ -223,7 +223,9 @@ class AIRaceModel(mesa.Model):
 
     def _sell_services(self) -> None:
         markets = {
-            b.id: self._grown(b.services_market_usd_per_year, b.services_market_growth_per_year, b.growth_halflife_years)
+            b.id: self._grown(
+                b.services_market_usd_per_year, b.services_market_growth_per_year, b.growth_halflife_years
+            )
             for b in self.spec.blocs
         }
         capabilities = np.array([lab.capability for lab in self._lab_order])

@@ -95,3 +95,33 @@ def test_largest_one_step_fall():
     assert fall == pytest.approx(0.2)
     assert row == 2
     assert largest_one_step_fall(pd.Series([1.0, 2.0, 3.0])) == (0.0, 0)
+
+
+def test_growth_halves_with_its_halflife():
+    # Constant growth: +100% a year for two years is 4x.
+    assert tech.grown(1.0, 1.0, None, 2.0) == pytest.approx(4.0)
+    # Halving every year: the horizon is (1 - 2**-t) / ln 2 years of the initial rate; it never passes 1/ln 2.
+    assert tech.grown(1.0, 1.0, 1.0, 1.0) == pytest.approx(2 ** (0.5 / math.log(2)))
+    assert tech.grown(1.0, 1.0, 1.0, 1000.0) == pytest.approx(2 ** (1 / math.log(2)))
+
+
+def test_logit_split_favours_value_per_dollar_without_taking_all():
+    shares = tech.logit_split(np.array([2.0, 1.0, 1.0]), sensitivity=3.0)
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares[0] == pytest.approx(8 / 10) and shares[1] == pytest.approx(1 / 10)
+    np.testing.assert_allclose(tech.logit_split(np.array([5.0, 1.0]), 0.0), [0.5, 0.5])
+
+
+def test_a_starved_lab_moves_serving_compute_into_research():
+    assert tech.starvation(1.0, 1.0, 1.0) == 0.0
+    assert tech.starvation(1.0, 10 ** 0.5, 1.0) == pytest.approx(0.5)
+    assert tech.starvation(1.0, 1e6, 1.0) == 1.0 and tech.starvation(0.0, 1.0, 1.0) == 1.0
+    # research 0.2, training 0.3: half the serving compute (0.5) moves at strength 1 and half starvation.
+    assert tech.induced_research_share(0.2, 0.3, 1.0, 0.5) == pytest.approx(0.45)
+    assert tech.induced_research_share(0.2, 0.3, 0.0, 1.0) == pytest.approx(0.2)
+
+
+def test_spillover_closes_the_log_gap_to_published_methods():
+    # At 1/year for one year, 1 - e^-1 of the log gap closes; nothing is lost when ahead.
+    assert tech.spillover(1.0, math.e, 1.0, 1.0) == pytest.approx(math.exp(1 - math.exp(-1)))
+    assert tech.spillover(3.0, 2.0, 1.0, 1.0) == 3.0

@@ -141,6 +141,7 @@ class InvestorPopulation(mesa.Agent):
         scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         is_f = self.strategy == FUNDAMENTALIST
         old_prices = self.prices.copy()
+        held, cash = self.holdings.copy(), self.cash.copy()  # what each investor carried into this step
         for j, supply in enumerate(self.shares_outstanding):
             # Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
             trend = spec.trend_strength * np.tanh(self.momentum[j])
@@ -158,17 +159,18 @@ class InvestorPopulation(mesa.Agent):
             self.cash -= (new - self.holdings[:, j]) * price
             self.holdings[:, j] = new
             self.prices[j] = price
-        self._learn(old_prices)
+        self._learn(old_prices, held, cash)
 
-    def _learn(self, old_prices: np.ndarray) -> None:
-        """Update momentum and each strategy's fitness from the returns just realised."""
+    def _learn(self, old_prices: np.ndarray, held: np.ndarray, cash: np.ndarray) -> None:
+        """Update momentum and each strategy's fitness from the returns just realised on the positions
+        carried into the step (not the ones just bought)."""
         spec = self.model.spec.investors
         dt = self.model.dt
         log_returns = np.log(self.prices / old_prices)
         keep = step_fraction(math.log(2) * DAYS_PER_YEAR / spec.momentum_halflife_days, dt)
         self.momentum += keep * (log_returns / dt - self.momentum)
-        wealth = self.cash + self.holdings @ old_prices
-        gains = self.holdings @ (self.prices - old_prices)
+        wealth = cash + held @ old_prices
+        gains = held @ (self.prices - old_prices)
         returns = np.divide(gains, wealth, out=np.zeros_like(gains), where=wealth > 0) / dt
         for s in range(3):
             members = self.strategy == s

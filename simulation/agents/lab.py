@@ -149,10 +149,13 @@ class Lab(mesa.Agent):
     ) -> None:
         """An efficiency jump: the lab's methods get `gain` times better; investors hear of it."""
         self.efficiency *= gain
+        # The better methods also lift the lab's current model (post-training, as R1 did for V3):
+        # capability is log10 of the last run's FLOP times efficiency.
+        self.capability += self.model.spec.tech.capability_per_decade * math.log10(gain)
         if open_weights:
             self.open_weights = True
         words = f"{self.name} makes an efficiency breakthrough ({gain:.1f}x less compute for the same capability"
-        words += ", weights released)" if open_weights else ")"
+        words += f", capability {self.capability:.2f}" + (", weights released)" if open_weights else ")")
         self.model.log("breakthrough", self.id, f"{words}{': ' + story if story else ''}", on=on)
         self.model.news_of_efficiency(gain, visible_day)
 
@@ -192,14 +195,12 @@ class Lab(mesa.Agent):
         )
         if teacher is None or teacher.capability - self.capability < t.distillation_min_gap:
             return
-        if not teacher.open_weights:
-            # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
-            if self.model.rng.random() < self.model.distillation_block(teacher.bloc, self.bloc):
-                self.last_distillation = self.model.day
-                self.model.log(
-                    "distillation_blocked", self.id, f"{self.name} is stopped distilling {teacher.name}'s API"
-                )
-                return
+        # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
+        block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
+        if block > 0 and self.model.rng.random() < block:
+            self.last_distillation = self.model.day
+            self.model.log("distillation_blocked", self.id, f"{self.name} is stopped distilling {teacher.name}'s API")
+            return
         # The teacher's training compute, as its capability implies (its own run may predate the start).
         teacher_flop = 10 ** (teacher.capability / t.capability_per_decade) / teacher.efficiency
         needed = t.distillation_compute_share * teacher_flop

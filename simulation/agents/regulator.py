@@ -9,13 +9,14 @@ decision takes effect after a lag.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from simulation.scenario import Rule
 from simulation.scenario import Regulator as RegulatorSpec
+from simulation.scenario import Rule
 
 if TYPE_CHECKING:
     from simulation.model import AIRaceModel
@@ -181,7 +182,9 @@ class Regulator(mesa.Agent):
         self.decisions += 1
         self.compute_controls()
         self.model.refresh_controls()
-        self.model.log("rule", self.id, f"{self.name} {verb} export controls: {', '.join(changed)}")
+        # Decisions run between steps: they apply from the next step's date.
+        on = self.model.date + timedelta(days=self.model.step_days)
+        self.model.log("rule", self.id, f"{self.name} {verb} export controls: {', '.join(changed)}", on=on)
 
     def set_enforcement(self, rule_id: str, enforcement: float) -> None:
         self.enforcement[rule_id] = enforcement

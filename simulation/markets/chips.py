@@ -90,8 +90,8 @@ class ChipMarket:
         """Licence-fee share a maker pays on each chip (row) sold into each bloc (column)."""
 
     def add_chip(self, chip: Chip) -> None:
-        tech = self.model.spec.tech
-        factor = interconnect_factor(chip.interconnect_gb_s, tech.interconnect_reference_gb_s, tech.interconnect_exponent)
+        t = self.model.spec.tech
+        factor = interconnect_factor(chip.interconnect_gb_s, t.interconnect_reference_gb_s, t.interconnect_exponent)
         self.flops = np.append(self.flops, chip.tflops_16bit * 1e12)
         self.effective_flops = np.append(self.effective_flops, chip.tflops_16bit * 1e12 * factor)
         self.list_price = np.append(self.list_price, chip.price_usd)
@@ -111,8 +111,14 @@ class ChipMarket:
         """Chips a lab of `bloc` might get this step, best effective compute per dollar first.
 
         Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
-        labs would have put on them is what controls cost the maker.
+        labs would have put on them is what controls cost the maker. Prices hold within a step, so
+        each bloc's list is made once a step.
         """
+        if bloc not in self._offers:
+            self._offers[bloc] = self._make_offers(bloc)
+        return self._offers[bloc]
+
+    def _make_offers(self, bloc: str) -> list[Offer]:
         j = self.model.bloc_index[bloc]
         controls = self.model.controls[:, j]
         premium = self.model.spec.markets.leak_price_premium
@@ -130,6 +136,7 @@ class ChipMarket:
         """Open the market: note what is on sale and deliver the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._sold_to = [c.sold_to for c in self.model.chips]
+        self._offers: dict[str, list[Offer]] = {}
         self.orders = []
         self.diverted_usd: dict[str, float] = {}
         self.flows = Flows.none(len(self.model.blocs))

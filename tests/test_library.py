@@ -166,7 +166,7 @@ def test_without_export_controls_china_has_more_compute_and_a_smaller_gap(runs):
     assert median(free, mean_gap_capability) < median(base, mean_gap_capability)
 
 
-def test_strict_controls_leak_nothing_and_hold_china_back_more_than_leaky_controls(runs):
+def test_strict_controls_leak_nothing_and_hold_chinas_compute_far_below_leaky_controls(runs):
     strict, leaky, base = runs("strict_controls"), runs("leaky_controls"), runs("baseline")
     assert all(cn_leaked(r) == 0 for r in strict)
     assert median(strict, cn_compute_end) < 0.5 * median(base, cn_compute_end)
@@ -180,10 +180,10 @@ def test_leaky_controls_let_banned_chips_through_and_narrow_the_gap_relative_to_
     leaky, base, strict = runs("leaky_controls"), runs("baseline"), runs("strict_controls")
     assert median(leaky, cn_leaked) > 2 * median(base, cn_leaked)
     assert median(leaky, cn_compute_end) > median(base, cn_compute_end)
-    # Leakage narrows the gap relative to full enforcement, but only just: China's frontier mostly follows
-    # what its labs distil from open weights, which compute barely changes (see distillation_crackdown).
-    assert median(leaky, mean_gap_months) <= median(strict, mean_gap_months)
-    assert median(leaky, mean_gap_capability) <= median(strict, mean_gap_capability)
+    # Leakage narrows the gap relative to full enforcement: distillation lifts a lab's own pretrained
+    # model only part of the way to the teacher, so the compute that leaks through shows in the gap.
+    assert median(leaky, mean_gap_months) < median(strict, mean_gap_months)
+    assert median(leaky, mean_gap_capability) < median(strict, mean_gap_capability)
 
 
 # ---------------------------------------------------------------- research and distillation
@@ -200,7 +200,7 @@ def test_distillation_wave_goes_through_us_apis_and_narrows_the_gap(runs):
     wave, base = runs("distillation_wave"), runs("baseline")
     assert all(distillations(r, "CN", "US", "its API") >= 5 for r in wave)
     assert all(distillations(r, "CN", "US", "its API") == 0 for r in base)
-    assert median(wave, mean_gap_months) < 0.75 * median(base, mean_gap_months)
+    assert median(wave, mean_gap_months) < 0.85 * median(base, mean_gap_months)
     assert median(wave, mean_gap_capability) < median(base, mean_gap_capability)
 
 

@@ -37,6 +37,7 @@ class Lab(mesa.Agent):
             self.fleet[model.chip_index[chip_id]] = count
         self.efficiency = spec.efficiency
         self.capability = spec.capability
+        self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
         self.open_weights = spec.open_weights
         self.api_terms_enforced = spec.api_terms_enforced
         self.run_flop = 0.0
@@ -151,7 +152,9 @@ class Lab(mesa.Agent):
         self.efficiency *= gain
         # The better methods also lift the lab's current model (post-training, as R1 did for V3):
         # capability is log10 of the last run's FLOP times efficiency.
-        self.capability += self.model.spec.tech.capability_per_decade * math.log10(gain)
+        lift = self.model.spec.tech.capability_per_decade * math.log10(gain)
+        self.capability += lift
+        self.trained_capability += lift
         if open_weights:
             self.open_weights = True
         words = f"{self.name} makes an efficiency breakthrough ({gain:.1f}x less compute for the same capability"
@@ -171,6 +174,7 @@ class Lab(mesa.Agent):
             self.largest_run_flop = self.run_flop
             self.largest_run_cost_usd = self.run_cost_usd
         new = tech.capability(self.run_flop * self.efficiency, t.capability_per_decade)
+        self.trained_capability = max(self.trained_capability, new)
         if new > self.capability:
             self.capability = new
             weights = "open weights" if self.open_weights else "closed weights"
@@ -207,8 +211,14 @@ class Lab(mesa.Agent):
         if self.run_flop < needed:
             return  # not enough compute on hand yet: it tries again next step
         self.run_flop -= needed
+        # Distillation fine-tunes the lab's own pretrained model on the teacher's outputs: it closes a
+        # share of that model's gap to the teacher, so a student's own compute still sets how close
+        # it gets, and distilling again from the same teacher gains nothing.
+        distilled = tech.distilled_capability(self.trained_capability, teacher.capability, t.distillation_fraction)
+        if distilled <= self.capability:
+            return
         before = self.capability
-        self.capability = tech.distilled_capability(before, teacher.capability, t.distillation_fraction)
+        self.capability = distilled
         self.last_distillation = self.model.day
         channel = "open weights" if teacher.open_weights else "its API"
         self.model.log(

@@ -83,6 +83,13 @@ def parity_date(model: pd.DataFrame) -> pd.Timestamp | None:
     return None if reached.empty else pd.Timestamp(reached.iloc[0])
 
 
+def months_at_parity(model: pd.DataFrame) -> float:
+    """Months of the run (after row 0) in which the laggard's frontier stood at or above the leader's."""
+    level = model["gap_capability"].iloc[1:] <= 0
+    step_days = model["date"].diff().iloc[1:].dt.days
+    return float(step_days[level].sum() / DAYS_PER_MONTH)
+
+
 # ---------------------------------------------------------------- compute and chips
 
 
@@ -223,3 +230,11 @@ def replicate_bands(table: pd.DataFrame, quantiles: tuple[float, ...] = QUANTILE
 def summarise_replicates(values: pd.DataFrame, quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:
     """Median and percentile bands of each outcome (column) over replicates (rows): a row per outcome."""
     return replicate_bands(values.apply(pd.to_numeric, errors="coerce").T, quantiles)
+
+
+def largest_falls(models: list[pd.DataFrame]) -> pd.DataFrame:
+    """The largest one-step fall of each listed firm (columns) in each replicate (rows), as fractions."""
+    return pd.DataFrame(
+        [{t: largest_one_step_fall(m[f"price_{t}"])[0] for t in tickers(m)} for m in models],
+        index=pd.RangeIndex(len(models), name="replicate"),
+    )

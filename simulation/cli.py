@@ -1,4 +1,4 @@
-"""The `airace` command: run, validate and list scenarios.
+"""The `airace` command: run, validate and list scenarios; plot, report on and compare their results.
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
 1 anything else. Invalid input gives one readable line per problem, never a traceback.
@@ -69,6 +69,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _bad_results(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: matplotlib takes a second to import and `airace validate` needs none of it.
+    from analysis import plots
+    from analysis.load import ResultsError, load_results
+
+    try:
+        results = load_results(args.results)
+    except ResultsError as exc:
+        return _bad_results(exc)
+    out = Path(args.out) if args.out else Path(args.results) / "figures"
+    for name, fig in plots.figures_for(results).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from analysis.load import ResultsError, load_many
+    from analysis.report import write_report
+
+    try:
+        results = load_many(args.results)
+    except ResultsError as exc:
+        return _bad_results(exc)
+    print(write_report(results, args.out))
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analysis import plots
+    from analysis.load import ResultsError, load_many
+    from analysis.report import differences
+
+    try:
+        results = load_many(args.results)
+    except ResultsError as exc:
+        return _bad_results(exc)
+    out = Path(args.out)
+    table = differences(results)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "differences.csv", index_label="outcome")
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table.to_string())
+    for name, fig in plots.comparison_figures(results).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    print(out / "differences.csv")
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for source in args.scenarios:
@@ -118,6 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list the built-in scenarios")
     p.set_defaults(func=cmd_list)
+
+    results_help = "a run folder, or a folder of replicate run folders (the --out of `airace run`)"
+    formats = ["png", "svg", "pdf"]
+    p = sub.add_parser("plot", help="write every figure that applies to a result")
+    p.add_argument("results", metavar="RESULTS", help=results_help)
+    p.add_argument("--out", help="folder for the figures (default RESULTS/figures)")
+    p.add_argument("--format", choices=formats, default="png", help="file format (default png)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("report", help="write one self-contained HTML report; several results are compared")
+    p.add_argument("results", nargs="+", metavar="RESULTS", help=results_help)
+    p.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="comparison figures and a table of differences of several results")
+    p.add_argument("results", nargs="+", metavar="RESULTS", help=results_help)
+    p.add_argument("--out", default="comparison", help="folder for figures and differences.csv (default comparison)")
+    p.add_argument("--format", choices=formats, default="png", help="file format of the figures (default png)")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

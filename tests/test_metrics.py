@@ -107,3 +107,8 @@ def test_summarise_replicates_gives_median_and_bands_per_outcome():
     assert summary.loc["fall", "q50"] == pytest.approx(0.3)
     assert summary.loc["fall", "q10"] == pytest.approx(0.14)
     assert summary.loc["gap"].tolist() == [1.0] * 5
+
+
+def test_months_at_parity_counts_the_steps_with_the_laggard_level_or_ahead():
+    model = frame(gap_capability=[-1.0, 0.5, 0.0, -0.2, 0.1, 0.3])  # row 0 does not count: nothing happened yet
+    assert metrics.months_at_parity(model) == pytest.approx(2 / (365.25 / 12))

@@ -13,7 +13,7 @@ import functools
 import io
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -26,6 +26,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from analysis import metrics
+
+if TYPE_CHECKING:
+    from analysis.load import ResultSet
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -80,6 +83,14 @@ def colour(i: int) -> str:
     return OKABE_ITO[i % len(OKABE_ITO)]
 
 
+def firm_colour(i: int) -> str:
+    """Listed firms take colours after the blocs' three, so a firm is never mistaken for a bloc."""
+    return colour(i + 3)
+
+
+INDEX_COLOUR = OKABE_ITO[7]
+
+
 def _axes(ax: Axes | None, size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
     if ax is not None:
         fig = ax.figure
@@ -99,7 +110,7 @@ def _log_scale(ax: Axes) -> None:
     """Log y-axis with plain tick labels (200, 1e+03), not mathtext: as legible and five times faster to draw."""
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(mticker.LogFormatter())
-    ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False))
 
 
 def fan(ax: Axes, table: pd.DataFrame, color: str, label: str, gid: str, scale: float = 1.0) -> Line2D:
@@ -140,7 +151,7 @@ def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp
     points = [(v, label) for v, label in points if lo <= to_num(v) <= hi]
     groups: list[list[tuple[Any, str]]] = []
     for v, label in points:
-        if groups and to_num(v) - to_num(groups[-1][-1][0]) < (hi - lo) / 40:
+        if groups and to_num(v) - to_num(groups[-1][-1][0]) < (hi - lo) / 70:
             groups[-1].append((v, label))
         else:
             groups.append([(v, label)])
@@ -148,7 +159,7 @@ def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp
         for v, label in group:
             ax.axvline(v, color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid=f"event:{label}", zorder=1)
         text = " / ".join(dict.fromkeys(label for _, label in group))
-        ax.annotate(
+        note = ax.annotate(
             text,
             xy=(group[0][0], 1),
             xycoords=("data", "axes fraction"),
@@ -161,7 +172,10 @@ def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp
             color=EVENT_COLOUR,
             bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
             gid="event-label",
+            annotation_clip=True,
         )
+        note.set_in_layout(False)  # a long label must not shrink the axes; it is cut at the axes' edge instead
+        note.set_clip_on(True)
     ax.set_xlim(lo, hi)
 
 
@@ -185,6 +199,36 @@ def frontier_by_bloc(
     return fig
 
 
+def _series_chart(
+    models: Sequence[pd.DataFrame],
+    lines: Mapping[str, tuple[str, str, str]],
+    ylabel: str,
+    title: str,
+    events: pd.DataFrame | None,
+    ax: Axes | None,
+    scale: float = 1.0,
+    log: bool = False,
+    reference: float | None = None,
+) -> Figure:
+    """The common shape of the time-series figures: a fan per column, a labelled axis, events, legend, title.
+
+    `lines` maps each line's gid to its column, legend label and colour.
+    """
+    fig, ax = _axes(ax)
+    for gid, (column, label, color) in lines.items():
+        fan(ax, metrics.replicate_table(list(models), column), color, label, gid=gid, scale=scale)
+    if reference is not None:
+        ax.axhline(reference, color="black", linewidth=0.8, gid="reference")
+    if log:
+        _log_scale(ax)
+    ax.set_ylabel(ylabel)
+    _dates(ax)
+    mark_events(ax, events)
+    _fan_legend(ax, len(models), loc="best")
+    _title(ax, title, len(models))
+    return fig
+
+
 @styled
 def gap_over_time(
     models: Sequence[pd.DataFrame],
@@ -194,15 +238,8 @@ def gap_over_time(
     ax: Axes | None = None,
 ) -> Figure:
     """How many months the laggard trails the leader, with the events' dates marked; 0 is parity."""
-    fig, ax = _axes(ax)
-    fan(ax, metrics.replicate_table(list(models), "gap_months"), colour(1), f"{laggard} behind {leader}", gid="gap")
-    ax.axhline(0, color="black", linewidth=0.8, gid="parity")
-    ax.set_ylabel("gap (months)")
-    _dates(ax)
-    mark_events(ax, events)
-    _fan_legend(ax, len(models), loc="best")
-    _title(ax, f"How far {laggard} trails {leader}", len(models))
-    return fig
+    lines = {"gap": ("gap_months", f"{laggard} behind {leader}", colour(1))}
+    return _series_chart(models, lines, "gap (months)", f"How far {laggard} trails {leader}", events, ax, reference=0)
 
 
 # ---------------------------------------------------------------- valuations
@@ -211,46 +248,25 @@ def gap_over_time(
 @styled
 def share_prices(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
     """Share price of each listed firm (log scale: equal heights are equal percentage moves)."""
-    fig, ax = _axes(ax)
-    for i, ticker in enumerate(metrics.tickers(models[0])):
-        fan(ax, metrics.replicate_table(list(models), f"price_{ticker}"), colour(i + 3), ticker, gid=f"price:{ticker}")
-    _log_scale(ax)
-    ax.set_ylabel("share price (USD, log scale)")
-    _dates(ax)
-    mark_events(ax, events)
-    _fan_legend(ax, len(models), loc="upper left")
-    _title(ax, "Share prices", len(models))
-    return fig
+    lines = {f"price:{t}": (f"price_{t}", t, firm_colour(i)) for i, t in enumerate(metrics.tickers(models[0]))}
+    return _series_chart(models, lines, "share price (USD, log scale)", "Share prices", events, ax, log=True)
 
 
 @styled
 def market_caps(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
     """Market value of each listed firm, in billions of dollars (log scale)."""
-    fig, ax = _axes(ax)
-    for i, ticker in enumerate(metrics.tickers(models[0])):
-        table = metrics.replicate_table(list(models), f"market_cap_usd_{ticker}")
-        fan(ax, table, colour(i + 3), ticker, gid=f"market_cap:{ticker}", scale=1e-9)
-    _log_scale(ax)
-    ax.set_ylabel("market cap (USD bn, log scale)")
-    _dates(ax)
-    mark_events(ax, events)
-    _fan_legend(ax, len(models), loc="upper left")
-    _title(ax, "Market capitalisation", len(models))
-    return fig
+    tickers = metrics.tickers(models[0])
+    lines = {f"market_cap:{t}": (f"market_cap_usd_{t}", t, firm_colour(i)) for i, t in enumerate(tickers)}
+    ylabel = "market cap (USD bn, log scale)"
+    return _series_chart(models, lines, ylabel, "Market capitalisation", events, ax, scale=1e-9, log=True)
 
 
 @styled
 def ai_index(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
     """Total market value of the listed firms relative to the start (= 100)."""
-    fig, ax = _axes(ax)
-    fan(ax, metrics.replicate_table(list(models), "ai_index"), colour(7), "AI index", gid="ai_index")
-    ax.axhline(100, color="black", linewidth=0.8)
-    ax.set_ylabel("AI index (start = 100)")
-    _dates(ax)
-    mark_events(ax, events)
-    _fan_legend(ax, len(models), loc="upper left")
-    _title(ax, "AI equity index", len(models))
-    return fig
+    lines = {"ai_index": ("ai_index", "AI index", INDEX_COLOUR)}
+    ylabel = "AI index (start = 100, log scale)"
+    return _series_chart(models, lines, ylabel, "AI equity index", events, ax, log=True, reference=100)
 
 
 @styled
@@ -281,7 +297,7 @@ def event_study(
     windows = [metrics.event_window_returns(m, day, before, after) for m in models]
     for i, name in enumerate(windows[0].columns):
         table = pd.concat([w[name] for w in windows], axis=1, keys=range(len(windows)))
-        color = colour(7) if name == "ai_index" else colour(i + 3)
+        color = INDEX_COLOUR if name == "ai_index" else firm_colour(i)
         line = fan(ax, table, color, "AI index" if name == "ai_index" else name, gid=f"event_study:{name}", scale=100)
         line.set_marker("o" if len(table) <= 40 else "")
     ax.axhline(0, color="black", linewidth=0.8)
@@ -305,7 +321,7 @@ def largest_drop_distribution(falls: pd.DataFrame, ax: Axes | None = None) -> Fi
         values = falls[ticker].dropna().to_numpy() * 100
         ax.boxplot(values, positions=[i], widths=0.5, showfliers=False, medianprops={"color": "black"})
         jitter = rng.uniform(-0.12, 0.12, len(values))
-        ax.scatter(i + jitter, values, color=colour(i + 3), zorder=3, s=40, alpha=0.8, gid=f"falls:{ticker}")
+        ax.scatter(i + jitter, values, color=firm_colour(i), zorder=3, s=40, alpha=0.8, gid=f"falls:{ticker}")
     ax.set_xticks(range(len(falls.columns)), falls.columns)
     ax.set_xlabel("listed firm")
     ax.set_ylabel("largest one-step fall (%)")
@@ -473,8 +489,8 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Figure:
 # ---------------------------------------------------------------- every figure of a result
 
 
-def figures_for(result: Any) -> dict[str, Figure]:
-    """Every figure that applies to one scenario's runs (an analysis.load.ResultSet), by file name."""
+def figures_for(result: ResultSet) -> dict[str, Figure]:
+    """Every figure that applies to one scenario's runs, by file name."""
     models, events, spec = result.models, result.marked_events, result.scenario
     figures = {
         "frontier_by_bloc": frontier_by_bloc(models, events),
@@ -491,8 +507,8 @@ def figures_for(result: Any) -> dict[str, Figure]:
     return figures
 
 
-def comparison_figures(results: Sequence[Any]) -> dict[str, Figure]:
-    """Figures that put several scenarios' runs (ResultSets) side by side on one outcome each."""
+def comparison_figures(results: Sequence[ResultSet]) -> dict[str, Figure]:
+    """Figures that put several scenarios' runs side by side on one outcome each."""
     sets = {r.label: r.models for r in results}
     laggard = results[0].scenario.laggard
     columns = ["gap_months", f"frontier_capability_{laggard}", "ai_index"]

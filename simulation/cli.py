@@ -69,34 +69,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _bad_results(exc: Exception) -> int:
-    print(f"error: {exc}", file=sys.stderr)
-    return EXIT_INVALID
+def _load_results(sources: list[str]) -> list | None:
+    """Stored results for plot, report and compare; None, after one line on stderr, if a path is not results."""
+    # Imported here, not at the top: the analysis (matplotlib) takes a second to import and
+    # `airace validate` needs none of it.
+    from analysis.load import ResultsError, load_many
+
+    try:
+        return load_many(sources)
+    except ResultsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    # Imported here, not at the top: matplotlib takes a second to import and `airace validate` needs none of it.
     from analysis import plots
-    from analysis.load import ResultsError, load_results
 
-    try:
-        results = load_results(args.results)
-    except ResultsError as exc:
-        return _bad_results(exc)
+    results = _load_results([args.results])
+    if results is None:
+        return EXIT_INVALID
     out = Path(args.out) if args.out else Path(args.results) / "figures"
-    for name, fig in plots.figures_for(results).items():
+    for name, fig in plots.figures_for(results[0]).items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from analysis.load import ResultsError, load_many
     from analysis.report import write_report
 
-    try:
-        results = load_many(args.results)
-    except ResultsError as exc:
-        return _bad_results(exc)
+    results = _load_results(args.results)
+    if results is None:
+        return EXIT_INVALID
     print(write_report(results, args.out))
     return EXIT_OK
 
@@ -105,13 +108,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analysis import plots
-    from analysis.load import ResultsError, load_many
     from analysis.report import differences
 
-    try:
-        results = load_many(args.results)
-    except ResultsError as exc:
-        return _bad_results(exc)
+    results = _load_results(args.results)
+    if results is None:
+        return EXIT_INVALID
     out = Path(args.out)
     table = differences(results)
     out.mkdir(parents=True, exist_ok=True)

@@ -134,6 +134,7 @@ def shock_report(shock_folder: Path, tmp_path_factory: pytest.TempPathFactory) -
     return path, parse(path.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(shock_report):
     _, page = shock_report
     assert page.links, "the report embeds its figures"
@@ -141,6 +142,7 @@ def test_report_is_self_contained(shock_report):
     assert all(link.startswith("data:image/png;base64,") for link in page.links)
 
 
+@pytest.mark.slow
 def test_report_holds_every_figure_as_a_png(shock_report):
     _, page = shock_report
     assert list(page.images) == [f"fig-{name}" for name in FIGURES]
@@ -148,6 +150,7 @@ def test_report_holds_every_figure_as_a_png(shock_report):
         assert base64.b64decode(src.removeprefix("data:image/png;base64,")).startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_report_tells_the_story_outcomes_events_and_changed_parameters(shock_report):
     path, page = shock_report
     text = " ".join(page.text)
@@ -174,6 +177,7 @@ def test_report_on_several_results_compares_them(shock_folder, tmp_path):
     assert sections == sorted(sections)  # a section for each, in order
 
 
+@pytest.mark.slow
 def test_plot_command_writes_every_figure_in_the_format_asked(shock_folder, tmp_path, capsys):
     assert main(["plot", str(shock_folder), "--out", str(tmp_path), "--format", "svg"]) == 0
     written = [Path(line) for line in capsys.readouterr().out.splitlines()]

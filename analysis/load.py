@@ -84,6 +84,12 @@ def load_results(source: str | Path | Results | ResultSet, label: str | None = N
     names = {r.scenario.name for r in runs}
     if len(names) > 1:
         raise ResultsError(f"{path}: holds runs of different scenarios ({', '.join(sorted(names))}); pass them apart")
+    unseeded = [r.scenario.model_copy(update={"seed": 0}) for r in runs]
+    if any(s != unseeded[0] for s in unseeded[1:]):
+        raise ResultsError(
+            f"{path}: its runs differ in more than their seed (different --set values?), so they are not "
+            "replicates; pass each run folder apart"
+        )
     runs.sort(key=lambda r: r.seed)
     return ResultSet(label or runs[0].scenario.name, runs, path)
 

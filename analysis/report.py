@@ -80,6 +80,7 @@ def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     runs = metrics.frontier_training_flop(model)
     for bloc in (leader, laggard):
         if bloc in runs:
+            out[f"largest training run {bloc} at end (FLOP)"] = float(runs[bloc].iloc[-1])
             out[f"largest training run {bloc}, growth (x per year)"] = metrics.growth_per_year(runs[bloc])
     share = metrics.compute_share(model)
     if laggard in share:
@@ -186,6 +187,8 @@ def _number(value: Any) -> str:
         return _e(value)
     if not np.isfinite(value):
         return "not within the run" if np.isnan(value) else _e(value)
+    if abs(value) >= 1e6:
+        return f"{value:.3g}"  # 1.23e+26 FLOP
     return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 

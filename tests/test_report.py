@@ -205,3 +205,13 @@ def test_commands_on_a_missing_folder_exit_2_with_one_line(tmp_path, command, ca
     assert main([command, str(missing)]) == 2
     err = capsys.readouterr().err
     assert err.splitlines() == [f"error: {missing}: no such folder (expected a run folder or a folder of run folders)"]
+
+
+def test_runs_that_differ_in_more_than_their_seed_are_not_replicates(short_baseline, tmp_path):
+    short_baseline.save(tmp_path / "seed_7")
+    changed = short_baseline.scenario.model_copy(update={"description": "changed"})
+    type(short_baseline)(
+        changed, 8, short_baseline.model, short_baseline.agents, short_baseline.events, short_baseline.summary
+    ).save(tmp_path / "seed_8")
+    with pytest.raises(ResultsError, match="differ in more than their seed"):
+        load_results(tmp_path)

@@ -337,17 +337,18 @@ def largest_drop_distribution(falls: pd.DataFrame, ax: Axes | None = None) -> Fi
 def compute_by_bloc(
     models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None
 ) -> Figure:
-    """Labs' compute by bloc, stacked (median of each bloc across replicates), in EFLOP/s."""
+    """Labs' compute by bloc, stacked (median of each bloc across replicates), in FLOP/s."""
     fig, ax = _axes(ax)
     blocs = metrics.blocs_with(models[0], "compute_flops_")
-    medians = [metrics.replicate_table(list(models), f"compute_flops_{b}").median(axis=1) / 1e18 for b in blocs]
+    medians = [metrics.replicate_table(list(models), f"compute_flops_{b}").median(axis=1) for b in blocs]
     polys = ax.stackplot(medians[0].index, medians, labels=blocs, colors=[colour(i) for i in range(len(blocs))])
     for bloc, poly in zip(blocs, polys, strict=True):
         poly.set_gid(f"compute:{bloc}")
-    ax.set_ylabel("compute (EFLOP/s = 10¹⁸ FLOP/s)")
+    ax.yaxis.set_major_formatter(mticker.ScalarFormatter(useMathText=True))  # "×10²⁴" above the axis
+    ax.set_ylabel("compute (FLOP/s)")
     _dates(ax)
     mark_events(ax, events)
-    ax.legend(loc="upper left", reverse=True)
+    ax.legend(loc="best", reverse=True)
     _title(ax, "Compute by bloc", len(models))
     return fig
 

@@ -146,7 +146,7 @@ def test_compute_is_stacked_and_chip_flows_split_legal_and_leaked():
     top, bottom = fig.axes
     stacks = {c.get_gid(): c for c in top.collections if str(c.get_gid()).startswith("compute:")}
     assert list(stacks) == ["compute:US", "compute:CN"]
-    total = sum(metrics.replicate_table(MODELS, f"compute_flops_{b}").median(axis=1) for b in ("US", "CN")) / 1e18
+    total = sum(metrics.replicate_table(MODELS, f"compute_flops_{b}").median(axis=1) for b in ("US", "CN"))
     assert stacks["compute:CN"].get_paths()[0].vertices[:, 1].max() == pytest.approx(total.max())
     flows = [metrics.chip_flows(m, "QE") for m in MODELS]
     for bloc, channel in (("US", "legal"), ("CN", "legal"), ("CN", "leaked")):

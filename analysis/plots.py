@@ -418,7 +418,8 @@ def compare_scenarios(
     _dates(ax)
     mark_events(ax, events)
     _fan_legend(ax, max(len(m) for m in sets.values()), loc="best")
-    ax.set_title(f"{column_label(column)}: scenarios compared", loc="left")
+    label = column_label(column)
+    ax.set_title(f"{label[0].upper()}{label[1:]}: scenarios compared", loc="left")
     return fig
 
 

@@ -300,6 +300,13 @@ def build_report(sources: Sequence[Any]) -> str:
             f"<p>Median outcomes over each scenario's runs, and each scenario's difference from "
             f"{_e(results[0].label)}.</p>"
         )
+        steps = {r.label: r.scenario.time.step_days for r in results}
+        if len(set(steps.values())) > 1:
+            lengths = ", ".join(f"{label} {days}" for label, days in steps.items())
+            body.append(
+                f"<p><b>Steps differ in length</b> (days: {_e(lengths)}): a one-step fall over a week is not "
+                "comparable with one over a day; compare drawdowns and returns over windows instead.</p>"
+            )
         body.append(html_table(differences(results).rename_axis("outcome")))
         body += [html_figure(name, fig) for name, fig in plots.comparison_figures(results).items()]
         body += [scenario_section(r, titled=True) for r in results]

@@ -5,8 +5,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint venv clean
 
+# The flagship scenario with 5 replicates, its figures, and the HTML report (its path printed last).
 demo: $(STAMP)
-	$(VENV)/bin/airace run deepseek_shock --out results/deepseek_shock
+	$(VENV)/bin/airace run deepseek_shock --replicates 5 --out results/deepseek_shock
+	$(VENV)/bin/airace plot results/deepseek_shock --out results/deepseek_shock/figures
+	@echo "report:"
+	@$(VENV)/bin/airace report results/deepseek_shock --out results/deepseek_shock/report.html
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,4 +1,5 @@
-"""The `airace` command: run, validate and list scenarios, print parameter cards, check calibration.
+"""The `airace` command: run, validate and list scenarios; plot, report on and compare their results;
+print parameter cards; check calibration.
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
 1 anything else. Invalid input gives one readable line per problem, never a traceback.
@@ -73,6 +74,62 @@ def cmd_run(args: argparse.Namespace) -> int:
             folder = results.save(out / f"seed_{results.seed}")
             if not args.quiet:
                 tqdm.write(format_summary(results, folder))
+    return EXIT_OK
+
+
+def _load_results(sources: list[str]) -> list | None:
+    """Stored results for plot, report and compare; None, after one line on stderr, if a path is not results."""
+    # Imported here, not at the top: the analysis (matplotlib) takes a second to import and
+    # `airace validate` needs none of it.
+    from analysis.load import ResultsError, load_many
+
+    try:
+        return load_many(sources)
+    except ResultsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from analysis import plots
+
+    results = _load_results([args.results])
+    if results is None:
+        return EXIT_INVALID
+    out = Path(args.out) if args.out else Path(args.results) / "figures"
+    for name, fig in plots.figures_for(results[0]).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report import write_report
+
+    results = _load_results(args.results)
+    if results is None:
+        return EXIT_INVALID
+    print(write_report(results, args.out))
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analysis import plots
+    from analysis.report import differences
+
+    results = _load_results(args.results)
+    if results is None:
+        return EXIT_INVALID
+    out = Path(args.out)
+    table = differences(results)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "differences.csv", index_label="outcome")
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        print(table.to_string())
+    for name, fig in plots.comparison_figures(results).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    print(out / "differences.csv")
     return EXIT_OK
 
 
@@ -156,6 +213,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=_positive, default=5, help="runs per scenario; the median is judged (default 5)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     p.set_defaults(func=cmd_calibrate)
+
+    results_help = "a run folder, or a folder of replicate run folders (the --out of `airace run`)"
+    formats = ["png", "svg", "pdf"]
+    p = sub.add_parser("plot", help="write every figure that applies to a result")
+    p.add_argument("results", metavar="RESULTS", help=results_help)
+    p.add_argument("--out", help="folder for the figures (default RESULTS/figures)")
+    p.add_argument("--format", choices=formats, default="png", help="file format (default png)")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("report", help="write one self-contained HTML report; several results are compared")
+    p.add_argument("results", nargs="+", metavar="RESULTS", help=results_help)
+    p.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="comparison figures and a table of differences of several results")
+    p.add_argument("results", nargs="+", metavar="RESULTS", help=results_help)
+    p.add_argument("--out", default="comparison", help="folder for figures and differences.csv (default comparison)")
+    p.add_argument("--format", choices=formats, default="png", help="file format of the figures (default png)")
+    p.set_defaults(func=cmd_compare)
     return parser
 
 

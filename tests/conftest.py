@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from simulation import Results, load_scenario, run
+from simulation import Results, load_scenario, run, run_replicates
 
 # Three simulated years keep most tests quick; the full built-in scenarios run in the slow tests.
 SHORT = {"time.end": "2025-12-31"}
+# The DeepSeek shock to mid-2025 in weekly steps, with one parameter moved off the baseline.
+SHORT_SHOCK = {"time.end": "2025-06-30", "time.step_days": 7, "investors.jevons_belief_mean": 0.2}
 
 
 @pytest.fixture(scope="session")
@@ -32,3 +34,13 @@ def write_scenario(tmp_path: Path):
 @pytest.fixture(scope="session")
 def baseline_spec():
     return load_scenario("baseline")
+
+
+@pytest.fixture(scope="session")
+def shock_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two replicates of a short DeepSeek shock, saved as `airace run --replicates 2 --out DIR` saves them."""
+    spec = load_scenario("deepseek_shock", SHORT_SHOCK)
+    out = tmp_path_factory.mktemp("shock")
+    for results in run_replicates(spec, spec.seed, 2):
+        results.save(out / f"seed_{results.seed}")
+    return out

@@ -1,0 +1,136 @@
+"""Loading stored results for analysis: a run folder, or a folder of replicate run folders.
+
+The one loader that `airace plot`, `report` and `compare` share. Analysis reads run folders
+(or `Results` objects) and never a live model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from simulation.runner import Results
+from simulation.scenario import Breakthrough, Scenario
+
+# Kinds of logged events worth a vertical line on a time axis: the scripted and policy ones.
+# Releases, distillations and funding rounds happen every few weeks and stay in the event log.
+MARKED_KINDS = ("rule", "breakthrough", "attention", "open_weights")
+
+
+class ResultsError(ValueError):
+    """A path that is not a run folder nor a folder of run folders; the message says which and why."""
+
+
+@dataclass
+class ResultSet:
+    """The runs of one scenario: one run, or replicates that differ only in their seed."""
+
+    label: str
+    runs: list[Results]
+    path: Path | None = None
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.runs[0].scenario
+
+    @property
+    def models(self) -> list[pd.DataFrame]:
+        return [r.model for r in self.runs]
+
+    @property
+    def seeds(self) -> list[int]:
+        return [r.seed for r in self.runs]
+
+    @property
+    def marked_events(self) -> pd.DataFrame:
+        """Events to mark on time axes: those of MARKED_KINDS logged alike in every replicate.
+
+        Random breakthroughs differ between replicates, so only what the scenario scripts remains.
+        """
+        return marked_events([r.events for r in self.runs])
+
+    @property
+    def shock_date(self) -> pd.Timestamp | None:
+        return shock_date(self.scenario)
+
+
+def is_run_folder(path: Path) -> bool:
+    return (path / "summary.json").is_file()
+
+
+def load_results(source: str | Path | Results | ResultSet, label: str | None = None) -> ResultSet:
+    """A run folder, a folder of run folders (`airace run --replicates`), or Results, as a ResultSet."""
+    if isinstance(source, ResultSet):
+        return source
+    if isinstance(source, Results):
+        return ResultSet(label or source.scenario.name, [source])
+    path = Path(source)
+    if not path.exists():
+        raise ResultsError(f"{path}: no such folder (expected a run folder or a folder of run folders)")
+    if not path.is_dir():
+        raise ResultsError(f"{path}: not a folder (expected a run folder, with summary.json, or a folder of them)")
+    folders = [path] if is_run_folder(path) else sorted(p for p in path.iterdir() if p.is_dir() and is_run_folder(p))
+    if not folders:
+        raise ResultsError(f"{path}: no summary.json in it or its subfolders; is it an --out folder of `airace run`?")
+    runs = []
+    for folder in folders:
+        try:
+            runs.append(Results.load(folder))
+        except (OSError, ValueError) as exc:
+            raise ResultsError(f"{folder}: cannot read the run ({type(exc).__name__}: {exc})") from exc
+    names = {r.scenario.name for r in runs}
+    if len(names) > 1:
+        raise ResultsError(f"{path}: holds runs of different scenarios ({', '.join(sorted(names))}); pass them apart")
+    unseeded = [r.scenario.model_copy(update={"seed": 0}) for r in runs]
+    if any(s != unseeded[0] for s in unseeded[1:]):
+        raise ResultsError(
+            f"{path}: its runs differ in more than their seed (different --set values?), so they are not "
+            "replicates; pass each run folder apart"
+        )
+    runs.sort(key=lambda r: r.seed)
+    return ResultSet(label or runs[0].scenario.name, runs, path)
+
+
+def load_many(sources: Sequence[str | Path | Results | ResultSet]) -> list[ResultSet]:
+    """Several results to compare; labelled by scenario name, or by folder where two share a name."""
+    sets = [load_results(s) for s in sources]
+    names = [s.label for s in sets]
+    for s in sets:
+        if names.count(s.label) > 1 and s.path is not None:
+            s.label = s.path.name if s.path.name not in names else str(s.path)
+    return sets
+
+
+def marked_events(logs: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Events of MARKED_KINDS present (same date, kind and actor) in every log, with a short label.
+    Texts may differ between replicates (a breakthrough's text gives the capability it reached)."""
+    keys = ["date", "kind", "actor"]
+    common = logs[0][logs[0]["kind"].isin(MARKED_KINDS)][[*keys, "text"]]
+    for log in logs[1:]:
+        common = common.merge(log[keys].drop_duplicates(), on=keys, how="inner")
+    common = common.drop_duplicates(subset=keys).sort_values("date", kind="stable").reset_index(drop=True)
+    common["label"] = [event_label(*row) for row in common[["kind", "actor", "text"]].itertuples(index=False)]
+    return common
+
+
+def event_label(kind: str, actor: str, text: str) -> str:
+    """A few words for a mark on a chart: the rule's id, or who did what."""
+    if kind == "rule":
+        rule = text.split("'")[1] if text.count("'") >= 2 else actor
+        return f"{rule} ends" if text.endswith(" ends") else f"{rule} rule"
+    return {
+        "breakthrough": f"{actor} breakthrough",
+        "attention": "investors notice",
+        "open_weights": f"{actor} open weights",
+    }.get(kind, f"{actor} {kind}")
+
+
+def shock_date(scenario: Scenario) -> pd.Timestamp | None:
+    """When markets meet the scenario's first scripted breakthrough: its attention date, else its date."""
+    for event in scenario.events:
+        if isinstance(event, Breakthrough):
+            return pd.Timestamp(event.attention_date or event.date)
+    return None

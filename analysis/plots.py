@@ -1,0 +1,538 @@
+"""Figures of the race: one colour-blind-safe style, dates on time axes, units on every axis, events marked.
+
+Every function takes plain data (model tables of replicates, event tables, DataFrames) and an
+optional Axes, and returns the Figure, so figures compose. Figures are built with
+`matplotlib.figure.Figure`, not pyplot: nothing needs a display, nothing is left open, and the
+backend a notebook or script has chosen is left alone (saving uses Agg, or the SVG/PDF writers).
+Series over replicates are drawn as fan charts: the median line, 25–75% and 10–90% bands.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from analysis import metrics
+
+if TYPE_CHECKING:
+    from analysis.load import ResultSet
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+EVENT_COLOUR = "#555555"
+SIZE = (10.0, 5.6)  # 16:9, legible on a slide at full width
+
+STYLE: dict[str, Any] = {
+    "axes.prop_cycle": matplotlib.cycler(color=OKABE_ITO),
+    "font.size": 13,
+    "axes.titlesize": 15,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 11,
+    "legend.frameon": False,
+    "lines.linewidth": 2.2,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "svg.fonttype": "none",
+}
+
+COLUMN_LABELS = {
+    "gap_months": "gap (months)",
+    "gap_capability": "gap (capability units)",
+    "ai_index": "AI index (start = 100)",
+    "frontier_capability": "capability (log10 effective FLOP)",
+    "compute_flops": "compute (FLOP/s)",
+    "price": "share price (USD)",
+    "market_cap_usd": "market cap (USD)",
+}
+
+
+def styled(plot: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw under the project's style without changing the caller's global matplotlib settings."""
+
+    @functools.wraps(plot)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        with matplotlib.rc_context(STYLE):
+            return plot(*args, **kwargs)
+
+    return wrapper
+
+
+def colour(i: int) -> str:
+    """The i-th colour of the palette: blocs and firms keep their colour across figures (scenario order)."""
+    return OKABE_ITO[i % len(OKABE_ITO)]
+
+
+def firm_colour(i: int) -> str:
+    """Listed firms take colours after the blocs' three, so a firm is never mistaken for a bloc."""
+    return colour(i + 3)
+
+
+INDEX_COLOUR = OKABE_ITO[7]
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
+    if ax is not None:
+        fig = ax.figure
+        return (fig if isinstance(fig, Figure) else fig.figure), ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _dates(ax: Axes) -> None:
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("date")
+
+
+def _log_scale(ax: Axes) -> None:
+    """Log y-axis with plain tick labels (200, 1e+03), not mathtext: as legible and five times faster to draw."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mticker.LogFormatter())
+    ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False))
+
+
+def fan(ax: Axes, table: pd.DataFrame, color: str, label: str, gid: str, scale: float = 1.0) -> Line2D:
+    """Median line with 25–75% and 10–90% bands of the replicates (columns) of `table`; one column: a line."""
+    bands = metrics.replicate_bands(table) * scale
+    x = bands.index
+    if table.shape[1] > 1:
+        ax.fill_between(x, bands["q10"], bands["q90"], color=color, alpha=0.15, linewidth=0, gid=f"{gid}:q10-q90")
+        ax.fill_between(x, bands["q25"], bands["q75"], color=color, alpha=0.3, linewidth=0, gid=f"{gid}:q25-q75")
+    (line,) = ax.plot(x, bands["q50"], color=color, label=label, gid=f"{gid}:median")
+    return line
+
+
+def _fan_legend(ax: Axes, replicates: int, **kwargs: Any) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if replicates > 1:
+        handles += [Patch(color="grey", alpha=0.45), Patch(color="grey", alpha=0.15)]
+        labels += [f"25–75% of {replicates} runs", f"10–90% of {replicates} runs"]
+    if handles:
+        ax.legend(handles, labels, **kwargs)
+
+
+def _title(ax: Axes, title: str, replicates: int) -> None:
+    ax.set_title(title + (f" (median of {replicates} runs)" if replicates > 1 else ""), loc="left")
+
+
+def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp], Any] = lambda d: d) -> None:
+    """A dotted vertical line at each event's date with its label; labels of close events share one place.
+
+    `events` has columns `date` and `label` (see analysis.load.marked_events); only events inside the
+    current x-range are drawn. `x` maps a date to the axis' coordinate (days from an event, say).
+    """
+    if events is None or events.empty:
+        return
+    lo, hi = sorted(ax.get_xlim())
+    points = [(x(pd.Timestamp(d)), label) for d, label in zip(events["date"], events["label"], strict=True)]
+    to_num = (lambda v: mdates.date2num(v)) if isinstance(points[0][0], pd.Timestamp) else float
+    points = [(v, label) for v, label in points if lo <= to_num(v) <= hi]
+    groups: list[list[tuple[Any, str]]] = []
+    for v, label in points:
+        if groups and to_num(v) - to_num(groups[-1][-1][0]) < (hi - lo) / 70:
+            groups[-1].append((v, label))
+        else:
+            groups.append([(v, label)])
+    for group in groups:
+        for v, label in group:
+            ax.axvline(v, color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid=f"event:{label}", zorder=1)
+        text = " / ".join(dict.fromkeys(label for _, label in group))
+        note = ax.annotate(
+            text,
+            xy=(group[0][0], 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3, -4),
+            textcoords="offset points",
+            rotation=90,
+            ha="right",
+            va="top",
+            fontsize=10,
+            color=EVENT_COLOUR,
+            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+            gid="event-label",
+            annotation_clip=True,
+        )
+        note.set_in_layout(False)  # a long label must not shrink the axes; it is cut at the axes' edge instead
+        note.set_clip_on(True)
+    ax.set_xlim(lo, hi)
+
+
+# ---------------------------------------------------------------- capability and the gap
+
+
+@styled
+def frontier_by_bloc(
+    models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None
+) -> Figure:
+    """Frontier capability of each bloc over time, as fan charts across replicates."""
+    fig, ax = _axes(ax)
+    for i, bloc in enumerate(metrics.blocs_with(models[0], "frontier_capability_")):
+        table = metrics.replicate_table(list(models), f"frontier_capability_{bloc}")
+        fan(ax, table, colour(i), bloc, gid=f"frontier:{bloc}")
+    ax.set_ylabel("capability (log10 effective FLOP,\n2023 algorithms)")
+    _dates(ax)
+    mark_events(ax, events)
+    _fan_legend(ax, len(models), loc="lower right")
+    _title(ax, "Frontier capability by bloc", len(models))
+    return fig
+
+
+def _series_chart(
+    models: Sequence[pd.DataFrame],
+    lines: Mapping[str, tuple[str, str, str]],
+    ylabel: str,
+    title: str,
+    events: pd.DataFrame | None,
+    ax: Axes | None,
+    scale: float = 1.0,
+    log: bool = False,
+    reference: float | None = None,
+) -> Figure:
+    """The common shape of the time-series figures: a fan per column, a labelled axis, events, legend, title.
+
+    `lines` maps each line's gid to its column, legend label and colour.
+    """
+    fig, ax = _axes(ax)
+    for gid, (column, label, color) in lines.items():
+        fan(ax, metrics.replicate_table(list(models), column), color, label, gid=gid, scale=scale)
+    if reference is not None:
+        ax.axhline(reference, color="black", linewidth=0.8, gid="reference")
+    if log:
+        _log_scale(ax)
+    ax.set_ylabel(ylabel)
+    _dates(ax)
+    mark_events(ax, events)
+    _fan_legend(ax, len(models), loc="best")
+    _title(ax, title, len(models))
+    return fig
+
+
+@styled
+def gap_over_time(
+    models: Sequence[pd.DataFrame],
+    events: pd.DataFrame | None = None,
+    leader: str = "leader",
+    laggard: str = "laggard",
+    ax: Axes | None = None,
+) -> Figure:
+    """How many months the laggard trails the leader, with the events' dates marked; 0 is parity."""
+    lines = {"gap": ("gap_months", f"{laggard} behind {leader}", colour(1))}
+    return _series_chart(models, lines, "gap (months)", f"How far {laggard} trails {leader}", events, ax, reference=0)
+
+
+# ---------------------------------------------------------------- valuations
+
+
+@styled
+def share_prices(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
+    """Share price of each listed firm (log scale: equal heights are equal percentage moves)."""
+    lines = {f"price:{t}": (f"price_{t}", t, firm_colour(i)) for i, t in enumerate(metrics.tickers(models[0]))}
+    return _series_chart(models, lines, "share price (USD, log scale)", "Share prices", events, ax, log=True)
+
+
+@styled
+def market_caps(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
+    """Market value of each listed firm, in billions of dollars (log scale)."""
+    tickers = metrics.tickers(models[0])
+    lines = {f"market_cap:{t}": (f"market_cap_usd_{t}", t, firm_colour(i)) for i, t in enumerate(tickers)}
+    ylabel = "market cap (USD bn, log scale)"
+    return _series_chart(models, lines, ylabel, "Market capitalisation", events, ax, scale=1e-9, log=True)
+
+
+@styled
+def ai_index(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
+    """Total market value of the listed firms relative to the start (= 100)."""
+    lines = {"ai_index": ("ai_index", "AI index", INDEX_COLOUR)}
+    ylabel = "AI index (start = 100, log scale)"
+    return _series_chart(models, lines, ylabel, "AI equity index", events, ax, log=True, reference=100)
+
+
+@styled
+def markets(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None) -> Figure:
+    """Prices, market caps and the AI index on one page, sharing the time axis."""
+    fig = Figure(figsize=(SIZE[0], 12.0), layout="constrained")
+    axes = fig.subplots(3, 1, sharex=True)
+    share_prices(models, events, ax=axes[0])
+    market_caps(models, events, ax=axes[1])
+    ai_index(models, events, ax=axes[2])
+    for ax in axes[:2]:
+        ax.set_xlabel("")
+    return fig
+
+
+@styled
+def event_study(
+    models: Sequence[pd.DataFrame],
+    event: object,
+    before: int = 5,
+    after: int = 20,
+    events: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """Cumulative return of each listed firm and the AI index, `before` days before `event` to `after` days after."""
+    fig, ax = _axes(ax)
+    day = pd.Timestamp(event)
+    windows = [metrics.event_window_returns(m, day, before, after) for m in models]
+    for i, name in enumerate(windows[0].columns):
+        table = pd.concat([w[name] for w in windows], axis=1, keys=range(len(windows)))
+        color = INDEX_COLOUR if name == "ai_index" else firm_colour(i)
+        line = fan(ax, table, color, "AI index" if name == "ai_index" else name, gid=f"event_study:{name}", scale=100)
+        line.set_marker("o" if len(table) <= 40 else "")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xlim(-before - 0.5, after + 0.5)
+    mark_events(ax, events, x=lambda d: (d - day).days)
+    if events is None or not (events["date"] == day).any():
+        ax.axvline(0, color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid="event:day 0")
+    ax.set_xlabel(f"days from {day.date().isoformat()}")
+    ax.set_ylabel("cumulative return (%)")
+    _fan_legend(ax, len(models), loc="best")
+    _title(ax, "Event study: the valuation shock", len(models))
+    return fig
+
+
+@styled
+def largest_drop_distribution(falls: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Each replicate's largest one-step fall per firm (rows: replicates, columns: firms, values: fractions)."""
+    fig, ax = _axes(ax, (SIZE[0] * 0.7, SIZE[1]))
+    rng = np.random.default_rng(0)  # jitter only, so the figure is the same every time
+    for i, ticker in enumerate(falls.columns):
+        values = falls[ticker].dropna().to_numpy() * 100
+        ax.boxplot(values, positions=[i], widths=0.5, showfliers=False, medianprops={"color": "black"})
+        jitter = rng.uniform(-0.12, 0.12, len(values))
+        ax.scatter(i + jitter, values, color=firm_colour(i), zorder=3, s=40, alpha=0.8, gid=f"falls:{ticker}")
+    ax.set_xticks(range(len(falls.columns)), falls.columns)
+    ax.set_xlabel("listed firm")
+    ax.set_ylabel("largest one-step fall (%)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"Largest one-step fall across {len(falls)} runs", loc="left")
+    return fig
+
+
+# ---------------------------------------------------------------- compute and chips
+
+
+@styled
+def compute_by_bloc(
+    models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None
+) -> Figure:
+    """Labs' compute by bloc, stacked (median of each bloc across replicates), in FLOP/s."""
+    fig, ax = _axes(ax)
+    blocs = metrics.blocs_with(models[0], "compute_flops_")
+    medians = [metrics.replicate_table(list(models), f"compute_flops_{b}").median(axis=1) for b in blocs]
+    polys = ax.stackplot(medians[0].index, medians, labels=blocs, colors=[colour(i) for i in range(len(blocs))])
+    for bloc, poly in zip(blocs, polys, strict=True):
+        poly.set_gid(f"compute:{bloc}")
+    ax.yaxis.set_major_formatter(mticker.ScalarFormatter(useMathText=True))  # "×10²⁴" above the axis
+    ax.set_ylabel("compute (FLOP/s)")
+    _dates(ax)
+    mark_events(ax, events)
+    ax.legend(loc="best", reverse=True)
+    _title(ax, "Compute by bloc", len(models))
+    return fig
+
+
+@styled
+def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None = None) -> Figure:
+    """Chips delivered per quarter to each bloc, legal (solid) and leaked past export controls (dashed)."""
+    fig, ax = _axes(ax)
+    flows = [metrics.chip_flows(m, freq) for m in models]
+    blocs = metrics.blocs_with(models[0], "chips_legal_")  # scenario order, so each bloc keeps its colour
+    for i, bloc in enumerate(blocs):
+        for channel, style in (("legal", "-"), ("leaked", "--")):
+            table = pd.concat(
+                [f[(f.bloc == bloc) & (f.channel == channel)].set_index("date")["chips"] for f in flows],
+                axis=1,
+                keys=range(len(flows)),
+            )
+            if not table.to_numpy().any():
+                continue
+            line = fan(ax, table, colour(i), f"{bloc} {channel}", gid=f"chips:{bloc}:{channel}", scale=1e-3)
+            line.set_linestyle(style)
+            line.set_marker("o")
+            line.set_markersize(4)
+    ax.set_ylabel("chips delivered (thousands per quarter)" if freq == "QE" else f"chips (thousands per {freq})")
+    _dates(ax)
+    _fan_legend(ax, len(models), loc="upper left", ncols=2)
+    _title(ax, "Chip flows, legal and leaked", len(models))
+    return fig
+
+
+@styled
+def compute_and_chips(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None) -> Figure:
+    """Compute by bloc above the chip flows that built it, on one time axis."""
+    fig = Figure(figsize=(SIZE[0], 10.0), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
+    compute_by_bloc(models, events, ax=axes[0])
+    chip_flows(models, ax=axes[1])
+    axes[0].set_xlabel("")
+    return fig
+
+
+# ---------------------------------------------------------------- comparisons and sweeps
+
+
+def column_label(column: str) -> str:
+    """Axis label, with its unit, of a model.parquet column (`price_NVDA` -> share price (USD))."""
+    if column in COLUMN_LABELS:
+        return COLUMN_LABELS[column]
+    for prefix, label in COLUMN_LABELS.items():
+        if column.startswith(prefix + "_"):
+            return f"{column.removeprefix(prefix + '_')} {label}"
+    return column
+
+
+@styled
+def compare_scenarios(
+    sets: Mapping[str, Sequence[pd.DataFrame]],
+    column: str = "gap_months",
+    events: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """One outcome over time for several scenarios (each a fan over its replicates)."""
+    fig, ax = _axes(ax)
+    for i, (label, models) in enumerate(sets.items()):
+        fan(ax, metrics.replicate_table(list(models), column), colour(i), label, gid=f"compare:{label}")
+    ax.set_ylabel(column_label(column))
+    _dates(ax)
+    mark_events(ax, events)
+    _fan_legend(ax, max(len(m) for m in sets.values()), loc="best")
+    label = column_label(column)
+    ax.set_title(f"{label[0].upper()}{label[1:]}: scenarios compared", loc="left")
+    return fig
+
+
+@styled
+def sweep_heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, ax: Axes | None = None) -> Figure:
+    """An outcome over two swept parameters: the median over replicates and other parameters in each cell.
+
+    `table` has one row per run, with parameter columns and outcome columns.
+    """
+    fig, ax = _axes(ax, (SIZE[0] * 0.8, SIZE[1]))
+    grid = table.pivot_table(index=y, columns=x, values=outcome, aggfunc="median").sort_index().sort_index(axis=1)
+    image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="cividis", gid="heatmap")
+    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns])
+    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
+    if grid.size <= 100:
+        threshold = np.nanmean(grid.to_numpy())
+        for (r, c), value in np.ndenumerate(grid.to_numpy()):
+            if np.isfinite(value):
+                ax.text(
+                    c,
+                    r,
+                    f"{value:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize=10,
+                    color="black" if value > threshold else "white",
+                )
+    ax.grid(False)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(image, ax=ax, label=f"{column_label(outcome)} (median)")
+    ax.set_title(f"{column_label(outcome)} over {x} and {y}", loc="left")
+    return fig
+
+
+@styled
+def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Sensitivity indices per parameter with confidence intervals (columns parameter, index, value, conf).
+
+    Parameters are sorted by their largest index, most influential on top.
+    """
+    kinds = list(dict.fromkeys(indices["index"]))
+    wide = indices.pivot_table(index="parameter", columns="index", values=["value", "conf"], aggfunc="first")
+    order = wide["value"].max(axis=1).sort_values().index
+    height = 0.8 / len(kinds)
+    fig, ax = _axes(ax, (SIZE[0], max(3.0, 0.5 * len(order) * max(1, len(kinds) / 2) + 1.5)))
+    y = np.arange(len(order))
+    for i, kind in enumerate(kinds):
+        ax.barh(
+            y + (i - (len(kinds) - 1) / 2) * height,
+            wide["value"][kind].reindex(order),
+            height=height,
+            xerr=wide["conf"][kind].reindex(order),
+            color=colour(i),
+            label=kind,
+            capsize=3,
+            gid=f"sensitivity:{kind}",
+        )
+    ax.set_yticks(y, order)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("sensitivity index (bars: 95% confidence interval)")
+    ax.set_ylabel("parameter")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right")
+    ax.set_title("Sensitivity of the outcome to each parameter", loc="left")
+    return fig
+
+
+# ---------------------------------------------------------------- every figure of a result
+
+
+def figures_for(result: ResultSet) -> dict[str, Figure]:
+    """Every figure that applies to one scenario's runs, by file name."""
+    models, events, spec = result.models, result.marked_events, result.scenario
+    figures = {
+        "frontier_by_bloc": frontier_by_bloc(models, events),
+        "gap_months": gap_over_time(models, events, leader=spec.leader, laggard=spec.laggard),
+    }
+    if metrics.tickers(models[0]):
+        figures["markets"] = markets(models, events)
+        shock = result.shock_date
+        if shock is not None and models[0]["date"].iloc[0] < shock <= models[0]["date"].iloc[-1]:
+            figures["event_study"] = event_study(models, shock, events=events)
+        if len(models) > 1:
+            figures["largest_drop"] = largest_drop_distribution(metrics.largest_falls(models))
+    figures["compute_and_chips"] = compute_and_chips(models, events)
+    return figures
+
+
+def comparison_figures(results: Sequence[ResultSet]) -> dict[str, Figure]:
+    """Figures that put several scenarios' runs side by side on one outcome each."""
+    sets = {r.label: r.models for r in results}
+    laggard = results[0].scenario.laggard
+    columns = ["gap_months", f"frontier_capability_{laggard}", "ai_index"]
+    return {
+        f"compare_{column}": compare_scenarios(sets, column)
+        for column in columns
+        if all(column in r.models[0].columns for r in results)
+    }
+
+
+def save_figure(fig: Figure, path: str | Path) -> Path:
+    """Write a figure; the format follows the file's suffix (png, svg, pdf)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(path)
+    return path
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """A figure as the bytes of an image file, for embedding."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        fig.savefig(buffer, format=fmt)
+    return buffer.getvalue()

@@ -1,0 +1,334 @@
+"""A self-contained HTML report of stored results: story, headline outcomes, figures, events, parameters.
+
+One file with every figure embedded as a base64 PNG and the styles inline, so it opens anywhere
+without a network (an e-mail attachment, a USB stick, a lecture hall). With several results it
+compares them first, then gives each its own section.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import metrics, plots
+from analysis.load import ResultSet, load_many
+from simulation.scenario import (
+    Breakthrough,
+    OpenWeights,
+    RuleChange,
+    Scenario,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    parameters,
+)
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.5; }
+h1 { font-size: 1.8em; margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #0072B2; padding-bottom: 0.2em; }
+.meta { color: #555; }
+.story { font-size: 1.1em; background: #f4f8fb; padding: 0.8em 1em; border-left: 4px solid #0072B2; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.95em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; }
+figcaption { color: #444; font-size: 0.95em; } details { margin: 1em 0; } summary { cursor: pointer; }
+"""
+
+DAYS_AFTER_SHOCK = 20
+CAPTIONS = {
+    "frontier_by_bloc": "Frontier capability of each bloc: the best model of any of its labs, in log10 effective "
+    "training FLOP (one unit = ten times the compute at 2023 algorithms).",
+    "gap_months": "How many months the laggard bloc trails the leader: months since the leader first stood where "
+    "the laggard stands now. Dotted lines mark rules, breakthroughs and other scripted events.",
+    "markets": "Share prices, market capitalisation and the AI equity index of the listed chipmakers.",
+    "event_study": f"Event study: cumulative return of each listed firm and the AI index from 5 days before to "
+    f"{DAYS_AFTER_SHOCK} days after investors notice the breakthrough, compounded from the day before the window.",
+    "largest_drop": "Largest one-step fall of each listed firm's share price in each run (dots) and their spread "
+    "(boxes: quartiles; whiskers: range).",
+    "compute_and_chips": "Compute of each bloc's labs (stacked) and the chips delivered to them each quarter, through "
+    "legal channels and leaked past export controls (the last quarter may be partial).",
+    "compare_gap_months": "The gap in months under each scenario.",
+    "compare_ai_index": "The AI equity index under each scenario.",
+}
+
+
+# ---------------------------------------------------------------- headline outcomes
+
+
+def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
+    """Headline outcomes of one run as numbers, named with their unit (the rows of the report's table)."""
+    leader, laggard = spec.leader, spec.laggard
+    out: dict[str, float] = {
+        "gap at start (months)": float(model["gap_months"].iloc[0]),
+    }
+    scripted = [e for e in spec.events if isinstance(e, Breakthrough)]
+    gaps = metrics.gap_at(model, [e.date for e in scripted])
+    for event, gap in zip(scripted, gaps, strict=True):
+        out[f"gap after {event.id}, {event.date} (months)"] = float(gap)
+    out["gap at end (months)"] = float(model["gap_months"].iloc[-1])
+    out[f"months with {laggard} at or ahead of {leader}'s frontier"] = metrics.months_at_parity(model)
+    for bloc, value in model.iloc[-1][[c for c in model.columns if c.startswith("frontier_capability_")]].items():
+        out[f"frontier capability {bloc.removeprefix('frontier_capability_')} at end (log10 FLOP)"] = float(value)
+    runs = metrics.frontier_training(model, "flop")
+    costs = metrics.frontier_training(model, "cost_usd")
+    for bloc in (leader, laggard):
+        if bloc in runs:
+            out[f"largest training run {bloc} at end (FLOP)"] = float(runs[bloc].iloc[-1])
+            out[f"largest training run {bloc}, growth (x per year)"] = metrics.growth_per_year(runs[bloc])
+        if bloc in costs:
+            out[f"largest training run {bloc} at end, hardware cost (USD)"] = float(costs[bloc].iloc[-1])
+            out[f"largest training run {bloc}, cost growth (x per year)"] = metrics.growth_per_year(costs[bloc])
+    share = metrics.compute_share(model)
+    if laggard in share:
+        out[f"{laggard} share of compute at end (%)"] = 100 * float(share[laggard].iloc[-1])
+    leaked = metrics.leaked_share(model)
+    if laggard in leaked:
+        out[f"{laggard} chips leaked past controls (% of its chips)"] = 100 * float(leaked[laggard])
+    dates = model.set_index("date")
+    shock = next((pd.Timestamp(e.attention_date or e.date) for e in scripted), None)
+    for ticker in metrics.tickers(model):
+        shock_result = metrics.shock_outcomes(dates[f"price_{ticker}"])
+        out[f"{ticker} largest one-step fall (%)"] = 100 * shock_result["largest_one_step_fall"]
+        out[f"{ticker} maximum drawdown (%)"] = 100 * shock_result["max_drawdown"]
+        out[f"{ticker} days to win back half the drawdown"] = shock_result["recover_half_days"]
+        out[f"{ticker} days to win back all the drawdown"] = shock_result["recover_all_days"]
+        if shock is not None and dates.index[0] < shock <= dates.index[-1]:
+            window = metrics.event_window_returns(model, shock, before=0, after=DAYS_AFTER_SHOCK)
+            out[f"{ticker} return in the {DAYS_AFTER_SHOCK} days after {shock.date()} (%)"] = 100 * float(
+                window[ticker].iloc[-1]
+            )
+    out["AI index at end (start = 100)"] = float(model["ai_index"].iloc[-1])
+    return out
+
+
+def outcome_table(result: ResultSet) -> pd.DataFrame:
+    """Headline outcomes of each run (rows: seeds, columns: outcomes)."""
+    rows = [run_outcomes(r.model, r.scenario) for r in result.runs]
+    return pd.DataFrame(rows, index=pd.Index(result.seeds, name="seed"))
+
+
+def outcome_summary(result: ResultSet) -> pd.DataFrame:
+    """Median, 10th and 90th percentiles of each headline outcome over the replicates."""
+    return metrics.summarise_replicates(outcome_table(result))[["q50", "q10", "q90"]]
+
+
+def differences(results: Sequence[ResultSet]) -> pd.DataFrame:
+    """Median outcomes side by side, and each scenario's difference from the first (rows: outcomes)."""
+    medians = pd.concat([outcome_summary(r)["q50"].rename(r.label) for r in results], axis=1)
+    first = results[0].label
+    for r in results[1:]:
+        medians[f"{r.label} − {first}"] = medians[r.label] - medians[first]
+    return medians
+
+
+# ---------------------------------------------------------------- what differs from the baseline
+
+
+def baseline_differences(spec: Scenario) -> pd.DataFrame | None:
+    """Registry parameters whose value differs from the built-in baseline (None if it cannot be loaded)."""
+    try:
+        base = {p.name: p for p in parameters(load_scenario("baseline"))}
+    except ScenarioError:
+        return None
+    rows = []
+    for p in parameters(spec):
+        b = base.get(p.name)
+        if b is None or b.value != p.value:
+            baseline_value = "—" if b is None else b.value
+            row = {"parameter": p.name, "baseline": baseline_value, "this scenario": p.value}
+            rows.append(row | {"unit": p.unit, "meaning": p.description})
+    return pd.DataFrame(rows, columns=["parameter", "baseline", "this scenario", "unit", "meaning"])
+
+
+def story(spec: Scenario) -> tuple[str, list[str]]:
+    """The scenario's description, and the header comment of its built-in file (its longer story), if any."""
+    path = builtin_scenarios().get(spec.name)
+    lines: list[str] = []
+    if path is not None:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line.lstrip("#").strip())
+    paragraphs = [" ".join(p.split()) for p in "\n".join(lines).split("\n\n") if p.strip()]
+    return spec.description, paragraphs
+
+
+def scripted_events(spec: Scenario) -> list[str]:
+    """The scenario's own [[events]], in words."""
+    words = []
+    for e in spec.events:
+        if isinstance(e, Breakthrough):
+            noticed = f", noticed by investors on {e.attention_date}" if e.attention_date else ""
+            weights = ", with open weights" if e.open_weights else ""
+            text = f"{e.date}: {e.lab} makes a {e.efficiency_gain:g}x efficiency breakthrough{weights}{noticed}"
+        elif isinstance(e, OpenWeights):
+            text = f"{e.date}: {e.lab} {'opens' if e.open else 'closes'} its model weights"
+        elif isinstance(e, RuleChange):
+            text = f"{e.date}: {e.regulator} sets the enforcement of rule {e.rule} to {e.enforcement:g}"
+        else:  # pragma: no cover - the schema has no other kind
+            text = f"{e.date}: {e.id}"
+        words.append(text + (f". {e.description}" if e.description else ""))
+    return words
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        return _e(value)
+    if not np.isfinite(value):
+        return "not within the run" if np.isnan(value) else _e(value)
+    if abs(value) >= 1e6:
+        return f"{value:.3g}"  # 1.23e+26 FLOP
+    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def html_table(frame: pd.DataFrame, index: bool = True) -> str:
+    """A DataFrame as an HTML table, numbers right-aligned and rounded for reading."""
+    head = ([f"<th>{_e(frame.index.name or '')}</th>"] if index else []) + [
+        f'<th class="num">{_e(c)}</th>' if pd.api.types.is_numeric_dtype(frame[c]) else f"<th>{_e(c)}</th>"
+        for c in frame.columns
+    ]
+    rows = []
+    for key, row in frame.iterrows():
+        cells = [f"<th>{_e(key)}</th>"] if index else []
+        for value in row:
+            numeric = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
+            cells.append(f'<td class="num">{_number(value)}</td>' if numeric else f"<td>{_e(value)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def html_figure(name: str, fig: Any) -> str:
+    """A figure embedded as a base64 PNG, with an id so it can be linked (and found by tests)."""
+    data = base64.b64encode(plots.figure_bytes(fig, "png")).decode("ascii")
+    caption = CAPTIONS.get(name, name.replace("_", " "))
+    return (
+        f'<figure id="fig-{_e(name)}"><img src="data:image/png;base64,{data}" alt="{_e(caption)}">'
+        f"<figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def scenario_section(result: ResultSet, titled: bool = False) -> str:
+    """Everything about one scenario's runs: story, outcomes, figures, events, parameters.
+
+    `titled` gives the section its own heading (and its parts one level lower), as in a comparison.
+    """
+    spec = result.scenario
+    h2 = "h3" if titled else "h2"
+    first = result.runs[0]
+    description, paragraphs = story(spec)
+    parts = [f'<section id="scenario-{_e(result.label)}">']
+    if titled:
+        parts.append(f"<h2>{_e(result.label)}</h2>")
+    seeds = ", ".join(map(str, result.seeds))
+    parts.append(
+        f'<p class="meta">Scenario <b>{_e(spec.name)}</b>, {first.summary["start"]} to {first.summary["end"]}, '
+        f"steps of {spec.time.step_days} day{'s' if spec.time.step_days > 1 else ''}; "
+        f"{len(result.runs)} run{'s' if len(result.runs) > 1 else ''}, seeds {_e(seeds)}; "
+        f"airace {_e(first.summary.get('airace_version', ''))}.</p>"
+    )
+    parts.append(f"<{h2}>The story</{h2}>")
+    parts.append(f'<p class="story">{_e(description or "No description given.")}</p>')
+    parts += [f"<p>{_e(p)}</p>" for p in paragraphs if p != description]
+    events = scripted_events(spec)
+    if events:
+        parts.append("<p>Scripted events:</p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in events) + "</ul>")
+
+    parts.append(f"<{h2}>Headline outcomes</{h2}>")
+    summary = outcome_summary(result)
+    if len(result.runs) > 1:
+        table = summary.rename(columns={"q50": "median", "q10": "10th percentile", "q90": "90th percentile"})
+        parts.append(f"<p>Over {len(result.runs)} runs that differ only in their seed.</p>")
+    else:
+        table = summary[["q50"]].rename(columns={"q50": "value"})
+    parts.append(html_table(table.rename_axis("outcome")))
+    parity = [d for d in (metrics.parity_date(m) for m in result.models) if d is not None]
+    parts.append(
+        f"<p>{_e(spec.laggard)} first reaches {_e(spec.leader)}'s frontier in {len(parity)} of {len(result.runs)} "
+        + (f"runs, earliest on {min(parity).date()}.</p>" if parity else "runs.</p>")
+    )
+
+    parts.append(f"<{h2}>Figures</{h2}>")
+    parts += [html_figure(name, fig) for name, fig in plots.figures_for(result).items()]
+
+    parts.append(f"<{h2}>What happened</{h2}>")
+    marked = result.marked_events
+    if not marked.empty:
+        key = marked.assign(date=marked["date"].dt.date)[["date", "text"]]
+        parts.append("<p>Rules, breakthroughs and other events marked on the figures:</p>")
+        parts.append(html_table(key.rename(columns={"text": "what happened"}), index=False))
+    log = first.events.assign(date=first.events["date"].dt.date)[["date", "kind", "text"]]
+    parts.append(
+        f"<details><summary>Full event log of the run with seed {first.seed} ({len(log)} events: releases, "
+        f"distillations, funding rounds, …)</summary>{html_table(log.rename(columns={'text': 'what happened'}), False)}"
+        "</details>"
+    )
+
+    parts.append(f"<{h2}>Parameters that differ from the baseline</{h2}>")
+    changed = baseline_differences(spec)
+    if changed is None:
+        parts.append("<p>The built-in baseline could not be loaded, so no comparison is given.</p>")
+    elif changed.empty:
+        parts.append("<p>None: every parameter has its baseline value.</p>")
+    else:
+        parts.append(html_table(changed, index=False))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def build_report(sources: Sequence[Any]) -> str:
+    """The HTML text of the report on one or several results (folders, Results or ResultSets)."""
+    results = load_many(sources)
+    if len(results) == 1:
+        title = f"AI Race Simulator: {results[0].label}"
+        body = [f"<h1>{_e(title)}</h1>", scenario_section(results[0])]
+    else:
+        labels = ", ".join(r.label for r in results)
+        title = f"AI Race Simulator: {labels} compared"
+        body = [f"<h1>{_e(title)}</h1>", "<h2>Comparison</h2>"]
+        body.append(
+            f"<p>Median outcomes over each scenario's runs, and each scenario's difference from "
+            f"{_e(results[0].label)}.</p>"
+        )
+        steps = {r.label: r.scenario.time.step_days for r in results}
+        if len(set(steps.values())) > 1:
+            lengths = ", ".join(f"{label} {days}" for label, days in steps.items())
+            body.append(
+                f"<p><b>Steps differ in length</b> (days: {_e(lengths)}): a one-step fall over a week is not "
+                "comparable with one over a day; compare drawdowns and returns over windows instead.</p>"
+            )
+        body.append(html_table(differences(results).rename_axis("outcome")))
+        body += [html_figure(name, fig) for name, fig in plots.comparison_figures(results).items()]
+        body += [scenario_section(r, titled=True) for r in results]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + '\n<p class="meta">Written by <code>airace report</code>. Figures are embedded: this file needs no '
+        "network.</p>\n</body>\n</html>\n"
+    )
+
+
+def write_report(sources: Sequence[Any], out: str | Path) -> Path:
+    """Write the report; the file is written whole to a temporary name, then renamed."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(build_report(sources), encoding="utf-8")
+    tmp.replace(out)
+    return out

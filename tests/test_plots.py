@@ -1,0 +1,221 @@
+"""analysis.plots against its data: what is drawn is the metric's values, events sit at their dates."""
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from analysis import metrics, plots
+
+DATES = pd.date_range("2025-01-01", periods=60, freq="D")
+
+
+def synthetic(seed: int) -> pd.DataFrame:
+    """A small model table shaped like model.parquet, different for each replicate."""
+    rng = np.random.default_rng(seed)
+
+    def walk(scale: float) -> np.ndarray:
+        return np.exp(np.cumsum(rng.normal(0, scale, len(DATES))))
+
+    price = 100 * walk(0.03)
+    return pd.DataFrame(
+        {
+            "date": DATES,
+            "gap_months": 6 + np.cumsum(rng.normal(0, 0.1, len(DATES))),
+            "gap_capability": np.linspace(0.5, -0.1, len(DATES)),
+            "frontier_capability_US": 26 + np.linspace(0, 1, len(DATES)) + rng.normal(0, 0.05),
+            "frontier_capability_CN": 25.5 + np.linspace(0, 1.2, len(DATES)) + rng.normal(0, 0.05),
+            "largest_run_flop_US": 1e25 * walk(0.01),
+            "largest_run_flop_CN": 1e25 * walk(0.01),
+            "compute_flops_US": 1e20 * walk(0.01),
+            "chips_legal_US": rng.uniform(1000, 2000, len(DATES)),
+            "chips_leaked_US": np.zeros(len(DATES)),
+            "compute_flops_CN": 2e19 * walk(0.01),
+            "chips_legal_CN": rng.uniform(0, 300, len(DATES)),
+            "chips_leaked_CN": rng.uniform(0, 100, len(DATES)),
+            "price_NVDA": price,
+            "market_cap_usd_NVDA": price * 2.4e10,
+            "price_AMD": 50 * walk(0.04),
+            "market_cap_usd_AMD": 50 * walk(0.04) * 1.6e9,
+            "ai_index": 100 * walk(0.02),
+        }
+    )
+
+
+MODELS = [synthetic(s) for s in range(5)]
+EVENTS = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2025-01-20", "2025-01-27", "2026-06-01"]),
+        "label": ["deepseek breakthrough", "investors notice", "after the end"],
+    }
+)
+
+
+def line(fig: Figure, gid: str):
+    found = [ln for ax in fig.axes for ln in ax.lines if ln.get_gid() == gid]
+    assert len(found) == 1, f"expected one line {gid!r}, found {len(found)}"
+    return found[0]
+
+
+def event_lines(ax) -> dict[str, float]:
+    return {ln.get_gid().removeprefix("event:"): ln.get_xdata()[0] for ln in ax.lines if "event:" in str(ln.get_gid())}
+
+
+def test_frontier_fan_plots_the_median_and_bands_of_the_replicates():
+    fig = plots.frontier_by_bloc(MODELS, EVENTS)
+    for bloc in ("US", "CN"):
+        bands = metrics.replicate_bands(metrics.replicate_table(MODELS, f"frontier_capability_{bloc}"))
+        median = line(fig, f"frontier:{bloc}:median")
+        np.testing.assert_allclose(median.get_ydata(), bands["q50"])
+        assert list(mdates.date2num(median.get_xdata())) == list(mdates.date2num(DATES))
+        gids = {c.get_gid() for c in fig.axes[0].collections}
+        assert {f"frontier:{bloc}:q10-q90", f"frontier:{bloc}:q25-q75"} <= gids
+        outer = next(c for c in fig.axes[0].collections if c.get_gid() == f"frontier:{bloc}:q10-q90")
+        ys = outer.get_paths()[0].vertices[:, 1]
+        assert ys.min() == pytest.approx(bands["q10"].min()) and ys.max() == pytest.approx(bands["q90"].max())
+    assert "capability" in fig.axes[0].get_ylabel() and fig.axes[0].get_xlabel() == "date"
+
+
+def test_gap_marks_each_event_inside_the_run_at_its_date_with_its_label():
+    fig = plots.gap_over_time(MODELS, EVENTS, leader="US", laggard="CN")
+    ax = fig.axes[0]
+    np.testing.assert_allclose(
+        line(fig, "gap:median").get_ydata(), metrics.replicate_table(MODELS, "gap_months").median(axis=1)
+    )
+    marks = event_lines(ax)
+    assert marks.keys() == {"deepseek breakthrough", "investors notice"}  # the third is after the last row
+    for label, x in marks.items():
+        date = EVENTS.loc[EVENTS.label == label, "date"].iloc[0]
+        assert mdates.date2num(x) == mdates.date2num(date)
+    labels = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "event-label")
+    assert "deepseek breakthrough" in labels and "investors notice" in labels
+    assert ax.get_ylabel() == "gap (months)"
+
+
+def test_single_run_draws_a_line_without_bands():
+    fig = plots.gap_over_time(MODELS[:1])
+    np.testing.assert_allclose(line(fig, "gap:median").get_ydata(), MODELS[0]["gap_months"])
+    assert not [c for c in fig.axes[0].collections if str(c.get_gid()).startswith("gap:")]
+
+
+def test_markets_plot_prices_caps_and_index_with_events():
+    fig = plots.markets(MODELS, EVENTS)
+    assert len(fig.axes) == 3
+    np.testing.assert_allclose(
+        line(fig, "price:NVDA:median").get_ydata(), metrics.replicate_table(MODELS, "price_NVDA").median(axis=1)
+    )
+    np.testing.assert_allclose(
+        line(fig, "market_cap:AMD:median").get_ydata(),
+        metrics.replicate_table(MODELS, "market_cap_usd_AMD").median(axis=1) / 1e9,
+    )
+    np.testing.assert_allclose(
+        line(fig, "ai_index:median").get_ydata(), metrics.replicate_table(MODELS, "ai_index").median(axis=1)
+    )
+    for ax in fig.axes:
+        assert "(" in ax.get_ylabel()  # a unit on every axis
+        assert set(event_lines(ax)) == {"deepseek breakthrough", "investors notice"}
+
+
+def test_event_study_plots_cumulative_returns_in_percent_around_the_event():
+    day = pd.Timestamp("2025-01-27")
+    fig = plots.event_study(MODELS, day, before=5, after=20, events=EVENTS)
+    ax = fig.axes[0]
+    windows = [metrics.event_window_returns(m, day, 5, 20) for m in MODELS]
+    for name in ("NVDA", "AMD", "ai_index"):
+        drawn = line(fig, f"event_study:{name}:median")
+        assert list(drawn.get_xdata()) == list(range(-5, 21))
+        expected = pd.concat([w[name] for w in windows], axis=1).median(axis=1) * 100
+        np.testing.assert_allclose(drawn.get_ydata(), expected)
+    # the events are marked in days from the shock: the breakthrough 7 days before is outside the window
+    assert event_lines(ax) == {"investors notice": 0}
+    assert ax.get_ylabel() == "cumulative return (%)"
+
+
+def test_largest_drop_distribution_shows_each_replicates_fall():
+    falls = metrics.largest_falls(MODELS)
+    fig = plots.largest_drop_distribution(falls)
+    for ticker in ("NVDA", "AMD"):
+        dots = next(c for c in fig.axes[0].collections if c.get_gid() == f"falls:{ticker}")
+        np.testing.assert_allclose(np.sort(dots.get_offsets()[:, 1]), np.sort(falls[ticker] * 100))
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["NVDA", "AMD"]
+
+
+def test_compute_is_stacked_and_chip_flows_split_legal_and_leaked():
+    fig = plots.compute_and_chips(MODELS, EVENTS)
+    top, bottom = fig.axes
+    stacks = {c.get_gid(): c for c in top.collections if str(c.get_gid()).startswith("compute:")}
+    assert list(stacks) == ["compute:US", "compute:CN"]
+    total = sum(metrics.replicate_table(MODELS, f"compute_flops_{b}").median(axis=1) for b in ("US", "CN"))
+    assert stacks["compute:CN"].get_paths()[0].vertices[:, 1].max() == pytest.approx(total.max())
+    flows = [metrics.chip_flows(m, "QE") for m in MODELS]
+    for bloc, channel in (("US", "legal"), ("CN", "legal"), ("CN", "leaked")):
+        per_run = pd.concat(
+            [f[(f.bloc == bloc) & (f.channel == channel)].set_index("date")["chips"] for f in flows], axis=1
+        )
+        np.testing.assert_allclose(
+            line(fig, f"chips:{bloc}:{channel}:median").get_ydata(), per_run.median(axis=1) / 1e3
+        )
+    assert line(fig, "chips:CN:leaked:median").get_linestyle() == "--"
+    assert not [ln for ln in bottom.lines if ln.get_gid() == "chips:US:leaked:median"]  # no leaks, no line
+    assert "FLOP/s" in top.get_ylabel() and "chips" in bottom.get_ylabel()
+
+
+def test_compare_scenarios_draws_one_fan_per_scenario():
+    fig = plots.compare_scenarios({"weak": MODELS[:2], "strong": MODELS[2:]}, "ai_index")
+    np.testing.assert_allclose(
+        line(fig, "compare:strong:median").get_ydata(), metrics.replicate_table(MODELS[2:], "ai_index").median(axis=1)
+    )
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:2] == ["weak", "strong"]
+    assert fig.axes[0].get_ylabel() == "AI index (start = 100)"
+
+
+def test_figures_compose_into_axes_the_caller_gives():
+    fig = Figure(figsize=(12, 4))
+    left, right = fig.subplots(1, 2)
+    assert plots.frontier_by_bloc(MODELS, ax=left) is fig
+    assert plots.gap_over_time(MODELS, ax=right) is fig
+    assert len(fig.axes) == 2 and left.lines and right.lines
+
+
+def test_sweep_heatmap_shows_the_median_over_replicates_in_each_cell():
+    table = pd.DataFrame(
+        {
+            "enforcement": [0.5, 0.5, 0.5, 0.9, 0.9, 0.5, 0.9],
+            "jevons": [0.0, 0.0, 0.0, 0.0, 0.0, 0.3, 0.3],
+            "gap_months": [1.0, 2.0, 9.0, 4.0, 6.0, 7.0, 8.0],
+        }
+    )
+    fig = plots.sweep_heatmap(table, x="enforcement", y="jevons", outcome="gap_months")
+    ax = fig.axes[0]
+    image = next(i for i in ax.images if i.get_gid() == "heatmap")
+    np.testing.assert_allclose(image.get_array(), [[2.0, 5.0], [7.0, 8.0]])  # rows: jevons, columns: enforcement
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "0.9"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("enforcement", "jevons")
+    assert "gap (months)" in fig.axes[1].get_ylabel()  # the colour bar names the outcome and its unit
+
+
+def test_sensitivity_bars_show_each_index_with_its_confidence_interval():
+    indices = pd.DataFrame(
+        {
+            "parameter": ["a", "a", "b", "b"],
+            "index": ["S1", "ST", "S1", "ST"],
+            "value": [0.1, 0.2, 0.5, 0.7],
+            "conf": [0.01, 0.02, 0.05, 0.07],
+        }
+    )
+    fig = plots.sensitivity_bars(indices)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]  # most influential on top
+    for kind, expected in (("S1", [0.1, 0.5]), ("ST", [0.2, 0.7])):
+        bars = next(c for c in ax.containers if c.get_label() == kind)
+        assert [b.get_width() for b in bars] == expected
+    errors = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
+    segments = errors[1].lines[2][0].get_segments()
+    assert [s[1, 0] - s[0, 0] for s in segments] == pytest.approx([0.04, 0.14])  # ST: value ± conf
+
+
+def test_saved_files_follow_the_format(tmp_path):
+    fig = plots.gap_over_time(MODELS, EVENTS)
+    for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")):
+        assert plots.save_figure(fig, tmp_path / f"gap.{fmt}").read_bytes().startswith(magic)

@@ -1,0 +1,217 @@
+"""Reports, figures of stored results and the plot/report/compare commands, on short saved runs."""
+
+import base64
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.dates as mdates
+import pandas as pd
+import pytest
+
+from analysis import plots
+from analysis.load import ResultsError, load_many, load_results
+from analysis.report import baseline_differences, write_report
+from simulation import load_scenario
+from simulation.cli import main
+
+VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
+
+
+class Page(HTMLParser):
+    """Collects what the tests check and fails on tags that do not nest."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.links: list[str] = []
+        self.images: dict[str, str] = {}  # figure id -> img src
+        self.figure: str | None = None
+        self.text: list[str] = []
+        self.doctype = False
+
+    def handle_decl(self, decl: str) -> None:
+        self.doctype = decl.lower() == "doctype html"
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        self.links += [attrs[k] for k in ("src", "href") if k in attrs]
+        if tag == "figure":
+            self.figure = attrs.get("id")
+        if tag == "img":
+            self.images[self.figure] = attrs["src"]
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problems.append(f"unexpected </{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    assert page.doctype
+    assert not page.problems and not page.open, (page.problems, page.open)
+    return page
+
+
+def airace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def test_a_folder_of_replicates_loads_as_one_scenario(shock_folder):
+    result = load_results(shock_folder)
+    assert result.label == "deepseek_shock"
+    assert len(result.runs) == 2 and result.seeds == sorted(result.seeds)
+    one = load_results(shock_folder / f"seed_{result.seeds[1]}")
+    assert one.seeds == [result.seeds[1]]
+    # the scripted events are marked; the breakthrough and investors' attention at their scenario dates
+    marked = result.marked_events.set_index("label")["date"]
+    assert marked["deepseek breakthrough"] == pd.Timestamp("2025-01-20")
+    assert marked["investors notice"] == pd.Timestamp("2025-01-27")
+    assert result.shock_date == pd.Timestamp("2025-01-27")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing", "no such folder"),
+        (lambda tmp: tmp, "no summary.json"),
+        (lambda tmp: (tmp / "file.txt", (tmp / "file.txt").write_text("x"))[0], "not a folder"),
+    ],
+)
+def test_bad_results_paths_say_what_is_wrong(tmp_path, make, message):
+    with pytest.raises(ResultsError, match=message):
+        load_results(make(tmp_path))
+
+
+def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(shock_folder):
+    result = load_results(shock_folder)
+    figures = plots.figures_for(result)
+    assert list(figures) == [
+        "frontier_by_bloc",
+        "gap_months",
+        "markets",
+        "event_study",
+        "largest_drop",
+        "compute_and_chips",
+    ]
+    gap = figures["gap_months"].axes[0]
+    marks = {ln.get_gid(): ln.get_xdata()[0] for ln in gap.lines if str(ln.get_gid()).startswith("event:")}
+    assert mdates.date2num(marks["event:deepseek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))
+    one = plots.figures_for(load_results(shock_folder / f"seed_{result.seeds[0]}"))
+    assert "largest_drop" not in one  # a distribution needs replicates
+
+
+def test_parameters_that_differ_from_the_baseline_come_from_the_registry():
+    changed = baseline_differences(load_scenario("deepseek_shock", {"tech.utilisation": 0.35}))
+    rows = changed.set_index("parameter")
+    assert rows.loc["time.step_days", "baseline"] == 7 and rows.loc["time.step_days", "this scenario"] == 1
+    assert rows.loc["tech.utilisation", "this scenario"] == 0.35
+    assert "investors.count" not in rows.index
+    assert baseline_differences(load_scenario("baseline")).empty
+
+
+FIGURES = ["frontier_by_bloc", "gap_months", "markets", "event_study", "largest_drop", "compute_and_chips"]
+
+
+@pytest.fixture(scope="session")
+def shock_report(shock_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Page]:
+    """`airace report` run once, as a user runs it, on the two saved replicates."""
+    path = tmp_path_factory.mktemp("report") / "out" / "report.html"
+    result = airace("report", str(shock_folder), "--out", str(path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(path)
+    return path, parse(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_report_is_self_contained(shock_report):
+    _, page = shock_report
+    assert page.links, "the report embeds its figures"
+    assert not [link for link in page.links if link.startswith(("http://", "https://", "//"))]
+    assert all(link.startswith("data:image/png;base64,") for link in page.links)
+
+
+@pytest.mark.slow
+def test_report_holds_every_figure_as_a_png(shock_report):
+    _, page = shock_report
+    assert list(page.images) == [f"fig-{name}" for name in FIGURES]
+    for src in page.images.values():
+        assert base64.b64decode(src.removeprefix("data:image/png;base64,")).startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_report_tells_the_story_outcomes_events_and_changed_parameters(shock_report):
+    path, page = shock_report
+    text = " ".join(page.text)
+    assert load_scenario("deepseek_shock").description in text  # the story
+    assert "NVIDIA lost 16.9% in one day" in text  # the header comment of the built-in file
+    assert "NVDA largest one-step fall (%)" in text and "90th percentile" in text  # outcomes over replicates
+    assert "investors notice DeepSeek's breakthrough" in text  # the event log in plain words
+    assert "investors.jevons_belief_mean" in text  # the parameter moved off the baseline...
+    assert "investors.count" not in text  # ...and not those left alone
+    assert "http" not in path.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_report_on_several_results_compares_them(shock_folder, tmp_path):
+    seeds = load_results(shock_folder).seeds
+    sources = [shock_folder / f"seed_{seeds[0]}", shock_folder / f"seed_{seeds[1]}"]
+    text = write_report(sources, tmp_path / "both.html").read_text(encoding="utf-8")
+    page = parse(text)
+    labels = [s.label for s in load_many(sources)]
+    assert labels == [f"seed_{seeds[0]}", f"seed_{seeds[1]}"]  # same scenario: told apart by folder
+    assert {"fig-compare_gap_months", "fig-compare_ai_index"} <= set(page.images)
+    assert f"{labels[1]} − {labels[0]}" in " ".join(page.text)
+    sections = [text.index(f'<section id="scenario-{label}">') for label in labels]
+    assert sections == sorted(sections)  # a section for each, in order
+
+
+@pytest.mark.slow
+def test_plot_command_writes_every_figure_in_the_format_asked(shock_folder, tmp_path, capsys):
+    assert main(["plot", str(shock_folder), "--out", str(tmp_path), "--format", "svg"]) == 0
+    written = [Path(line) for line in capsys.readouterr().out.splitlines()]
+    assert [p.name for p in written] == [f"{name}.svg" for name in FIGURES]
+    assert all(p.read_text().lstrip().startswith("<?xml") for p in written)
+
+
+def test_compare_command_prints_differences_and_writes_figures(shock_folder, tmp_path, capsys):
+    seeds = load_results(shock_folder).seeds
+    a, b = (str(shock_folder / f"seed_{s}") for s in seeds)
+    assert main(["compare", a, b, "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "differences.csv", index_col="outcome")
+    difference = f"seed_{seeds[1]} − seed_{seeds[0]}"
+    assert list(table.columns) == [f"seed_{seeds[0]}", f"seed_{seeds[1]}", difference]
+    pd.testing.assert_series_equal(
+        table[difference], table[f"seed_{seeds[1]}"] - table[f"seed_{seeds[0]}"], check_names=False
+    )
+    assert "gap at end (months)" in capsys.readouterr().out
+    assert (tmp_path / "compare_gap_months.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("command", ["plot", "report", "compare"])
+def test_commands_on_a_missing_folder_exit_2_with_one_line(tmp_path, command, capsys):
+    missing = tmp_path / "nowhere"
+    assert main([command, str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"error: {missing}: no such folder (expected a run folder or a folder of run folders)"]
+
+
+def test_runs_that_differ_in_more_than_their_seed_are_not_replicates(short_baseline, tmp_path):
+    short_baseline.save(tmp_path / "seed_7")
+    changed = short_baseline.scenario.model_copy(update={"description": "changed"})
+    type(short_baseline)(
+        changed, 8, short_baseline.model, short_baseline.agents, short_baseline.events, short_baseline.summary
+    ).save(tmp_path / "seed_8")
+    with pytest.raises(ResultsError, match="differ in more than their seed"):
+        load_results(tmp_path)

@@ -1,13 +1,14 @@
 """What if the October 2023 export rule had been enforced only half as well?
 
-Runs the baseline twice with the same seed: once as enacted (the rule stops 95% of banned demand)
+Runs the baseline twice with the same seed: once as enacted (the rule stops 85% of banned demand)
 and once with `regulators.bis.rules.oct2023.enforcement` set to 0.5, so half of China's banned
 demand for the chips that rule covers gets through smugglers and foreign clouds. The overrides use
 the same dotted names as `airace run baseline --set KEY=VALUE`.
 
 The 2023 rule replaced the 2022 one, so from October 2023 it is the rule that holds back the A100,
-H100, H800 and later chips. Chinese labs also gain capability by distilling open-weights models,
-so more chips need not mean a smaller gap: compare the two columns.
+H100, the H800-like variant NVIDIA designed after 2022, and later chips. Chinese labs also gain
+capability by distilling open-weights models, so more chips narrow the gap less than one might
+expect: compare the two columns.
 
 Run it with the project's environment:  .venv/bin/python scenarios/what_if_export_controls.py
 """

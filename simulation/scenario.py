@@ -257,11 +257,19 @@ class Investors(Strict):
         return self
 
 
-class Rule(Strict):
+class Dated(Strict):
+    """An entry in force from its date to its end (inclusive; no end: for good)."""
+
     id: Id
     date: date
     end: date | None = Field(None, description="last day in force")
     description: str = ""
+
+    def in_force(self, day: date) -> bool:
+        return self.date <= day and (self.end is None or day <= self.end)
+
+
+class Rule(Dated):
     destinations: list[Id] = Field(description="blocs the rule covers")
     chips: list[Id] = Field(default_factory=list, description="chips controlled by name, whatever their specs")
     tpp_min: float | None = num(None, unit="TPP", lo=1000, hi=10000, gt=0, doc="controlled at or above this TPP")
@@ -298,9 +306,6 @@ class Rule(Strict):
             raise ValueError("a rule needs tpp_min, density_tpp_min with density_min, chips, or compliant_variants")
         return self
 
-    def in_force(self, day: date) -> bool:
-        return self.date <= day and (self.end is None or day <= self.end)
-
     def controls(self, chip: Chip) -> bool:
         """Whether the chip falls under this rule's technical tests."""
         if chip.id in self.chips or (self.compliant_variants and chip.variant_of is not None):
@@ -314,30 +319,19 @@ class Rule(Strict):
         return False
 
 
-class EquipmentControl(Strict):
+class EquipmentControl(Dated):
     """Controls on chip-making tools: chipmakers in the destinations cannot expand capacity freely."""
 
-    id: Id
-    date: date
-    end: date | None = Field(None, description="last day in force")
-    description: str = ""
     destinations: list[Id] = Field(description="blocs whose chipmakers are denied tools")
     capacity_growth_max_per_year: float = num(
         0.2, unit="1/year", lo=0, hi=1, ge=0, doc="fastest capacity growth left with stockpiled and domestic tools"
     )
     enforcement: float = num(0.9, unit="fraction", lo=0.5, hi=1, ge=0, le=1, doc="share of the excess growth stopped")
 
-    def in_force(self, day: date) -> bool:
-        return self.date <= day and (self.end is None or day <= self.end)
 
-
-class Policy(Strict):
+class Policy(Dated):
     """Industrial policy of a bloc: subsidies for its chipmakers and a mandate to buy their chips."""
 
-    id: Id
-    date: date
-    end: date | None = Field(None, description="last day in force")
-    description: str = ""
     subsidy_usd_per_year: float = num(
         0.0, unit="USD/year", lo=0, hi=5e10, ge=0, doc="money for the bloc's chipmakers to build capacity"
     )
@@ -345,22 +339,12 @@ class Policy(Strict):
         0.0, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of labs' chip budget that must buy domestic chips"
     )
 
-    def in_force(self, day: date) -> bool:
-        return self.date <= day and (self.end is None or day <= self.end)
 
-
-class DistillationControl(Strict):
+class DistillationControl(Dated):
     """The regulator makes its labs stop API access for distillation by labs of the destinations."""
 
-    id: Id
-    date: date
-    end: date | None = Field(None, description="last day in force")
-    description: str = ""
     destinations: list[Id] = Field(description="blocs whose labs are denied")
     enforcement: float = num(0.8, unit="fraction", lo=0.3, hi=1, ge=0, le=1, doc="share of attempts stopped")
-
-    def in_force(self, day: date) -> bool:
-        return self.date <= day and (self.end is None or day <= self.end)
 
 
 class Reaction(Strict):

@@ -1,20 +1,22 @@
 """Robustness: random parameter sets drawn from the registry's plausible ranges keep the model's promises.
 
-Each example overrides a handful of the registry's parameters (`simulation.scenario.parameters`) of a
-short baseline, each drawn uniformly within its plausible range, log-uniformly when the range spans
-more than two decades, as an integer where the schema wants one. The run must finish with finite
-outputs, its books must balance at every step, and no lab's capability may ever fall.
+Each example overrides some of the registry's parameters (`simulation.scenario.parameters`) of a
+short baseline (one year, or four years in four-weekly steps), each drawn uniformly within its
+plausible range, log-uniformly when the range spans more than two decades, as an integer where the
+schema wants one. The run must finish with finite outputs, its books must balance at every step
+(money, chips, shares, investors' cash), nothing may go negative, and no lab's capability may ever fall.
+Examples are derandomized, so CI draws the same ones every time; a failure prints the overrides and seed.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date
+from dataclasses import replace
 from typing import Any, get_args
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -74,7 +76,7 @@ def _annotation(name: str) -> Any:
 
 def _is_int(name: str) -> bool:
     annotation = _annotation(name)
-    return annotation is int or int in get_args(annotation) and float not in get_args(annotation)
+    return annotation is int or (int in get_args(annotation) and float not in get_args(annotation))
 
 
 def value_strategy(p: Parameter) -> st.SearchStrategy[float | int]:
@@ -223,37 +225,63 @@ def test_the_short_baseline_keeps_its_books():
     assert model.chip_market.smuggler_margin_total_usd > 0
 
 
+def _coverage(model: AIRaceModel) -> None:
+    """Record which flows an example exercised (shown by --hypothesis-show-statistics), so a vacuous
+    run is visible."""
+    market = model.chip_market
+    event(f"licence fees paid: {market.fees_total_usd > 0}")
+    event(f"smuggled chips paid for: {market.smuggler_margin_total_usd > 0}")
+    event(f"chips in transit at the end: {bool(market.in_transit)}")
+    event(f"compliant variants designed: {len(model.chips) > len(model.spec.chips)}")
+    kinds = {e["kind"] for e in model.event_log}
+    event(f"distillations: {'distillation' in kinds}")
+    event(f"breakthroughs: {'breakthrough' in kinds}")
+
+
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=120)
+@settings(SETTINGS, max_examples=60)
 @given(drawn=overrides(CHEAP, 1, 6), seed=st.integers(0, 2**32 - 1))
 def test_a_handful_of_registry_parameters_anywhere_in_their_ranges(drawn, seed):
     spec = load(drawn)
     note(f"overrides={drawn!r} seed={seed}")
-    run_checked(spec, seed)
+    _coverage(run_checked(spec, seed))
 
 
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=25)
-@given(drawn=overrides(CHEAP, 20, 40), seed=st.integers(0, 2**32 - 1))
+@settings(SETTINGS, max_examples=15)
+@given(drawn=overrides(CHEAP, 20, 60), seed=st.integers(0, 2**32 - 1))
 def test_many_registry_parameters_at_once(drawn, seed):
     spec = load(drawn)
     note(f"overrides={drawn!r} seed={seed}")
-    run_checked(spec, seed)
+    _coverage(run_checked(spec, seed))
+
+
+# Four years in four-weekly steps (as many steps as the short run): the 2025 licence-fee rules,
+# the equipment controls and the industrial policies come into force.
+LONG = {"time.end": "2026-12-31", "time.step_days": 28}
 
 
 @pytest.mark.slow
-@settings(SETTINGS, max_examples=6)
+@settings(SETTINGS, max_examples=20)
+@given(drawn=overrides([n for n in CHEAP if n != "time.step_days"], 1, 10), seed=st.integers(0, 2**32 - 1))
+def test_registry_parameters_over_four_coarse_years(drawn, seed):
+    spec = load({**LONG, **drawn})
+    note(f"overrides={drawn!r} seed={seed}")
+    _coverage(run_checked(spec, seed))
+
+
+COUNT = REGISTRY["investors.count"]
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=4)
 @given(
-    count=value_strategy(REGISTRY["investors.count"]).filter(lambda n: n <= 20_000),
+    count=value_strategy(replace(COUNT, plausible=(COUNT.plausible[0], 20_000))),
     drawn=overrides(CHEAP, 0, 3),
     seed=st.integers(0, 2**32 - 1),
 )
 def test_investor_population_size_within_its_range(count, drawn, seed):
-    """The population size costs time in proportion; its upper decade is left to the full runs."""
+    """The population size costs time in proportion; its top decade (up to 100,000) is left to full runs."""
     spec = load({**drawn, "investors.count": count})
     note(f"overrides={drawn!r} count={count} seed={seed}")
     run_checked(spec, seed)
-
-
-def test_short_horizon_is_short():
-    assert BASE_SPEC.time.end == date(2023, 12, 31) and BASE_SPEC.investors.count == 200

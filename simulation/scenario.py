@@ -1102,7 +1102,7 @@ def parameter_cards(scenario: Scenario, markdown: bool = False) -> str:
             "|" + "---|" * len(header),
         ]
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + f"  {row[4]} [{row[5]}]"

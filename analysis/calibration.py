@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from simulation.runner import Results
+from simulation.tech import interconnect_factor
 
 H800_FLOPS = 989e12  # dense BF16 FLOP/s of an H800 (same die as the H100)
+H800_INTERCONNECT_GB_S = 400.0  # its NVLink, cut from the H100's 900 GB/s
 RENTAL_USD_PER_GPU_HOUR = 2.0  # the price DeepSeek-V3's report uses
 
 
@@ -112,9 +114,13 @@ def ascend_output_2025(r: Results) -> float:
 
 
 def deepseek_v3_cost(r: Results) -> float:
-    """DeepSeek's largest run by the end of 2024, in H800 GPU-hours at $2 an hour."""
+    """DeepSeek's largest run by the end of 2024, in H800 GPU-hours at $2 an hour. The run's FLOP
+    are counted after the interconnect penalty, so an H800-hour delivers that much less."""
+    t = r.scenario.tech
+    link = interconnect_factor(H800_INTERCONNECT_GB_S, t.interconnect_reference_gb_s, t.interconnect_exponent)
+    h800 = H800_FLOPS * link
     flop = _at(_agent(r, "deepseek", "largest_run_flop"), "2024-12-31")
-    hours = flop / (H800_FLOPS * r.scenario.tech.utilisation * 3600)
+    hours = flop / (h800 * t.utilisation * 3600)
     return hours * RENTAL_USD_PER_GPU_HOUR
 
 

@@ -281,7 +281,8 @@ class AIRaceModel(mesa.Model):
         best = 0.0
         for i, chip in enumerate(self.chips):
             on_sale = chip.launch <= self.date and (chip.discontinued is None or self.date <= chip.discontinued)
-            if on_sale and self.controls[i, j] == 0:
+            sold_here = not chip.sold_to or self.spec.leader in chip.sold_to
+            if on_sale and sold_here and self.controls[i, j] == 0:
                 best = max(best, market.effective_flops[i] / market.price(i))
         return best
 

@@ -716,7 +716,7 @@ def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, l
     data, files = _read_with_extends(path)
     if overrides:
         data = apply_overrides(data, overrides, label)
-    return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files)
+    return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files, overrides, label)
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
@@ -861,14 +861,22 @@ def _keys_in(lines: list[str]) -> Iterator[tuple[list[str], int, str]]:
         yield [*_named(header, ids), key], number, comment
 
 
-def _attach_comment_sources(scenario: Scenario, files: list[Path]) -> Scenario:
+def _attach_comment_sources(
+    scenario: Scenario, files: list[Path], overrides: dict[str, Any] | None = None, label: str = "overrides"
+) -> Scenario:
     """A number's trailing comment in a scenario file is its source, unless its table's `sources`
-    names one: so the comments that make a scenario file read like prose are its parameter cards."""
+    names one: so the comments that make a scenario file read like prose are its parameter cards.
+    A value that a child file or an override changes without a comment loses its parent's source."""
     comments: dict[str, str] = {}
     for path in reversed(files):  # parents first, so a child's comment wins
         for parts, _, comment in _keys_in(path.read_text(encoding="utf-8").splitlines()):
+            dotted = ".".join(parts)
             if comment:
-                comments[".".join(parts)] = comment
+                comments[dotted] = comment
+            elif dotted in comments:
+                comments[dotted] = f"changed in {path.name}, no source given"
+    for dotted in overrides or {}:
+        comments[dotted] = f"changed by {label}, no source given"
 
     def walk(obj: BaseModel, prefix: str) -> None:
         for name in type(obj).model_fields:

@@ -178,3 +178,13 @@ def test_parameter_cards_carry_the_scenario_files_sources(baseline_spec):
     assert "Epoch AI" in registry["tech.utilisation"].source  # a trailing comment
     assert "data sheets" in registry["chips.H100.tflops_16bit"].source  # the table's sources."*"
     assert registry["tech.induced_innovation"].source == ""  # an assumption says so
+
+
+def test_a_value_changed_without_a_comment_loses_its_parents_source(write_scenario):
+    path = write_scenario(
+        'extends = "baseline"\nname = "x"\n\n[tech]\nutilisation = 0.5\ntraining_run_days = 90   # my source\n'
+    )
+    registry = {p.name: p for p in parameters(load_scenario(path, {"tech.depreciation_per_year": 0.3}, "--set"))}
+    assert registry["tech.utilisation"].source == "changed in case.toml, no source given"
+    assert registry["tech.training_run_days"].source == "my source"
+    assert registry["tech.depreciation_per_year"].source == "changed by --set, no source given"

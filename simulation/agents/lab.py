@@ -65,6 +65,8 @@ class Lab(mesa.Agent):
         t = self.model.spec.tech
         self.run_days = self._started_days
         self.run_flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, self.run_days)
+        worn = tech.step_fraction(t.depreciation_per_year, self.run_days / tech.DAYS_PER_YEAR)
+        self.run_cost_usd = self.spec.training_share * worn * self.fleet_value_usd
 
     # -- compute --------------------------------------------------------------------------
 
@@ -199,6 +201,12 @@ class Lab(mesa.Agent):
         )
         if teacher is None or teacher.capability - self.capability < t.distillation_min_gap:
             return
+        # Distillation fine-tunes the lab's own pretrained model on the teacher's outputs: it closes a
+        # share of that model's gap to the teacher, so a student's own compute still sets how close
+        # it gets, and distilling again from the same teacher gains nothing.
+        distilled = tech.distilled_capability(self.trained_capability, teacher.capability, t.distillation_fraction)
+        if distilled <= self.capability:
+            return
         # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
         block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
         if block > 0 and self.model.rng.random() < block:
@@ -211,12 +219,6 @@ class Lab(mesa.Agent):
         if self.run_flop < needed:
             return  # not enough compute on hand yet: it tries again next step
         self.run_flop -= needed
-        # Distillation fine-tunes the lab's own pretrained model on the teacher's outputs: it closes a
-        # share of that model's gap to the teacher, so a student's own compute still sets how close
-        # it gets, and distilling again from the same teacher gains nothing.
-        distilled = tech.distilled_capability(self.trained_capability, teacher.capability, t.distillation_fraction)
-        if distilled <= self.capability:
-            return
         before = self.capability
         self.capability = distilled
         self.last_distillation = self.model.day

@@ -170,7 +170,8 @@ def test_docs_parameter_cards_are_generated_from_the_registry():
 
     expected = parameter_cards(load_scenario("baseline"), markdown=True)
     docs = Path(__file__).resolve().parent.parent / "docs" / "parameters.md"
-    assert docs.read_text(encoding="utf-8") == expected + "\n", "regenerate: airace params --markdown > docs/parameters.md"
+    hint = "regenerate: airace params --markdown > docs/parameters.md"
+    assert docs.read_text(encoding="utf-8") == expected + "\n", hint
 
 
 def test_parameter_cards_carry_the_scenario_files_sources(baseline_spec):

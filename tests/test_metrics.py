@@ -68,7 +68,9 @@ def test_frontier_training_flop_ignores_labs_without_a_run_and_grows_per_year():
 
 def test_step_returns_and_event_window_compound_from_before_the_window():
     model = frame(
-        price_NVDA=[100.0, 110, 99, 99, 198, 198], market_cap_usd_NVDA=[1.0] * 6, ai_index=[100.0, 100, 100, 100, 100, 50]
+        price_NVDA=[100.0, 110, 99, 99, 198, 198],
+        market_cap_usd_NVDA=[1.0] * 6,
+        ai_index=[100.0, 100, 100, 100, 100, 50],
     )
     returns = metrics.step_returns(model)
     assert returns.loc[DATES[1], "NVDA"] == pytest.approx(0.1)

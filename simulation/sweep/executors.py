@@ -187,28 +187,27 @@ def dask_map(chunks: Iterable[Chunk], workers: int, scheduler: str | None = None
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        client.wait_for_workers(1, timeout=120)
-        slots = max(1, sum(client.nthreads().values()))
+        client.wait_for_workers(1)  # on a batch system, workers may wait in the queue for a while
         futures = as_completed()
         index: dict[str, int] = {}
         source = iter(chunks)
 
-        def submit_next() -> bool:
-            chunk = next(source, None)
-            if chunk is None:
-                return False
-            future = client.submit(run_chunk, chunk, pure=False)
-            index[future.key] = chunk.index
-            futures.add(future)
-            return True
+        def top_up() -> None:
+            """Keep two chunks in flight per worker thread, counting workers that joined since."""
+            limit = 2 * max(1, sum(client.nthreads().values()))
+            while len(index) < limit:
+                chunk = next(source, None)
+                if chunk is None:
+                    return
+                future = client.submit(run_chunk, chunk, pure=False)
+                index[future.key] = chunk.index
+                futures.add(future)
 
-        for _ in range(2 * slots):
-            if not submit_next():
-                break
+        top_up()
         for future in futures:
             yield index.pop(future.key), _outcome(future)
             future.release()
-            submit_next()
+            top_up()
     finally:
         client.close()
         if cluster is not None:
@@ -249,7 +248,9 @@ def run_sweep(
             f"{plan.runs - _runs_in(plan, done)} left overall"
         )
     chunks = (_chunk(sweep, design, plan, k) for k in todo)
-    if backend == "dask":
+    if not todo:
+        results: Iterator[Result] = iter(())
+    elif backend == "dask":
         results = dask_map(chunks, workers, scheduler)
     elif backend == "serial":
         results = serial_map(chunks)

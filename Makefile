@@ -3,13 +3,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean bench-sweeps
 
 demo: $(STAMP)
 	$(VENV)/bin/airace run deepseek_shock --out results/deepseek_shock
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Sweep benchmarks (not part of `make test`): a few minutes on 2 cores; figures in benchmarks/results/.
+bench-sweeps: $(STAMP)
+	$(PY) benchmarks/sweeps.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

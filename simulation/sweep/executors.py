@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -138,9 +139,13 @@ def serial_map(chunks: Iterable[Chunk]) -> Iterator[Result]:
 
 def local_map(chunks: Iterable[Chunk], workers: int) -> Iterator[Result]:
     """A process pool on this machine; a few chunks in flight per worker, results as they finish."""
-    # forkserver: workers start from a clean process, never a copy of threads (tqdm's, Dask's) in this one.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["simulation.sweep.executors", "simulation.runner"])
+    # fork starts workers at once with this process's imports, but copying a process that runs other
+    # threads (Dask's, a notebook's) is unsafe: then workers start from a forkserver instead.
+    if threading.active_count() == 1:
+        context = multiprocessing.get_context("fork")
+    else:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["simulation.sweep.executors", "simulation.runner"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from _bounded(chunks, 2 * workers, lambda c: pool.submit(run_chunk, c))
 

@@ -24,6 +24,7 @@ from simulation.scenario import (
     Scenario,
     ScenarioError,
     _read_toml,
+    _unknown,
     apply_overrides,
     load_scenario,
     parameters,
@@ -267,10 +268,7 @@ def _problem(path: Path, text: str, err: dict[str, Any]) -> Problem:
         key = ".".join(loc)
     if err["type"] == "extra_forbidden":
         allowed = sorted(Vary.model_fields if loc[:1] == ["parameters"] else _fields_at(loc[:-1]))
-        hint = difflib.get_close_matches(loc[-1], allowed, n=1)
-        message = f"unknown key '{loc[-1]}'" + (
-            f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
-        )
+        message = _unknown(loc[-1], allowed, "key")
     elif err["type"] == "missing":
         message = "missing; this key is required"
     else:

@@ -119,8 +119,12 @@ def test_misspelt_settings_and_bad_designs_are_readable_errors(sweep_file):
     result = cli("sweep", str(path))
     assert result.returncode == 2
     assert "unknown key 'replicate'; did you mean 'replicates'?" in result.stderr
-    path = sweep_file(MODEL_SWEEP.replace('design = "grid"', 'design = "sobol"\nsamples = 100'))
+    body = MODEL_SWEEP.replace('design = "grid"', 'design = "sobol"\nsamples = 100').replace(", steps = 2", "")
+    path = sweep_file(body)
     with pytest.raises(ScenarioError, match="power of 2"):
+        load_sweep(path)
+    path = sweep_file(MODEL_SWEEP.replace('design = "grid"', 'design = "lhs"\nsamples = 8'))
+    with pytest.raises(ScenarioError, match=r"steps applies to grid designs only \(investors.jevons_belief_mean\)"):
         load_sweep(path)
 
 

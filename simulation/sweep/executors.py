@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -139,13 +138,10 @@ def serial_map(chunks: Iterable[Chunk]) -> Iterator[Result]:
 
 def local_map(chunks: Iterable[Chunk], workers: int) -> Iterator[Result]:
     """A process pool on this machine; a few chunks in flight per worker, results as they finish."""
-    # fork starts workers at once with this process's imports, but copying a process that runs other
-    # threads (Dask's, a notebook's) is unsafe: then workers start from a forkserver instead.
-    if threading.active_count() == 1:
-        context = multiprocessing.get_context("fork")
-    else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["simulation.sweep.executors", "simulation.runner"])
+    # forkserver, not fork: this process runs threads (OpenBLAS's from numpy's import, Arrow's, Dask's),
+    # and a forked copy of a threaded process can deadlock. The preload imports the model once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["simulation.sweep.executors", "simulation.runner"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from _bounded(chunks, 2 * workers, lambda c: pool.submit(run_chunk, c))
 
@@ -242,7 +238,7 @@ def run_sweep(
     open_store(out, sweep, plan, source=source, resume=resume)
     done = finished_chunks(out)
     todo = [k for k in plan.shard(*shard) if k not in done]
-    to_run = sum(len(plan.positions(k)) for k in todo)
+    to_run = _runs_in(plan, todo)
     workers = workers or os.cpu_count() or 1
     if announce is not None:
         where = f"{backend}" + (f" at {scheduler}" if scheduler else f" with {workers} worker(s)")
@@ -259,8 +255,10 @@ def run_sweep(
         results = dask_map(chunks, workers, scheduler)
     elif backend == "serial":
         results = serial_map(chunks)
-    else:
+    elif backend == "local":
         results = local_map(chunks, workers)
+    else:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)} (or serial)")
     failed, lost = 0, []
     with tqdm(total=to_run, unit="run", desc=sweep.name, disable=not progress, smoothing=0.1) as bar:
         for k, outcome in results:
@@ -271,11 +269,11 @@ def run_sweep(
             write_chunk(out, k, table, series)
             failed += int((table["status"] != "ok").sum())
             bar.update(len(table))
-    ran = to_run - sum(len(plan.positions(k)) for k, _ in lost)
+    ran = to_run - _runs_in(plan, [k for k, _ in lost])
     return Report(plan.runs, plan.runs - to_run, ran, failed, lost, time.perf_counter() - started)
 
 
-def _runs_in(plan: Layout, chunks: set[int]) -> int:
+def _runs_in(plan: Layout, chunks: Iterable[int]) -> int:
     return sum(len(plan.positions(k)) for k in chunks if k < plan.chunks)
 
 

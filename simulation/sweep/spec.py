@@ -196,8 +196,12 @@ class Sweep(Strict):
             for name, vary in self.parameters.items():
                 if vary.kind in ("normal", "lognormal", "triangular") and vary.steps is None:
                     raise ValueError(f"parameters.{name}: a grid over a distribution needs steps")
-        elif self.samples is None:
-            raise ValueError(f"a {self.design} design needs samples")
+        else:
+            if self.samples is None:
+                raise ValueError(f"a {self.design} design needs samples")
+            stepped = [name for name, vary in self.parameters.items() if vary.steps is not None]
+            if stepped:
+                raise ValueError(f"steps applies to grid designs only ({', '.join(stepped)})")
         if self.design == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples = {self.samples}: Sobol sequences need a power of 2 (e.g. 64, 128, 256)")
         for name in [*self.parameters, *self.outputs.metrics, *self.outputs.series]:

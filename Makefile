@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv clean bench-sweeps
 
 # The flagship scenario with 5 replicates, its figures, and the HTML report (its path printed last).
 demo: $(STAMP)
@@ -15,6 +15,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# Sweep benchmarks (not part of `make test`): a few minutes on 2 cores; figures in benchmarks/results/.
+bench-sweeps: $(STAMP)
+	$(PY) benchmarks/sweeps.py
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
@@ -24,7 +28,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(SHELL) scripts/find-python.sh $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,cluster]'
 	@touch $(STAMP)
 
 clean:

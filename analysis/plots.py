@@ -509,6 +509,29 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
     return figures
 
 
+def sweep_figures(
+    runs: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str], bins: int = 6
+) -> dict[str, Figure]:
+    """Heatmaps of each outcome over each pair of swept parameters, by file name.
+
+    `runs` has one row per run (a sweep's `read_runs`), failed runs already dropped. A parameter
+    with more than 12 distinct values (LHS, Sobol and Morris designs) is cut into `bins` quantile
+    bins labelled by their medians, so every design gives a readable grid.
+    """
+    table = runs.copy()
+    for name in parameters:
+        if table[name].nunique() > 12:
+            groups = pd.qcut(table[name], bins, duplicates="drop")
+            table[name] = table.groupby(groups, observed=True)[name].transform("median")
+    figures = {}
+    for outcome in outcomes:
+        for i, x in enumerate(parameters):
+            for y in parameters[i + 1 :]:
+                name = f"heatmap_{outcome}_by_{x}_and_{y}".replace(".", "-")
+                figures[name] = sweep_heatmap(table, x, y, outcome)
+    return figures
+
+
 def comparison_figures(results: Sequence[ResultSet]) -> dict[str, Figure]:
     """Figures that put several scenarios' runs side by side on one outcome each."""
     sets = {r.label: r.models for r in results}

@@ -1,5 +1,5 @@
 """The `airace` command: run, validate and list scenarios; plot, report on and compare their results;
-print parameter cards; check calibration.
+print parameter cards; check calibration; run sweeps and their sensitivity analysis.
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
 1 anything else. Invalid input gives one readable line per problem, never a traceback.
@@ -93,11 +93,30 @@ def _load_results(sources: list[str]) -> list | None:
 def cmd_plot(args: argparse.Namespace) -> int:
     from analysis import plots
 
+    if (Path(args.results) / "manifest.json").exists():
+        return _plot_sweep(args)
     results = _load_results([args.results])
     if results is None:
         return EXIT_INVALID
     out = Path(args.out) if args.out else Path(args.results) / "figures"
     for name, fig in plots.figures_for(results[0]).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    return EXIT_OK
+
+
+def _plot_sweep(args: argparse.Namespace) -> int:
+    """A sweep folder: heatmaps of every kept outcome over each pair of swept parameters."""
+    from analysis import plots
+    from simulation.sweep import read_manifest, read_runs
+
+    manifest = read_manifest(args.results)
+    runs = read_runs(args.results)
+    runs = runs[runs["status"] == "ok"]
+    if len(manifest["parameters"]) < 2 or runs.empty:
+        print(f"error: {args.results}: a heatmap needs two swept parameters and finished runs", file=sys.stderr)
+        return EXIT_INVALID
+    out = Path(args.out) if args.out else Path(args.results) / "figures"
+    for name, fig in plots.sweep_figures(runs, manifest["parameters"], manifest["metrics"]).items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
     return EXIT_OK
 
@@ -174,6 +193,90 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds)")
     return EXIT_OK if failed == 0 else EXIT_ERROR
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """`airace sweep SWEEP [options]`, or `airace sweep status DIR`."""
+    from simulation.sweep import load_sweep, run_sweep
+
+    if args.target[0] == "status":
+        if len(args.target) != 2:
+            raise ScenarioError([Problem("sweep status", "", "expected one folder: airace sweep status DIR")])
+        return _sweep_status(args.target[1])
+    if len(args.target) != 1:
+        raise ScenarioError([Problem("sweep", "", "expected one sweep file (or: airace sweep status DIR)")])
+    if args.scheduler and args.backend != "dask":
+        raise ScenarioError([Problem("--scheduler", args.scheduler, "needs --backend dask")])
+    if args.backend == "dask":
+        _need_cluster_extra()
+    sweep = load_sweep(args.target[0])
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
+    quiet = args.quiet
+    report = run_sweep(
+        sweep,
+        out,
+        backend=args.backend,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        shard=args.shard,
+        resume=args.resume,
+        source=Path(args.target[0]),
+        announce=None if quiet else lambda text: print(text, flush=True),
+        progress=not quiet and sys.stderr.isatty(),
+    )
+    if not quiet:
+        print(
+            f"ran {report.ran} runs in {report.seconds:.1f} s ({report.skipped} already done or in other shards); "
+            f"{report.failed} failed; results: {out}"
+        )
+    for chunk, error in report.lost_chunks:
+        print(f"error: chunk {chunk} was not finished: {error}", file=sys.stderr)
+    if report.lost_chunks:
+        print(f"rerun with --resume to run the {len(report.lost_chunks)} unfinished chunk(s)", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _sweep_status(folder: str) -> int:
+    from simulation.sweep import status
+
+    s = status(folder)
+    done = f"{s['runs_done']} of {s['runs']} runs done, {s['chunks_done']} of {s['chunks']} chunks"
+    print(f"{s['name']} ({s['design']}): {done}")
+    print(f"  distinct run ids: {s['unique_ids']}; failed runs: {s['failed']}")
+    for error in s["errors"]:
+        print(f"  e.g. {error}")
+    return EXIT_OK
+
+
+def _need_cluster_extra() -> None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ScenarioError(
+            [Problem("--backend", "dask", "needs the cluster extra: pip install 'airace[cluster]'")]
+        ) from None
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from analysis.sensitivity import sweep_indices
+    from simulation.sweep import read_manifest
+
+    manifest = read_manifest(args.folder)
+    method = args.method or manifest["design"]
+    output = args.output or manifest["metrics"][0]
+    indices = sweep_indices(args.folder, method, output)
+    stem = Path(args.folder) / f"sensitivity_{method}_{output}"
+    indices.to_csv(stem.with_suffix(".csv"), index=False)
+    indices.to_parquet(stem.with_suffix(".parquet"), index=False)
+    table = indices.pivot(index="parameter", columns="index", values=["value", "conf"])
+    table = table.reindex(indices["parameter"].drop_duplicates())
+    print(f"{method} indices of {output} ({manifest['runs']} runs):")
+    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    from analysis import plots
+
+    chart = plots.save_figure(plots.sensitivity_bars(indices), stem.with_suffix(".png"))
+    print(f"written: {stem.with_suffix('.csv')}, {stem.with_suffix('.parquet').name} and {chart.name}")
+    return EXIT_OK
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -232,7 +335,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="comparison", help="folder for figures and differences.csv (default comparison)")
     p.add_argument("--format", choices=formats, default="png", help="file format of the figures (default png)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep (airace sweep SWEEP), or show how far one is (airace sweep status DIR)",
+    )
+    p.add_argument("target", nargs="+", metavar="SWEEP", help="a sweep file; or: status DIR")
+    p.add_argument("--out", help="folder for the sweep's results (default results/sweeps/<sweep name>)")
+    p.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
+    p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool, or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--shard", type=_shard, default=(1, 1), metavar="I/N", help="run only the I-th of N slices")
+    p.add_argument("--resume", action="store_true", help="continue a sweep in --out (finished runs are skipped)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no messages")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("sensitivity", help="Sobol or Morris indices of one output of a finished sweep")
+    p.add_argument("folder", metavar="DIR", help="the sweep's results folder")
+    p.add_argument("--method", choices=["sobol", "morris"], help="default: the sweep's design")
+    p.add_argument("--output", metavar="NAME", help="an output metric of the sweep (default: its first)")
+    p.set_defaults(func=cmd_sensitivity)
     return parser
+
+
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise argparse.ArgumentTypeError(f"expected I/N with 1 <= I <= N, for example 2/8; found {text!r}")
+    return int(index), int(count)
 
 
 def _positive(text: str) -> int:

@@ -1,0 +1,235 @@
+"""A sweep on disk: its manifest, one Parquet file per chunk of runs, run ids, and what is finished.
+
+DIR/manifest.json        the sweep's settings, their hash, the package version, runs and chunks
+DIR/sweep.toml           a copy of the sweep file as it was first run
+DIR/chunks/chunk-K.parquet     one row per run of chunk K (written whole, then renamed: never half a file)
+DIR/series/chunk-K.parquet     time series of chunk K's runs, when the sweep keeps them (written first)
+
+A chunk file exists only once all its runs are done, so the finished ids are exactly the ids of
+the chunks on disk; a rerun skips them and runs the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from simulation.runner import __version__
+from simulation.scenario import Problem, ScenarioError
+from simulation.sweep.design import Design, run_seed
+from simulation.sweep.spec import Sweep, sweep_hash
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: where it sits in the design, its seed, its parameter values and its id."""
+
+    position: int
+    point: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+    run_id: str
+
+
+def run_id(params: dict[str, Any], seed: int) -> str:
+    """A stable id from a run's parameter values and seed: the same run has the same id everywhere."""
+    text = json.dumps({"parameters": params, "seed": seed}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def default_chunk_size(runs: int) -> int:
+    """Runs per chunk: about 200 chunks for mid-sized sweeps (load balance), at most 100 runs each."""
+    return max(1, min(100, runs // 200))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a sweep's runs are numbered and cut into chunks: fixed by the sweep file alone."""
+
+    points: int
+    replicates: int
+    chunk_size: int
+
+    @property
+    def runs(self) -> int:
+        return self.points * self.replicates
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.runs // self.chunk_size)
+
+    def positions(self, chunk: int) -> range:
+        return range(chunk * self.chunk_size, min((chunk + 1) * self.chunk_size, self.runs))
+
+    def shard(self, index: int, count: int) -> list[int]:
+        """Chunks of shard `index` (1-based) of `count`: every count-th chunk, so shards share the work evenly."""
+        return list(range(index - 1, self.chunks, count))
+
+
+def layout(sweep: Sweep, design: Design) -> Layout:
+    runs = design.points * sweep.replicates
+    return Layout(design.points, sweep.replicates, sweep.chunk_size or default_chunk_size(runs))
+
+
+def chunk_runs(sweep: Sweep, design: Design, plan: Layout, chunk: int) -> list[Run]:
+    """The runs of one chunk, built when needed so a million-run sweep never holds them all."""
+    out = []
+    for position in plan.positions(chunk):
+        point, replicate = divmod(position, plan.replicates)
+        params = design.values(point)
+        seed = run_seed(sweep.seed, point, replicate)
+        out.append(Run(position, point, replicate, seed, params, run_id(params, seed)))
+    return out
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def manifest_for(sweep: Sweep, plan: Layout) -> dict[str, Any]:
+    return {
+        "name": sweep.name,
+        "sweep_hash": sweep_hash(sweep),
+        "airace_version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "design": sweep.design,
+        "points": plan.points,
+        "replicates": plan.replicates,
+        "runs": plan.runs,
+        "chunk_size": plan.chunk_size,
+        "chunks": plan.chunks,
+        "parameters": sweep.names,
+        "metrics": sweep.outputs.metrics,
+        "series": sweep.outputs.series,
+        "sweep": sweep.model_dump(mode="json"),
+    }
+
+
+def open_store(out: Path, sweep: Sweep, plan: Layout, source: Path | None = None, resume: bool = False) -> dict:
+    """Create the sweep folder, or check that the one there holds results of this very sweep."""
+    out = Path(out)
+    path = out / MANIFEST
+    wanted = manifest_for(sweep, plan)
+    if not path.is_file():
+        if resume:
+            raise ScenarioError([Problem(str(out), "", "nothing to resume: no manifest.json in this folder")])
+        (out / "chunks").mkdir(parents=True, exist_ok=True)
+        if sweep.outputs.series:
+            (out / "series").mkdir(exist_ok=True)
+        if source is not None:
+            _write_atomic(out / "sweep.toml", lambda p: p.write_bytes(Path(source).read_bytes()))
+        # Shards may start together on a shared file system: the first to link its manifest wins.
+        tmp = out / f".{MANIFEST}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    found = read_manifest(out)
+    problems = []
+    if found["sweep_hash"] != wanted["sweep_hash"]:
+        problems.append(
+            "holds results of a different sweep (the sweep file or its base scenario changed); "
+            "use another --out, or the sweep file these results came from"
+        )
+    if found["airace_version"] != __version__:
+        problems.append(f"was run by airace {found['airace_version']}, this is {__version__}; use another --out")
+    if problems:
+        raise ScenarioError([Problem(str(path), "", p) for p in problems])
+    return found
+
+
+def read_manifest(out: str | Path) -> dict[str, Any]:
+    path = Path(out) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([Problem(str(out), "", "not a sweep folder: no manifest.json")]) from None
+
+
+# ---------------------------------------------------------------- chunks
+
+
+def chunk_path(out: Path, chunk: int, kind: str = "chunks") -> Path:
+    return Path(out) / kind / f"chunk-{chunk:07d}.parquet"
+
+
+def finished_chunks(out: Path) -> set[int]:
+    """Chunks whose file is on disk, so all their runs are done."""
+    return {int(p.stem.removeprefix("chunk-")) for p in (Path(out) / "chunks").glob("chunk-*.parquet")}
+
+
+def write_chunk(out: Path, chunk: int, runs: pd.DataFrame, series: pd.DataFrame | None = None) -> None:
+    """Write one chunk whole: series first, then the runs table that marks the chunk finished."""
+    if series is not None:
+        _write_atomic(chunk_path(out, chunk, "series"), lambda p: pq.write_table(_table(series), p))
+    _write_atomic(chunk_path(out, chunk), lambda p: pq.write_table(_table(runs), p))
+
+
+def _table(frame: pd.DataFrame) -> pa.Table:
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # A column with no value in this chunk (an error column of a chunk that had no error) is still text.
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+    return table.cast(pa.schema(fields))
+
+
+def _write_atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write(tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    tmp.replace(path)
+
+
+def read_runs(out: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every finished run of a sweep folder in design order, read lazily (only the columns asked for)."""
+    files = sorted((Path(out) / "chunks").glob("chunk-*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=columns or ["position"])
+    dataset = ds.dataset(files, format="parquet", schema=pq.read_schema(files[0]))
+    wanted = None if columns is None else list(dict.fromkeys(["position", *columns]))
+    table = dataset.to_table(columns=wanted).sort_by("position")
+    return table.to_pandas()
+
+
+def read_series(out: str | Path) -> pd.DataFrame:
+    """The kept time series of every finished run, in design order."""
+    files = sorted((Path(out) / "series").glob("chunk-*.parquet"))
+    finished = finished_chunks(Path(out))
+    files = [f for f in files if int(f.stem.removeprefix("chunk-")) in finished]
+    if not files:
+        return pd.DataFrame()
+    dataset = ds.dataset(files, format="parquet", schema=pq.read_schema(files[0]))
+    return dataset.to_table().sort_by([("position", "ascending"), ("step", "ascending")]).to_pandas()
+
+
+def status(out: str | Path) -> dict[str, Any]:
+    """How far a sweep folder is: runs and chunks finished, runs that failed, and the first errors."""
+    manifest = read_manifest(out)
+    runs = read_runs(out, ["run_id", "status", "error"])
+    failed = runs[runs["status"] != "ok"] if len(runs) else runs
+    return {
+        "name": manifest["name"],
+        "design": manifest["design"],
+        "runs": manifest["runs"],
+        "chunks": manifest["chunks"],
+        "chunks_done": len(finished_chunks(Path(out))),
+        "runs_done": len(runs),
+        "unique_ids": int(runs["run_id"].nunique()) if len(runs) else 0,
+        "failed": len(failed),
+        "errors": failed["error"].head(3).tolist() if len(failed) else [],
+    }

@@ -1,0 +1,402 @@
+"""Sweep files, designs, the store and sensitivity analysis, as a researcher meets them."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.sensitivity import sweep_indices
+from simulation import run
+from simulation.cli import main
+from simulation.scenario import ScenarioError
+from simulation.sweep import load_sweep, make_design, read_manifest, read_runs, read_series, run_seed, run_sweep
+from simulation.sweep.testfunctions import ishigami_indices
+
+REPO = Path(__file__).resolve().parent.parent
+TINY_SET = '"time.end" = "2023-06-30"\n"time.step_days" = 7\n"investors.count" = 100\n'
+
+
+def airace(*args: str) -> subprocess.CompletedProcess:
+    """The command as a user runs it, in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True, timeout=600, cwd=REPO
+    )
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    """The same command in this process: its exit code, output and errors, without the start-up of a new Python."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def sweep_file(tmp_path: Path):
+    """Write a sweep file and return its path."""
+
+    def write(body: str, name: str = "sweep.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        return path
+
+    return write
+
+
+MODEL_SWEEP = f"""
+name = "tiny"
+scenario = "deepseek_shock"
+design = "grid"
+replicates = 2
+seed = 5
+chunk_size = 3
+
+[set]
+{TINY_SET}
+[parameters]
+"regulators.bis.rules.oct2023.enforcement" = {{ values = [0.5, 1.0] }}
+"investors.jevons_belief_mean" = {{ range = [-0.5, 0.5], steps = 2 }}
+
+[outputs]
+metrics = ["gap_months.end", "ai_index_end"]
+series = ["gap_months", "price_NVDA"]
+stride = 5
+"""
+
+
+# ---------------------------------------------------------------- sweep files
+
+
+def test_the_example_sweep_files_are_valid():
+    for name in ("controls_vs_breakthrough", "sobol_gap"):
+        sweep = load_sweep(REPO / "scenarios" / "sweeps" / f"{name}.toml")
+        assert sweep.base is not None
+        assert make_design(sweep).points > 1
+    assert 6 <= len(load_sweep(REPO / "scenarios/sweeps/sobol_gap.toml").parameters) <= 8
+
+
+def test_an_unknown_parameter_name_is_reported_with_file_line_and_closest_match(sweep_file):
+    path = sweep_file(MODEL_SWEEP.replace("investors.jevons_belief_mean", "investors.jevons_belif_mean"))
+    result = airace("sweep", str(path), "--out", str(path.parent / "out"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "jevons_belif_mean" in t)
+    assert f"{path}:{line}: investors.jevons_belif_mean" in result.stderr
+    assert "did you mean 'jevons_belief_mean'" in result.stderr
+    assert not (path.parent / "out").exists()
+
+
+def test_a_value_outside_what_the_schema_allows_is_reported_before_running(sweep_file):
+    path = sweep_file(MODEL_SWEEP.replace("values = [0.5, 1.0]", "values = [0.5, 1.2]"))
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(path)
+    (problem,) = caught.value.problems
+    assert problem.key == "parameters.regulators.bis.rules.oct2023.enforcement"
+    assert "less than or equal to 1" in problem.message
+    assert problem.line is not None
+
+
+def test_a_range_needs_a_number_from_the_registry(sweep_file):
+    path = sweep_file(MODEL_SWEEP.replace('"investors.jevons_belief_mean"', '"labs.deepseek.open_weights"'))
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(path)
+    assert "parameter registry" in caught.value.problems[0].message
+
+
+def test_misspelt_settings_and_bad_designs_are_readable_errors(sweep_file):
+    path = sweep_file(MODEL_SWEEP.replace("replicates = 2", "replicate = 2"))
+    result = cli("sweep", str(path))
+    assert result.returncode == 2
+    assert "unknown key 'replicate'; did you mean 'replicates'?" in result.stderr
+    body = MODEL_SWEEP.replace('design = "grid"', 'design = "sobol"\nsamples = 100').replace(", steps = 2", "")
+    path = sweep_file(body)
+    with pytest.raises(ScenarioError, match="power of 2"):
+        load_sweep(path)
+    path = sweep_file(MODEL_SWEEP.replace('design = "grid"', 'design = "lhs"\nsamples = 8'))
+    with pytest.raises(ScenarioError, match=r"steps applies to grid designs only \(investors.jevons_belief_mean\)"):
+        load_sweep(path)
+
+
+def test_unquoted_dotted_names_mean_the_same_as_quoted_ones(sweep_file):
+    quoted = load_sweep(sweep_file(MODEL_SWEEP, "a.toml"))
+    body = MODEL_SWEEP.replace('"investors.jevons_belief_mean" =', "investors.jevons_belief_mean =")
+    body = body.replace('"time.end" =', "time.end =")
+    unquoted = load_sweep(sweep_file(body, "b.toml"))
+    assert unquoted.parameters == quoted.parameters
+    assert unquoted.set == quoted.set
+
+
+# ---------------------------------------------------------------- designs and seeds
+
+
+def test_designs_have_the_sizes_their_methods_define(sweep_file):
+    grid = load_sweep(sweep_file(MODEL_SWEEP))
+    assert make_design(grid).points == 2 * 2
+    params = "\n".join(f'x{i} = {{ range = [0, 1] }}' for i in range(5))
+    body = 'name = "f"\nfunction = "simulation.sweep.testfunctions:noisy_sum"\nDESIGN\nseed = 3\n'
+    body += "[parameters]\n" + params
+    sobol = load_sweep(sweep_file(body.replace("DESIGN", 'design = "sobol"\nsamples = 16'), "s.toml"))
+    assert make_design(sobol).points == 16 * (5 + 2)
+    morris = load_sweep(sweep_file(body.replace("DESIGN", 'design = "morris"\nsamples = 10'), "m.toml"))
+    assert make_design(morris).points == 10 * (5 + 1)
+    lhs = load_sweep(sweep_file(body.replace("DESIGN", 'design = "lhs"\nsamples = 20'), "l.toml"))
+    design = make_design(lhs)
+    # A Latin hypercube puts exactly one point in each of the 20 bins of every parameter.
+    for column in design.columns.values():
+        assert sorted((np.asarray(column) * 20).astype(int)) == list(range(20))
+    assert np.array_equal(make_design(lhs).unit, design.unit)
+
+
+def test_distributions_map_the_unit_interval_to_their_values(sweep_file):
+    body = """
+name = "d"
+function = "simulation.sweep.testfunctions:noisy_sum"
+design = "lhs"
+samples = 2000
+[parameters]
+n = { distribution = "normal", mean = 10, sd = 2 }
+t = { distribution = "normal", mean = 0, sd = 1, range = [-1, 1] }
+g = { range = [1, 100], log = true }
+v = { values = [1, 2, 5] }
+"""
+    design = make_design(load_sweep(sweep_file(body)))
+    n, t, g, v = (np.asarray(design.columns[k], float) for k in "ntgv")
+    assert abs(n.mean() - 10) < 0.1 and abs(n.std() - 2) < 0.1
+    assert t.min() >= -1 and t.max() <= 1
+    assert abs(np.median(np.log10(g)) - 1) < 0.05  # log-uniform: the median is the geometric middle
+    assert set(v) == {1, 2, 5}
+
+
+def test_each_run_has_its_own_seed_fixed_by_the_master_seed_and_its_place():
+    seeds = {run_seed(7, point, rep) for point in range(100) for rep in range(3)}
+    assert len(seeds) == 300
+    assert all(0 <= s < 2**63 for s in seeds)
+    assert run_seed(7, 4, 1) != run_seed(8, 4, 1)
+
+
+# ---------------------------------------------------------------- running and the store
+
+
+@pytest.mark.slow
+def test_stored_runs_are_the_runs_the_model_gives(sweep_file, tmp_path):
+    """Each stored row is what `run` gives for that row's parameters and seed: the seed is passed on as is."""
+    sweep = load_sweep(sweep_file(MODEL_SWEEP))
+    report = run_sweep(sweep, tmp_path / "out", workers=2, announce=None)
+    assert (report.runs, report.ran, report.failed, report.lost_chunks) == (8, 8, 0, [])
+    runs = read_runs(tmp_path / "out")
+    assert list(runs["position"]) == list(range(8))
+    assert runs["run_id"].is_unique
+    row = runs.iloc[5]
+    params = {name: row[name] for name in sweep.parameters}
+    assert params["regulators.bis.rules.oct2023.enforcement"] == 1.0
+    direct = run("deepseek_shock", seed=int(row["seed"]), overrides=dict(sweep.set) | params)
+    assert row["gap_months.end"] == direct.summary["gap_months"]["end"]
+    assert row["ai_index_end"] == direct.summary["ai_index_end"]
+    series = read_series(tmp_path / "out")
+    mine = series[series["run_id"] == row["run_id"]]
+    assert list(mine["step"]) == list(direct.model["step"].iloc[::5])
+    assert np.allclose(mine["price_NVDA"], direct.model["price_NVDA"].iloc[::5])
+    # The two replicates of a point differ only in seed.
+    assert runs.iloc[4]["seed"] != runs.iloc[5]["seed"]
+
+
+@pytest.mark.slow
+def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(sweep_file, tmp_path):
+    body = f"""
+name = "partly_invalid"
+scenario = "baseline"
+design = "grid"
+[set]
+{TINY_SET}
+[parameters]
+"labs.deepseek.training_share" = {{ values = [0.3, 0.6] }}
+"labs.deepseek.research_share" = {{ values = [0.2, 0.5] }}
+"""
+    path = sweep_file(body)
+    result = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "4 runs" in result.stdout and "1 failed" in result.stdout
+    runs = read_runs(tmp_path / "out")
+    failed = runs[runs["status"] == "error"]
+    assert len(failed) == 1
+    assert failed.iloc[0]["labs.deepseek.training_share"] == 0.6
+    assert failed.iloc[0]["labs.deepseek.research_share"] == 0.5
+    assert "training_share + research_share must be at most 1" in failed.iloc[0]["error"]
+    assert math.isnan(failed.iloc[0]["gap_months.end"])
+    assert runs[runs["status"] == "ok"]["gap_months.end"].notna().all()
+    status = cli("sweep", "status", str(tmp_path / "out"))
+    assert "4 of 4 runs done" in status.stdout and "failed runs: 1" in status.stdout
+
+
+FUNCTION_SWEEP = """
+name = "noisy"
+function = "simulation.sweep.testfunctions:noisy_sum"
+design = "lhs"
+samples = 12
+replicates = 2
+seed = 11
+chunk_size = 5
+[parameters]
+a = { range = [0, 1] }
+b = { values = [1, 2, 3] }
+[outputs]
+metrics = ["y"]
+"""
+
+
+@pytest.mark.slow
+def test_a_rerun_skips_finished_runs_and_a_changed_sweep_is_refused(sweep_file, tmp_path):
+    path = sweep_file(FUNCTION_SWEEP)
+    out = tmp_path / "out"
+    first = cli("sweep", str(path), "--out", str(out), "--workers", "1")
+    assert first.returncode == 0, first.stderr
+    assert "24 runs (12 points x 2 replicates) in 5 chunks" in first.stdout
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "chunks").iterdir()}
+    # A comment does not change the sweep: the rerun finds everything done and rewrites nothing.
+    path.write_text("# a note\n" + FUNCTION_SWEEP)
+    again = cli("sweep", str(path), "--out", str(out), "--resume")
+    assert again.returncode == 0, again.stderr
+    assert "0 to run" in again.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "chunks").iterdir()} == before
+    # A changed setting is another sweep: its results are not mixed into this folder.
+    path.write_text(FUNCTION_SWEEP.replace("seed = 11", "seed = 12"))
+    changed = cli("sweep", str(path), "--out", str(out))
+    assert changed.returncode == 2
+    assert "different sweep" in changed.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "chunks").iterdir()} == before
+    nothing = cli("sweep", str(path), "--out", str(tmp_path / "empty"), "--resume")
+    assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr
+
+
+def test_shards_split_the_chunks_and_together_finish_the_sweep(sweep_file, tmp_path):
+    sweep = load_sweep(sweep_file(FUNCTION_SWEEP))
+    out = tmp_path / "out"
+    reports = [run_sweep(sweep, out, backend="serial", shard=(i, 3), announce=None) for i in (1, 2, 3)]
+    assert [r.ran for r in reports] == [10, 9, 5]  # chunks 0 and 3 | 1 and 4 (4 runs) | 2
+    runs = read_runs(out)
+    assert list(runs["position"]) == list(range(24)) and runs["run_id"].is_unique
+    whole = run_sweep(sweep, tmp_path / "whole", backend="serial", announce=None)
+    assert whole.ran == 24
+    pd.testing.assert_frame_equal(runs.drop(columns="seconds"), read_runs(tmp_path / "whole").drop(columns="seconds"))
+
+
+def test_bad_options_are_readable_errors(tmp_path):
+    sweep = str(REPO / "scenarios/sweeps/controls_vs_breakthrough.toml")
+    shard = cli("sweep", sweep, "--shard", "4/3")
+    assert shard.returncode == 2 and "expected I/N" in shard.stderr
+    scheduler = cli("sweep", sweep, "--scheduler", "tcp://127.0.0.1:1")
+    assert scheduler.returncode == 2 and "needs --backend dask" in scheduler.stderr
+    status = cli("sweep", "status", str(tmp_path))
+    assert status.returncode == 2 and "not a sweep folder" in status.stderr
+
+
+# ---------------------------------------------------------------- sensitivity
+
+
+def test_sobol_indices_of_ishigami_are_recovered_through_the_sweep_machinery(sweep_file, tmp_path):
+    """The known Sobol indices of the Ishigami function, from a sweep run by the local pool and read from disk."""
+    body = """
+name = "ishigami"
+function = "simulation.sweep.testfunctions:ishigami"
+design = "sobol"
+samples = 2048
+seed = 1
+chunk_size = 1024
+[parameters]
+x1 = { range = [-3.141592653589793, 3.141592653589793] }
+x2 = { range = [-3.141592653589793, 3.141592653589793] }
+x3 = { range = [-3.141592653589793, 3.141592653589793] }
+[outputs]
+metrics = ["y"]
+"""
+    out = tmp_path / "out"
+    run_sweep(load_sweep(sweep_file(body)), out, workers=2, announce=None)
+    assert read_manifest(out)["runs"] == 2048 * 5
+    result = cli("sensitivity", str(out), "--method", "sobol", "--output", "y")
+    assert result.returncode == 0, result.stderr
+    indices = pd.read_csv(out / "sensitivity_sobol_y.csv")
+    assert list(indices.columns) == ["parameter", "index", "value", "conf"]
+    exact = ishigami_indices()
+    for index in ("S1", "ST"):
+        found = indices[indices["index"] == index].set_index("parameter")["value"]
+        assert np.allclose(found[["x1", "x2", "x3"]], exact[index], atol=0.04), (index, found)
+    assert (indices["conf"] > 0).all() and (indices["conf"] < 0.1).all()
+    pd.testing.assert_frame_equal(indices, pd.read_parquet(out / "sensitivity_sobol_y.parquet"))
+    assert (out / "sensitivity_sobol_y.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # the bar chart
+
+
+def test_plot_of_a_sweep_draws_each_outcome_over_each_pair_of_parameters(sweep_file, tmp_path):
+    body = """
+name = "grid"
+function = "simulation.sweep.testfunctions:ishigami"
+design = "grid"
+seed = 1
+[parameters]
+x1 = { values = [-1.0, 0.0, 1.0] }
+x2 = { values = [0.0, 2.0] }
+x3 = { values = [0.5, 1.5] }
+[outputs]
+metrics = ["y"]
+"""
+    out = tmp_path / "out"
+    run_sweep(load_sweep(sweep_file(body)), out, workers=1, announce=None)
+    result = cli("plot", str(out), "--format", "svg")
+    assert result.returncode == 0, result.stderr
+    written = sorted(Path(line).name for line in result.stdout.split())
+    assert written == [
+        "heatmap_y_by_x1_and_x2.svg",
+        "heatmap_y_by_x1_and_x3.svg",
+        "heatmap_y_by_x2_and_x3.svg",
+    ]
+    from analysis.plots import sweep_figures
+
+    runs = read_runs(out)
+    figure = sweep_figures(runs, ["x1", "x2", "x3"], ["y"])["heatmap_y_by_x1_and_x2"]
+    [image] = [a for a in figure.axes[0].get_images() if a.get_gid() == "heatmap"]
+    expected = runs.pivot_table(index="x2", columns="x1", values="y", aggfunc="median").to_numpy()
+    np.testing.assert_allclose(image.get_array(), expected)
+
+
+def test_morris_ranks_parameters_by_their_effect(sweep_file, tmp_path):
+    """On a sum, each elementary effect is the parameter's range: mu* must find 10, 50 and 200."""
+    body = """
+name = "morris"
+function = "simulation.sweep.testfunctions:noisy_sum"
+design = "morris"
+samples = 40
+seed = 2
+[parameters]
+small = { range = [0, 10] }
+middle = { range = [0, 50] }
+large = { range = [0, 200] }
+[outputs]
+metrics = ["y"]
+"""
+    out = tmp_path / "out"
+    run_sweep(load_sweep(sweep_file(body)), out, backend="serial", announce=None)
+    indices = sweep_indices(out, "morris", "y")
+    mu_star = indices[indices["index"] == "mu_star"].set_index("parameter")["value"]
+    assert np.allclose(mu_star[["small", "middle", "large"]], [10, 50, 200], rtol=0.25)
+    wrong = cli("sensitivity", str(out), "--method", "sobol")
+    assert wrong.returncode == 2 and "need a sobol design" in wrong.stderr
+    unknown = cli("sensitivity", str(out), "--output", "z")
+    assert unknown.returncode == 2 and "not an output of this sweep" in unknown.stderr
+
+
+def test_indices_need_every_run(sweep_file, tmp_path):
+    body = FUNCTION_SWEEP.replace('design = "lhs"\nsamples = 12', 'design = "morris"\nsamples = 4')
+    sweep = load_sweep(sweep_file(body))
+    run_sweep(sweep, tmp_path / "out", backend="serial", shard=(1, 2), announce=None)
+    with pytest.raises(ScenarioError, match="runs finished"):
+        sweep_indices(tmp_path / "out", "morris", "y")

@@ -18,8 +18,8 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the teach extra: pip install -e '.[dev,teach]'")
 
-from simulation.cli import main  # noqa: E402
-from simulation.dashboard import (  # noqa: E402
+from simulation.cli import main
+from simulation.dashboard import (
     LEVERS,
     DashboardModel,
     event_line,
@@ -29,7 +29,7 @@ from simulation.dashboard import (  # noqa: E402
     live_figures,
     status_line,
 )
-from simulation.scenario import load_scenario, parameters  # noqa: E402
+from simulation.scenario import load_scenario, parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_HELP = "no Chromium found: install it with `apt-get install chromium` (Debian/Ubuntu) as the README says"

@@ -145,8 +145,9 @@ def dashboard_url(tmp_path):
 
 @pytest.mark.slow
 def test_a_student_moves_a_slider_and_steps_the_race(dashboard_url, tmp_path):
-    """Load the page, set the step to 7 days, reset, press Step three times: the date, a chart and the
-    event log all change. The screenshot is saved in the test's folder (its path is printed)."""
+    """Load the page, set the step to about 7 days, reset, press Step three times: the date, a chart and
+    the event log all change; the screenshot is saved in the test's folder (its path is printed). Then
+    pick another scenario."""
     if _chromium() is None:
         pytest.skip(BROWSER_HELP)
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[dev,teach]' installs Playwright")
@@ -187,6 +188,13 @@ def test_a_student_moves_a_slider_and_steps_the_race(dashboard_url, tmp_path):
             shot = tmp_path / "dashboard_after_steps.png"
             page.screenshot(path=str(shot), full_page=True)
             print(f"dashboard screenshot: {shot}")
+
+            # Another scenario from the picker: the run restarts with that scenario's own values.
+            page.locator(".v-select", has_text="Scenario").first.click()
+            page.get_by_role("option", name="baseline", exact=True).click()
+            sync_api.expect(page.locator("header")).to_contain_text("AI Race Simulator: baseline")
+            baseline_steps = load_scenario("baseline").time.n_steps
+            sync_api.expect(status).to_contain_text(f"Date: 1 Jan 2023 (step 0 of {baseline_steps})")
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000

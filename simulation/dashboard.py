@@ -11,6 +11,7 @@ picking another scenario restarts at once with that scenario's own values on eve
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import date
 from typing import Any
@@ -45,9 +46,15 @@ LEVERS: dict[str, str] = {
     "investors.jevons_belief_mean": "Investors' belief in Jevons (-1: demand falls, >0: Jevons)",
     "time.step_days": "Step length",
 }
-SLIDER_STEPS = 100  # positions on a float slider between the ends of its plausible range
 CHART_SIZE = (7.0, 3.6)
 LOG_LINES = 12  # newest events shown; the rest fold away
+# A lever's label above its slider, not squeezed beside it, and its value always on the thumb.
+CSS = """
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-label { flex: 1 0 100%; margin-bottom: 1.6em; white-space: normal; }
+.v-input__slider .v-slider__thumb-label-container { display: block !important; }
+.airace-event-log { max-height: 420px; overflow-y: auto; }
+"""
 
 
 # ---------------------------------------------------------------- levers from the registry
@@ -73,6 +80,18 @@ def schema_field(spec: Scenario, dotted: str) -> tuple[Any, str] | None:
     return getattr(obj, last), type(obj).model_fields[last].description or ""
 
 
+def slider_step(lo: float, hi: float, value: float) -> float:
+    """A round step (a power of ten) giving at least fifty positions, with the value on one of them:
+    a slider snaps to lo + k * step, and must not move a scenario's value just by showing it."""
+    step = 10.0 ** math.floor(math.log10((hi - lo) / 50))
+    for _ in range(6):
+        k = (value - lo) / step
+        if abs(k - round(k)) < 1e-6:
+            break
+        step /= 10
+    return step
+
+
 def _slider(p: Parameter, label: str) -> dict[str, Any]:
     lo, hi = p.plausible or (p.value, p.value)
     lo, hi = min(lo, p.value), max(hi, p.value)  # a scenario may set a value outside the plausible range
@@ -84,7 +103,7 @@ def _slider(p: Parameter, label: str) -> dict[str, Any]:
         "value": float(p.value),
         "min": float(lo),
         "max": float(hi),
-        "step": (float(hi) - float(lo)) / SLIDER_STEPS,
+        "step": slider_step(float(lo), float(hi), float(p.value)),
         "label": label,
     }
 
@@ -270,6 +289,7 @@ def Page():
     if scenario.value not in names:  # a scenario file named on the command line
         names.append(scenario.value)
     model = solara.use_memo(lambda: DashboardModel(scenario.value), [scenario.value])
+    solara.Style(CSS)
     with solara.Sidebar(), solara.Card("Scenario"):
         solara.Select("Scenario", values=names, value=scenario)
         solara.Text(load_scenario(scenario.value).description)

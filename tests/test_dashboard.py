@@ -29,7 +29,7 @@ from simulation.dashboard import (
     live_figures,
     status_line,
 )
-from simulation.scenario import load_scenario, parameters
+from simulation.scenario import builtin_scenarios, load_scenario, parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER_HELP = "no Chromium found: install it with `apt-get install chromium` (Debian/Ubuntu) as the README says"
@@ -51,6 +51,16 @@ def test_sliders_take_unit_range_and_value_from_the_registry():
         "label": LEVERS["labs.openai.api_terms_enforced"],
     }
     assert "2025-01-20" in controls["events.deepseek_r1.date"]["values"]
+
+
+@pytest.mark.parametrize("name", list(builtin_scenarios()))
+def test_every_slider_shows_its_scenario_value_on_its_grid(name):
+    """A slider snaps to min + k * step: the scenario's own value must be one of its positions."""
+    for control in lever_controls(load_scenario(name)).values():
+        if control["type"].startswith("Slider"):
+            k = (control["value"] - control["min"]) / control["step"]
+            assert abs(k - round(k)) < 1e-6 and control["min"] <= control["value"] <= control["max"]
+            assert (control["max"] - control["min"]) / control["step"] >= 30
 
 
 def test_levers_missing_from_a_scenario_are_not_shown():

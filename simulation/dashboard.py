@@ -53,7 +53,7 @@ CSS = """
 .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .v-input__slider .v-label { flex: 1 0 100%; margin-bottom: 1.6em; white-space: normal; }
 .v-input__slider .v-slider__thumb-label-container { display: block !important; }
-.airace-event-log { max-height: 420px; overflow-y: auto; }
+.airace-event-log { max-height: 280px; overflow-y: auto; }
 """
 
 

@@ -178,8 +178,9 @@ def test_a_student_moves_a_slider_and_steps_the_race(dashboard_url, tmp_path):
 
             # A click on the step-length slider a fifth of the way along: about 7 days instead of 1.
             track = page.locator(".v-input", has_text=LEVERS["time.step_days"]).locator(".v-slider")
+            track.scroll_into_view_if_needed()
             box = track.bounding_box()
-            page.mouse.click(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+            track.click(position={"x": box["width"] * 0.2, "y": box["height"] / 2})
             thumb = page.get_by_role("slider", name=LEVERS["time.step_days"])
             sync_api.expect(thumb).not_to_have_attribute("aria-valuenow", "1")
             days = int(thumb.get_attribute("aria-valuenow"))

@@ -209,3 +209,11 @@ def test_a_student_moves_a_slider_and_steps_the_race(dashboard_url, tmp_path):
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
+
+
+def test_cli_dashboard_listens_on_this_computer_only_unless_told():
+    from simulation.cli import build_parser
+
+    args = build_parser().parse_args(["dashboard"])
+    assert (args.scenario, args.host, args.port) == ("deepseek_shock", "127.0.0.1", 8765)
+    assert build_parser().parse_args(["dashboard", "baseline", "--host", "0.0.0.0", "--port", "9000"]).port == 9000

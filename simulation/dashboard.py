@@ -1,8 +1,9 @@
 """The teaching dashboard: the race live in a browser, built on Mesa's SolaraViz.
 
-A scenario picker, the levers a class asks about (sliders and switches made from the parameter
-registry: unit, plausible range and description), play, step and reset, the date, live charts drawn
-with the report's own figure functions (analysis.plots), and the event log in plain words.
+A scenario picker, the levers a class asks about (sliders with the unit and plausible range of the
+parameter registry, switches and a date picker from the scenario schema), play, step and reset, the
+date, live charts drawn with the report's own figure functions (analysis.plots), and the event log in
+plain words.
 
 Serve it with `airace dashboard [SCENARIO] [--port N]`; `solara run simulation.dashboard` works too.
 Moving a lever takes effect when Reset is pressed (Mesa's convention: the run restarts with it);
@@ -218,32 +219,36 @@ def _marks(model: AIRaceModel) -> pd.DataFrame | None:
     return marked_events([log])
 
 
-def live_figures(model: AIRaceModel) -> dict[str, Figure]:
-    """The four live charts, drawn by the report's own functions on the data so far."""
-    frame, marks = [model_frame(model)], _marks(model)
-    spec = model.spec
-    figures = {
-        "frontier": plots.frontier_by_bloc(frame, marks),
-        "gap": plots.gap_over_time(frame, marks, leader=spec.leader, laggard=spec.laggard),
-        "compute": plots.compute_by_bloc(frame, marks),
-    }
-    fig = Figure(figsize=(CHART_SIZE[0], CHART_SIZE[1] * 1.6), layout="constrained")
-    top, bottom = fig.subplots(2, 1, sharex=True)
-    plots.share_prices(frame, marks, ax=top)
-    plots.ai_index(frame, marks, ax=bottom)
-    top.set_xlabel("")
-    figures["markets"] = fig
-    for f in figures.values():
-        if f is not fig:
-            f.set_size_inches(*CHART_SIZE)
-    return figures
+CHARTS = ("frontier", "gap", "markets", "compute")
+
+
+def live_figure(model: AIRaceModel, name: str) -> Figure:
+    """One of the live charts (CHARTS), drawn by the report's own functions on the data so far."""
+    frame, marks, spec = [model_frame(model)], _marks(model), model.spec
+    if name == "markets":
+        fig = Figure(figsize=(CHART_SIZE[0], CHART_SIZE[1] * 1.6), layout="constrained")
+        top, bottom = fig.subplots(2, 1, sharex=True)
+        plots.share_prices(frame, marks, ax=top)
+        plots.ai_index(frame, marks, ax=bottom)
+        top.set_xlabel("")
+        return fig
+    if name == "frontier":
+        fig = plots.frontier_by_bloc(frame, marks)
+    elif name == "gap":
+        fig = plots.gap_over_time(frame, marks, leader=spec.leader, laggard=spec.laggard)
+    elif name == "compute":
+        fig = plots.compute_by_bloc(frame, marks)
+    else:
+        raise ValueError(f"unknown chart {name!r}; one of {', '.join(CHARTS)}")
+    fig.set_size_inches(*CHART_SIZE)
+    return fig
 
 
 def _chart(name: str):
     @solara.component
     def Chart(model: AIRaceModel):
         update_counter.get()
-        solara.FigureMatplotlib(live_figures(model)[name], format="png", dpi=80)
+        solara.FigureMatplotlib(live_figure(model, name), format="png", dpi=80)
 
     Chart.__name__ = f"Chart_{name}"
     return Chart
@@ -271,7 +276,7 @@ def EventLog(model: AIRaceModel):
                     solara.Text(line, style={"display": "block"})
 
 
-COMPONENTS = [Status, EventLog, *(_chart(n) for n in ("frontier", "gap", "markets", "compute"))]
+COMPONENTS = [Status, EventLog, *(_chart(name) for name in CHARTS)]
 
 
 def model_params(name: str) -> dict[str, Any]:

@@ -20,13 +20,14 @@ pytest.importorskip("solara", reason="the dashboard needs the teach extra: pip i
 
 from simulation.cli import main
 from simulation.dashboard import (
+    CHARTS,
     LEVERS,
     DashboardModel,
     event_line,
     events_so_far,
     lever_controls,
     lever_overrides,
-    live_figures,
+    live_figure,
     status_line,
 )
 from simulation.scenario import builtin_scenarios, load_scenario, parameters
@@ -87,7 +88,10 @@ def test_dashboard_model_rebuilds_from_levers_and_stops_at_the_end():
     assert len(model.datacollector.get_model_vars_dataframe()) == rows
     lines = [event_line(e) for e in events_so_far(model)]
     assert "27 Jan 2025: investors notice DeepSeek's breakthrough" in lines
-    assert set(live_figures(model)) == {"frontier", "gap", "markets", "compute"}
+    for name in CHARTS:
+        assert live_figure(model, name).axes, name
+    with pytest.raises(ValueError, match="unknown chart"):
+        live_figure(model, "weather")
 
 
 def test_event_log_shows_nothing_from_the_future():

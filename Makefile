@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean bench-sweeps
+.PHONY: demo test lint venv clean bench-sweeps dashboard
 
 # The flagship scenario with 5 replicates, its figures, and the HTML report (its path printed last).
 demo: $(STAMP)
@@ -11,6 +11,12 @@ demo: $(STAMP)
 	$(VENV)/bin/airace plot results/deepseek_shock --out results/deepseek_shock/figures
 	@echo "report:"
 	@$(VENV)/bin/airace report results/deepseek_shock --out results/deepseek_shock/report.html
+
+# The teaching dashboard in a browser: http://127.0.0.1:8765 (SCENARIO=... PORT=... to change).
+SCENARIO ?= deepseek_shock
+PORT ?= 8765
+dashboard: $(STAMP)
+	$(VENV)/bin/airace dashboard $(SCENARIO) --port $(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -28,7 +34,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(SHELL) scripts/find-python.sh $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,cluster]'
+	$(PY) -m pip install --quiet -e '.[dev,cluster,teach]'
 	@touch $(STAMP)
 
 clean:

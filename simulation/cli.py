@@ -278,6 +278,25 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    import subprocess
+
+    name = str(args.scenario)
+    load_scenario(name)  # a bad name or file: its problems (exit 2) before a server starts
+    try:
+        import solara  # noqa: F401
+    except ImportError:
+        print(
+            "error: the dashboard needs the teaching extra: pip install -e '.[teach]' (make venv does)", file=sys.stderr
+        )
+        return EXIT_ERROR
+    env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name}
+    command = [sys.executable, "-m", "solara", "run", "simulation.dashboard", "--production", "--no-open"]
+    command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
+    print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
+    return subprocess.run(command, env=env, check=False).returncode
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="airace", description="AI Race Simulator: an agent-based model of the AI race."
@@ -316,6 +335,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=_positive, default=5, help="runs per scenario; the median is judged (default 5)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("dashboard", help="serve the teaching dashboard (Mesa SolaraViz) in a browser")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default="deepseek_shock",
+        help="scenario shown first: a built-in name or a file (default deepseek_shock)",
+    )
+    p.add_argument("--port", type=_port, default=8765, help="port to serve on (default 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
+    p.set_defaults(func=cmd_dashboard)
 
     results_help = "a run folder, or a folder of replicate run folders (the --out of `airace run`)"
     formats = ["png", "svg", "pdf"]
@@ -370,6 +400,12 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, found {text!r}")
     return value
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, found {text!r}")
+    return int(text)
 
 
 def _seed(text: str) -> int:

@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint bench venv clean
 
 # The flagship scenario with 5 replicates, its figures, and the HTML report (its path printed last).
 demo: $(STAMP)
@@ -14,6 +14,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# Every benchmark in benchmarks/ (medians of 5 runs each; a few minutes). Not part of `make test`.
+bench: $(STAMP)
+	$(PY) -m benchmarks.run_all
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

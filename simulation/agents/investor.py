@@ -13,7 +13,6 @@ investor reconsiders its strategy now and then, choosing by the strategies' rece
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -29,25 +28,37 @@ if TYPE_CHECKING:
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
 
 
-@dataclass(frozen=True)
 class Demand:
-    """Shares each investor wants of one firm at a given price (mean-variance weights, no shorting)."""
+    """Shares each investor wants of one firm at a given price (mean-variance weights, no shorting).
 
-    is_fundamentalist: np.ndarray
-    reversion_per_year: float
-    value: np.ndarray
-    other_expectation: np.ndarray
-    base_weight: float
-    top_weight: np.ndarray
-    wealth: np.ndarray
-    scale: np.ndarray
+    Only value investors' weights depend on the price; the others' are fixed within a step. So they
+    are worked out once, and each of the clearing search's evaluations redoes the value investors alone.
+    """
+
+    def __init__(
+        self,
+        is_fundamentalist: np.ndarray,
+        reversion_per_year: float,
+        value: np.ndarray,
+        other_expectation: np.ndarray,
+        base_weight: float,
+        top_weight: np.ndarray,
+        wealth: np.ndarray,
+        scale: np.ndarray,
+    ):
+        f = self.fundamentalists = np.flatnonzero(is_fundamentalist)
+        self.reversion_per_year = reversion_per_year
+        self.base_weight = base_weight
+        self.value, self.top_weight, self.wealth, self.scale = value[f], top_weight[f], wealth[f], scale[f]
+        # Money each investor puts on the firm; the value investors' entries are filled in at each price.
+        self.fixed_money = np.clip(base_weight + other_expectation * scale, 0.0, top_weight) * wealth
 
     def __call__(self, price: float) -> np.ndarray:
-        expected = np.where(
-            self.is_fundamentalist, self.reversion_per_year * np.log(self.value / price), self.other_expectation
-        )
+        expected = self.reversion_per_year * np.log(self.value / price)
         weight = np.clip(self.base_weight + expected * self.scale, 0.0, self.top_weight)
-        return weight * self.wealth / price
+        money = self.fixed_money.copy()
+        money[self.fundamentalists] = weight * self.wealth
+        return money / price
 
 
 class InvestorPopulation(mesa.Agent):

@@ -279,10 +279,8 @@ class AIRaceModel(mesa.Model):
         j = self.bloc_index[self.spec.leader]
         market = self.chip_market
         best = 0.0
-        for i, chip in enumerate(self.chips):
-            on_sale = chip.launch <= self.date and (chip.discontinued is None or self.date <= chip.discontinued)
-            if on_sale and self.controls[i, j] == 0:
-                best = max(best, market.effective_flops[i] / market.price(i))
+        for i in np.flatnonzero(market.on_sale() & (self.controls[:, j] == 0)):
+            best = max(best, market.effective_flops[i] / market.price(i))
         return best
 
     def market_caps(self) -> np.ndarray:

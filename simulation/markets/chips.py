@@ -45,16 +45,20 @@ class Menu:
 
     offers: list[Offer]
     shares: np.ndarray
+    controlled: list[int]
+    """Positions of the offers a control touches (some or all of the money put on them is stopped)."""
+    legal: np.ndarray
+    """Positions of the offers no control touches."""
     legal_total: float
-    """Share of the budget drawn by the offers no control touches."""
+    """Share of the budget drawn by the legal offers."""
 
     @classmethod
     def of(cls, offers: list[Offer], sensitivity: float) -> Menu:
         if not offers:
-            return cls([], np.zeros(0), 0.0)
+            return cls([], np.zeros(0), [], np.zeros(0, dtype=int), 0.0)
         shares = logit_split(np.array([o.flops_per_usd for o in offers]), sensitivity)
         legal = np.array([o.enforcement == 0 for o in offers])
-        return cls(offers, shares, float(shares[legal].sum()))
+        return cls(offers, shares, np.flatnonzero(~legal).tolist(), np.flatnonzero(legal), float(shares[legal].sum()))
 
 
 @dataclass
@@ -183,23 +187,24 @@ class ChipMarket:
         self._split(lab, budget_usd, everything)
 
     def _split(self, lab: Lab, budget_usd: float, menu: Menu) -> None:
+        """Orders for a lab's budget: the money controls stop on banned offers goes back to the legal ones."""
         if budget_usd <= 0 or not menu.offers:
             return
+        spend = budget_usd * menu.shares
         returned = 0.0
-        for offer, share in zip(menu.offers, menu.shares, strict=True):
-            if offer.enforcement == 0:
-                continue
-            stopped = budget_usd * share * offer.enforcement
+        for k in menu.controlled:
+            offer = menu.offers[k]
+            stopped = spend[k] * offer.enforcement
             returned += stopped
             maker = self.maker_of[offer.chip]
             self.diverted_usd[maker] = self.diverted_usd.get(maker, 0.0) + stopped
             if offer.enforcement < 1:
-                self.orders.append(Order(lab, offer.chip, budget_usd * share * (1 - offer.enforcement), leaked=True))
-        legal_total = menu.legal_total
-        for offer, share in zip(menu.offers, menu.shares, strict=True):
-            if offer.enforcement == 0:
-                amount = budget_usd * share + (returned * share / legal_total if legal_total > 0 else 0.0)
-                self.orders.append(Order(lab, offer.chip, amount, leaked=False))
+                self.orders.append(Order(lab, offer.chip, spend[k] * (1 - offer.enforcement), leaked=True))
+        amounts = spend[menu.legal]
+        if menu.legal_total > 0:
+            amounts += returned * menu.shares[menu.legal] / menu.legal_total
+        for k, amount in zip(menu.legal, amounts, strict=True):
+            self.orders.append(Order(lab, menu.offers[k].chip, amount, leaked=False))
 
     def clear(self) -> Flows:
         """Share each maker's output among its orders, ship the chips, move the money."""

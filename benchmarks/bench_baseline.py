@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from benchmarks.common import baseline, median_seconds, repeats, table, verdict
+from benchmarks.common import baseline, median_seconds, repeats, stepping_seconds, table, verdict
 from simulation import run
 from simulation.model import AIRaceModel
 
@@ -26,9 +26,8 @@ def peak_memory_mb() -> float:
 
 def main() -> dict:
     spec = baseline()
-    models: list[AIRaceModel] = []
-    build = median_seconds(lambda: models.append(AIRaceModel(spec, spec.seed)))
-    step = median_seconds(lambda: models.pop().run())
+    build = median_seconds(lambda: AIRaceModel(spec, spec.seed))
+    step = stepping_seconds(spec)
     whole = median_seconds(lambda: run(spec))
     memory = peak_memory_mb()
     print(f"Benchmark 1: one baseline run, {spec.time.n_steps} weekly steps, medians of {repeats()} runs")

@@ -9,11 +9,9 @@ the model's own agents; the first is printed beside it so the comparison is not 
 
 from __future__ import annotations
 
-import time
-
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
-from benchmarks.common import baseline, median_seconds, repeats, table, verdict
+from benchmarks.common import baseline, median_seconds, repeats, stepping_seconds, table, verdict
 from simulation.agents import InvestorPopulation
 from simulation.model import AIRaceModel
 
@@ -34,14 +32,8 @@ def boltzmann_rate() -> float:
 def our_rates() -> tuple[float, float]:
     """(Mesa agents, agents incl. each investor) agent-steps per second of a baseline run, stepping only."""
     spec = baseline()
-    times = []
-    for _ in range(repeats()):
-        model = AIRaceModel(spec, spec.seed)
-        start = time.perf_counter()
-        model.run()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    seconds = times[len(times) // 2]
+    seconds = stepping_seconds(spec)
+    model = AIRaceModel(spec, spec.seed)
     mesa_agents = len(model.agents)
     with_investors = mesa_agents - len(model.agents_by_type[InvestorPopulation]) + spec.investors.count
     return mesa_agents * model.n_steps / seconds, with_investors * model.n_steps / seconds

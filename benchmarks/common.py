@@ -33,6 +33,17 @@ def median_seconds(work: Callable[[], Any], n: int | None = None) -> float:
     return statistics.median(times)
 
 
+def stepping_seconds(spec: Scenario, n: int | None = None) -> float:
+    """Median wall time of stepping a model through the whole scenario, its construction not counted."""
+    times = []
+    for _ in range(n or repeats()):
+        model = AIRaceModel(spec, spec.seed)
+        start = time.perf_counter()
+        model.run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def baseline(**overrides: Any) -> Scenario:
     """The baseline scenario with dotted overrides (`{"investors.count": 100}`)."""
     return load_scenario("baseline", overrides or None)

@@ -32,7 +32,7 @@ def boltzmann_rate() -> float:
 def our_rates() -> tuple[float, float]:
     """(Mesa agents, agents incl. each investor) agent-steps per second of a baseline run, stepping only."""
     spec = baseline()
-    seconds = stepping_seconds(spec)
+    seconds, _ = stepping_seconds(spec)
     model = AIRaceModel(spec, spec.seed)
     mesa_agents = len(model.agents)
     with_investors = mesa_agents - len(model.agents_by_type[InvestorPopulation]) + spec.investors.count

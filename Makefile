@@ -15,7 +15,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# Every benchmark in benchmarks/ (medians of 5 runs each; a few minutes). Not part of `make test`.
+# Every benchmark in benchmarks/ (medians of 5 runs each; several minutes). Not part of `make test`.
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all
 

@@ -8,14 +8,22 @@ ratios are what these benchmarks are for, and each is measured within one proces
 
 from __future__ import annotations
 
+import statistics
+
 from benchmarks.common import baseline, median_seconds, repeats, run_model, table, verdict, with_labs
 
 HORIZON_END = "2024-12-31"
 
 
 def scaling(label: str, cases: dict[str, object], build) -> dict[str, float]:
-    """Median time of each case, with its ratio to the first."""
-    times = {name: median_seconds(lambda v=value: run_model(build(v))) for name, value in cases.items()}
+    """Median time of each case, with its ratio to the first. The cases take turns within each repeat,
+    so a change in the machine's load falls on all of them alike."""
+    specs = {name: build(value) for name, value in cases.items()}
+    runs: dict[str, list[float]] = {name: [] for name in specs}
+    for _ in range(repeats()):
+        for name, spec in specs.items():
+            runs[name].append(median_seconds(lambda s=spec: run_model(s), n=1))
+    times = {name: statistics.median(t) for name, t in runs.items()}
     first = next(iter(times.values()))
     rows = [(name, f"{t:.3f} s", f"{t / first:.2f}x") for name, t in times.items()]
     print(table(rows, (label, "median", "ratio to first")))

@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean bench-sweeps dashboard
+.PHONY: demo test lint bench bench-sweeps venv clean dashboard
 
 # The flagship scenario with 5 replicates, its figures, and the HTML report (its path printed last).
 demo: $(STAMP)
@@ -20,6 +20,10 @@ dashboard: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The model's benchmarks (medians of 5 runs each; several minutes). Not part of `make test`.
+bench: $(STAMP)
+	$(PY) -m benchmarks.run_all
 
 # Sweep benchmarks (not part of `make test`): a few minutes on 2 cores; figures in benchmarks/results/.
 bench-sweeps: $(STAMP)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 from functools import partial
+from operator import attrgetter
 
 import mesa
 import numpy as np
@@ -279,11 +280,9 @@ class AIRaceModel(mesa.Model):
         j = self.bloc_index[self.spec.leader]
         market = self.chip_market
         best = 0.0
-        for i, chip in enumerate(self.chips):
-            on_sale = chip.launch <= self.date and (chip.discontinued is None or self.date <= chip.discontinued)
-            sold_here = not chip.sold_to or self.spec.leader in chip.sold_to
-            if on_sale and sold_here and self.controls[i, j] == 0:
-                best = max(best, market.effective_flops[i] / market.price(i))
+        sold_here = np.array([not c.sold_to or self.spec.leader in c.sold_to for c in self.chips])
+        for i in np.flatnonzero(market.on_sale() & sold_here & (self.controls[:, j] == 0)):
+            best = max(best, market.effective_flops[i] / market.price(i))
         return best
 
     def market_caps(self) -> np.ndarray:
@@ -365,36 +364,32 @@ def _market_cap(model: AIRaceModel, j: int) -> float:
     return float(model.market_caps()[j])
 
 
-AGENT_REPORTERS = {
-    Lab: {
-        v: v
-        for v in (
-            "cash_usd",
-            "compute_flops",
-            "capability",
-            "efficiency",
-            "revenue_usd_per_year",
-            "largest_run_flop",
-            "largest_run_cost_usd",
-            "research_share",
-            "spent_usd_total",
-            "chips_received_total",
-            "raised_usd_total",
-        )
-    },
-    Chipmaker: {
-        v: v
-        for v in (
-            "capacity_chips_per_year",
-            "markup",
-            "revenue_usd_per_year",
-            "earnings_usd_per_year",
-            "units_sold_total",
-            "revenue_total_usd",
-            "lost_sales_usd_per_year",
-            "subsidies_total_usd",
-        )
-    },
-    Regulator: {"rules_in_force": "rules_in_force", "mean_enforcement": "mean_enforcement", "decisions": "decisions"},
-    InvestorPopulation: {v: v for v in ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief")},
+AGENT_VARIABLES = {
+    Lab: (
+        "cash_usd",
+        "compute_flops",
+        "capability",
+        "efficiency",
+        "revenue_usd_per_year",
+        "largest_run_flop",
+        "largest_run_cost_usd",
+        "research_share",
+        "spent_usd_total",
+        "chips_received_total",
+        "raised_usd_total",
+    ),
+    Chipmaker: (
+        "capacity_chips_per_year",
+        "markup",
+        "revenue_usd_per_year",
+        "earnings_usd_per_year",
+        "units_sold_total",
+        "revenue_total_usd",
+        "lost_sales_usd_per_year",
+        "subsidies_total_usd",
+    ),
+    Regulator: ("rules_in_force", "mean_enforcement", "decisions"),
+    InvestorPopulation: ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief"),
 }
+# Getters, not attribute names: Mesa would wrap each name in a Python function called per agent and step.
+AGENT_REPORTERS = {kind: {v: attrgetter(v) for v in names} for kind, names in AGENT_VARIABLES.items()}

@@ -13,7 +13,6 @@ investor reconsiders its strategy now and then, choosing by the strategies' rece
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -29,25 +28,40 @@ if TYPE_CHECKING:
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
 
 
-@dataclass(frozen=True)
 class Demand:
-    """Shares each investor wants of one firm at a given price (mean-variance weights, no shorting)."""
+    """Shares each investor wants of one firm at a given price (mean-variance weights, no shorting).
 
-    is_fundamentalist: np.ndarray
-    reversion_per_year: float
-    value: np.ndarray
-    other_expectation: np.ndarray
-    base_weight: float
-    top_weight: np.ndarray
-    wealth: np.ndarray
-    scale: np.ndarray
+    Chartists and noise traders put at most `top_weight` of their wealth in the firm. Value investors
+    may borrow against their wealth to buy a firm below its value (mean-variance demand without a cap):
+    that is what anchors prices when chartists run. Only value investors' demand moves with the price
+    beyond the 1/price of a budget, so the others' money is worked out once a step and each evaluation
+    in the clearing search redoes the value investors alone.
+    """
+
+    def __init__(
+        self,
+        is_fundamentalist: np.ndarray,
+        reversion_per_year: float,
+        value: np.ndarray,
+        other_expectation: np.ndarray,
+        base_weight: float,
+        top_weight: float,
+        wealth: np.ndarray,
+        scale: np.ndarray,
+    ):
+        f = self.fundamentalists = np.flatnonzero(is_fundamentalist)
+        self.reversion_per_year = reversion_per_year
+        self.base_weight = base_weight
+        self.value, self.wealth, self.scale = value[f], wealth[f], scale[f]
+        # Money each investor puts on the firm; the value investors' entries are replaced at each price.
+        self.fixed_money = np.clip(base_weight + other_expectation * scale, 0.0, top_weight) * wealth
 
     def __call__(self, price: float) -> np.ndarray:
-        expected = np.where(
-            self.is_fundamentalist, self.reversion_per_year * np.log(self.value / price), self.other_expectation
-        )
-        weight = np.clip(self.base_weight + expected * self.scale, 0.0, self.top_weight)
-        return weight * self.wealth / price
+        expected = self.reversion_per_year * np.log(self.value / price)
+        weight = np.maximum(self.base_weight + expected * self.scale, 0.0)
+        shares = self.fixed_money / price
+        shares[self.fundamentalists] = weight * self.wealth / price
+        return shares
 
 
 class InvestorPopulation(mesa.Agent):
@@ -147,10 +161,7 @@ class InvestorPopulation(mesa.Agent):
             trend = spec.trend_strength * np.tanh(self.momentum[j])
             fixed = np.where(self.strategy == TREND, trend, self.whim[:, j])
             base = self.base_weight[j]
-            # Chartists and noise traders go at most all in, in proportion to market value. Value
-            # investors may borrow against their wealth to buy a firm below its value (mean-variance
-            # demand without a cap): that is what anchors prices when chartists run.
-            top = np.where(is_f, np.inf, base / (1 - spec.cash_share))
+            top = base / (1 - spec.cash_share)  # chartists and noise traders go at most all in, by market value
             demand = Demand(is_f, spec.reversion_per_year, values[:, j], fixed, base, top, wealth, scale)
             price = clearing_price(lambda p, d=demand, s=supply: float(d(p).sum()) - s, old_prices[j])
             wanted = demand(price)

@@ -36,6 +36,31 @@ class Offer:
     domestic: bool
 
 
+@dataclass(frozen=True)
+class Menu:
+    """Offers open to a bloc this step and the share of a budget each draws (a logit in value per dollar).
+
+    Prices hold within a step, so the shares are the same for every lab of the bloc: worked out once a step.
+    """
+
+    offers: list[Offer]
+    shares: np.ndarray
+    controlled: list[int]
+    """Positions of the offers a control touches (some or all of the money put on them is stopped)."""
+    legal: np.ndarray
+    """Positions of the offers no control touches."""
+    legal_total: float
+    """Share of the budget drawn by the legal offers."""
+
+    @classmethod
+    def of(cls, offers: list[Offer], sensitivity: float) -> Menu:
+        if not offers:
+            return cls([], np.zeros(0), [], np.zeros(0, dtype=int), 0.0)
+        shares = logit_split(np.array([o.flops_per_usd for o in offers]), sensitivity)
+        legal = np.array([o.enforcement == 0 for o in offers])
+        return cls(offers, shares, np.flatnonzero(~legal).tolist(), np.flatnonzero(legal), float(shares[legal].sum()))
+
+
 @dataclass
 class Order:
     lab: Lab
@@ -111,11 +136,17 @@ class ChipMarket:
         """Chips a lab of `bloc` might get this step, best effective compute per dollar first.
 
         Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
-        labs would have put on them is what controls cost the maker. Prices hold within a step, so
-        each bloc's list is made once a step.
+        labs would have put on them is what controls cost the maker.
         """
+        return self._menus(bloc)[0].offers
+
+    def _menus(self, bloc: str) -> tuple[Menu, Menu]:
+        """The menus of all offers and of home-made offers for `bloc`, made once a step (prices hold within it)."""
         if bloc not in self._offers:
-            self._offers[bloc] = self._make_offers(bloc)
+            offers = self._make_offers(bloc)
+            sensitivity = self.model.spec.markets.chip_choice_sensitivity
+            home = [o for o in offers if o.domestic]
+            self._offers[bloc] = (Menu.of(offers, sensitivity), Menu.of(home, sensitivity))
         return self._offers[bloc]
 
     def _make_offers(self, bloc: str) -> list[Offer]:
@@ -136,7 +167,7 @@ class ChipMarket:
         """Open the market: note what is on sale and deliver the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._sold_to = [c.sold_to for c in self.model.chips]
-        self._offers: dict[str, list[Offer]] = {}
+        self._offers: dict[str, tuple[Menu, Menu]] = {}
         self.orders = []
         self.diverted_usd: dict[str, float] = {}
         self.flows = Flows.none(len(self.model.blocs))
@@ -149,35 +180,31 @@ class ChipMarket:
 
     def order(self, lab: Lab, budget_usd: float, domestic_share: float = 0.0) -> None:
         """Split a budget over the offers; a mandate reserves `domestic_share` for chips made at home."""
-        offers = self.offers(lab.bloc)
-        home = [o for o in offers if o.domestic]
-        if home and domestic_share > 0:
+        everything, home = self._menus(lab.bloc)
+        if home.offers and domestic_share > 0:
             self._split(lab, budget_usd * domestic_share, home)
             budget_usd *= 1.0 - domestic_share
-        self._split(lab, budget_usd, offers)
+        self._split(lab, budget_usd, everything)
 
-    def _split(self, lab: Lab, budget_usd: float, offers: list[Offer]) -> None:
-        if budget_usd <= 0 or not offers:
+    def _split(self, lab: Lab, budget_usd: float, menu: Menu) -> None:
+        """Orders for a lab's budget: the money controls stop on banned offers goes back to the legal ones."""
+        if budget_usd <= 0 or not menu.offers:
             return
-        shares = logit_split(
-            np.array([o.flops_per_usd for o in offers]), self.model.spec.markets.chip_choice_sensitivity
-        )
-        legal = np.array([o.enforcement == 0 for o in offers])
+        spend = budget_usd * menu.shares
         returned = 0.0
-        for offer, share in zip(offers, shares, strict=True):
-            if offer.enforcement == 0:
-                continue
-            stopped = budget_usd * share * offer.enforcement
+        for k in menu.controlled:
+            offer = menu.offers[k]
+            stopped = spend[k] * offer.enforcement
             returned += stopped
             maker = self.maker_of[offer.chip]
             self.diverted_usd[maker] = self.diverted_usd.get(maker, 0.0) + stopped
             if offer.enforcement < 1:
-                self.orders.append(Order(lab, offer.chip, budget_usd * share * (1 - offer.enforcement), leaked=True))
-        legal_total = float(shares[legal].sum())
-        for offer, share in zip(offers, shares, strict=True):
-            if offer.enforcement == 0:
-                amount = budget_usd * share + (returned * share / legal_total if legal_total > 0 else 0.0)
-                self.orders.append(Order(lab, offer.chip, amount, leaked=False))
+                self.orders.append(Order(lab, offer.chip, spend[k] * (1 - offer.enforcement), leaked=True))
+        amounts = spend[menu.legal]
+        if menu.legal_total > 0:
+            amounts += returned * menu.shares[menu.legal] / menu.legal_total
+        for k, amount in zip(menu.legal, amounts, strict=True):
+            self.orders.append(Order(lab, menu.offers[k].chip, amount, leaked=False))
 
     def clear(self) -> Flows:
         """Share each maker's output among its orders, ship the chips, move the money."""

@@ -26,5 +26,12 @@ def clearing_price(excess_demand: Callable[[float], float], previous_price: floa
         if f_lo >= 0 >= f_hi:
             if f_lo == 0:
                 return math.exp(lo)
-            return math.exp(brentq(f, lo, hi, xtol=1e-12, rtol=1e-10))
+            # brentq starts by evaluating both ends again: hand it the values just computed.
+            ends = _answering(f, {lo: f_lo, hi: f_hi})
+            return math.exp(brentq(ends, lo, hi, xtol=1e-12, rtol=1e-10))
     return math.exp(lo if f_lo < 0 else hi)
+
+
+def _answering(f: Callable[[float], float], known: dict[float, float]) -> Callable[[float], float]:
+    """`f`, with the values at the points in `known` taken from there (each evaluation sweeps all investors)."""
+    return lambda x: known[x] if x in known else f(x)

@@ -773,13 +773,18 @@ def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label
         hint = difflib.get_close_matches(parts[-1], allowed, n=1)
         message = f"unknown key '{parts[-1]}'"
         message += f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
-    elif err["type"] == "missing":
-        message = "missing; this key is required"
     else:
-        found = err.get("input")
-        shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
-        message = f"{err['msg']}{shown}"
+        message = value_message(err)
     return Problem(file or label, key, message, line)
+
+
+def value_message(err: dict[str, Any]) -> str:
+    """What pydantic found wrong with a value, in words (a missing key, or the value and the rule)."""
+    if err["type"] == "missing":
+        return "missing; this key is required"
+    found = err.get("input")
+    shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
+    return f"{err['msg'].removeprefix('Value error, ')}{shown}"
 
 
 def _allowed_fields(loc: tuple[Any, ...], data: Any) -> list[str]:

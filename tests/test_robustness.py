@@ -18,11 +18,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel
 
 from simulation import AIRaceModel, ScenarioError, load_scenario, parameters
 from simulation.runner import collect
-from simulation.scenario import Parameter, Scenario
+from simulation.scenario import Parameter, Scenario, _model_of
 
 # One simulated year and a small investor population keep each example at a fraction of a second.
 SHORT = {"time.end": "2023-12-31", "investors.count": 200}
@@ -47,16 +46,6 @@ SETTINGS = settings(
 # ---------------------------------------------------------------- drawing from the registry
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _annotation(name: str) -> Any:
     """The schema's type annotation of a dotted registry name (list entries are named by id)."""
     model: Any = Scenario
@@ -66,7 +55,7 @@ def _annotation(name: str) -> Any:
     while i < len(parts):
         field = model.model_fields[parts[i]]
         annotation = field.annotation
-        inner = _model_in(annotation)
+        inner = _model_of(annotation)
         if inner is not None and getattr(annotation, "__origin__", None) is list:
             i += 1  # the next part is the entry's id
         model = inner

@@ -43,15 +43,9 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def sweep_file(tmp_path: Path):
+def sweep_file(write_scenario):
     """Write a sweep file and return its path."""
-
-    def write(body: str, name: str = "sweep.toml") -> Path:
-        path = tmp_path / name
-        path.write_text(body, encoding="utf-8")
-        return path
-
-    return write
+    return lambda body, name="sweep.toml": write_scenario(body, name)
 
 
 MODEL_SWEEP = f"""

@@ -30,6 +30,7 @@ from simulation.scenario import (
     parameters,
     resolve_path,
     scenario_from_dict,
+    value_message,
 )
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -273,12 +274,8 @@ def _problem(path: Path, text: str, err: dict[str, Any]) -> Problem:
     if err["type"] == "extra_forbidden":
         allowed = sorted(Vary.model_fields if loc[:1] == ["parameters"] else _fields_at(loc[:-1]))
         message = _unknown(loc[-1], allowed, "key")
-    elif err["type"] == "missing":
-        message = "missing; this key is required"
     else:
-        found = err.get("input")
-        shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
-        message = f"{err['msg'].removeprefix('Value error, ')}{shown}"
+        message = value_message(err)
     needle = loc[1] if loc[:1] == ["parameters"] and len(loc) > 1 else (loc[-1] if loc else "")
     return Problem(str(path), key, message, _line_of(text, needle))
 

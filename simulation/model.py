@@ -137,34 +137,23 @@ class AIRaceModel(mesa.Model):
             lab = self.labs[event.lab]
             lab.api_terms_enforced = event.enforced
             verb = "starts" if event.enforced else "stops"
-            self.log(
-                "api_terms",
-                lab.id,
-                f"{lab.name} {verb} enforcing its API terms against distillation"
-                + (f": {event.description}" if event.description else ""),
-                on=event.date,
-            )
+            self._log_event(event, lab.id, f"{lab.name} {verb} enforcing its API terms against distillation")
         elif isinstance(event, OpenWeights):
             lab = self.labs[event.lab]
             lab.open_weights = event.open
             verb = "opens" if event.open else "closes"
-            self.log(
-                "open_weights",
-                lab.id,
-                f"{lab.name} {verb} its model weights" + (f": {event.description}" if event.description else ""),
-                on=event.date,
-            )
+            self._log_event(event, lab.id, f"{lab.name} {verb} its model weights")
         else:
             regulator = self.regulators[event.regulator]
             regulator.set_enforcement(event.rule, event.enforcement)
             self.refresh_controls()
-            self.log(
-                "rule",
-                regulator.id,
-                f"{regulator.name} sets enforcement of '{event.rule}' to "
-                f"{event.enforcement:.0%}" + (f": {event.description}" if event.description else ""),
-                on=event.date,
-            )
+            text = f"{regulator.name} sets enforcement of '{event.rule}' to {event.enforcement:.0%}"
+            self._log_event(event, regulator.id, text, kind="rule")
+
+    def _log_event(self, event: OpenWeights | ApiTerms | RuleChange, actor: str, text: str, kind: str = "") -> None:
+        """Log a scenario event on its own date, with its description after the plain words."""
+        story = f": {event.description}" if event.description else ""
+        self.log(kind or event.kind, actor, text + story, on=event.date)
 
     # -- markets and money -----------------------------------------------------------------------
 

@@ -118,13 +118,12 @@ class Chipmaker(mesa.Agent):
         model = self.model
         today = model.date
         tech = model.spec.tech
-        for chip in [c for c in model.chips if c.maker == self.id and c.variant_of is None]:
-            if not (chip.launch <= today and (chip.discontinued is None or today <= chip.discontinued)):
+        rules_to = {dest: model.export_rules(self.bloc, dest) for dest in model.blocs if dest != self.bloc}
+        on_sale = model.chip_market.on_sale()
+        for i, chip in enumerate(list(model.chips)):
+            if chip.maker != self.id or chip.variant_of is not None or not on_sale[i]:
                 continue
-            for dest in model.blocs:
-                if dest == self.bloc:
-                    continue
-                rules = model.export_rules(self.bloc, dest)
+            for dest, rules in rules_to.items():
                 catching = [r for r in rules if r.controls(chip)]
                 if not catching:
                     continue

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.markets.equity import clearing_price
+from simulation.markets.equity import clearing_price, value_investors_money
 from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 if TYPE_CHECKING:
@@ -26,42 +26,6 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
-
-
-class Demand:
-    """Shares each investor wants of one firm at a given price (mean-variance weights, no shorting).
-
-    Chartists and noise traders put at most `top_weight` of their wealth in the firm. Value investors
-    may borrow against their wealth to buy a firm below its value (mean-variance demand without a cap):
-    that is what anchors prices when chartists run. Only value investors' demand moves with the price
-    beyond the 1/price of a budget, so the others' money is worked out once a step and each evaluation
-    in the clearing search redoes the value investors alone.
-    """
-
-    def __init__(
-        self,
-        is_fundamentalist: np.ndarray,
-        reversion_per_year: float,
-        value: np.ndarray,
-        other_expectation: np.ndarray,
-        base_weight: float,
-        top_weight: float,
-        wealth: np.ndarray,
-        scale: np.ndarray,
-    ):
-        f = self.fundamentalists = np.flatnonzero(is_fundamentalist)
-        self.reversion_per_year = reversion_per_year
-        self.base_weight = base_weight
-        self.value, self.wealth, self.scale = value[f], wealth[f], scale[f]
-        # Money each investor puts on the firm; the value investors' entries are replaced at each price.
-        self.fixed_money = np.clip(base_weight + other_expectation * scale, 0.0, top_weight) * wealth
-
-    def __call__(self, price: float) -> np.ndarray:
-        expected = self.reversion_per_year * np.log(self.value / price)
-        weight = np.maximum(self.base_weight + expected * self.scale, 0.0)
-        shares = self.fixed_money / price
-        shares[self.fundamentalists] = weight * self.wealth / price
-        return shares
 
 
 class InvestorPopulation(mesa.Agent):
@@ -153,18 +117,25 @@ class InvestorPopulation(mesa.Agent):
         capital = self.cash.sum() + self.shares_outstanding @ np.median(values, axis=0)
         wealth = self.capital_share * capital
         scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
-        is_f = self.strategy == FUNDAMENTALIST
+        # Chartists and noise traders put money on each firm whatever its price, at most all in by
+        # market value. Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
+        trend = spec.trend_strength * np.tanh(self.momentum)
+        expected = np.where((self.strategy == TREND)[:, None], trend, self.whim)
+        top = self.base_weight / (1 - spec.cash_share)
+        money = np.clip(self.base_weight + expected * scale[:, None], 0.0, top) * wealth[:, None]
+        # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
+        # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
+        value_investors = np.flatnonzero(self.strategy == FUNDAMENTALIST)
+        money[value_investors] = 0.0
+        value_wealth = wealth[value_investors]
+        sensitivity = spec.reversion_per_year * scale[value_investors]
         old_prices = self.prices.copy()
         held, cash = self.holdings.copy(), self.cash.copy()  # what each investor carried into this step
         for j, supply in enumerate(self.shares_outstanding):
-            # Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
-            trend = spec.trend_strength * np.tanh(self.momentum[j])
-            fixed = np.where(self.strategy == TREND, trend, self.whim[:, j])
-            base = self.base_weight[j]
-            top = base / (1 - spec.cash_share)  # chartists and noise traders go at most all in, by market value
-            demand = Demand(is_f, spec.reversion_per_year, values[:, j], fixed, base, top, wealth, scale)
-            price = clearing_price(lambda p, d=demand, s=supply: float(d(p).sum()) - s, old_prices[j])
-            wanted = demand(price)
+            value, base = values[value_investors, j], self.base_weight[j]
+            price = clearing_price(supply, old_prices[j], money[:, j].sum(), value, value_wealth, sensitivity, base)
+            money[value_investors, j] = value_investors_money(price, value, value_wealth, sensitivity, base)
+            wanted = money[:, j] / price
             total = wanted.sum()
             new = wanted * (supply / total) if total > 0 else self.holdings[:, j]
             self.cash -= (new - self.holdings[:, j]) * price

@@ -1,37 +1,97 @@
-"""The equity market: the price at which investors' demand for a firm's shares equals the shares outstanding."""
+"""The equity market: the price at which investors' demand for a firm's shares equals the shares outstanding.
+
+Two kinds of demand meet here. Chartists and noise traders put an amount of money on the firm that does
+not depend on its price. Each value investor puts wealth * max(base weight + sensitivity * ln(value / price), 0)
+on it: linear in log price while positive. So in x = ln p the money on the firm is piecewise linear and
+falls as x rises, with a knot where each value investor stops buying, and the market clears where that
+money buys exactly the shares outstanding: money(x) = shares * e^x. Between two knots the difference of
+the two sides is concave and falling, and the equation is solved there to machine precision, not searched for.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
-from scipy.optimize import brentq
+import numpy as np
+
+MAX_LOG_MOVE = 6.0
+"""A price moves at most this far in log terms in one clearing (a factor e^6, about 400, either way)."""
 
 
-def clearing_price(excess_demand: Callable[[float], float], previous_price: float) -> float:
-    """The price that sets `excess_demand(price)` (shares wanted minus outstanding) to zero.
+def value_investors_money(
+    price: float, value: np.ndarray, wealth: np.ndarray, sensitivity: np.ndarray, base_weight: float
+) -> np.ndarray:
+    """Money each value investor puts on the firm at `price`: its wealth times its mean-variance weight,
+    `base_weight + sensitivity * ln(value / price)`, floored at zero (no short selling) and not capped
+    (value investors may borrow to buy below value)."""
+    return np.maximum(base_weight + sensitivity * np.log(value / price), 0.0) * wealth
 
-    Demand falls as price rises, so a root is bracketed by widening around the previous price
-    in log space; brentq then finds it. If nobody wants the shares at any price searched, the
-    price is the lowest searched.
+
+def clearing_price(
+    supply: float,
+    previous_price: float,
+    fixed_money: float,
+    value: np.ndarray,
+    wealth: np.ndarray,
+    sensitivity: np.ndarray,
+    base_weight: float,
+) -> float:
+    """The price at which investors want `supply` shares: `fixed_money` (put on the firm whatever its price)
+    plus the value investors' money (`value_investors_money`, arrays with one entry per value investor),
+    divided by the price.
+
+    The price moves at most MAX_LOG_MOVE in log terms from `previous_price`: if investors want more shares
+    than `supply` even at the highest price allowed, the price is that; if fewer even at the lowest
+    (nobody wants the shares at any price, say), the price is the lowest.
     """
-
-    def f(log_price: float) -> float:
-        return excess_demand(math.exp(log_price))
-
     centre = math.log(previous_price)
-    for width in (0.1, 0.5, 2.0, 6.0):
-        lo, hi = centre - width, centre + width
-        f_lo, f_hi = f(lo), f(hi)
-        if f_lo >= 0 >= f_hi:
-            if f_lo == 0:
-                return math.exp(lo)
-            # brentq starts by evaluating both ends again: hand it the values just computed.
-            ends = _answering(f, {lo: f_lo, hi: f_hi})
-            return math.exp(brentq(ends, lo, hi, xtol=1e-12, rtol=1e-10))
-    return math.exp(lo if f_lo < 0 else hi)
+    lo, hi = centre - MAX_LOG_MOVE, centre + MAX_LOG_MOVE
+    # Value investor i puts slopes[i] * (knots[i] - x) on the firm below its knot and nothing above it.
+    # Sorted from the highest knot: at any x the ones buying are the first few.
+    knots = np.log(value) + base_weight / sensitivity
+    order = np.argsort(knots)[::-1]
+    knots = knots[order]
+    slopes = (wealth * sensitivity)[order]
+    falling = -knots  # ascending, for searchsorted
+    # With the first i buying, the money on the firm at x is intercept[i] - slope[i] * x.
+    slope = np.add.accumulate(np.concatenate(([0.0], slopes)))
+    intercept = np.add.accumulate(np.concatenate(([fixed_money], slopes * knots)))
+
+    def excess_money(x: float) -> float:
+        """Money on the firm at log price x less what the shares outstanding cost there: falls as x rises."""
+        i = int(falling.searchsorted(-x))  # how many buy at x (knot above x)
+        return float(intercept[i] - slope[i] * x) - supply * math.exp(x)
+
+    if excess_money(lo) <= 0:
+        return math.exp(lo)
+    if excess_money(hi) >= 0:
+        return math.exp(hi)
+    # The root lies between lo and hi. At the knots between them (from the highest) the excess rises:
+    # the first knot where it is above zero is the segment's left end, the one before it the right end.
+    first, end = int(falling.searchsorted(-hi, side="right")), int(falling.searchsorted(-lo))
+    inside = slice(first, end)
+    at_knots = intercept[inside] - slope[inside] * knots[inside] - supply * np.exp(knots[inside])
+    i = first + int(at_knots.searchsorted(0.0, side="right"))
+    left = knots[i] if i < end else lo
+    right = knots[i - 1] if i > first else hi
+    return math.exp(_solve_segment(float(intercept[i]), float(slope[i]), supply, float(left), float(right)))
 
 
-def _answering(f: Callable[[float], float], known: dict[float, float]) -> Callable[[float], float]:
-    """`f`, with the values at the points in `known` taken from there (each evaluation sweeps all investors)."""
-    return lambda x: known[x] if x in known else f(x)
+def _solve_segment(intercept: float, slope: float, supply: float, left: float, right: float) -> float:
+    """The x in [left, right] where intercept - slope * x = supply * e^x (there is one: the difference falls).
+
+    With no slope it is a logarithm. Otherwise Newton steps from the right of the root: the difference
+    is concave and falling, so each step lands between the root and the point before, and the steps stop
+    when they no longer move left. They start at the lesser of `right` and the x at which the shares cost
+    the money on offer at `left`, both at or to the right of the root.
+    """
+    if slope == 0:
+        return math.log(intercept / supply)
+    x = min(right, math.log((intercept - slope * left) / supply))
+    for _ in range(100):  # three to five steps in practice; the bound only guards against creeping by rounding
+        cost = supply * math.exp(x)
+        after = x + (intercept - slope * x - cost) / (slope + cost)
+        if not after < x:
+            break
+        x = after
+    return x

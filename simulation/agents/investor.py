@@ -54,12 +54,16 @@ class InvestorPopulation(mesa.Agent):
         self.capital_share = wealth / wealth.sum()
         shares = [spec.fundamentalist_share, spec.trend_share, 1 - spec.fundamentalist_share - spec.trend_share]
         self.strategy = rng.choice(3, size=n, p=shares)
+        self.members = _members(self.strategy)  # kept with `strategy`: trading, learning and records read it
         self.switcher = rng.random(n) >= spec.loyal_share  # loyal investors keep their strategy for good
         self.risk_aversion = spec.risk_aversion * rng.lognormal(-0.125, 0.5, n)
+        # Mean-variance weight per unit of expected return per year.
+        self.scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         self.attention_lag = rng.exponential(spec.attention_lag_days, n) if spec.attention_lag_days > 0 else np.zeros(n)
         self.jevons_belief = rng.normal(spec.jevons_belief_mean, spec.jevons_belief_sd, n)
         self.multiple = np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k)))
         self.log_demand_belief = np.zeros((n, k))
+        self.demand_belief = np.ones((n, k))  # exp(log_demand_belief), kept with it: valuing and records read it
         self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
@@ -86,6 +90,7 @@ class InvestorPopulation(mesa.Agent):
                 self.log_demand_belief[now] += (self.jevons_belief[now] * math.log(gain))[:, None]
                 acted |= now
         self.news = [item for item in self.news if not item[2].all()]
+        self.demand_belief = np.exp(self.log_demand_belief)
 
     # -- trading -----------------------------------------------------------------------------------
 
@@ -94,7 +99,7 @@ class InvestorPopulation(mesa.Agent):
         revenue growth and by the investor's belief about compute demand; the rest as it was."""
         revenue = np.array([f.revenue_usd_per_year for f in self.firms])
         growth = np.maximum(revenue, 1.0) / self.start_revenue
-        ai = self.ai_value_share * growth * np.exp(self.log_demand_belief)
+        ai = self.ai_value_share * growth * self.demand_belief
         return self.start_prices * (1.0 - self.ai_value_share + ai) * self.multiple
 
     def step(self) -> None:
@@ -114,21 +119,21 @@ class InvestorPopulation(mesa.Agent):
         # As in Brock-Hommes, demand does not depend on an investor's own realised wealth: each sizes
         # positions by its fixed share of the sector's capital, valued at consensus value. So the mix
         # of strategies drives prices, and a crash cannot wipe out the value investors who anchor them.
-        capital = self.cash.sum() + self.shares_outstanding @ np.median(values, axis=0)
+        capital = self.cash.sum() + self.shares_outstanding @ _column_medians(values)
         wealth = self.capital_share * capital
-        scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         # Chartists and noise traders put money on each firm whatever its price, at most all in by
         # market value. Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
         trend = spec.trend_strength * np.tanh(self.momentum)
-        expected = np.where((self.strategy == TREND)[:, None], trend, self.whim)
+        expected = self.whim.copy()
+        expected[self.members[TREND]] = trend
         top = self.base_weight / (1 - spec.cash_share)
-        money = np.clip(self.base_weight + expected * scale[:, None], 0.0, top) * wealth[:, None]
+        money = np.clip(self.base_weight + expected * self.scale[:, None], 0.0, top) * wealth[:, None]
         # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
         # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
-        value_investors = np.flatnonzero(self.strategy == FUNDAMENTALIST)
+        value_investors = self.members[FUNDAMENTALIST]
         money[value_investors] = 0.0
         value_wealth = wealth[value_investors]
-        sensitivity = spec.reversion_per_year * scale[value_investors]
+        sensitivity = spec.reversion_per_year * self.scale[value_investors]
         old_prices = self.prices.copy()
         held, cash = self.holdings.copy(), self.cash.copy()  # what each investor carried into this step
         for j, supply in enumerate(self.shares_outstanding):
@@ -154,9 +159,8 @@ class InvestorPopulation(mesa.Agent):
         wealth = cash + held @ old_prices
         gains = held @ (self.prices - old_prices)
         returns = np.divide(gains, wealth, out=np.zeros_like(gains), where=wealth > 0) / dt
-        for s in range(3):
-            members = self.strategy == s
-            if members.any():
+        for s, members in enumerate(self.members):
+            if len(members):
                 self.fitness[s] += keep * (returns[members].mean() - self.fitness[s])
 
     def _switch_strategies(self) -> None:
@@ -166,13 +170,14 @@ class InvestorPopulation(mesa.Agent):
         movers = self.switcher & (rng.random(len(self.strategy)) < chance)
         if movers.any():
             logits = spec.switching_intensity * (self.fitness - self.fitness.max())
-            p = np.exp(logits) / np.exp(logits).sum()
-            self.strategy[movers] = rng.choice(3, size=int(movers.sum()), p=p)
+            weights = np.exp(logits)
+            self.strategy[movers] = rng.choice(3, size=int(movers.sum()), p=weights / weights.sum())
+            self.members = _members(self.strategy)
 
     # -- records ---------------------------------------------------------------------------------
 
     def strategy_share(self, strategy: int) -> float:
-        return float((self.strategy == strategy).mean())
+        return len(self.members[strategy]) / len(self.strategy)
 
     @property
     def fundamentalist_share(self) -> float:
@@ -189,4 +194,20 @@ class InvestorPopulation(mesa.Agent):
     @property
     def mean_demand_belief(self) -> float:
         """Mean multiplier investors put on compute demand after efficiency news (1 = no revision)."""
-        return float(np.exp(self.log_demand_belief).mean()) if self.log_demand_belief.size else 1.0
+        return float(self.demand_belief.mean()) if self.demand_belief.size else 1.0
+
+
+def _members(strategy: np.ndarray) -> list[np.ndarray]:
+    """Who follows each strategy: the positions of its followers, in order."""
+    return [np.flatnonzero(strategy == s) for s in (FUNDAMENTALIST, TREND, NOISE)]
+
+
+def _column_medians(values: np.ndarray) -> np.ndarray:
+    """np.median(values, axis=0) for finite values, to the last bit, without its overhead: partition each
+    column around its middle and average the two middle values when the count is even."""
+    n = len(values)
+    middle = n // 2
+    if n % 2:
+        return np.partition(values, middle, axis=0)[middle]
+    ordered = np.partition(values, (middle - 1, middle), axis=0)
+    return (ordered[middle - 1] + ordered[middle]) / 2

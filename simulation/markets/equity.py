@@ -11,6 +11,7 @@ the two sides is concave and falling, and the equation is solved there to machin
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 
 import numpy as np
 
@@ -52,26 +53,28 @@ def clearing_price(
     order = np.argsort(knots)[::-1]
     knots = knots[order]
     slopes = (wealth * sensitivity)[order]
-    falling = -knots  # ascending, for searchsorted
     # With the first i buying, the money on the firm at x is intercept[i] - slope[i] * x.
     slope = np.add.accumulate(np.concatenate(([0.0], slopes)))
     intercept = np.add.accumulate(np.concatenate(([fixed_money], slopes * knots)))
+    falling = -knots  # ascending, for searchsorted
 
-    def excess_money(x: float) -> float:
-        """Money on the firm at log price x less what the shares outstanding cost there: falls as x rises."""
-        i = int(falling.searchsorted(-x))  # how many buy at x (knot above x)
+    def buying(x: float) -> int:
+        """How many value investors buy at log price x: those whose knot is above it."""
+        return int(falling.searchsorted(-x))
+
+    def excess(i: int, x: float) -> float:
+        """Money on the firm at log price x, the first i value investors buying, less what the shares cost."""
         return float(intercept[i] - slope[i] * x) - supply * math.exp(x)
 
-    if excess_money(lo) <= 0:
+    if excess(buying(lo), lo) <= 0:
         return math.exp(lo)
-    if excess_money(hi) >= 0:
+    if excess(buying(hi), hi) >= 0:
         return math.exp(hi)
-    # The root lies between lo and hi. At the knots between them (from the highest) the excess rises:
-    # the first knot where it is above zero is the segment's left end, the one before it the right end.
-    first, end = int(falling.searchsorted(-hi, side="right")), int(falling.searchsorted(-lo))
-    inside = slice(first, end)
-    at_knots = intercept[inside] - slope[inside] * knots[inside] - supply * np.exp(knots[inside])
-    i = first + int(at_knots.searchsorted(0.0, side="right"))
+    # The root lies between lo and hi, where the excess falls from above zero to below. At the knots in
+    # between, from the highest, the excess rises (at knots[m] the first m value investors buy): a binary
+    # search finds the first where it is above zero, the segment's left end; the knot before is its right end.
+    first, end = int(falling.searchsorted(-hi, side="right")), buying(lo)
+    i = first + bisect_right(range(first, end), 0.0, key=lambda m: excess(m, float(knots[m])))
     left = knots[i] if i < end else lo
     right = knots[i - 1] if i > first else hi
     return math.exp(_solve_segment(float(intercept[i]), float(slope[i]), supply, float(left), float(right)))

@@ -61,9 +61,11 @@ class InvestorPopulation(mesa.Agent):
         self.scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         self.attention_lag = rng.exponential(spec.attention_lag_days, n) if spec.attention_lag_days > 0 else np.zeros(n)
         self.jevons_belief = rng.normal(spec.jevons_belief_mean, spec.jevons_belief_sd, n)
-        self.multiple = np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k)))
-        self.log_demand_belief = np.zeros((n, k))
-        self.demand_belief = np.ones((n, k))  # exp(log_demand_belief), kept with it: valuing and records read it
+        # Multiples and beliefs are held firm by firm (column-major): each firm's column is contiguous, so
+        # valuing (numbers per firm times entries per investor) and the median run along the investors.
+        self.multiple = np.asfortranarray(np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k))))
+        self.log_demand_belief = np.zeros((n, k), order="F")
+        self.demand_belief = np.ones((n, k), order="F")  # exp(log_demand_belief), kept with it for valuing and records
         self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
@@ -121,26 +123,27 @@ class InvestorPopulation(mesa.Agent):
         # of strategies drives prices, and a crash cannot wipe out the value investors who anchor them.
         capital = self.cash.sum() + self.shares_outstanding @ _column_medians(values)
         wealth = self.capital_share * capital
-        # Chartists and noise traders put money on each firm whatever its price, at most all in by
-        # market value. Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
+        # Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
         trend = spec.trend_strength * np.tanh(self.momentum)
-        expected = self.whim.copy()
-        expected[self.members[TREND]] = trend
         top = self.base_weight / (1 - spec.cash_share)
-        money = np.clip(self.base_weight + expected * self.scale[:, None], 0.0, top) * wealth[:, None]
-        # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
-        # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
-        value_investors = self.members[FUNDAMENTALIST]
-        money[value_investors] = 0.0
+        trend_followers, value_investors = self.members[TREND], self.members[FUNDAMENTALIST]
         value_wealth = wealth[value_investors]
         sensitivity = spec.reversion_per_year * self.scale[value_investors]
         old_prices = self.prices.copy()
         held, cash = self.holdings.copy(), self.cash.copy()  # what each investor carried into this step
         for j, supply in enumerate(self.shares_outstanding):
-            value, base = values[value_investors, j], self.base_weight[j]
-            price = clearing_price(supply, old_prices[j], money[:, j].sum(), value, value_wealth, sensitivity, base)
-            money[value_investors, j] = value_investors_money(price, value, value_wealth, sensitivity, base)
-            wanted = money[:, j] / price
+            base = self.base_weight[j]
+            # Chartists and noise traders put money on the firm whatever its price, at most all in by market value.
+            expected = self.whim[:, j].copy()
+            expected[trend_followers] = trend[j]
+            money = np.clip(base + expected * self.scale, 0.0, top[j]) * wealth
+            # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
+            # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
+            money[value_investors] = 0.0
+            value = values[value_investors, j]
+            price = clearing_price(supply, old_prices[j], money.sum(), value, value_wealth, sensitivity, base)
+            money[value_investors] = value_investors_money(price, value, value_wealth, sensitivity, base)
+            wanted = money / price
             total = wanted.sum()
             new = wanted * (supply / total) if total > 0 else self.holdings[:, j]
             self.cash -= (new - self.holdings[:, j]) * price
@@ -204,10 +207,10 @@ def _members(strategy: np.ndarray) -> list[np.ndarray]:
 
 def _column_medians(values: np.ndarray) -> np.ndarray:
     """np.median(values, axis=0) for finite values, to the last bit, without its overhead: partition each
-    column around its middle and average the two middle values when the count is even."""
+    column around its middle and, when the count is even, average the middle value with the largest below it."""
     n = len(values)
     middle = n // 2
+    ordered = np.partition(values, middle, axis=0)
     if n % 2:
-        return np.partition(values, middle, axis=0)[middle]
-    ordered = np.partition(values, (middle - 1, middle), axis=0)
-    return (ordered[middle - 1] + ordered[middle]) / 2
+        return ordered[middle]
+    return (ordered[:middle].max(axis=0) + ordered[middle]) / 2

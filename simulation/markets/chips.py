@@ -99,9 +99,9 @@ class Shipment:
 class ChipMarket:
     def __init__(self, model: AIRaceModel):
         self.model = model
-        self.flops = np.zeros(0)
-        self.effective_flops = np.zeros(0)
-        self.list_price = np.zeros(0)
+        self.per_unit = np.zeros((3, 0))
+        """Peak FLOP/s, effective FLOP/s and list price (rows) of one unit of each chip (column)."""
+        self.flops, self.effective_flops, self.list_price = self.per_unit
         self.unit_cost = np.zeros(0)
         self.maker_of: list[str] = []
         for chip in model.chips:
@@ -117,9 +117,9 @@ class ChipMarket:
     def add_chip(self, chip: Chip) -> None:
         t = self.model.spec.tech
         factor = interconnect_factor(chip.interconnect_gb_s, t.interconnect_reference_gb_s, t.interconnect_exponent)
-        self.flops = np.append(self.flops, chip.tflops_16bit * 1e12)
-        self.effective_flops = np.append(self.effective_flops, chip.tflops_16bit * 1e12 * factor)
-        self.list_price = np.append(self.list_price, chip.price_usd)
+        unit = [chip.tflops_16bit * 1e12, chip.tflops_16bit * 1e12 * factor, chip.price_usd]
+        self.per_unit = np.column_stack([self.per_unit, unit])
+        self.flops, self.effective_flops, self.list_price = self.per_unit
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
         self.maker_of.append(chip.maker)
 

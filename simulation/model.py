@@ -273,11 +273,8 @@ class AIRaceModel(mesa.Model):
         """Best effective FLOP/s per dollar on legal offer to the leader's labs at today's prices."""
         j = self.bloc_index[self.spec.leader]
         market = self.chip_market
-        best = 0.0
-        sold_here = np.array([not c.sold_to or self.spec.leader in c.sold_to for c in self.chips])
-        for i in np.flatnonzero(market.on_sale() & sold_here & (self.controls[:, j] == 0)):
-            best = max(best, market.effective_flops[i] / market.price(i))
-        return best
+        legal = market.on_sale() & market.sold_to[:, j] & (self.controls[:, j] == 0)
+        return float((market.effective_flops[legal] / market.prices()[legal]).max(initial=0.0))
 
     def market_caps(self) -> np.ndarray:
         return self.investors.prices * self.investors.shares_outstanding

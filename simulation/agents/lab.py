@@ -101,15 +101,16 @@ class Lab(mesa.Agent):
         """Spend a share of cash on the best chips this lab may buy (the market fills what it can)."""
         budget = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
         if budget > 0:
-            self.model.chip_market.order(self, budget, self.model.domestic_share_min(self.bloc))
+            self.model.chip_market.order(self, budget)
 
     def pay(self, usd: float) -> None:
         self.cash_usd -= usd
         self.spent_usd_total += usd
 
-    def take_delivery(self, chip: int, units: float) -> None:
-        self.fleet[chip] += units
-        self.chips_received_total += units
+    def take_delivery(self, units: np.ndarray) -> None:
+        """Chips join the fleet: `units` of each chip (a vector as long as the fleet)."""
+        self.fleet += units
+        self.chips_received_total += float(units.sum())
         self._fleet_changed()
 
     def add_chip_slot(self) -> None:

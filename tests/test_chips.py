@@ -42,7 +42,7 @@ def _expected_orders(model: AIRaceModel) -> tuple[dict[str, float], float]:
     goes to the eight legal offers in proportion to their parts."""
     market = model.chip_market
     premium = model.spec.markets.leak_price_premium
-    offered = [model.chips[i].id for i in market.offers("CN").chips]
+    offered = [model.chips[i].id for i in market.offers("CN")]
     assert len(offered) == 10, offered
     prices = market.prices()
     values = {}

@@ -32,36 +32,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Menu:
-    """Offers open to a bloc this step and the share of a budget each draws (a logit in value per dollar).
+    """The chips (columns) open to the labs of each bloc (rows) this step, and the share of a budget
+    each draws: a logit in value per dollar over the chips on offer (the others draw nothing).
 
-    Vectors run over the whole catalogue (a chip not on offer draws nothing). Prices hold within a
-    step, so the shares are the same for every lab of the bloc: worked out once a step.
+    Prices hold within a step, so the shares are the same for every lab of a bloc: worked out once a step.
     """
 
-    chips: np.ndarray
-    """The chips on offer (catalogue indices), best effective compute per dollar first."""
+    offered: np.ndarray
+    """Whether a lab of the bloc may put money on the chip (on sale to the bloc, banned or not)."""
     shares: np.ndarray
-    """Share of a budget put on each chip."""
+    """Share of a budget put on the chip."""
     enforcement: np.ndarray
     """Share of the money put on each chip that controls stop (0: legal; 1: fully banned)."""
     legal_shares: np.ndarray
     """The shares of the offers no control touches (0 for the others)."""
-    legal_total: float
-    """Share of the budget drawn by the legal offers."""
+    legal_total: np.ndarray
+    """Share of a budget drawn by the legal offers, per bloc."""
 
     @classmethod
-    def of(
-        cls, size: int, chips: np.ndarray, value_per_usd: np.ndarray, enforcement: np.ndarray, sensitivity: float
-    ) -> Menu:
-        """The menu of `chips` (best first), of their values per dollar and of the enforcement of the
-        controls on them, in a catalogue of `size` chips."""
-        shares, stopped, legal_shares = np.zeros(size), np.zeros(size), np.zeros(size)
-        if chips.size:
-            shares[chips] = logit_split(value_per_usd, sensitivity)
-        stopped[chips] = enforcement
-        legal = chips[enforcement == 0]
-        legal_shares[legal] = shares[legal]
-        return cls(chips, shares, stopped, legal_shares, float(shares[legal].sum()))
+    def of(cls, offered: np.ndarray, value_per_usd: np.ndarray, enforcement: np.ndarray, sensitivity: float) -> Menu:
+        shares = logit_split(value_per_usd, sensitivity, offered)
+        legal_shares = np.where(enforcement == 0, shares, 0.0)
+        return cls(offered, shares, enforcement, legal_shares, legal_shares.sum(axis=1))
 
 
 @dataclass
@@ -153,52 +145,41 @@ class ChipMarket:
         markups = np.array([maker.markup for maker in self.makers])
         return self.list_price * markups[self.maker_of]
 
-    def offers(self, bloc: str) -> Menu:
-        """Chips a lab of `bloc` might get this step, best effective compute per dollar first.
+    def offers(self, bloc: str) -> np.ndarray:
+        """Chips a lab of `bloc` might get this step (catalogue indices).
 
         Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
         labs would have put on them is what controls cost the maker.
         """
-        return self._menus(bloc)[-1][1]
+        return np.flatnonzero(self._menus()[0].offered[self.model.bloc_index[bloc]])
 
-    def _menus(self, bloc: str) -> list[tuple[float, Menu]]:
-        """The menus a budget of `bloc` is split over, each with its share of the budget: all offers,
-        after the home-made offers for the share a domestic-chip mandate reserves (if any are on offer).
-        Made once a step: prices and rules hold within it."""
-        if bloc not in self._offers:
-            sensitivity = self.model.spec.markets.chip_choice_sensitivity
-            chips, value, enforcement, home = self._make_offers(bloc)
-            size = len(self.list_price)
-            everything = Menu.of(size, chips, value, enforcement, sensitivity)
-            mandate = self.model.domestic_share_min(bloc)
-            if mandate > 0 and home.any():
-                home_made = Menu.of(size, chips[home], value[home], enforcement[home], sensitivity)
-                self._offers[bloc] = [(mandate, home_made), (1.0 - mandate, everything)]
-            else:
-                self._offers[bloc] = [(1.0, everything)]
-        return self._offers[bloc]
+    def _menus(self) -> tuple[Menu, Menu | None, np.ndarray]:
+        """The menus of all offers and of home-made offers to each bloc (none if no bloc has a mandate),
+        and the share of a budget each bloc's domestic-chip mandate reserves for home-made offers (0 if
+        none is on offer). Made once a step: prices and rules hold within it.
 
-    def _make_offers(self, bloc: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The chips on sale to `bloc`, best value first, with their effective compute per dollar, the
-        enforcement of the controls on them, and whether they are made in the bloc.
-
-        A chip under control costs the leak premium: whatever gets through comes from smugglers."""
-        j = self.model.bloc_index[bloc]
-        chips = np.flatnonzero(self._on_sale & self.sold_to[:, j])
-        enforcement = self.model.controls[chips, j]
-        premium = self.model.spec.markets.leak_price_premium
-        price = self._prices[chips] * np.where(enforcement > 0, 1.0 + premium, 1.0)
-        value = self.effective_flops[chips] / price
-        best_first = np.lexsort((chips, -value))
-        chips = chips[best_first]
-        return chips, value[best_first], enforcement[best_first], self._made_in[chips] == j
+        The offers are the chips on sale to the bloc; a chip under control costs the leak premium,
+        since whatever gets through comes from smugglers."""
+        if self._menu is None:
+            model = self.model
+            markets = model.spec.markets
+            offered = self._on_sale & self.sold_to.T
+            enforcement = model.controls.T
+            price = self._prices * np.where(enforcement > 0, 1.0 + markets.leak_price_premium, 1.0)
+            value = self.effective_flops / price
+            home = offered & (self._made_in == np.arange(len(model.blocs))[:, None])
+            mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
+            sensitivity = markets.chip_choice_sensitivity
+            home_made = Menu.of(home, value, enforcement, sensitivity) if mandate.any() else None
+            self._menu = (Menu.of(offered, value, enforcement, sensitivity), home_made, mandate)
+        return self._menu
 
     def start_step(self) -> None:
         """Open the market: note what is on sale and at what price, clear the order book and deliver
         the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._prices = self.prices()
-        self._offers: dict[str, list[tuple[float, Menu]]] = {}
+        self._menu: tuple[Menu, Menu | None, np.ndarray] | None = None
         self.budgets = np.zeros(len(self.labs))
         self.orders = np.zeros((len(self.labs), len(self.list_price)))
         self.stopped = np.zeros_like(self.orders)
@@ -217,21 +198,25 @@ class ChipMarket:
         self.budgets[self._row[lab.id]] += budget_usd
 
     def _split_budgets(self) -> None:
-        """Split the budgets of each bloc's labs over the bloc's menus, into orders and money stopped."""
-        for j, bloc in enumerate(self.model.blocs):
-            budgets = np.where(self._lab_bloc == j, self.budgets, 0.0)
-            if budgets.any():
-                for share, menu in self._menus(bloc):
-                    self._split(budgets * share, menu)
+        """Split the labs' budgets over their blocs' menus, into orders and money stopped: a mandate's
+        share over the home-made offers, the rest over all offers."""
+        everything, home, mandate = self._menus()
+        reserved = mandate[self._lab_bloc]
+        if home is not None:
+            self._split(self.budgets * reserved, home)
+        self._split(self.budgets * (1.0 - reserved), everything)
 
     def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
-        """Add each lab's budget (0 for labs not buying from this menu) split over a menu to its orders:
-        the money controls stop on banned offers goes back to the legal ones, in proportion to their shares."""
-        spend = budgets_usd[:, None] * menu.shares
-        stopped = spend * menu.enforcement
-        placed = spend * (1 - menu.enforcement)
-        if menu.legal_total > 0:
-            placed += stopped.sum(axis=1, keepdims=True) * menu.legal_shares / menu.legal_total
+        """Add each lab's budget split over its bloc's menu to its orders: the money controls stop on
+        banned offers goes back to the legal ones, in proportion to their shares (if there are any)."""
+        blocs = self._lab_bloc
+        spend = budgets_usd[:, None] * menu.shares[blocs]
+        enforcement = menu.enforcement[blocs]
+        stopped = spend * enforcement
+        placed = spend * (1 - enforcement)
+        returned = stopped.sum(axis=1, keepdims=True) * menu.legal_shares[blocs]
+        legal_total = menu.legal_total[blocs, None]
+        placed += np.divide(returned, legal_total, out=np.zeros_like(returned), where=legal_total > 0)
         self.orders += placed
         self.stopped += stopped
 

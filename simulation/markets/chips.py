@@ -11,8 +11,9 @@ and it arrives after a delay; the share e that is stopped goes back to the legal
 that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
 rule sell legally, and the maker pays the regulator its share of the revenue.
 
-The market works on arrays: an order is a row of money over the chips (one row per lab), and
-clearing shares out each maker's output, moves the money and ships the chips for all orders at once.
+The market works on arrays: labs put budgets on it, and as it clears it splits them over their
+blocs' offers into a row of money over the chips per lab, shares out each maker's output, moves the
+money and ships the chips, for all orders at once.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Menu:
 
     @classmethod
     def of(cls, offered: np.ndarray, value_per_usd: np.ndarray, enforcement: np.ndarray, sensitivity: float) -> Menu:
+        """The menu of the `offered` chips, from their value per dollar and the controls' enforcement."""
         shares = logit_split(value_per_usd, sensitivity, offered)
         legal_shares = np.where(enforcement == 0, shares, 0.0)
         return cls(offered, shares, enforcement, legal_shares, legal_shares.sum(axis=1))
@@ -97,10 +99,10 @@ class ChipMarket:
         self.unit_cost = np.zeros(0)
         self.maker_of = np.zeros(0, dtype=int)
         """Position of each chip's maker in `makers`."""
-        self._made_in = np.zeros(0, dtype=int)
+        self._made_in = np.zeros(0, dtype=int)  # the bloc of each chip's maker
         self.sold_to = np.zeros((0, len(model.blocs)), dtype=bool)
         """Whether each chip (row) is sold into each bloc (column) at all, controls aside."""
-        self._launch_day = np.zeros(0)
+        self._launch_day = np.zeros(0)  # days from the start: first and last day on sale (inf: never discontinued)
         self._last_day = np.zeros(0)
         for chip in model.chips:
             self.add_chip(chip)

@@ -26,6 +26,7 @@ class AIRaceModel(mesa.Model):
         self.spec = spec
         self.seed = int(seed)
         self.start = spec.time.start
+        self._date = (-1, self.start)  # (steps, date) of the last date asked for
         self.step_days = spec.time.step_days
         self.dt = self.step_days / DAYS_PER_YEAR
         self.n_steps = spec.time.n_steps
@@ -38,6 +39,7 @@ class AIRaceModel(mesa.Model):
         self.maker_bloc = {m.id: m.bloc for m in spec.chipmakers}
 
         self.regulators = {r.id: Regulator(self, r) for r in spec.regulators}
+        self._regulators_of = {b: [r for r in self.regulators.values() if r.bloc == b] for b in self.blocs}
         self.chipmakers = {m.id: Chipmaker(self, m) for m in spec.chipmakers}
         self.labs = {lab.id: Lab(self, lab) for lab in spec.labs}
         self.listed = [m for m in self.chipmakers.values() if m.ticker]
@@ -103,8 +105,14 @@ class AIRaceModel(mesa.Model):
 
     @property
     def date(self) -> date:
-        """The date this step reaches: step n simulates the days up to start + n * step_days."""
-        return self.start + timedelta(days=self.steps * self.step_days)
+        """The date this step reaches: step n simulates the days up to start + n * step_days.
+
+        Read often within a step (and by events between steps), it is worked out once per value of `steps`."""
+        steps, today = self._date
+        if steps != self.steps:
+            today = self.start + timedelta(days=self.steps * self.step_days)
+            self._date = (self.steps, today)
+        return today
 
     def years(self) -> float:
         return self.day / DAYS_PER_YEAR
@@ -175,12 +183,9 @@ class AIRaceModel(mesa.Model):
         for lab in self.labs.values():
             lab.add_chip_slot()
 
-    def _regulators_of(self, bloc: str) -> list[Regulator]:
-        return [r for r in self.regulators.values() if r.bloc == bloc]
-
     def export_rules(self, maker_bloc: str, dest: str) -> list:
         """Export bans in force today on chips made in `maker_bloc` going to `dest`."""
-        return [rule for r in self._regulators_of(maker_bloc) for rule in r.rules_for(dest)]
+        return [rule for r in self._regulators_of[maker_bloc] for rule in r.rules_for(dest)]
 
     def equipment_cap(self, bloc: str) -> tuple[float, float]:
         """The tightest cap on capacity growth that any bloc's tool controls put on chipmakers of `bloc`."""
@@ -188,17 +193,17 @@ class AIRaceModel(mesa.Model):
 
     def subsidy_for(self, maker: Chipmaker) -> float:
         """A chipmaker's part of its bloc's subsidies, in proportion to capacity (USD a year)."""
-        pot = sum(r.subsidy_usd_per_year() for r in self._regulators_of(maker.bloc))
+        pot = sum(r.subsidy_usd_per_year() for r in self._regulators_of[maker.bloc])
         if pot <= 0:
             return 0.0
         peers = [m.capacity_chips_per_year for m in self.chipmakers.values() if m.bloc == maker.bloc]
         return pot * maker.capacity_chips_per_year / sum(peers) if sum(peers) > 0 else 0.0
 
     def domestic_share_min(self, bloc: str) -> float:
-        return max((r.domestic_share_min() for r in self._regulators_of(bloc)), default=0.0)
+        return max((r.domestic_share_min() for r in self._regulators_of[bloc]), default=0.0)
 
     def distillation_block(self, teacher_bloc: str, student_bloc: str) -> float:
-        return max((r.distillation_block(student_bloc) for r in self._regulators_of(teacher_bloc)), default=0.0)
+        return max((r.distillation_block(student_bloc) for r in self._regulators_of[teacher_bloc]), default=0.0)
 
     def published_efficiency(self, lag_days: float) -> float:
         """Efficiency of the best open-weights model as it stood `lag_days` ago."""
@@ -268,11 +273,8 @@ class AIRaceModel(mesa.Model):
         """Best effective FLOP/s per dollar on legal offer to the leader's labs at today's prices."""
         j = self.bloc_index[self.spec.leader]
         market = self.chip_market
-        best = 0.0
-        sold_here = np.array([not c.sold_to or self.spec.leader in c.sold_to for c in self.chips])
-        for i in np.flatnonzero(market.on_sale() & sold_here & (self.controls[:, j] == 0)):
-            best = max(best, market.effective_flops[i] / market.price(i))
-        return best
+        legal = market.on_sale() & market.sold_to[:, j] & (self.controls[:, j] == 0)
+        return float((market.effective_flops[legal] / market.prices()[legal]).max(initial=0.0))
 
     def market_caps(self) -> np.ndarray:
         return self.investors.prices * self.investors.shares_outstanding

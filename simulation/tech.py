@@ -73,11 +73,18 @@ def grown(value: float, growth_per_year: float, halflife_years: float | None, ye
     return value * math.exp(math.log1p(growth_per_year) * horizon)
 
 
-def logit_split(value_per_usd: np.ndarray, sensitivity: float) -> np.ndarray:
-    """Shares of a budget over offers: a logit in log value per dollar (sensitivity 0 splits evenly)."""
-    logits = sensitivity * np.log(value_per_usd / value_per_usd.max())
-    weights = np.exp(logits)
-    return weights / weights.sum()
+def logit_split(value_per_usd: np.ndarray, sensitivity: float, offered: np.ndarray | None = None) -> np.ndarray:
+    """Shares of a budget over offers: a logit in log value per dollar (sensitivity 0 splits evenly).
+
+    Splits along the last axis (each row of a matrix is a budget of its own); with `offered`, over the
+    offers it marks only: the others, and a row with none, draw nothing."""
+    if offered is None:
+        offered = np.ones(value_per_usd.shape, dtype=bool)
+    best = np.max(value_per_usd, axis=-1, keepdims=True, where=offered, initial=-np.inf)
+    ratio = np.divide(value_per_usd, best, out=np.ones_like(value_per_usd), where=offered)
+    weights = np.where(offered, np.exp(sensitivity * np.log(ratio)), 0.0)
+    total = weights.sum(axis=-1, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
 
 
 def starvation(own_flops: float, best_flops: float, full_at_decades: float) -> float:

@@ -31,6 +31,9 @@ def test_chipmakers_answer_each_rule_with_a_variant_after_the_redesign_lag(basel
     # Oct 2023 rule (17 Oct 2023) + 180 days: an H20-like H100 with throughput cut, April 2024.
     assert chips["H100_CN2"].launch == date(2024, 4, 14) and chips["H100_CN2"].tpp < 4800
     assert chips["H100_CN2"].sold_to == ["CN"]
+    # Each is designed in the first step the rule is in force, though no chip launches then.
+    designed = {e["text"].split()[2]: e["date"] for e in baseline_model.event_log if e["kind"] == "variant"}
+    assert designed["H100_CN2"] == date(2023, 10, 22)
     # AMD answers too (the MI308 of reality), and no variant is made for a bloc no rule covers.
     assert any(c.variant_of == "MI300X" for c in baseline_model.chips)
     assert not any(c.variant_of and c.sold_to != ["CN"] for c in baseline_model.chips)

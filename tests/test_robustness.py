@@ -126,7 +126,7 @@ class Books:
         assert paid == pytest.approx(received, rel=1e-9, abs=1e-3), f"{step}: money paid by labs != received"
 
         sold = sum(m.units_sold_total for m in makers)
-        delivered = sum(lab.chips_received_total for lab in labs) + sum(s.units for s in market.in_transit)
+        delivered = sum(lab.chips_received_total for lab in labs) + sum(s.units.sum() for s in market.in_transit)
         assert sold == pytest.approx(delivered, rel=1e-9, abs=1e-6), f"{step}: chips sold != received + in transit"
 
         held = model.investors.holdings.sum(axis=0)
@@ -145,7 +145,7 @@ class Books:
             )
             self.capability[lab.id] = lab.capability
         for s in market.in_transit:
-            assert s.units >= 0, f"{step}: negative shipment"
+            assert (s.units >= 0).all(), f"{step}: negative shipment"
 
 
 def assert_finite(model: AIRaceModel) -> None:

@@ -112,6 +112,14 @@ def test_logit_split_favours_value_per_dollar_without_taking_all():
     np.testing.assert_allclose(tech.logit_split(np.array([5.0, 1.0]), 0.0), [0.5, 0.5])
 
 
+def test_logit_split_row_by_row_over_the_offers_only():
+    values = np.array([[2.0, 1.0, 9.0], [1.0, 1.0, 1.0]])
+    offered = np.array([[True, True, False], [False, False, False]])
+    shares = tech.logit_split(values, 3.0, offered)
+    np.testing.assert_allclose(shares[0], [*tech.logit_split(np.array([2.0, 1.0]), 3.0), 0.0], rtol=1e-15)
+    assert (shares[1] == 0).all()  # nothing on offer: nothing drawn
+
+
 def test_a_starved_lab_moves_serving_compute_into_research():
     assert tech.starvation(1.0, 1.0, 1.0) == 0.0
     assert tech.starvation(1.0, 10 ** 0.5, 1.0) == pytest.approx(0.5)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
 from simulation.scenario import Chip, Rule
 from simulation.scenario import Chipmaker as ChipmakerSpec
@@ -103,6 +104,7 @@ class Chipmaker(mesa.Agent):
         self.subsidies_total_usd = 0.0
         self.variants: dict[tuple[str, str], Chip] = {}  # (base chip, destination bloc) -> latest variant
         self._generations: dict[tuple[str, str], int] = {}
+        self._searched: tuple[dict[str, list[Rule]], np.ndarray] | None = None  # what the last search saw
         self._step_revenue = 0.0
         self._step_cost = 0.0
         self._step_lost = 0.0
@@ -112,14 +114,21 @@ class Chipmaker(mesa.Agent):
     def design_variants(self) -> None:
         """For each own chip on sale that a rule now catches for a bloc, design a variant for that bloc
         that passes, unless one already passes; it goes on sale a redesign lag after the latest of the
-        rules catching the chip took effect (or after the chip's launch, if later)."""
+        rules catching the chip took effect (or after the chip's launch, if later).
+
+        The search depends only on the bans in force and the chips on sale (a variant's launch date
+        does not decide whether it passes): when neither changed since the last search, which then
+        designed nothing (a new variant grows the catalogue), it would design nothing again and is skipped."""
         if not self.spec.designs_variants:
             return
         model = self.model
-        today = model.date
-        tech = model.spec.tech
         rules_to = {dest: model.export_rules(self.bloc, dest) for dest in model.blocs if dest != self.bloc}
         on_sale = model.chip_market.on_sale()
+        if self._searched is not None and self._searched[0] == rules_to and np.array_equal(self._searched[1], on_sale):
+            return
+        self._searched = (rules_to, on_sale)
+        today = model.date
+        tech = model.spec.tech
         for i, chip in enumerate(list(model.chips)):
             if chip.maker != self.id or chip.variant_of is not None or not on_sale[i]:
                 continue

@@ -35,6 +35,7 @@ class Lab(mesa.Agent):
         self.fleet = np.zeros(len(model.chips))
         for chip_id, count in spec.fleet.items():
             self.fleet[model.chip_index[chip_id]] = count
+        self._totals: np.ndarray | None = None
         self.efficiency = spec.efficiency
         self.capability = spec.capability
         self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
@@ -73,35 +74,49 @@ class Lab(mesa.Agent):
     @property
     def compute_flops(self) -> float:
         """Peak 16-bit throughput of the fleet (FLOP/s)."""
-        return float(self.fleet @ self.model.chip_market.flops)
+        return float(self._fleet_totals()[0])
 
     @property
     def effective_flops(self) -> float:
         """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
-        return float(self.fleet @ self.model.chip_market.effective_flops)
+        return float(self._fleet_totals()[1])
 
     @property
     def fleet_value_usd(self) -> float:
         """The fleet at list prices: what its chips would cost today."""
-        return float(self.fleet @ self.model.chip_market.list_price)
+        return float(self._fleet_totals()[2])
+
+    def _fleet_totals(self) -> np.ndarray:
+        """Peak FLOP/s, effective FLOP/s and list value of the fleet: read many times a step, worked
+        out once after each change of the fleet (`_fleet_changed`)."""
+        if self._totals is None:
+            self._totals = self.model.chip_market.per_unit @ self.fleet
+        return self._totals
+
+    def _fleet_changed(self) -> None:
+        """Every change to the fleet calls this: the totals worked out before are stale."""
+        self._totals = None
 
     def buy_chips(self) -> None:
         """Spend a share of cash on the best chips this lab may buy (the market fills what it can)."""
         budget = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
         if budget > 0:
-            self.model.chip_market.order(self, budget, self.model.domestic_share_min(self.bloc))
+            self.model.chip_market.order(self, budget)
 
     def pay(self, usd: float) -> None:
         self.cash_usd -= usd
         self.spent_usd_total += usd
 
-    def take_delivery(self, chip: int, units: float) -> None:
-        self.fleet[chip] += units
-        self.chips_received_total += units
+    def take_delivery(self, units: np.ndarray) -> None:
+        """Chips join the fleet: `units` of each chip (a vector as long as the fleet)."""
+        self.fleet += units
+        self.chips_received_total += float(units.sum())
+        self._fleet_changed()
 
     def add_chip_slot(self) -> None:
         """A chip was designed: the fleet gets a (still empty) entry for it."""
         self.fleet = np.append(self.fleet, 0.0)
+        self._fleet_changed()
 
     # -- research, training, distillation ---------------------------------------------------
 
@@ -114,6 +129,7 @@ class Lab(mesa.Agent):
         # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
         self.run_cost_usd += self.spec.training_share * worn * self.fleet_value_usd
         self.fleet *= 1.0 - worn
+        self._fleet_changed()
         self.research(starved)
         self.adopt_published_methods()
         self.train()

@@ -10,6 +10,10 @@ for a share (1 - e) of the money a lab puts on it, at a price premium that the m
 and it arrives after a delay; the share e that is stopped goes back to the legal offers. The money
 that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
 rule sell legally, and the maker pays the regulator its share of the revenue.
+
+The market works on arrays: labs put budgets on it, and as it clears it splits them over their
+blocs' offers into a row of money over the chips per lab, shares out each maker's output, moves the
+money and ships the chips, for all orders at once.
 """
 
 from __future__ import annotations
@@ -28,45 +32,30 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Offer:
-    chip: int
-    price_usd: float
-    enforcement: float
-    flops_per_usd: float
-    domestic: bool
-
-
-@dataclass(frozen=True)
 class Menu:
-    """Offers open to a bloc this step and the share of a budget each draws (a logit in value per dollar).
+    """The chips (columns) open to the labs of each bloc (rows) this step, and the share of a budget
+    each draws: a logit in value per dollar over the chips on offer (the others draw nothing).
 
-    Prices hold within a step, so the shares are the same for every lab of the bloc: worked out once a step.
+    Prices hold within a step, so the shares are the same for every lab of a bloc: worked out once a step.
     """
 
-    offers: list[Offer]
+    offered: np.ndarray
+    """Whether a lab of the bloc may put money on the chip (on sale to the bloc, banned or not)."""
     shares: np.ndarray
-    controlled: list[int]
-    """Positions of the offers a control touches (some or all of the money put on them is stopped)."""
-    legal: np.ndarray
-    """Positions of the offers no control touches."""
-    legal_total: float
-    """Share of the budget drawn by the legal offers."""
+    """Share of a budget put on the chip."""
+    enforcement: np.ndarray
+    """Share of the money put on each chip that controls stop (0: legal; 1: fully banned)."""
+    legal_shares: np.ndarray
+    """The shares of the offers no control touches (0 for the others)."""
+    legal_total: np.ndarray
+    """Share of a budget drawn by the legal offers, per bloc."""
 
     @classmethod
-    def of(cls, offers: list[Offer], sensitivity: float) -> Menu:
-        if not offers:
-            return cls([], np.zeros(0), [], np.zeros(0, dtype=int), 0.0)
-        shares = logit_split(np.array([o.flops_per_usd for o in offers]), sensitivity)
-        legal = np.array([o.enforcement == 0 for o in offers])
-        return cls(offers, shares, np.flatnonzero(~legal).tolist(), np.flatnonzero(legal), float(shares[legal].sum()))
-
-
-@dataclass
-class Order:
-    lab: Lab
-    chip: int
-    budget_usd: float
-    leaked: bool
+    def of(cls, offered: np.ndarray, value_per_usd: np.ndarray, enforcement: np.ndarray, sensitivity: float) -> Menu:
+        """The menu of the `offered` chips, from their value per dollar and the controls' enforcement."""
+        shares = logit_split(value_per_usd, sensitivity, offered)
+        legal_shares = np.where(enforcement == 0, shares, 0.0)
+        return cls(offered, shares, enforcement, legal_shares, legal_shares.sum(axis=1))
 
 
 @dataclass
@@ -88,162 +77,210 @@ class Flows:
 
 @dataclass
 class Shipment:
-    """Smuggled chips on their way: paid for, not yet in the lab's fleet."""
+    """The chips smuggled in one step, on their way: paid for, not yet in the labs' fleets."""
 
     arrival_day: float
-    lab: Lab
-    chip: int
-    units: float
+    units: np.ndarray
+    """Units of each chip (column) for each lab (row, as in the market's `labs`)."""
 
 
 class ChipMarket:
     def __init__(self, model: AIRaceModel):
         self.model = model
-        self.flops = np.zeros(0)
-        self.effective_flops = np.zeros(0)
-        self.list_price = np.zeros(0)
+        self.makers = list(model.chipmakers.values())
+        self.labs = list(model.labs.values())
+        """The labs, in the order of the rows of `budgets`, `orders` and `stopped`."""
+        self._row = {lab.id: r for r, lab in enumerate(self.labs)}
+        self._lab_bloc = np.array([model.bloc_index[lab.bloc] for lab in self.labs], dtype=int)
+        # Per chip (catalogue index), extended by `add_chip`:
+        self.per_unit = np.zeros((3, 0))
+        """Peak FLOP/s, effective FLOP/s and list price (rows) of one unit of each chip (column)."""
+        self.flops, self.effective_flops, self.list_price = self.per_unit
         self.unit_cost = np.zeros(0)
-        self.maker_of: list[str] = []
+        self.maker_of = np.zeros(0, dtype=int)
+        """Position of each chip's maker in `makers`."""
+        self._made_in = np.zeros(0, dtype=int)  # the bloc of each chip's maker
+        self.sold_to = np.zeros((0, len(model.blocs)), dtype=bool)
+        """Whether each chip (row) is sold into each bloc (column) at all, controls aside."""
+        self._launch_day = np.zeros(0)  # days from the start: first and last day on sale (inf: never discontinued)
+        self._last_day = np.zeros(0)
         for chip in model.chips:
             self.add_chip(chip)
-        self.orders: list[Order] = []
         self.in_transit: list[Shipment] = []
         self.smuggler_margin_total_usd = 0.0
         self.fees_total_usd = 0.0
         self.flows = Flows.none(len(model.blocs))
         self.fees = np.zeros((len(model.chips), len(model.blocs)))
         """Licence-fee share a maker pays on each chip (row) sold into each bloc (column)."""
+        self.budgets = np.zeros(len(self.labs))
+        """Money each lab puts on chips this step."""
+        self.orders = np.zeros((len(self.labs), len(model.chips)))
+        """Money each lab (row, as in `labs`) puts on each chip (column) this step, to be spent at the
+        chip's offer price (with the leak premium if a control touches it): its budget split over the
+        offers when the market clears."""
+        self.stopped = np.zeros_like(self.orders)
+        """Money controls stop on its way from each lab (row) to each chip (column) this step."""
 
     def add_chip(self, chip: Chip) -> None:
-        t = self.model.spec.tech
+        model = self.model
+        t = model.spec.tech
         factor = interconnect_factor(chip.interconnect_gb_s, t.interconnect_reference_gb_s, t.interconnect_exponent)
-        self.flops = np.append(self.flops, chip.tflops_16bit * 1e12)
-        self.effective_flops = np.append(self.effective_flops, chip.tflops_16bit * 1e12 * factor)
-        self.list_price = np.append(self.list_price, chip.price_usd)
+        unit = [chip.tflops_16bit * 1e12, chip.tflops_16bit * 1e12 * factor, chip.price_usd]
+        self.per_unit = np.column_stack([self.per_unit, unit])
+        self.flops, self.effective_flops, self.list_price = self.per_unit
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
-        self.maker_of.append(chip.maker)
+        self.maker_of = np.append(self.maker_of, list(model.chipmakers).index(chip.maker))
+        self._made_in = np.append(self._made_in, model.bloc_index[model.maker_bloc[chip.maker]])
+        sold_to = np.array([not chip.sold_to or b in chip.sold_to for b in model.blocs])
+        self.sold_to = np.vstack([self.sold_to, sold_to])
+        self._launch_day = np.append(self._launch_day, (chip.launch - model.start).days)
+        last = np.inf if chip.discontinued is None else (chip.discontinued - model.start).days
+        self._last_day = np.append(self._last_day, last)
 
     def on_sale(self) -> np.ndarray:
-        today = self.model.date
-        return np.array(
-            [c.launch <= today and (c.discontinued is None or today <= c.discontinued) for c in self.model.chips]
-        )
+        """Which chips can be bought today (launched and not discontinued)."""
+        today = self.model.day
+        return (self._launch_day <= today) & (today <= self._last_day)
 
-    def price(self, chip: int) -> float:
-        return float(self.list_price[chip] * self.model.chipmakers[self.maker_of[chip]].markup)
+    def prices(self) -> np.ndarray:
+        """Each chip's price today: its list price times its maker's markup."""
+        markups = np.array([maker.markup for maker in self.makers])
+        return self.list_price * markups[self.maker_of]
 
-    def offers(self, bloc: str) -> list[Offer]:
-        """Chips a lab of `bloc` might get this step, best effective compute per dollar first.
+    def offers(self, bloc: str) -> np.ndarray:
+        """Chips a lab of `bloc` might get this step (catalogue indices).
 
         Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
         labs would have put on them is what controls cost the maker.
         """
-        return self._menus(bloc)[0].offers
+        return np.flatnonzero(self._menus()[0].offered[self.model.bloc_index[bloc]])
 
-    def _menus(self, bloc: str) -> tuple[Menu, Menu]:
-        """The menus of all offers and of home-made offers for `bloc`, made once a step (prices hold within it)."""
-        if bloc not in self._offers:
-            offers = self._make_offers(bloc)
-            sensitivity = self.model.spec.markets.chip_choice_sensitivity
-            home = [o for o in offers if o.domestic]
-            self._offers[bloc] = (Menu.of(offers, sensitivity), Menu.of(home, sensitivity))
-        return self._offers[bloc]
+    def _menus(self) -> tuple[Menu, Menu | None, np.ndarray]:
+        """The menus of all offers and of home-made offers to each bloc (none if no bloc has a mandate),
+        and the share of a budget each bloc's domestic-chip mandate reserves for home-made offers (0 if
+        none is on offer). Made once a step: prices and rules hold within it.
 
-    def _make_offers(self, bloc: str) -> list[Offer]:
-        j = self.model.bloc_index[bloc]
-        controls = self.model.controls[:, j]
-        premium = self.model.spec.markets.leak_price_premium
-        out = []
-        for i in np.flatnonzero(self._on_sale):
-            if self._sold_to[i] and bloc not in self._sold_to[i]:
-                continue
-            enforcement = float(controls[i])
-            price = self.price(int(i)) * (1.0 + premium if enforcement > 0 else 1.0)
-            domestic = self.model.maker_bloc[self.maker_of[i]] == bloc
-            out.append(Offer(int(i), price, enforcement, float(self.effective_flops[i] / price), domestic))
-        return sorted(out, key=lambda o: (-o.flops_per_usd, o.chip))
+        The offers are the chips on sale to the bloc; a chip under control costs the leak premium,
+        since whatever gets through comes from smugglers."""
+        if self._menu is None:
+            model = self.model
+            markets = model.spec.markets
+            offered = self._on_sale & self.sold_to.T
+            enforcement = model.controls.T
+            price = self._prices * np.where(enforcement > 0, 1.0 + markets.leak_price_premium, 1.0)
+            value = self.effective_flops / price
+            home = offered & (self._made_in == np.arange(len(model.blocs))[:, None])
+            mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
+            sensitivity = markets.chip_choice_sensitivity
+            home_made = Menu.of(home, value, enforcement, sensitivity) if mandate.any() else None
+            self._menu = (Menu.of(offered, value, enforcement, sensitivity), home_made, mandate)
+        return self._menu
 
     def start_step(self) -> None:
-        """Open the market: note what is on sale and deliver the smuggled chips due today."""
+        """Open the market: note what is on sale and at what price, clear the order book and deliver
+        the smuggled chips due today."""
         self._on_sale = self.on_sale()
-        self._sold_to = [c.sold_to for c in self.model.chips]
-        self._offers: dict[str, tuple[Menu, Menu]] = {}
-        self.orders = []
-        self.diverted_usd: dict[str, float] = {}
+        self._prices = self.prices()
+        self._menu: tuple[Menu, Menu | None, np.ndarray] | None = None
+        self.budgets = np.zeros(len(self.labs))
+        self.orders = np.zeros((len(self.labs), len(self.list_price)))
+        self.stopped = np.zeros_like(self.orders)
         self.flows = Flows.none(len(self.model.blocs))
         today = self.model.day
-        due = [s for s in self.in_transit if s.arrival_day <= today]
+        arrived = np.zeros_like(self.orders)
+        for s in self.in_transit:
+            if s.arrival_day <= today:
+                arrived[:, : s.units.shape[1]] += s.units  # chips designed since it left come last
         self.in_transit = [s for s in self.in_transit if s.arrival_day > today]
-        for s in due:
-            s.lab.take_delivery(s.chip, s.units)
-            self.flows.leaked_units[self.model.bloc_index[s.lab.bloc]] += s.units
+        self._deliver(arrived)
+        self.flows.leaked_units += self._per_bloc(arrived)
 
-    def order(self, lab: Lab, budget_usd: float, domestic_share: float = 0.0) -> None:
-        """Split a budget over the offers; a mandate reserves `domestic_share` for chips made at home."""
-        everything, home = self._menus(lab.bloc)
-        if home.offers and domestic_share > 0:
-            self._split(lab, budget_usd * domestic_share, home)
-            budget_usd *= 1.0 - domestic_share
-        self._split(lab, budget_usd, everything)
+    def order(self, lab: Lab, budget_usd: float) -> None:
+        """Put a budget on the offers to the lab's bloc; it is split over them when the market clears."""
+        self.budgets[self._row[lab.id]] += budget_usd
 
-    def _split(self, lab: Lab, budget_usd: float, menu: Menu) -> None:
-        """Orders for a lab's budget: the money controls stop on banned offers goes back to the legal ones."""
-        if budget_usd <= 0 or not menu.offers:
-            return
-        spend = budget_usd * menu.shares
-        returned = 0.0
-        for k in menu.controlled:
-            offer = menu.offers[k]
-            stopped = spend[k] * offer.enforcement
-            returned += stopped
-            maker = self.maker_of[offer.chip]
-            self.diverted_usd[maker] = self.diverted_usd.get(maker, 0.0) + stopped
-            if offer.enforcement < 1:
-                self.orders.append(Order(lab, offer.chip, spend[k] * (1 - offer.enforcement), leaked=True))
-        amounts = spend[menu.legal]
-        if menu.legal_total > 0:
-            amounts += returned * menu.shares[menu.legal] / menu.legal_total
-        for k, amount in zip(menu.legal, amounts, strict=True):
-            self.orders.append(Order(lab, menu.offers[k].chip, amount, leaked=False))
+    def _split_budgets(self) -> None:
+        """Split the labs' budgets over their blocs' menus, into orders and money stopped: a mandate's
+        share over the home-made offers, the rest over all offers."""
+        everything, home, mandate = self._menus()
+        reserved = mandate[self._lab_bloc]
+        if home is not None:
+            self._split(self.budgets * reserved, home)
+        self._split(self.budgets * (1.0 - reserved), everything)
+
+    def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
+        """Add each lab's budget split over its bloc's menu to its orders: the money controls stop on
+        banned offers goes back to the legal ones, in proportion to their shares (if there are any)."""
+        blocs = self._lab_bloc
+        spend = budgets_usd[:, None] * menu.shares[blocs]
+        enforcement = menu.enforcement[blocs]
+        stopped = spend * enforcement
+        placed = spend * (1 - enforcement)
+        returned = stopped.sum(axis=1, keepdims=True) * menu.legal_shares[blocs]
+        legal_total = menu.legal_total[blocs, None]
+        placed += np.divide(returned, legal_total, out=np.zeros_like(returned), where=legal_total > 0)
+        self.orders += placed
+        self.stopped += stopped
 
     def clear(self) -> Flows:
-        """Share each maker's output among its orders, ship the chips, move the money."""
+        """Share each maker's output among the orders for its chips, ship the chips, move the money."""
         model = self.model
         markets = model.spec.markets
         premium = markets.leak_price_premium
         flows = self.flows
-        wanted: dict[str, list[tuple[Order, float, float]]] = {}
-        for o in self.orders:
-            price = self.price(o.chip) * (1 + premium if o.leaked else 1)
-            wanted.setdefault(self.maker_of[o.chip], []).append((o, o.budget_usd / price, price))
-        for maker in model.chipmakers.values():
-            requests = wanted.get(maker.id, [])
-            asked = sum(units for _, units, _ in requests)
+        self._split_budgets()
+        leaked = model.controls[:, self._lab_bloc].T > 0  # lab (row) gets chip (column) only past controls
+        price = np.where(leaked, self._prices * (1 + premium), self._prices)
+        units = self.orders / price
+        asked = self._per_maker(units)
+        diverted = self._per_maker(self.stopped)
+        fill = np.zeros(len(self.makers))
+        for m, maker in enumerate(self.makers):
             available = maker.output_this_step()
-            fill = min(1.0, available / asked) if asked > 0 else 0.0
-            maker.observe_demand(asked, available, self.diverted_usd.get(maker.id, 0.0))
-            for o, units, price in requests:
-                got = units * fill
-                if got <= 0:
-                    continue
-                paid = got * price
-                sale = price / (1 + premium) * got if o.leaked else paid
-                j = model.bloc_index[o.lab.bloc]
-                fee = sale * self.fees[o.chip, j]
-                o.lab.pay(paid)
-                maker.sell(got, sale - fee, got * self.unit_cost[o.chip])
-                flows.paid_by_labs_usd += paid
-                flows.received_by_makers_usd += sale - fee
-                flows.smuggler_margin_usd += paid - sale
-                flows.fees_usd += fee
-                if o.leaked and markets.leak_delay_days > 0:
-                    self.in_transit.append(Shipment(model.day + markets.leak_delay_days, o.lab, o.chip, got))
-                elif o.leaked:
-                    o.lab.take_delivery(o.chip, got)
-                    flows.leaked_units[j] += got
-                else:
-                    o.lab.take_delivery(o.chip, got)
-                    flows.legal_units[j] += got
+            fill[m] = min(1.0, available / asked[m]) if asked[m] > 0 else 0.0
+            maker.observe_demand(float(asked[m]), available, float(diverted[m]))
+        got = units * fill[self.maker_of]
+        paid = got * price
+        sale = np.where(leaked, price / (1 + premium) * got, paid)
+        fee = sale * self.fees[:, self._lab_bloc].T
+        received = sale - fee
+        for maker, sold, revenue, cost in zip(
+            self.makers,
+            self._per_maker(got),
+            self._per_maker(received),
+            self._per_maker(got * self.unit_cost),
+            strict=True,
+        ):
+            maker.sell(float(sold), float(revenue), float(cost))
+        flows.paid_by_labs_usd += float(paid.sum())
+        flows.received_by_makers_usd += float(received.sum())
+        flows.smuggler_margin_usd += float((paid - sale).sum())
+        flows.fees_usd += float(fee.sum())
+        for lab, usd in zip(self.labs, paid.sum(axis=1).tolist(), strict=True):
+            lab.pay(usd)
+        legal = np.where(leaked, 0.0, got)
+        smuggled = np.where(leaked, got, 0.0)
+        flows.legal_units += self._per_bloc(legal)
+        if markets.leak_delay_days > 0:
+            self._deliver(legal)
+            if smuggled.any():
+                self.in_transit.append(Shipment(model.day + markets.leak_delay_days, smuggled))
+        else:
+            self._deliver(got)
+            flows.leaked_units += self._per_bloc(smuggled)
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
         self.fees_total_usd += flows.fees_usd
         return flows
+
+    def _deliver(self, units: np.ndarray) -> None:
+        """Chips join the fleets: `units` of each chip (column) for each lab (row)."""
+        for row in np.flatnonzero(units.any(axis=1)):
+            self.labs[row].take_delivery(units[row])
+
+    def _per_maker(self, per_order: np.ndarray) -> np.ndarray:
+        """Totals per maker (as in `makers`) of a quantity given per lab (row) and chip (column)."""
+        return np.bincount(self.maker_of, per_order.sum(axis=0), minlength=len(self.makers))
+
+    def _per_bloc(self, per_order: np.ndarray) -> np.ndarray:
+        """Totals per destination bloc of a quantity given per lab (row) and chip (column)."""
+        return np.bincount(self._lab_bloc, per_order.sum(axis=1), minlength=len(self.model.blocs))

@@ -1,0 +1,136 @@
+"""The chip market on a hand-made case: one lab's order and its clearing, worked out by hand (S3.1,
+S3.2); a lab's throughput as its fleet changes (S3.0)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from simulation import load_scenario
+from simulation.model import AIRaceModel
+from tests.conftest import SHORT
+
+BUDGET = 1e9
+
+
+@pytest.fixture
+def model() -> AIRaceModel:
+    """The baseline in October 2025 (Ascend chips on sale to China, the buy-domestic mandate of 0.5 in
+    force), with labs splitting budgets in proportion to value per dollar (choice sensitivity 1), and by
+    hand: China may buy every chip on offer freely except the H100 (half of the money on it stopped)
+    and the B200 (all of it stopped); a licence fee of 15% on the MI300X_CN. The market is open."""
+    model = AIRaceModel(load_scenario("baseline", {**SHORT, "markets.chip_choice_sensitivity": 1.0}), 1)
+    while model.date < date(2025, 10, 1):
+        model.step()
+    cn = model.bloc_index["CN"]
+    model.controls[:, cn] = 0.0
+    model.controls[model.chip_index["H100"], cn] = 0.5
+    model.controls[model.chip_index["B200"], cn] = 1.0
+    model.chip_market.fees[:, cn] = 0.0
+    model.chip_market.fees[model.chip_index["MI300X_CN"], cn] = 0.15
+    model.chip_market.start_step()
+    return model
+
+
+def _expected_orders(model: AIRaceModel) -> tuple[dict[str, float], float]:
+    """Money a Chinese lab puts on each chip, and the money stopped. Ten offers, two of them home-made
+    (Ascend); a split is proportional to value per dollar (the controlled chips at the leak premium).
+    The mandate's half of the budget goes to the Ascend chips, the other half to all ten offers; of
+    the H100's part half leaks and half is stopped, the B200's part is all stopped; the stopped money
+    goes to the eight legal offers in proportion to their parts."""
+    market = model.chip_market
+    premium = model.spec.markets.leak_price_premium
+    offered = [model.chips[i].id for i in market.offers("CN")]
+    assert len(offered) == 10, offered
+    prices = market.prices()
+    values = {}
+    for chip in offered:
+        i = model.chip_index[chip]
+        values[chip] = market.effective_flops[i] / (prices[i] * (1 + premium if chip in ("H100", "B200") else 1))
+    part = {chip: BUDGET / 2 * v / sum(values.values()) for chip, v in values.items()}
+    stopped = part["H100"] / 2 + part["B200"]
+    legal = {chip: v for chip, v in values.items() if chip not in ("H100", "B200")}
+    expected = {chip: part[chip] + stopped * v / sum(legal.values()) for chip, v in legal.items()}
+    expected["H100"], expected["B200"] = part["H100"] / 2, 0.0
+    home = ("ASCEND910B", "ASCEND910C")
+    for chip in home:
+        expected[chip] += BUDGET / 2 * values[chip] / sum(values[c] for c in home)
+    return expected, stopped
+
+
+def test_an_order_keeps_the_mandate_and_returns_stopped_money_to_legal_offers(model):
+    market, lab = model.chip_market, model.labs["deepseek"]
+    expected, stopped = _expected_orders(model)  # at today's prices, before clearing moves them
+    market.order(lab, BUDGET)
+    market.clear()  # the budget is split over the offers as the market clears
+    row = market.labs.index(lab)
+    for chip, usd in expected.items():
+        assert market.orders[row, model.chip_index[chip]] == pytest.approx(usd, rel=1e-12, abs=1e-6), chip
+    assert market.orders[row].sum() == pytest.approx(BUDGET, rel=1e-12)  # nothing lost: stopped money moved
+    assert market.stopped[row, model.chip_index["H100"]] == pytest.approx(expected["H100"], rel=1e-12)
+    assert market.stopped[row].sum() == pytest.approx(stopped, rel=1e-12)
+    others = [r for r, other in enumerate(market.labs) if other is not lab]
+    assert not market.orders[others].any() and not market.stopped[others].any()
+
+
+def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(model):
+    market, lab = model.chip_market, model.labs["deepseek"]
+    makers = model.chipmakers
+    market.order(lab, BUDGET)
+    prices = market.prices()
+    premium = model.spec.markets.leak_price_premium
+    expected, stopped = _expected_orders(model)  # at today's prices, before clearing moves them
+    units = {chip: usd / prices[model.chip_index[chip]] for chip, usd in expected.items()}
+    units["H100"] /= 1 + premium
+    # Huawei can make half the Ascend chips asked for; NVIDIA and AMD have plenty.
+    makers["huawei"].capacity_chips_per_year = (units["ASCEND910B"] + units["ASCEND910C"]) / 2 / model.dt
+    makers["nvidia"].capacity_chips_per_year = makers["amd"].capacity_chips_per_year = 1e9
+    fill = {chip: 0.5 if chip.startswith("ASCEND") else 1.0 for chip in expected}
+    cash, fleet = lab.cash_usd, lab.fleet.copy()
+    revenue = {m: maker.revenue_total_usd for m, maker in makers.items()}
+    lost = {m: maker.lost_sales_total_usd for m, maker in makers.items()}
+    shipped_before = len(market.in_transit)
+
+    flows = market.clear()
+
+    for chip in expected:
+        i = model.chip_index[chip]
+        arrived = 0.0 if chip == "H100" else units[chip] * fill[chip]
+        assert lab.fleet[i] - fleet[i] == pytest.approx(arrived, rel=1e-12, abs=1e-9), chip
+    (shipment,) = market.in_transit[shipped_before:]  # only the H100 for DeepSeek, due after the delay
+    assert shipment.arrival_day == model.day + model.spec.markets.leak_delay_days
+    row, h100 = market.labs.index(lab), model.chip_index["H100"]
+    assert shipment.units[row, h100] == pytest.approx(units["H100"], rel=1e-12)
+    assert shipment.units.sum() == shipment.units[row, h100]
+    paid = sum(expected[chip] * fill[chip] for chip in expected)
+    assert cash - lab.cash_usd == pytest.approx(paid, rel=1e-12)
+    assert flows.paid_by_labs_usd == pytest.approx(paid, rel=1e-12)
+    # The smugglers keep the premium; the MI300X_CN's maker pays its fee; the rest reaches the makers.
+    margin = expected["H100"] * premium / (1 + premium)
+    fee = 0.15 * expected["MI300X_CN"]
+    assert flows.smuggler_margin_usd == pytest.approx(margin, rel=1e-12)
+    assert flows.fees_usd == pytest.approx(fee, rel=1e-12)
+    gained = {m: maker.revenue_total_usd - revenue[m] for m, maker in makers.items()}
+    assert sum(gained.values()) == pytest.approx(paid - margin - fee, rel=1e-12)
+    assert gained["huawei"] == pytest.approx((expected["ASCEND910B"] + expected["ASCEND910C"]) / 2, rel=1e-12)
+    # The stopped money is NVIDIA's sales lost to controls (both controlled chips are NVIDIA's).
+    assert makers["nvidia"].lost_sales_total_usd - lost["nvidia"] == pytest.approx(stopped, rel=1e-12)
+    assert makers["amd"].lost_sales_total_usd == lost["amd"]
+    cn = model.bloc_index["CN"]
+    assert flows.legal_units[cn] == pytest.approx(sum(units[c] * fill[c] for c in units if c != "H100"), rel=1e-12)
+
+
+def test_a_labs_throughput_follows_each_change_of_its_fleet(model):
+    lab, market = model.labs["deepseek"], model.chip_market
+    read = lab.effective_flops, lab.compute_flops, lab.fleet_value_usd  # kept until the fleet changes
+    received = np.zeros_like(lab.fleet)
+    received[model.chip_index["H100"]] = 1000.0
+    lab.take_delivery(received)
+    now = lab.effective_flops, lab.compute_flops, lab.fleet_value_usd
+    totals = lab.fleet @ market.effective_flops, lab.fleet @ market.flops, lab.fleet @ market.list_price
+    assert now == pytest.approx(totals, rel=1e-12)
+    assert all(after > before for after, before in zip(now, read, strict=True))
+    model.step()  # deliveries, wear and new chips
+    assert lab.effective_flops == pytest.approx(lab.fleet @ market.effective_flops, rel=1e-12)

@@ -61,11 +61,12 @@ class InvestorPopulation(mesa.Agent):
         self.scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
         self.attention_lag = rng.exponential(spec.attention_lag_days, n) if spec.attention_lag_days > 0 else np.zeros(n)
         self.jevons_belief = rng.normal(spec.jevons_belief_mean, spec.jevons_belief_sd, n)
-        # Multiples and beliefs are held firm by firm (column-major): each firm's column is contiguous, so
-        # valuing (numbers per firm times entries per investor) and the median run along the investors.
+        # Multiples are held firm by firm (column-major): each firm's column is contiguous, so valuing
+        # (numbers per firm times entries per investor) and the median run along the investors.
         self.multiple = np.asfortranarray(np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k))))
-        self.log_demand_belief = np.zeros((n, k), order="F")
-        self.demand_belief = np.ones((n, k), order="F")  # exp(log_demand_belief), kept with it for valuing and records
+        # Efficiency news moves beliefs about compute demand, which every listed chipmaker shares: one each.
+        self.log_demand_belief = np.zeros(n)
+        self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
         self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
@@ -89,7 +90,7 @@ class InvestorPopulation(mesa.Agent):
             now = ~acted & (today + 1 > visible_day + self.attention_lag)
             if now.any():
                 # An investor with belief e expects compute demand to move by gain**e.
-                self.log_demand_belief[now] += (self.jevons_belief[now] * math.log(gain))[:, None]
+                self.log_demand_belief[now] += self.jevons_belief[now] * math.log(gain)
                 acted |= now
         self.news = [item for item in self.news if not item[2].all()]
         self.demand_belief = np.exp(self.log_demand_belief)
@@ -101,7 +102,8 @@ class InvestorPopulation(mesa.Agent):
         revenue growth and by the investor's belief about compute demand; the rest as it was."""
         revenue = np.array([f.revenue_usd_per_year for f in self.firms])
         growth = np.maximum(revenue, 1.0) / self.start_revenue
-        ai = self.ai_value_share * growth * self.demand_belief
+        # Investor i's belief times firm j's AI share of value and its growth, built firm by firm (column-major).
+        ai = ((self.ai_value_share * growth)[:, None] * self.demand_belief).T
         return self.start_prices * (1.0 - self.ai_value_share + ai) * self.multiple
 
     def step(self) -> None:

@@ -50,7 +50,7 @@ def knots(value, sensitivity, base_weight) -> np.ndarray:
 
 def check(fixed_money, value, wealth, sensitivity, base_weight=0.25, supply=SUPPLY, previous=PRICE) -> float:
     """The clearing price, after checking it against the brute-force one."""
-    got = clearing_price(supply, previous, fixed_money, value, wealth, sensitivity, base_weight)
+    got = clearing_price(supply, previous, fixed_money, np.log(value), wealth, sensitivity, base_weight)
     want = brute_force(supply, previous, fixed_money, value, wealth, sensitivity, base_weight)
     assert got == pytest.approx(want, rel=1e-12, abs=0)
     return got
@@ -127,6 +127,6 @@ def test_nobody_wants_the_shares_the_price_falls_to_the_bottom():
 def test_the_demand_at_the_clearing_price_buys_the_supply():
     value, wealth, sensitivity = population(1000, 7)
     fixed = 6e10
-    price = clearing_price(SUPPLY, PRICE, fixed, value, wealth, sensitivity, 0.25)
-    money = fixed + value_investors_money(price, value, wealth, sensitivity, 0.25).sum()
+    price = clearing_price(SUPPLY, PRICE, fixed, np.log(value), wealth, sensitivity, 0.25)
+    money = fixed + value_investors_money(math.log(price), np.log(value), wealth, sensitivity, 0.25).sum()
     assert money / price == pytest.approx(SUPPLY, rel=1e-12)

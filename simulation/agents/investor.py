@@ -142,9 +142,9 @@ class InvestorPopulation(mesa.Agent):
             # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
             # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
             money[value_investors] = 0.0
-            value = values[value_investors, j]
-            price = clearing_price(supply, old_prices[j], money.sum(), value, value_wealth, sensitivity, base)
-            money[value_investors] = value_investors_money(price, value, value_wealth, sensitivity, base)
+            log_value = np.log(values[value_investors, j])
+            price = clearing_price(supply, old_prices[j], money.sum(), log_value, value_wealth, sensitivity, base)
+            money[value_investors] = value_investors_money(math.log(price), log_value, value_wealth, sensitivity, base)
             wanted = money / price
             total = wanted.sum()
             new = wanted * (supply / total) if total > 0 else self.holdings[:, j]
@@ -164,9 +164,10 @@ class InvestorPopulation(mesa.Agent):
         wealth = cash + held @ old_prices
         gains = held @ (self.prices - old_prices)
         returns = np.divide(gains, wealth, out=np.zeros_like(gains), where=wealth > 0) / dt
-        for s, members in enumerate(self.members):
-            if len(members):
-                self.fitness[s] += keep * (returns[members].mean() - self.fitness[s])
+        # Each strategy's mean return over its followers (a strategy nobody follows keeps its fitness).
+        counts = np.bincount(self.strategy, minlength=3)
+        means = np.bincount(self.strategy, returns, minlength=3) / np.maximum(counts, 1)
+        self.fitness += np.where(counts > 0, keep * (means - self.fitness), 0.0)
 
     def _switch_strategies(self) -> None:
         spec = self.model.spec.investors

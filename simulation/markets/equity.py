@@ -20,26 +20,26 @@ MAX_LOG_MOVE = 6.0
 
 
 def value_investors_money(
-    price: float, value: np.ndarray, wealth: np.ndarray, sensitivity: np.ndarray, base_weight: float
+    log_price: float, log_value: np.ndarray, wealth: np.ndarray, sensitivity: np.ndarray, base_weight: float
 ) -> np.ndarray:
-    """Money each value investor puts on the firm at `price`: its wealth times its mean-variance weight,
-    `base_weight + sensitivity * ln(value / price)`, floored at zero (no short selling) and not capped
-    (value investors may borrow to buy below value)."""
-    return np.maximum(base_weight + sensitivity * np.log(value / price), 0.0) * wealth
+    """Money each value investor puts on the firm at price e^log_price: its wealth times its mean-variance
+    weight, `base_weight + sensitivity * (ln value - ln price)`, floored at zero (no short selling) and
+    not capped (value investors may borrow to buy below value)."""
+    return np.maximum(base_weight + sensitivity * (log_value - log_price), 0.0) * wealth
 
 
 def clearing_price(
     supply: float,
     previous_price: float,
     fixed_money: float,
-    value: np.ndarray,
+    log_value: np.ndarray,
     wealth: np.ndarray,
     sensitivity: np.ndarray,
     base_weight: float,
 ) -> float:
     """The price at which investors want `supply` shares: `fixed_money` (put on the firm whatever its price)
-    plus the value investors' money (`value_investors_money`, arrays with one entry per value investor),
-    divided by the price.
+    plus the value investors' money (`value_investors_money`, arrays with one entry per value investor,
+    their values given as logarithms), divided by the price.
 
     The price moves at most MAX_LOG_MOVE in log terms from `previous_price`: if investors want more shares
     than `supply` even at the highest price allowed, the price is that; if fewer even at the lowest
@@ -49,7 +49,7 @@ def clearing_price(
     lo, hi = centre - MAX_LOG_MOVE, centre + MAX_LOG_MOVE
     # Value investor i puts slopes[i] * (knots[i] - x) on the firm below its knot and nothing above it.
     # Sorted from the highest knot: at any x the ones buying are the first few.
-    knots = np.log(value) + base_weight / sensitivity
+    knots = log_value + base_weight / sensitivity
     order = np.argsort(knots)[::-1]
     knots = knots[order]
     slopes = (wealth * sensitivity)[order]

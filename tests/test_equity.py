@@ -71,6 +71,18 @@ def test_random_populations(seed):
     check(rng.uniform(0, 3e11), value, wealth, sensitivity, base_weight=rng.uniform(0.0, 0.5))
 
 
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("move", [-3.0, -0.5, -0.02, 0.02, 0.5, 3.0])
+def test_the_root_far_from_or_near_the_previous_price(seed, move):
+    """The search starts at the previous price: the root may lie far above or below it, across thousands
+    of knots, or just beside it."""
+    rng = np.random.default_rng(200 + seed)
+    value, wealth, sensitivity = population(5000, seed, value_spread=rng.uniform(0.05, 1.0))
+    fixed = rng.uniform(0, 3e11)
+    root = clearing_price(SUPPLY, PRICE, fixed, np.log(value), wealth, sensitivity, 0.25)
+    check(fixed, value, wealth, sensitivity, previous=root * math.exp(-move))
+
+
 def test_every_value_investor_buys():
     value, wealth, sensitivity = population(200, 2, value_spread=0.05)
     price = check(1e10, value, wealth, sensitivity)

@@ -2,16 +2,18 @@
 
 Two kinds of demand meet here. Chartists and noise traders put an amount of money on the firm that does
 not depend on its price. Each value investor puts wealth * max(base weight + sensitivity * ln(value / price), 0)
-on it: linear in log price while positive. So in x = ln p the money on the firm is piecewise linear and
-falls as x rises, with a knot where each value investor stops buying, and the market clears where that
-money buys exactly the shares outstanding: money(x) = shares * e^x. Between two knots the difference of
-the two sides is concave and falling, and the equation is solved there to machine precision, not searched for.
+on it: linear in log price while positive. So in x = ln p the money on the firm is piecewise linear, convex
+and falling, with a knot where each value investor stops buying, and the market clears where that money
+buys exactly the shares outstanding: money(x) = shares * e^x. The root is found by Newton's method on the
+money's pieces: each step solves the equation exactly on the line through the current piece, which lies
+below the money everywhere (the money is convex). So every step lands at or below the root, the steps rise,
+and they stop exactly once no knot lies between the current point and the root: a few passes over the
+value investors, and no sort.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 
 import numpy as np
 
@@ -48,53 +50,58 @@ def clearing_price(
     centre = math.log(previous_price)
     lo, hi = centre - MAX_LOG_MOVE, centre + MAX_LOG_MOVE
     # Value investor i puts slopes[i] * (knots[i] - x) on the firm below its knot and nothing above it.
-    # Sorted from the highest knot: at any x the ones buying are the first few.
     knots = log_value + base_weight / sensitivity
-    order = np.argsort(knots)[::-1]
-    knots = knots[order]
-    slopes = (wealth * sensitivity)[order]
-    # With the first i buying, the money on the firm at x is intercept[i] - slope[i] * x.
-    slope = np.add.accumulate(np.concatenate(([0.0], slopes)))
-    intercept = np.add.accumulate(np.concatenate(([fixed_money], slopes * knots)))
-    falling = -knots  # ascending, for searchsorted
+    slopes = wealth * sensitivity
+    terms = np.stack((slopes * knots, slopes))
 
-    def buying(x: float) -> int:
-        """How many value investors buy at log price x: those whose knot is above it."""
-        return int(falling.searchsorted(-x))
+    def piece(x: float) -> tuple[int, float, float]:
+        """How many value investors buy at log price x, and the line intercept - slope * x that gives the
+        money on the firm from x to the nearest knots on either side."""
+        buying = knots > x
+        count = int(np.count_nonzero(buying))
+        if not count:
+            return 0, fixed_money, 0.0
+        intercept, slope = terms @ buying
+        return count, fixed_money + float(intercept), float(slope)
 
-    def excess(i: int, x: float) -> float:
-        """Money on the firm at log price x, the first i value investors buying, less what the shares cost."""
-        return float(intercept[i] - slope[i] * x) - supply * math.exp(x)
+    x = centre
+    count, intercept, slope = piece(x)
+    if intercept - slope * x <= 0:  # nobody puts money on the firm at the previous price: look from the bottom
+        x = lo
+        count, intercept, slope = piece(x)
+        if intercept - slope * x <= 0:
+            return math.exp(lo)
+    x = _solve_line(intercept, slope, supply, x)  # at or below the root, wherever the first point was
+    for _ in range(len(knots)):  # each step passes at least one knot; a handful of steps in practice
+        if x >= hi:
+            return math.exp(hi)
+        buying, intercept, slope = piece(x)
+        if buying == count:  # no knot passed since the last piece, whose line is exact up to the root: x is it
+            break
+        count = buying
+        after = _solve_line(intercept, slope, supply, x)
+        if not after > x:  # the root, up to rounding
+            break
+        x = after
+    return math.exp(max(x, lo))
 
-    if excess(buying(lo), lo) <= 0:
-        return math.exp(lo)
-    if excess(buying(hi), hi) >= 0:
-        return math.exp(hi)
-    # The root lies between lo and hi, where the excess falls from above zero to below. At the knots in
-    # between, from the highest, the excess rises (at knots[m] the first m value investors buy): a binary
-    # search finds the first where it is above zero, the segment's left end; the knot before is its right end.
-    first, end = int(falling.searchsorted(-hi, side="right")), buying(lo)
-    i = first + bisect_right(range(first, end), 0.0, key=lambda m: excess(m, float(knots[m])))
-    left = knots[i] if i < end else lo
-    right = knots[i - 1] if i > first else hi
-    return math.exp(_solve_segment(float(intercept[i]), float(slope[i]), supply, float(left), float(right)))
 
+def _solve_line(intercept: float, slope: float, supply: float, x: float) -> float:
+    """The log price t where intercept - slope * t = supply * e^t, the line being positive at `x` (there is
+    one root: the difference falls).
 
-def _solve_segment(intercept: float, slope: float, supply: float, left: float, right: float) -> float:
-    """The x in [left, right] where intercept - slope * x = supply * e^x (there is one: the difference falls).
-
-    With no slope it is a logarithm. Otherwise Newton steps from the right of the root: the difference
-    is concave and falling, so each step lands between the root and the point before, and the steps stop
-    when they no longer move left. They start at the lesser of `right` and the x at which the shares cost
-    the money on offer at `left`, both at or to the right of the root.
+    With no slope it is a logarithm. Otherwise Newton steps from the right of the root: the difference is
+    concave and falling, so each step lands between the root and the point before, and the steps stop when
+    they no longer move left. They start at the greater of `x` and the t at which the shares cost the
+    money on offer at `x`: if the difference is negative at `x`, `x` is right of the root; otherwise that t is.
     """
     if slope == 0:
         return math.log(intercept / supply)
-    x = min(right, math.log((intercept - slope * left) / supply))
+    t = max(x, math.log((intercept - slope * x) / supply))
     for _ in range(100):  # three to five steps in practice; the bound only guards against creeping by rounding
-        cost = supply * math.exp(x)
-        after = x + (intercept - slope * x - cost) / (slope + cost)
-        if not after < x:
+        cost = supply * math.exp(t)
+        after = t + (intercept - slope * t - cost) / (slope + cost)
+        if not after < t:
             break
-        x = after
-    return x
+        t = after
+    return t

@@ -165,7 +165,7 @@ class InvestorPopulation(mesa.Agent):
         gains = held @ (self.prices - old_prices)
         returns = np.divide(gains, wealth, out=np.zeros_like(gains), where=wealth > 0) / dt
         # Each strategy's mean return over its followers (a strategy nobody follows keeps its fitness).
-        counts = np.bincount(self.strategy, minlength=3)
+        counts = np.array([len(m) for m in self.members])
         means = np.bincount(self.strategy, returns, minlength=3) / np.maximum(counts, 1)
         self.fitness += np.where(counts > 0, keep * (means - self.fitness), 0.0)
 
@@ -177,7 +177,11 @@ class InvestorPopulation(mesa.Agent):
         if movers.any():
             logits = spec.switching_intensity * (self.fitness - self.fitness.max())
             weights = np.exp(logits)
-            self.strategy[movers] = rng.choice(3, size=int(movers.sum()), p=weights / weights.sum())
+            # rng.choice(3, size, p=weights / weights.sum()) by its own inverse-CDF draw, draw for draw,
+            # without its checks of p, which cost more than the draws.
+            cdf = (weights / weights.sum()).cumsum()
+            cdf /= cdf[-1]
+            self.strategy[movers] = cdf.searchsorted(rng.random(int(movers.sum())), side="right")
             self.members = _members(self.strategy)
 
     # -- records ---------------------------------------------------------------------------------

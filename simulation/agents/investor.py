@@ -117,7 +117,7 @@ class InvestorPopulation(mesa.Agent):
         self._switch_strategies()
         refresh = step_fraction(12.0, dt)  # whims last about a month
         mask = rng.random(self.whim.shape) < refresh
-        self.whim[mask] = rng.normal(0.0, spec.noise_sd_per_year, mask.sum())
+        self.whim[mask] = rng.normal(0.0, spec.noise_sd_per_year, np.count_nonzero(mask))
 
         values = self.fundamental_values()
         # As in Brock-Hommes, demand does not depend on an investor's own realised wealth: each sizes
@@ -163,7 +163,10 @@ class InvestorPopulation(mesa.Agent):
         self.momentum += keep * (log_returns / dt - self.momentum)
         wealth = cash + held @ old_prices
         gains = held @ (self.prices - old_prices)
-        returns = np.divide(gains, wealth, out=np.zeros_like(gains), where=wealth > 0) / dt
+        with np.errstate(divide="ignore", invalid="ignore"):
+            returns = gains / wealth
+        returns[wealth <= 0] = 0.0  # an investor with nothing left counts as a zero return
+        returns /= dt
         # Each strategy's mean return over its followers (a strategy nobody follows keeps its fitness).
         counts = np.array([len(m) for m in self.members])
         means = np.bincount(self.strategy, returns, minlength=3) / np.maximum(counts, 1)

@@ -190,9 +190,7 @@ class DashboardModel(AIRaceModel):
 
 def model_frame(model: AIRaceModel) -> pd.DataFrame:
     """The live model's data so far, with dates as timestamps, as analysis.plots reads stored runs."""
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
+    return model.records.model_frame()
 
 
 def events_so_far(model: AIRaceModel) -> list[dict]:

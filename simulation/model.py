@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 from operator import attrgetter
@@ -14,6 +15,7 @@ from analysis.metrics import gap_months
 from simulation.agents import Chipmaker, InvestorPopulation, Lab, Regulator
 from simulation.markets.chips import ChipMarket
 from simulation.markets.services import services_revenue
+from simulation.records import Records
 from simulation.scenario import ApiTerms, Breakthrough, Chip, OpenWeights, RuleChange, Scenario
 from simulation.tech import DAYS_PER_YEAR, grown, market_shares
 
@@ -64,9 +66,7 @@ class AIRaceModel(mesa.Model):
         self._published = np.ones(self.n_steps + 1)  # efficiency of the best open-weights model, by step
         self.best_effective_flops = 0.0
         self._observed = 0
-        self.datacollector = mesa.DataCollector(
-            model_reporters=self._model_reporters(), agenttype_reporters=AGENT_REPORTERS
-        )
+        self.records = Records(self, self._model_reporters(), AGENT_VARIABLES)
         self.agents_by_type[Regulator].do("step")  # rules already in force on the first day
         self.refresh_controls()
         self._observe()
@@ -286,7 +286,7 @@ class AIRaceModel(mesa.Model):
             self._frontier[b][i] = self.frontier(b)
         open_labs = [lab.efficiency for lab in self.labs.values() if lab.open_weights]
         self._published[i] = max(open_labs, default=1.0)
-        self.datacollector.collect(self)
+        self.records.collect(self)
 
     @property
     def gap_months(self) -> float:
@@ -314,13 +314,12 @@ class AIRaceModel(mesa.Model):
         """Cap-weighted index of the listed AI firms, 100 at the start."""
         return 100.0 * self.market_caps().sum() / self._start_caps if self.listed else 100.0
 
-    def _model_reporters(self) -> dict:
+    def _model_reporters(self) -> dict[str, Callable[[AIRaceModel], float]]:
+        """The model's recorded variables (after `step` and `date`), each read from the model at every row."""
         cls = type(self)
-        reporters: dict = {
-            "step": "steps",
-            "date": "date",
-            "gap_months": "gap_months",
-            "gap_capability": "gap_capability",
+        reporters: dict[str, Callable[[AIRaceModel], float]] = {
+            "gap_months": attrgetter("gap_months"),
+            "gap_capability": attrgetter("gap_capability"),
         }
         for b in self._frontier_blocs:
             reporters[f"frontier_capability_{b}"] = partial(cls.frontier, bloc=b)
@@ -334,11 +333,11 @@ class AIRaceModel(mesa.Model):
         reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
-        reporters["price_performance_flops_per_usd"] = "price_performance"
+        reporters["price_performance_flops_per_usd"] = attrgetter("price_performance")
         for j, m in enumerate(self.listed):
             reporters[f"price_{m.ticker}"] = partial(_price, j=j)
             reporters[f"market_cap_usd_{m.ticker}"] = partial(_market_cap, j=j)
-        reporters["ai_index"] = "ai_index"
+        reporters["ai_index"] = attrgetter("ai_index")
         return reporters
 
 
@@ -382,5 +381,3 @@ AGENT_VARIABLES = {
     Regulator: ("rules_in_force", "mean_enforcement", "decisions"),
     InvestorPopulation: ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief"),
 }
-# Getters, not attribute names: Mesa would wrap each name in a Python function called per agent and step.
-AGENT_REPORTERS = {kind: {v: attrgetter(v) for v in names} for kind, names in AGENT_VARIABLES.items()}

@@ -111,23 +111,8 @@ def run_replicates(
 
 def collect(model: AIRaceModel) -> Results:
     """Turn a finished model into Results (the only place that reads a live model's records)."""
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame["date"] = _dates(frame["date"])
-    names = {a.unique_id: a.id for a in model.agents}
-    kinds = {a.unique_id: type(a).__name__ for a in model.agents}
-    tables = []
-    for agent_type in model.datacollector.agenttype_reporters:
-        table = model.datacollector.get_agenttype_vars_dataframe(agent_type).reset_index()
-        tables.append(table.melt(id_vars=["Step", "AgentID"], var_name="variable", value_name="value"))
-    agents = pd.concat(tables, ignore_index=True)
-    agents["step"] = agents.pop("Step").astype("int64")
-    agents["date"] = _dates(pd.Timestamp(model.start) + pd.to_timedelta(agents["step"] * model.step_days, unit="D"))
-    ids = agents.pop("AgentID")
-    agents["agent_id"] = ids.map(names)
-    agents["agent_type"] = ids.map(kinds)
-    agents["value"] = agents["value"].astype(float)
-    agents = agents[["step", "date", "agent_id", "agent_type", "variable", "value"]]
-    agents = agents.sort_values(["step", "agent_type", "agent_id", "variable"], kind="stable").reset_index(drop=True)
+    frame = model.records.model_frame()
+    agents = model.records.agent_frame()
     events = pd.DataFrame(model.event_log, columns=["date", "step", "kind", "actor", "text"])
     events["date"] = _dates(events["date"])
     events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)

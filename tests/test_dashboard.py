@@ -28,6 +28,7 @@ from simulation.dashboard import (
     lever_controls,
     lever_overrides,
     live_figure,
+    model_frame,
     status_line,
 )
 from simulation.scenario import builtin_scenarios, load_scenario, parameters
@@ -83,9 +84,9 @@ def test_dashboard_model_rebuilds_from_levers_and_stops_at_the_end():
         model.step()
     assert model.steps == model.n_steps and not model.running  # SolaraViz disables play and step
     assert status_line(model).startswith(f"Date: {model.date:%-d %b %Y} (step {model.n_steps} of {model.n_steps})")
-    rows = len(model.datacollector.get_model_vars_dataframe())
+    assert len(model_frame(model)) == model.n_steps + 1
     model.step()  # a step past the end records nothing and does not fail
-    assert len(model.datacollector.get_model_vars_dataframe()) == rows
+    assert len(model_frame(model)) == model.n_steps + 1
     lines = [event_line(e) for e in events_so_far(model)]
     assert "27 Jan 2025: investors notice DeepSeek's breakthrough" in lines
     for name in CHARTS:

@@ -52,7 +52,7 @@ def clearing_price(
     # Value investor i puts slopes[i] * (knots[i] - x) on the firm below its knot and nothing above it.
     knots = log_value + base_weight / sensitivity
     slopes = wealth * sensitivity
-    terms = np.stack((slopes * knots, slopes))
+    terms = np.array((slopes * knots, slopes))
 
     def piece(x: float) -> tuple[int, float, float]:
         """How many value investors buy at log price x, and the line intercept - slope * x that gives the

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from simulation.markets.equity import MAX_LOG_MOVE, clearing_price, value_investors_money
+from simulation.markets.equity import MAX_LOG_MOVE, clearing_price, value_investors_money, value_investors_terms
 
 SUPPLY = 2.5e9
 PRICE = 120.0
@@ -50,7 +50,8 @@ def knots(value, sensitivity, base_weight) -> np.ndarray:
 
 def check(fixed_money, value, wealth, sensitivity, base_weight=0.25, supply=SUPPLY, previous=PRICE) -> float:
     """The clearing price, after checking it against the brute-force one."""
-    got = clearing_price(supply, previous, fixed_money, np.log(value), wealth, sensitivity, base_weight)
+    knots, slopes = value_investors_terms(np.log(value), wealth, sensitivity, base_weight)
+    got = clearing_price(supply, previous, fixed_money, knots, slopes)
     want = brute_force(supply, previous, fixed_money, value, wealth, sensitivity, base_weight)
     assert got == pytest.approx(want, rel=1e-12, abs=0)
     return got
@@ -79,7 +80,7 @@ def test_the_root_far_from_or_near_the_previous_price(seed, move):
     rng = np.random.default_rng(200 + seed)
     value, wealth, sensitivity = population(5000, seed, value_spread=rng.uniform(0.05, 1.0))
     fixed = rng.uniform(0, 3e11)
-    root = clearing_price(SUPPLY, PRICE, fixed, np.log(value), wealth, sensitivity, 0.25)
+    root = clearing_price(SUPPLY, PRICE, fixed, *value_investors_terms(np.log(value), wealth, sensitivity, 0.25))
     check(fixed, value, wealth, sensitivity, previous=root * math.exp(-move))
 
 
@@ -139,6 +140,10 @@ def test_nobody_wants_the_shares_the_price_falls_to_the_bottom():
 def test_the_demand_at_the_clearing_price_buys_the_supply():
     value, wealth, sensitivity = population(1000, 7)
     fixed = 6e10
-    price = clearing_price(SUPPLY, PRICE, fixed, np.log(value), wealth, sensitivity, 0.25)
-    money = fixed + value_investors_money(math.log(price), np.log(value), wealth, sensitivity, 0.25).sum()
+    knots, slopes = value_investors_terms(np.log(value), wealth, sensitivity, 0.25)
+    price = clearing_price(SUPPLY, PRICE, fixed, knots, slopes)
+    money = fixed + value_investors_money(math.log(price), knots, slopes).sum()
     assert money / price == pytest.approx(SUPPLY, rel=1e-12)
+    # The same money as each value investor's floored mean-variance weight times its wealth.
+    weights = np.maximum(0.25 + sensitivity * np.log(value / price), 0.0)
+    assert value_investors_money(math.log(price), knots, slopes) == pytest.approx(weights * wealth, rel=1e-12, abs=1e-3)

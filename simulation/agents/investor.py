@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.markets.equity import clearing_price, value_investors_money
+from simulation.markets.equity import clearing_price, value_investors_money, value_investors_terms
 from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 if TYPE_CHECKING:
@@ -142,9 +142,9 @@ class InvestorPopulation(mesa.Agent):
             # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
             # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
             money[value_investors] = 0.0
-            log_value = np.log(values[value_investors, j])
-            price = clearing_price(supply, old_prices[j], money.sum(), log_value, value_wealth, sensitivity, base)
-            money[value_investors] = value_investors_money(math.log(price), log_value, value_wealth, sensitivity, base)
+            knots, slopes = value_investors_terms(np.log(values[value_investors, j]), value_wealth, sensitivity, base)
+            price = clearing_price(supply, old_prices[j], money.sum(), knots, slopes)
+            money[value_investors] = value_investors_money(math.log(price), knots, slopes)
             wanted = money / price
             total = wanted.sum()
             new = wanted * (supply / total) if total > 0 else self.holdings[:, j]

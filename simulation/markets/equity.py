@@ -21,27 +21,27 @@ MAX_LOG_MOVE = 6.0
 """A price moves at most this far in log terms in one clearing (a factor e^6, about 400, either way)."""
 
 
-def value_investors_money(
-    log_price: float, log_value: np.ndarray, wealth: np.ndarray, sensitivity: np.ndarray, base_weight: float
-) -> np.ndarray:
-    """Money each value investor puts on the firm at price e^log_price: its wealth times its mean-variance
-    weight, `base_weight + sensitivity * (ln value - ln price)`, floored at zero (no short selling) and
-    not capped (value investors may borrow to buy below value)."""
-    return np.maximum(base_weight + sensitivity * (log_value - log_price), 0.0) * wealth
+def value_investors_terms(
+    log_value: np.ndarray, wealth: np.ndarray, sensitivity: np.ndarray, base_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each value investor's demand as a knot and a slope: at price p it puts wealth times its mean-variance
+    weight, `base_weight + sensitivity * (ln value - ln p)`, on the firm, floored at zero (no short selling)
+    and not capped (value investors may borrow to buy below value). That is slope * max(knot - ln p, 0),
+    with knot = ln value + base_weight / sensitivity and slope = wealth * sensitivity."""
+    return log_value + base_weight / sensitivity, wealth * sensitivity
+
+
+def value_investors_money(log_price: float, knots: np.ndarray, slopes: np.ndarray) -> np.ndarray:
+    """Money each value investor puts on the firm at price e^log_price (`value_investors_terms`)."""
+    return np.maximum(knots - log_price, 0.0) * slopes
 
 
 def clearing_price(
-    supply: float,
-    previous_price: float,
-    fixed_money: float,
-    log_value: np.ndarray,
-    wealth: np.ndarray,
-    sensitivity: np.ndarray,
-    base_weight: float,
+    supply: float, previous_price: float, fixed_money: float, knots: np.ndarray, slopes: np.ndarray
 ) -> float:
     """The price at which investors want `supply` shares: `fixed_money` (put on the firm whatever its price)
-    plus the value investors' money (`value_investors_money`, arrays with one entry per value investor,
-    their values given as logarithms), divided by the price.
+    plus the value investors' money (`value_investors_money`: arrays of their knots and slopes), divided by
+    the price.
 
     The price moves at most MAX_LOG_MOVE in log terms from `previous_price`: if investors want more shares
     than `supply` even at the highest price allowed, the price is that; if fewer even at the lowest
@@ -50,35 +50,39 @@ def clearing_price(
     centre = math.log(previous_price)
     lo, hi = centre - MAX_LOG_MOVE, centre + MAX_LOG_MOVE
     # Value investor i puts slopes[i] * (knots[i] - x) on the firm below its knot and nothing above it.
-    knots = log_value + base_weight / sensitivity
-    slopes = wealth * sensitivity
     terms = np.array((slopes * knots, slopes))
 
-    def piece(x: float) -> tuple[int, float, float]:
-        """How many value investors buy at log price x, and the line intercept - slope * x that gives the
-        money on the firm from x to the nearest knots on either side."""
-        buying = knots > x
-        count = int(np.count_nonzero(buying))
+    def buying(x: float) -> tuple[np.ndarray, int]:
+        """Which value investors buy at log price x (those whose knot is above it), and how many."""
+        mask = knots > x
+        return mask, int(np.count_nonzero(mask))
+
+    def line(mask: np.ndarray, count: int) -> tuple[float, float]:
+        """The money on the firm as intercept - slope * x with the `count` value investors in `mask` buying:
+        exact from x to the nearest knots on either side."""
         if not count:
-            return 0, fixed_money, 0.0
-        intercept, slope = terms @ buying
-        return count, fixed_money + float(intercept), float(slope)
+            return fixed_money, 0.0
+        intercept, slope = terms @ mask
+        return fixed_money + float(intercept), float(slope)
 
     x = centre
-    count, intercept, slope = piece(x)
+    mask, count = buying(x)
+    intercept, slope = line(mask, count)
     if intercept - slope * x <= 0:  # nobody puts money on the firm at the previous price: look from the bottom
         x = lo
-        count, intercept, slope = piece(x)
+        mask, count = buying(x)
+        intercept, slope = line(mask, count)
         if intercept - slope * x <= 0:
             return math.exp(lo)
     x = _solve_line(intercept, slope, supply, x)  # at or below the root, wherever the first point was
     for _ in range(len(knots)):  # each step passes at least one knot; a handful of steps in practice
         if x >= hi:
             return math.exp(hi)
-        buying, intercept, slope = piece(x)
-        if buying == count:  # no knot passed since the last piece, whose line is exact up to the root: x is it
+        mask, now = buying(x)
+        if now == count:  # no knot passed since the last line, which is exact up to the root: x is it
             break
-        count = buying
+        count = now
+        intercept, slope = line(mask, count)
         after = _solve_line(intercept, slope, supply, x)
         if not after > x:  # the root, up to rounding
             break

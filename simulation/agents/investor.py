@@ -50,6 +50,7 @@ class InvestorPopulation(mesa.Agent):
         wealth *= caps.sum() / (1 - spec.cash_share) / wealth.sum()
         self.holdings = np.outer(wealth, self.base_weight) / self.prices if k else np.zeros((n, 0))
         self.holdings *= self.shares_outstanding / self.holdings.sum(axis=0) if k else 1
+        self.holdings = np.asfortranarray(self.holdings)  # firm by firm, as trading reads and writes it
         self.cash = wealth * spec.cash_share
         self.capital_share = wealth / wealth.sum()
         shares = [spec.fundamentalist_share, spec.trend_share, 1 - spec.fundamentalist_share - spec.trend_share]
@@ -67,7 +68,7 @@ class InvestorPopulation(mesa.Agent):
         # Efficiency news moves beliefs about compute demand, which every listed chipmaker shares: one each.
         self.log_demand_belief = np.zeros(n)
         self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
-        self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))
+        self.whim = np.asfortranarray(rng.normal(0.0, spec.noise_sd_per_year, (n, k)))  # firm by firm, too
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
         self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, gain, who has acted)
@@ -132,7 +133,7 @@ class InvestorPopulation(mesa.Agent):
         value_wealth = wealth[value_investors]
         sensitivity = spec.reversion_per_year * self.scale[value_investors]
         old_prices = self.prices.copy()
-        held, cash = self.holdings.copy(), self.cash.copy()  # what each investor carried into this step
+        held, cash = self.holdings.copy(order="K"), self.cash.copy()  # what each investor carried into this step
         for j, supply in enumerate(self.shares_outstanding):
             base = self.base_weight[j]
             # Chartists and noise traders put money on the firm whatever its price, at most all in by market value.

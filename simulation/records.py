@@ -19,8 +19,6 @@ import pandas as pd
 if TYPE_CHECKING:
     import mesa
 
-AgentKind = type["mesa.Agent"]
-
 
 class Records:
     """One row per step of the model's `columns` and of the variables of each agent of the kinds in
@@ -31,7 +29,7 @@ class Records:
         self,
         model: mesa.Model,
         columns: dict[str, Callable[[mesa.Model], float]],
-        agent_variables: dict[AgentKind, tuple[str, ...]],
+        agent_variables: dict[type[mesa.Agent], tuple[str, ...]],
     ):
         self.start: date = model.start
         self.step_days: int = model.step_days

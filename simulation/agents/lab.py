@@ -107,10 +107,11 @@ class Lab(mesa.Agent):
         self.cash_usd -= usd
         self.spent_usd_total += usd
 
-    def take_delivery(self, units: np.ndarray) -> None:
-        """Chips join the fleet: `units` of each chip (a vector as long as the fleet)."""
+    def take_delivery(self, units: np.ndarray, total: float | None = None) -> None:
+        """Chips join the fleet: `units` of each chip (a vector as long as the fleet), `total` in all if
+        the caller has it."""
         self.fleet += units
-        self.chips_received_total += float(units.sum())
+        self.chips_received_total += float(units.sum()) if total is None else total
         self._fleet_changed()
 
     def add_chip_slot(self) -> None:

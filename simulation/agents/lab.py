@@ -35,7 +35,7 @@ class Lab(mesa.Agent):
         self.fleet = np.zeros(len(model.chips))
         for chip_id, count in spec.fleet.items():
             self.fleet[model.chip_index[chip_id]] = count
-        self._totals: np.ndarray | None = None
+        self._totals: tuple[float, float, float] | None = None
         self.efficiency = spec.efficiency
         self.capability = spec.capability
         self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
@@ -74,23 +74,23 @@ class Lab(mesa.Agent):
     @property
     def compute_flops(self) -> float:
         """Peak 16-bit throughput of the fleet (FLOP/s)."""
-        return float(self._fleet_totals()[0])
+        return self._fleet_totals()[0]
 
     @property
     def effective_flops(self) -> float:
         """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
-        return float(self._fleet_totals()[1])
+        return self._fleet_totals()[1]
 
     @property
     def fleet_value_usd(self) -> float:
         """The fleet at list prices: what its chips would cost today."""
-        return float(self._fleet_totals()[2])
+        return self._fleet_totals()[2]
 
-    def _fleet_totals(self) -> np.ndarray:
-        """Peak FLOP/s, effective FLOP/s and list value of the fleet: read many times a step, worked
-        out once after each change of the fleet (`_fleet_changed`)."""
+    def _fleet_totals(self) -> tuple[float, float, float]:
+        """Peak FLOP/s, effective FLOP/s and list value of the fleet: read many times a step (by the
+        lab, the model and the records), worked out once after each change of the fleet (`_fleet_changed`)."""
         if self._totals is None:
-            self._totals = self.model.chip_market.per_unit @ self.fleet
+            self._totals = tuple((self.model.chip_market.per_unit @ self.fleet).tolist())
         return self._totals
 
     def _fleet_changed(self) -> None:

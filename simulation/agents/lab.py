@@ -74,21 +74,22 @@ class Lab(mesa.Agent):
     @property
     def compute_flops(self) -> float:
         """Peak 16-bit throughput of the fleet (FLOP/s)."""
-        return self._fleet_totals()[0]
+        return (self._totals or self._fleet_totals())[0]
 
     @property
     def effective_flops(self) -> float:
         """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
-        return self._fleet_totals()[1]
+        return (self._totals or self._fleet_totals())[1]
 
     @property
     def fleet_value_usd(self) -> float:
         """The fleet at list prices: what its chips would cost today."""
-        return self._fleet_totals()[2]
+        return (self._totals or self._fleet_totals())[2]
 
     def _fleet_totals(self) -> tuple[float, float, float]:
         """Peak FLOP/s, effective FLOP/s and list value of the fleet: read many times a step (by the
-        lab, the model and the records), worked out once after each change of the fleet (`_fleet_changed`)."""
+        lab, the model and the records), worked out once after each change of the fleet (`_fleet_changed`).
+        The properties read `_totals` first and call this only when it is stale."""
         if self._totals is None:
             self._totals = tuple((self.model.chip_market.per_unit @ self.fleet).tolist())
         return self._totals

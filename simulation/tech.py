@@ -80,11 +80,11 @@ def logit_split(value_per_usd: np.ndarray, sensitivity: float, offered: np.ndarr
     offers it marks only: the others, and a row with none, draw nothing."""
     if offered is None:
         offered = np.ones(value_per_usd.shape, dtype=bool)
-    best = np.max(value_per_usd, axis=-1, keepdims=True, where=offered, initial=-np.inf)
+    best = np.where(offered, value_per_usd, -np.inf).max(axis=-1, keepdims=True)
     ratio = np.divide(value_per_usd, best, out=np.ones_like(value_per_usd), where=offered)
     weights = np.where(offered, np.exp(sensitivity * np.log(ratio)), 0.0)
     total = weights.sum(axis=-1, keepdims=True)
-    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+    return weights / np.where(total > 0, total, 1.0)  # a row with no weight is all zeros: it stays so
 
 
 def starvation(own_flops: float, best_flops: float, full_at_decades: float) -> float:

@@ -49,13 +49,39 @@ class Menu:
     """The shares of the offers no control touches (0 for the others)."""
     legal_total: np.ndarray
     """Share of a budget drawn by the legal offers, per bloc."""
+    passes: np.ndarray
+    """Share of the money put on each chip that gets past the controls (1 - `enforcement`)."""
+    returned_over: np.ndarray
+    """What the money stopped on a bloc's offers is shared over: `legal_total`, or 1 where that is 0 (then
+    every legal share is 0, and so is the money returned)."""
 
     @classmethod
     def of(cls, offered: np.ndarray, value_per_usd: np.ndarray, enforcement: np.ndarray, sensitivity: float) -> Menu:
         """The menu of the `offered` chips, from their value per dollar and the controls' enforcement."""
         shares = logit_split(value_per_usd, sensitivity, offered)
         legal_shares = np.where(enforcement == 0, shares, 0.0)
-        return cls(offered, shares, enforcement, legal_shares, legal_shares.sum(axis=1))
+        legal_total = legal_shares.sum(axis=1)
+        returned_over = np.where(legal_total > 0, legal_total, 1.0)
+        return cls(offered, shares, enforcement, legal_shares, legal_total, 1 - enforcement, returned_over)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms of the chip market this step, per bloc (row) and chip (column): made once a step, as
+    prices and rules hold within it."""
+
+    everything: Menu
+    """The menu of all offers to each bloc."""
+    home_made: Menu | None
+    """The menu of home-made offers to each bloc (none if no bloc has a domestic-chip mandate)."""
+    mandate: np.ndarray
+    """Share of a budget each bloc's mandate reserves for home-made offers (0 if none is on offer)."""
+    controlled: np.ndarray
+    """Whether a control touches the chip: a lab gets it only past controls, from smugglers."""
+    price: np.ndarray
+    """Price a lab pays per unit: a controlled chip at the leak premium."""
+    maker_price: np.ndarray
+    """Of that price, what reaches the chip's maker: the smugglers keep the premium."""
 
 
 @dataclass
@@ -92,6 +118,7 @@ class ChipMarket:
         """The labs, in the order of the rows of `budgets`, `orders` and `stopped`."""
         self._row = {lab.id: r for r, lab in enumerate(self.labs)}
         self._lab_bloc = np.array([model.bloc_index[lab.bloc] for lab in self.labs], dtype=int)
+        self._on_sale_today: tuple[float, np.ndarray] | None = None  # (day, chips on sale that day)
         # Per chip (catalogue index), extended by `add_chip`:
         self.per_unit = np.zeros((3, 0))
         """Peak FLOP/s, effective FLOP/s and list price (rows) of one unit of each chip (column)."""
@@ -136,16 +163,21 @@ class ChipMarket:
         self._launch_day = np.append(self._launch_day, (chip.launch - model.start).days)
         last = np.inf if chip.discontinued is None else (chip.discontinued - model.start).days
         self._last_day = np.append(self._last_day, last)
+        self._on_sale_today = None
+        self._home = self._made_in == np.arange(len(model.blocs))[:, None]  # made in the bloc (row)
 
     def on_sale(self) -> np.ndarray:
-        """Which chips can be bought today (launched and not discontinued)."""
+        """Which chips can be bought today (launched and not discontinued). Read several times a step:
+        worked out once a day and after each new chip; not to be written to."""
         today = self.model.day
-        return (self._launch_day <= today) & (today <= self._last_day)
+        if self._on_sale_today is None or self._on_sale_today[0] != today:
+            self._on_sale_today = (today, (self._launch_day <= today) & (today <= self._last_day))
+        return self._on_sale_today[1]
 
     def prices(self) -> np.ndarray:
         """Each chip's price today: its list price times its maker's markup."""
         markups = np.array([maker.markup for maker in self.makers])
-        return self.list_price * markups[self.maker_of]
+        return self.list_price * markups.take(self.maker_of)
 
     def offers(self, bloc: str) -> np.ndarray:
         """Chips a lab of `bloc` might get this step (catalogue indices).
@@ -153,47 +185,52 @@ class ChipMarket:
         Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
         labs would have put on them is what controls cost the maker.
         """
-        return np.flatnonzero(self._menus()[0].offered[self.model.bloc_index[bloc]])
+        return np.flatnonzero(self._terms().everything.offered[self.model.bloc_index[bloc]])
 
-    def _menus(self) -> tuple[Menu, Menu | None, np.ndarray]:
-        """The menus of all offers and of home-made offers to each bloc (none if no bloc has a mandate),
-        and the share of a budget each bloc's domestic-chip mandate reserves for home-made offers (0 if
-        none is on offer). Made once a step: prices and rules hold within it.
+    def _terms(self) -> Terms:
+        """The menus of all offers and of home-made offers to each bloc, the mandates, and the prices.
+        Made once a step: prices and rules hold within it.
 
         The offers are the chips on sale to the bloc; a chip under control costs the leak premium,
         since whatever gets through comes from smugglers."""
-        if self._menu is None:
+        if self._terms_now is None:
             model = self.model
             markets = model.spec.markets
             offered = self._on_sale & self.sold_to.T
             enforcement = model.controls.T
-            price = self._prices * np.where(enforcement > 0, 1.0 + markets.leak_price_premium, 1.0)
+            controlled = enforcement > 0
+            price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
+            maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
             value = self.effective_flops / price
-            home = offered & (self._made_in == np.arange(len(model.blocs))[:, None])
+            home = offered & self._home
             mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
             sensitivity = markets.chip_choice_sensitivity
             home_made = Menu.of(home, value, enforcement, sensitivity) if mandate.any() else None
-            self._menu = (Menu.of(offered, value, enforcement, sensitivity), home_made, mandate)
-        return self._menu
+            everything = Menu.of(offered, value, enforcement, sensitivity)
+            self._terms_now = Terms(everything, home_made, mandate, controlled, price, maker_price)
+        return self._terms_now
 
     def start_step(self) -> None:
         """Open the market: note what is on sale and at what price, clear the order book and deliver
         the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._prices = self.prices()
-        self._menu: tuple[Menu, Menu | None, np.ndarray] | None = None
-        self.budgets = np.zeros(len(self.labs))
-        self.orders = np.zeros((len(self.labs), len(self.list_price)))
-        self.stopped = np.zeros_like(self.orders)
+        self._terms_now: Terms | None = None
+        shape = (len(self.labs), len(self.list_price))
+        self.budgets = np.zeros(shape[0])
+        self.orders = np.zeros(shape)
+        self.stopped = np.zeros(shape)
         self.flows = Flows.none(len(self.model.blocs))
         today = self.model.day
-        arrived = np.zeros_like(self.orders)
-        for s in self.in_transit:
-            if s.arrival_day <= today:
+        due = [s for s in self.in_transit if s.arrival_day <= today]
+        if due:
+            arrived = np.zeros(shape)
+            for s in due:
                 arrived[:, : s.units.shape[1]] += s.units  # chips designed since it left come last
-        self.in_transit = [s for s in self.in_transit if s.arrival_day > today]
-        self._deliver(arrived)
-        self.flows.leaked_units += self._per_bloc(arrived)
+            self.in_transit = [s for s in self.in_transit if s.arrival_day > today]
+            per_lab = arrived.sum(axis=1)
+            self._deliver(arrived, per_lab)
+            self.flows.leaked_units += self._per_bloc(per_lab)
 
     def order(self, lab: Lab, budget_usd: float) -> None:
         """Put a budget on the offers to the lab's bloc; it is split over them when the market clears."""
@@ -202,23 +239,21 @@ class ChipMarket:
     def _split_budgets(self) -> None:
         """Split the labs' budgets over their blocs' menus, into orders and money stopped: a mandate's
         share over the home-made offers, the rest over all offers."""
-        everything, home, mandate = self._menus()
-        reserved = mandate[self._lab_bloc]
-        if home is not None:
-            self._split(self.budgets * reserved, home)
-        self._split(self.budgets * (1.0 - reserved), everything)
+        terms = self._terms()
+        reserved = terms.mandate.take(self._lab_bloc)
+        if terms.home_made is not None:
+            self._split(self.budgets * reserved, terms.home_made)
+        self._split(self.budgets * (1.0 - reserved), terms.everything)
 
     def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
         """Add each lab's budget split over its bloc's menu to its orders: the money controls stop on
         banned offers goes back to the legal ones, in proportion to their shares (if there are any)."""
         blocs = self._lab_bloc
-        spend = budgets_usd[:, None] * menu.shares[blocs]
-        enforcement = menu.enforcement[blocs]
-        stopped = spend * enforcement
-        placed = spend * (1 - enforcement)
-        returned = stopped.sum(axis=1, keepdims=True) * menu.legal_shares[blocs]
-        legal_total = menu.legal_total[blocs, None]
-        placed += np.divide(returned, legal_total, out=np.zeros_like(returned), where=legal_total > 0)
+        spend = budgets_usd[:, None] * menu.shares.take(blocs, axis=0)
+        stopped = spend * menu.enforcement.take(blocs, axis=0)
+        placed = spend * menu.passes.take(blocs, axis=0)
+        returned = stopped.sum(axis=1, keepdims=True) * menu.legal_shares.take(blocs, axis=0)
+        placed += returned / menu.returned_over.take(blocs)[:, None]
         self.orders += placed
         self.stopped += stopped
 
@@ -226,32 +261,33 @@ class ChipMarket:
         """Share each maker's output among the orders for its chips, ship the chips, move the money."""
         model = self.model
         markets = model.spec.markets
-        premium = markets.leak_price_premium
         flows = self.flows
         self._split_budgets()
-        leaked = model.controls[:, self._lab_bloc].T > 0  # lab (row) gets chip (column) only past controls
-        price = np.where(leaked, self._prices * (1 + premium), self._prices)
+        terms = self._terms()
+        blocs = self._lab_bloc
+        leaked = terms.controlled.take(blocs, axis=0)  # lab (row) gets chip (column) only past controls
+        price = terms.price.take(blocs, axis=0)
         units = self.orders / price
-        asked = self._per_maker(units)
-        diverted = self._per_maker(self.stopped)
+        asked = self._per_maker(units).tolist()
+        diverted = self._per_maker(self.stopped).tolist()
         fill = np.zeros(len(self.makers))
         for m, maker in enumerate(self.makers):
             available = maker.output_this_step()
             fill[m] = min(1.0, available / asked[m]) if asked[m] > 0 else 0.0
-            maker.observe_demand(float(asked[m]), available, float(diverted[m]))
-        got = units * fill[self.maker_of]
+            maker.observe_demand(asked[m], available, diverted[m])
+        got = units * fill.take(self.maker_of)
         paid = got * price
-        sale = np.where(leaked, price / (1 + premium) * got, paid)
-        fee = sale * self.fees[:, self._lab_bloc].T
+        sale = got * terms.maker_price.take(blocs, axis=0)
+        fee = sale * self.fees.T.take(blocs, axis=0)
         received = sale - fee
         for maker, sold, revenue, cost in zip(
             self.makers,
-            self._per_maker(got),
-            self._per_maker(received),
-            self._per_maker(got * self.unit_cost),
+            self._per_maker(got).tolist(),
+            self._per_maker(received).tolist(),
+            self._per_maker(got * self.unit_cost).tolist(),
             strict=True,
         ):
-            maker.sell(float(sold), float(revenue), float(cost))
+            maker.sell(sold, revenue, cost)
         flows.paid_by_labs_usd += float(paid.sum())
         flows.received_by_makers_usd += float(received.sum())
         flows.smuggler_margin_usd += float((paid - sale).sum())
@@ -259,28 +295,30 @@ class ChipMarket:
         for lab, usd in zip(self.labs, paid.sum(axis=1).tolist(), strict=True):
             lab.pay(usd)
         legal = np.where(leaked, 0.0, got)
-        smuggled = np.where(leaked, got, 0.0)
-        flows.legal_units += self._per_bloc(legal)
+        smuggled = got - legal  # got where leaked, 0 elsewhere
+        legal_per_lab = legal.sum(axis=1)
+        flows.legal_units += self._per_bloc(legal_per_lab)
         if markets.leak_delay_days > 0:
-            self._deliver(legal)
+            self._deliver(legal, legal_per_lab)
             if smuggled.any():
                 self.in_transit.append(Shipment(model.day + markets.leak_delay_days, smuggled))
         else:
-            self._deliver(got)
-            flows.leaked_units += self._per_bloc(smuggled)
+            self._deliver(got, got.sum(axis=1))
+            flows.leaked_units += self._per_bloc(smuggled.sum(axis=1))
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
         self.fees_total_usd += flows.fees_usd
         return flows
 
-    def _deliver(self, units: np.ndarray) -> None:
-        """Chips join the fleets: `units` of each chip (column) for each lab (row)."""
-        for row in np.flatnonzero(units.any(axis=1)):
-            self.labs[row].take_delivery(units[row])
+    def _deliver(self, units: np.ndarray, per_lab: np.ndarray) -> None:
+        """Chips join the fleets: `units` of each chip (column) for each lab (row), `per_lab` in all."""
+        for row, total in enumerate(per_lab.tolist()):
+            if total:  # units are never negative: a row of zeros adds nothing
+                self.labs[row].take_delivery(units[row], total)
 
     def _per_maker(self, per_order: np.ndarray) -> np.ndarray:
         """Totals per maker (as in `makers`) of a quantity given per lab (row) and chip (column)."""
         return np.bincount(self.maker_of, per_order.sum(axis=0), minlength=len(self.makers))
 
-    def _per_bloc(self, per_order: np.ndarray) -> np.ndarray:
-        """Totals per destination bloc of a quantity given per lab (row) and chip (column)."""
-        return np.bincount(self._lab_bloc, per_order.sum(axis=1), minlength=len(self.model.blocs))
+    def _per_bloc(self, per_lab: np.ndarray) -> np.ndarray:
+        """Totals per destination bloc of a quantity given per lab."""
+        return np.bincount(self._lab_bloc, per_lab, minlength=len(self.model.blocs))

@@ -13,7 +13,7 @@ def services_revenue(
     """Revenue per year of each lab: each bloc's market split by a capability logit among its servers."""
     revenue = np.zeros(len(capabilities))
     for bloc, size in market_usd_per_year.items():
-        labs = servers[bloc]
-        if labs:
+        if len(servers[bloc]):
+            labs = np.asarray(servers[bloc])  # an index array: cheaper to index by than a list
             revenue[labs] += size * market_shares(capabilities[labs], sensitivity)
     return revenue

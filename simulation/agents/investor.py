@@ -68,7 +68,7 @@ class InvestorPopulation(mesa.Agent):
         # Efficiency news moves beliefs about compute demand, which every listed chipmaker shares: one each.
         self.log_demand_belief = np.zeros(n)
         self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
-        self.whim = np.asfortranarray(rng.normal(0.0, spec.noise_sd_per_year, (n, k)))  # firm by firm, too
+        self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))  # row-major: refreshes fill it in that order
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
         self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, gain, who has acted)

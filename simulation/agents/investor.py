@@ -143,15 +143,16 @@ class InvestorPopulation(mesa.Agent):
             # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
             # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
             money[value_investors] = 0.0
+            fixed = money.sum()
             knots, slopes = value_investors_terms(np.log(values[value_investors, j]), value_wealth, sensitivity, base)
-            price = clearing_price(supply, old_prices[j], money.sum(), knots, slopes)
-            money[value_investors] = value_investors_money(math.log(price), knots, slopes)
-            wanted = money / price
-            total = wanted.sum()
-            new = wanted * (supply / total) if total > 0 else self.holdings[:, j]
-            self.cash -= (new - self.holdings[:, j]) * price
-            self.holdings[:, j] = new
+            price = clearing_price(supply, old_prices[j], fixed, knots, slopes)
+            value_money = value_investors_money(math.log(price), knots, slopes)
+            money[value_investors] = value_money
+            total = fixed + value_money.sum()
+            if total > 0:  # the shares go out in proportion to the money on them (the price makes it buy them all)
+                self.holdings[:, j] = money * (supply / total)
             self.prices[j] = price
+        self.cash -= (self.holdings - held) @ self.prices  # everyone pays for what it bought at the new prices
         self._learn(old_prices, held, cash)
 
     def _learn(self, old_prices: np.ndarray, held: np.ndarray, cash: np.ndarray) -> None:

@@ -168,10 +168,12 @@ class ChipMarket:
 
     def on_sale(self) -> np.ndarray:
         """Which chips can be bought today (launched and not discontinued). Read several times a step:
-        worked out once a day and after each new chip; not to be written to."""
+        worked out once a day and after each new chip, and read-only (callers share it)."""
         today = self.model.day
         if self._on_sale_today is None or self._on_sale_today[0] != today:
-            self._on_sale_today = (today, (self._launch_day <= today) & (today <= self._last_day))
+            sale = (self._launch_day <= today) & (today <= self._last_day)
+            sale.flags.writeable = False
+            self._on_sale_today = (today, sale)
         return self._on_sale_today[1]
 
     def prices(self) -> np.ndarray:

@@ -77,6 +77,9 @@ class AIRaceModel(mesa.Model):
         """Regulators set the rules, chipmakers produce and price, labs buy compute, research, train,
         distil and release, labs sell services and raise money, investors revise beliefs and trade,
         markets clear, data are recorded."""
+        if self.steps > self.n_steps:  # Mesa counts the step before calling this
+            end = f"{self.n_steps} ({self.spec.time.end})"
+            raise RuntimeError(f"the scenario ends at step {end}: there is no step {self.steps}")
         self.agents_by_type[Regulator].do("step")
         self.agents_by_type[Chipmaker].do("design_variants")
         self.refresh_controls()

@@ -64,3 +64,12 @@ def test_records_so_far_during_a_run():
         model.step()
     assert model.records.model_frame()["step"].tolist() == [0, 1, 2, 3]
     assert model.records.agent_frame()["step"].max() == 3
+
+
+def test_a_step_past_the_end_is_refused_with_a_clear_error():
+    """The records hold the start and the scenario's steps, and the model does not run past its end date."""
+    spec = load_scenario("baseline", {"time.end": "2023-01-15"})
+    model = AIRaceModel(spec, 3)
+    model.run()
+    with pytest.raises(RuntimeError, match=r"the scenario ends at step 2 \(2023-01-15\): there is no step 3"):
+        model.step()

@@ -53,8 +53,8 @@ class AIRaceModel(mesa.Model):
             lab.start()
         self.controls = np.zeros((len(self.chips), len(self.blocs)))
         self._lab_order = list(self.labs.values())
-        self._servers = {
-            b.id: [i for i, lab in enumerate(self._lab_order) if b.id in self._markets_of(lab.bloc)] for b in spec.blocs
+        self._servers = {  # positions in _lab_order of the labs serving each bloc's market, as index arrays
+            b.id: np.flatnonzero([b.id in self._markets_of(lab.bloc) for lab in self._lab_order]) for b in spec.blocs
         }
         self._start_caps = self.market_caps().sum()
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive

@@ -53,6 +53,7 @@ class AIRaceModel(mesa.Model):
             lab.start()
         self.controls = np.zeros((len(self.chips), len(self.blocs)))
         self._lab_order = list(self.labs.values())
+        self._labs_of = {b: [lab for lab in self._lab_order if lab.bloc == b] for b in self.blocs}  # in lab order
         self._servers = {  # positions in _lab_order of the labs serving each bloc's market, as index arrays
             b.id: np.flatnonzero([b.id in self._markets_of(lab.bloc) for lab in self._lab_order]) for b in spec.blocs
         }
@@ -60,7 +61,7 @@ class AIRaceModel(mesa.Model):
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 
         self._scheduled = [self._schedule(e) for e in spec.events]
-        self._frontier_blocs = [b for b in self.blocs if any(lab.bloc == b for lab in self.labs.values())]
+        self._frontier_blocs = [b for b in self.blocs if self._labs_of[b]]
         self._days = np.zeros(self.n_steps + 1)
         self._frontier = {b: np.zeros(self.n_steps + 1) for b in self._frontier_blocs}
         self._published = np.ones(self.n_steps + 1)  # efficiency of the best open-weights model, by step
@@ -258,17 +259,18 @@ class AIRaceModel(mesa.Model):
     # -- observation -------------------------------------------------------------------------------
 
     def frontier(self, bloc: str) -> float:
-        return max(lab.capability for lab in self.labs.values() if lab.bloc == bloc)
+        """The best capability of the bloc's labs now (the records read it from `_frontier`, stored once a row)."""
+        return max(lab.capability for lab in self._labs_of[bloc])
 
     def compute_flops(self, bloc: str) -> float:
-        return sum(lab.compute_flops for lab in self.labs.values() if lab.bloc == bloc)
+        return sum(lab.compute_flops for lab in self._labs_of[bloc])
 
     def largest_run_flop(self, bloc: str) -> float:
-        return max((lab.largest_run_flop for lab in self.labs.values() if lab.bloc == bloc), default=0.0)
+        return max((lab.largest_run_flop for lab in self._labs_of[bloc]), default=0.0)
 
     def largest_run_cost_usd(self, bloc: str) -> float:
         """Amortised hardware cost of the bloc's largest training run so far."""
-        labs = [lab for lab in self.labs.values() if lab.bloc == bloc]
+        labs = self._labs_of[bloc]
         return max(labs, key=lambda lab: lab.largest_run_flop).largest_run_cost_usd if labs else 0.0
 
     @property
@@ -310,7 +312,9 @@ class AIRaceModel(mesa.Model):
 
     @property
     def gap_capability(self) -> float:
-        return self.frontier(self.spec.leader) - self.frontier(self.spec.laggard)
+        """The leader's frontier less the laggard's, as of the last recorded step (like `gap_months`)."""
+        i = self._observed
+        return float(self._frontier[self.spec.leader][i] - self._frontier[self.spec.laggard][i])
 
     @property
     def ai_index(self) -> float:
@@ -325,7 +329,7 @@ class AIRaceModel(mesa.Model):
             "gap_capability": attrgetter("gap_capability"),
         }
         for b in self._frontier_blocs:
-            reporters[f"frontier_capability_{b}"] = partial(cls.frontier, bloc=b)
+            reporters[f"frontier_capability_{b}"] = partial(_recorded_frontier, bloc=b)
             reporters[f"largest_run_flop_{b}"] = partial(cls.largest_run_flop, bloc=b)
             reporters[f"largest_run_cost_usd_{b}"] = partial(cls.largest_run_cost_usd, bloc=b)
         for b in self.blocs:
@@ -342,6 +346,11 @@ class AIRaceModel(mesa.Model):
             reporters[f"market_cap_usd_{m.ticker}"] = partial(_market_cap, j=j)
         reporters["ai_index"] = attrgetter("ai_index")
         return reporters
+
+
+def _recorded_frontier(model: AIRaceModel, bloc: str) -> float:
+    """The bloc's frontier as `_observe` stored it for this row."""
+    return float(model._frontier[bloc][model._observed])
 
 
 def _flow(model: AIRaceModel, kind: str, j: int | None = None) -> float:

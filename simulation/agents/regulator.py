@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.scenario import DistillationControl, EquipmentControl, Policy, Rule
 from simulation.scenario import Regulator as RegulatorSpec
-from simulation.scenario import Rule
 
 if TYPE_CHECKING:
     from simulation.model import AIRaceModel
@@ -37,6 +37,10 @@ class Regulator(mesa.Agent):
         self.rules = {rule.id: rule.model_copy() for rule in spec.rules}
         self.enforcement = {rule.id: rule.enforcement for rule in spec.rules}
         self.in_force: set[str] = set()
+        # The levers other than export rules in force today, noted at each step (the date holds within it).
+        self.equipment_controls_in_force: list[EquipmentControl] = []
+        self.policies_in_force: list[Policy] = []
+        self.distillation_controls_in_force: list[DistillationControl] = []
         self._announced: set[str] = set()
         self.controls = np.zeros((len(model.chips), len(model.blocs)))
         """Enforcement (0 to 1) that stops each chip (row) reaching each bloc (column)."""
@@ -49,7 +53,9 @@ class Regulator(mesa.Agent):
     # -- the schedule -------------------------------------------------------------------------------
 
     def step(self) -> None:
-        """Bring rules into force on their date, retire them after their end, log each change, review."""
+        """Bring rules and other levers into force on their date, retire them after their end, log each
+        change, review. The levers in force are noted here once a step: the chipmakers, the chip market
+        and the labs read them all through the step."""
         today = self.model.date
         now = {rid for rid, r in self.rules.items() if r.in_force(today)}
         for rid in sorted(now - self.in_force):
@@ -58,8 +64,12 @@ class Regulator(mesa.Agent):
             self.model.log("rule", self.id, text, on=rule.date)
         for rid in sorted(self.in_force - now):
             self.model.log("rule", self.id, f"{self.name} export rule '{rid}' ends", on=self.rules[rid].end)
-        for entry in [*self.spec.equipment_controls, *self.spec.policies, *self.spec.distillation_controls]:
-            if entry.id not in self._announced and entry.in_force(today):
+        self.equipment_controls_in_force = [c for c in self.spec.equipment_controls if c.in_force(today)]
+        self.policies_in_force = [p for p in self.spec.policies if p.in_force(today)]
+        self.distillation_controls_in_force = [c for c in self.spec.distillation_controls if c.in_force(today)]
+        levers = [*self.equipment_controls_in_force, *self.policies_in_force, *self.distillation_controls_in_force]
+        for entry in levers:
+            if entry.id not in self._announced:
                 self._announced.add(entry.id)
                 what = type(entry).__name__.replace("Control", " control").lower()
                 text = f"{self.name} {what} '{entry.id}' takes effect: {entry.description}".rstrip(": ")
@@ -103,29 +113,22 @@ class Regulator(mesa.Agent):
 
     def equipment_cap(self, bloc: str) -> tuple[float, float]:
         """(fastest capacity growth per year, enforcement) its tool controls leave chipmakers of `bloc`."""
-        today = self.model.date
         caps = [
             (c.capacity_growth_max_per_year, c.enforcement)
-            for c in self.spec.equipment_controls
-            if bloc in c.destinations and c.in_force(today)
+            for c in self.equipment_controls_in_force
+            if bloc in c.destinations
         ]
         return min(caps) if caps else (np.inf, 0.0)
 
     def subsidy_usd_per_year(self) -> float:
-        today = self.model.date
-        return sum(p.subsidy_usd_per_year for p in self.spec.policies if p.in_force(today))
+        return sum(p.subsidy_usd_per_year for p in self.policies_in_force)
 
     def domestic_share_min(self) -> float:
-        today = self.model.date
-        return max((p.domestic_share_min for p in self.spec.policies if p.in_force(today)), default=0.0)
+        return max((p.domestic_share_min for p in self.policies_in_force), default=0.0)
 
     def distillation_block(self, dest: str) -> float:
         """Chance that an attempt by a lab of `dest` to distil one of this bloc's APIs is stopped."""
-        today = self.model.date
-        return max(
-            (c.enforcement for c in self.spec.distillation_controls if dest in c.destinations and c.in_force(today)),
-            default=0.0,
-        )
+        return max((c.enforcement for c in self.distillation_controls_in_force if dest in c.destinations), default=0.0)
 
     # -- reacting -------------------------------------------------------------------------------------
 

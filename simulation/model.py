@@ -238,7 +238,7 @@ class AIRaceModel(mesa.Model):
         """Each bloc's capital goes to its labs, more to the more capable; it arrives in funding rounds."""
         sensitivity = self.spec.markets.funding_capability_sensitivity
         for b in self.spec.blocs:
-            labs = [lab for lab in self._lab_order if lab.bloc == b.id]
+            labs = self._labs_of[b.id]
             if not labs:
                 continue
             pot = self._grown(b.capital_usd_per_year, b.capital_growth_per_year, b.growth_halflife_years) * self.dt

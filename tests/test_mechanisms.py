@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date
 
 import numpy as np
@@ -147,3 +151,32 @@ def test_distillation_controls_stop_api_distillation():
     api = crackdown.events[crackdown.events.text.str.contains("through its API")]
     assert not api.actor.isin(cn).any()
     assert (crackdown.events.kind == "distillation_blocked").any()
+
+
+def test_mean_enforcement_is_the_same_in_every_process():
+    """Rule ids are held in a set, whose order changes with the process's hash seed; the recorded mean
+    enforcement must not (0.1 + 0.2 + 0.7 and 0.7 + 0.2 + 0.1 differ in the last bit)."""
+    bans = [
+        {"id": rid, "date": date(2023, 1, 1), "destinations": ["CN"], "tpp_min": 4800, "enforcement": e}
+        for rid, e in (("a", 0.1), ("b", 0.2), ("c", 0.7), ("d", 0.3), ("e", 0.9))
+    ]
+    code = (
+        "import sys, json; from datetime import date; from simulation import load_scenario;"
+        "from simulation.model import AIRaceModel;"
+        "rules = json.loads(sys.argv[1]);"
+        "[r.update(date=date.fromisoformat(r['date'])) for r in rules];"
+        "spec = load_scenario('baseline', {'time.end': '2023-01-08', 'regulators.bis.rules': rules});"
+        "print(repr(AIRaceModel(spec, 1).regulators['bis'].mean_enforcement))"
+    )
+    rules = json.dumps([{**b, "date": b["date"].isoformat()} for b in bans])
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code, rules],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(6)
+    }
+    assert len(seen) == 1 and float(seen.pop()) == pytest.approx(0.44)

@@ -199,6 +199,7 @@ class Regulator(mesa.Agent):
 
     @property
     def mean_enforcement(self) -> float:
-        """Mean enforcement of its export bans in force (0 when none)."""
-        bans = [self.enforcement[r] for r in self.in_force if self.rules[r].licence_fee_share == 0]
+        """Mean enforcement of its export bans in force (0 when none), summed in the order of the rules' ids:
+        a set's order changes with the process's hash seed, and a sum's last bit with its order."""
+        bans = [self.enforcement[r] for r in sorted(self.in_force) if self.rules[r].licence_fee_share == 0]
         return float(np.mean(bans)) if bans else 0.0

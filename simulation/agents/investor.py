@@ -68,7 +68,9 @@ class InvestorPopulation(mesa.Agent):
         # Efficiency news moves beliefs about compute demand, which every listed chipmaker shares: one each.
         self.log_demand_belief = np.zeros(n)
         self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
+        self._revised = False  # whether any investor has revised its belief yet
         self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))  # row-major: refreshes fill it in that order
+        self._draws = np.empty((n, k))  # room for each step's draws of which whims refresh, made once
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
         self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, gain, who has acted)
@@ -80,6 +82,8 @@ class InvestorPopulation(mesa.Agent):
         self.news.append((visible_day, gain, np.zeros(len(self.strategy), dtype=bool)))
 
     def _revise_beliefs(self) -> None:
+        if not (self.news or self._revised):
+            return  # nobody has heard any news yet: every belief is still 1
         spec = self.model.spec.investors
         dt = self.model.dt
         # News-driven revisions fade as earnings reports show what demand really did.
@@ -93,6 +97,7 @@ class InvestorPopulation(mesa.Agent):
                 # An investor with belief e expects compute demand to move by gain**e.
                 self.log_demand_belief[now] += self.jevons_belief[now] * math.log(gain)
                 acted |= now
+                self._revised = True
         self.news = [item for item in self.news if not item[2].all()]
         self.demand_belief = np.exp(self.log_demand_belief)
 
@@ -112,13 +117,9 @@ class InvestorPopulation(mesa.Agent):
         if not self.firms:
             return
         spec = self.model.spec.investors
-        rng = self.model.rng
-        dt = self.model.dt
         self._revise_beliefs()
         self._switch_strategies()
-        refresh = step_fraction(12.0, dt)  # whims last about a month
-        mask = rng.random(self.whim.shape) < refresh
-        self.whim[mask] = rng.normal(0.0, spec.noise_sd_per_year, np.count_nonzero(mask))
+        self._refresh_whims()
 
         values = self.fundamental_values()
         # As in Brock-Hommes, demand does not depend on an investor's own realised wealth: each sizes
@@ -144,7 +145,8 @@ class InvestorPopulation(mesa.Agent):
             # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
             money[value_investors] = 0.0
             fixed = money.sum()
-            knots, slopes = value_investors_terms(np.log(values[value_investors, j]), value_wealth, sensitivity, base)
+            log_values = np.log(values[:, j].take(value_investors))
+            knots, slopes = value_investors_terms(log_values, value_wealth, sensitivity, base)
             price = clearing_price(supply, old_prices[j], fixed, knots, slopes)
             value_money = value_investors_money(math.log(price), knots, slopes)
             money[value_investors] = value_money
@@ -174,19 +176,27 @@ class InvestorPopulation(mesa.Agent):
         means = np.bincount(self.strategy, returns, minlength=3) / np.maximum(counts, 1)
         self.fitness += np.where(counts > 0, keep * (means - self.fitness), 0.0)
 
+    def _refresh_whims(self) -> None:
+        """Each whim lasts about a month: a share of them is drawn afresh, in row-major order."""
+        rng = self.model.rng
+        refresh = step_fraction(12.0, self.model.dt)
+        fresh = np.flatnonzero(rng.random(out=self._draws) < refresh)
+        # The same numbers as rng.normal(0, sd, size), which is loc + scale * a standard normal draw.
+        self.whim.ravel()[fresh] = rng.standard_normal(len(fresh)) * self.model.spec.investors.noise_sd_per_year
+
     def _switch_strategies(self) -> None:
         spec = self.model.spec.investors
         rng = self.model.rng
         chance = step_fraction(spec.switching_rate_per_year, self.model.dt)
-        movers = self.switcher & (rng.random(len(self.strategy)) < chance)
-        if movers.any():
+        movers = np.flatnonzero(self.switcher & (rng.random(len(self.strategy)) < chance))
+        if len(movers):
             logits = spec.switching_intensity * (self.fitness - self.fitness.max())
             weights = np.exp(logits)
             # rng.choice(3, size, p=weights / weights.sum()) by its own inverse-CDF draw, draw for draw,
             # without its checks of p, which cost more than the draws.
             cdf = (weights / weights.sum()).cumsum()
             cdf /= cdf[-1]
-            self.strategy[movers] = cdf.searchsorted(rng.random(int(movers.sum())), side="right")
+            self.strategy[movers] = cdf.searchsorted(rng.random(len(movers)), side="right")
             self.members = _members(self.strategy)
 
     # -- records ---------------------------------------------------------------------------------
@@ -214,7 +224,7 @@ class InvestorPopulation(mesa.Agent):
 
 def _members(strategy: np.ndarray) -> list[np.ndarray]:
     """Who follows each strategy: the positions of its followers, in order."""
-    return [np.flatnonzero(strategy == s) for s in (FUNDAMENTALIST, TREND, NOISE)]
+    return [(strategy == s).nonzero()[0] for s in (FUNDAMENTALIST, TREND, NOISE)]
 
 
 def _column_medians(values: np.ndarray) -> np.ndarray:

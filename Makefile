@@ -31,6 +31,7 @@ bench-sweeps: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 venv: $(STAMP)
 

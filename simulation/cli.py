@@ -193,6 +193,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds)")
     return EXIT_OK if failed == 0 else EXIT_ERROR
 
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """`airace sweep SWEEP [options]`, or `airace sweep status DIR`."""
     from simulation.sweep import load_sweep, run_sweep

@@ -817,8 +817,6 @@ def _model_of(annotation: Any) -> Any:
     return None
 
 
-
-
 def _find_line(files: list[Path], parts: list[str]) -> tuple[str | None, int | None]:
     """The file and line that set a dotted key, looking at the child file first."""
     for path in files:
@@ -1099,8 +1097,14 @@ def parameter_cards(scenario: Scenario, markdown: bool = False) -> str:
     """The registry as a table: one card per parameter with value, unit, plausible range and source."""
     header = ["parameter", "value", "unit", "plausible", "description", "source"]
     rows = [
-        [p.name, _cell(p.value), p.unit, f"{_cell(p.plausible[0])} to {_cell(p.plausible[1])}" if p.plausible else "",
-         p.description, p.source or "assumption"]
+        [
+            p.name,
+            _cell(p.value),
+            p.unit,
+            f"{_cell(p.plausible[0])} to {_cell(p.plausible[1])}" if p.plausible else "",
+            p.description,
+            p.source or "assumption",
+        ]
         for p in parameters(scenario)
     ]
     if markdown:

@@ -37,8 +37,10 @@ def test_agent_records_hold_each_agents_values_at_each_step(stepped):
     table = model.records.agent_frame()
     want = pd.DataFrame(seen, columns=["step", "agent_id", "agent_type", "variable", "value"])
     want = want.sort_values(["step", "agent_type", "agent_id", "variable"]).reset_index(drop=True)
-    assert len(table) == len(want) == (model.n_steps + 1) * sum(
-        len(model.agents_by_type[k]) * len(v) for k, v in AGENT_VARIABLES.items()
+    assert (
+        len(table)
+        == len(want)
+        == (model.n_steps + 1) * sum(len(model.agents_by_type[k]) * len(v) for k, v in AGENT_VARIABLES.items())
     )
     for column in ("step", "agent_id", "agent_type", "variable"):
         assert table[column].tolist() == want[column].tolist(), column

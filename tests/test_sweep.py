@@ -137,7 +137,7 @@ def test_unquoted_dotted_names_mean_the_same_as_quoted_ones(sweep_file):
 def test_designs_have_the_sizes_their_methods_define(sweep_file):
     grid = load_sweep(sweep_file(MODEL_SWEEP))
     assert make_design(grid).points == 2 * 2
-    params = "\n".join(f'x{i} = {{ range = [0, 1] }}' for i in range(5))
+    params = "\n".join(f"x{i} = {{ range = [0, 1] }}" for i in range(5))
     body = 'name = "f"\nfunction = "simulation.sweep.testfunctions:noisy_sum"\nDESIGN\nseed = 3\n'
     body += "[parameters]\n" + params
     sobol = load_sweep(sweep_file(body.replace("DESIGN", 'design = "sobol"\nsamples = 16'), "s.toml"))

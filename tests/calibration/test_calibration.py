@@ -47,8 +47,19 @@ def test_the_table_names_each_target_its_source_and_verdict():
 
     frame = pd.DataFrame(
         [
-            {"target": "t", "source": "s", "figure": "~3x", "unit": "x/year", "lo": 2.0, "hi": 4.5,
-             "median": 5.0, "p10": 4.0, "p90": 6.0, "seeds": 5, "passed": False},
+            {
+                "target": "t",
+                "source": "s",
+                "figure": "~3x",
+                "unit": "x/year",
+                "lo": 2.0,
+                "hi": 4.5,
+                "median": 5.0,
+                "p10": 4.0,
+                "p90": 6.0,
+                "seeds": 5,
+                "passed": False,
+            },
         ]
     )
     text = calibration.table(frame, markdown=True)

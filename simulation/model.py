@@ -11,10 +11,10 @@ from operator import attrgetter
 import mesa
 import numpy as np
 
-from analysis.metrics import gap_months
 from simulation.agents import Chipmaker, InvestorPopulation, Lab, Regulator
 from simulation.markets.chips import ChipMarket
 from simulation.markets.services import services_revenue
+from simulation.measures import gap_months
 from simulation.records import Records
 from simulation.scenario import ApiTerms, Breakthrough, Chip, OpenWeights, RuleChange, Scenario
 from simulation.tech import DAYS_PER_YEAR, grown, market_shares

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from analysis.metrics import largest_one_step_fall
+from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
 from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
 

@@ -30,7 +30,8 @@ def num(default: Any = ..., *, unit: str, lo: float, hi: float, doc: str, **limi
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+    # Every number is finite: `inf` and `nan` (which TOML accepts) are refused with the key named.
+    model_config = ConfigDict(extra="forbid", validate_assignment=False, allow_inf_nan=False)
 
     sources: dict[str, str] = Field(
         default_factory=dict, description="where this table's numbers come from, by field name"

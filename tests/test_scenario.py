@@ -189,3 +189,29 @@ def test_a_value_changed_without_a_comment_loses_its_parents_source(write_scenar
     assert registry["tech.utilisation"].source == "changed in case.toml, no source given"
     assert registry["tech.training_run_days"].source == "my source"
     assert registry["tech.depreciation_per_year"].source == "changed by --set, no source given"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("markets.chip_price_adjust_per_year", float("inf")),
+        ("investors.jevons_belief_mean", float("nan")),
+        ("labs.deepseek.fleet.h800", float("-inf")),
+        ("regulators.bis.rules.oct2023.tpp_min", float("inf")),
+    ],
+)
+def test_numbers_that_are_not_finite_are_refused_with_the_key(key, value):
+    """TOML reads `inf` and `nan` as numbers; no parameter may take them (a bound like `ge=0` lets inf pass)."""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline", {key: value})
+    [problem] = err.value.problems
+    assert problem.key == key and "finite number" in problem.message
+
+
+def test_a_file_with_inf_names_the_file_line_and_key(write_scenario):
+    path = write_scenario('extends = "baseline"\nname = "x"\n\n[markets]\nchip_price_adjust_per_year = inf\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    [problem] = err.value.problems
+    assert (problem.file, problem.line, problem.key) == (str(path), 5, "markets.chip_price_adjust_per_year")
+    assert "finite number" in problem.message

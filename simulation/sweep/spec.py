@@ -40,7 +40,7 @@ _SPEC_KEYS = {"values", "range", "steps", "log", "distribution", "mean", "sd", "
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Vary(Strict):

@@ -644,11 +644,19 @@ def resolve_path(name_or_path: str | Path) -> Path:
     raise ScenarioError([Problem(str(name_or_path), "", message)])
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_text(path: Path) -> str:
+    """A scenario or sweep file's text; a file that cannot be read or is not UTF-8 text is a ScenarioError."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError([Problem(str(path), "", f"cannot read file: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        message = f"not a TOML text file: byte {exc.start} is not UTF-8 (is it a binary file?)"
+        raise ScenarioError([Problem(str(path), "", message)]) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    text = read_text(path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

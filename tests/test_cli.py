@@ -127,3 +127,18 @@ def test_validate_reports_each_file(tmp_path):
     assert result.returncode == 2
     assert result.stdout.strip() == "baseline: ok"
     assert "time.step_days" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", b'extends = "baseline"\nname = "caf\xe9"\n'],
+    ids=["binary", "latin-1 text"],
+)
+def test_a_file_that_is_not_utf8_text_exits_2_naming_the_file(tmp_path, content):
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(content)
+    for command in (["validate", str(path)], ["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]):
+        result = airace(*command)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr
+        assert f"{path}: not a TOML text file" in result.stderr

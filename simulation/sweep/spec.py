@@ -28,6 +28,7 @@ from simulation.scenario import (
     apply_overrides,
     load_scenario,
     parameters,
+    read_text,
     resolve_path,
     scenario_from_dict,
     value_message,
@@ -252,7 +253,7 @@ def load_sweep(path: str | Path) -> Sweep:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "", "no such sweep file")])
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     data = _read_toml(path)
     try:
         sweep = Sweep.model_validate(data)

@@ -16,7 +16,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from simulation.runner import Results, __version__, run_replicates
+from simulation import __version__
+from simulation.runner import Results, run_replicates
 from simulation.scenario import (
     Problem,
     ScenarioError,

@@ -7,18 +7,17 @@ import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import tomli_w
 
+from simulation import __version__
 from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
 from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
 
-__version__ = version("airace")
 FILES = ("model.parquet", "agents.parquet", "events.parquet", "summary.json", "scenario.toml")
 
 

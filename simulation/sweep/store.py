@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from simulation.runner import __version__
+from simulation import __version__
 from simulation.scenario import Problem, ScenarioError
 from simulation.sweep.design import Design, run_seed
 from simulation.sweep.spec import Sweep, sweep_hash

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# The measures the model itself needs (the gap it records, the fall its summary gives) live in the core;
-# analysis uses the same functions.
-from simulation.measures import DAYS_PER_MONTH, gap_months, largest_one_step_fall, months_since_reached  # noqa: F401
+# The measures the model itself needs (the gap it records, the fall its summary gives) live in the core.
+from simulation.measures import DAYS_PER_MONTH, largest_one_step_fall
 
 # ---------------------------------------------------------------- columns of model.parquet
 

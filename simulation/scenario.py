@@ -656,7 +656,11 @@ def read_text(path: Path) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    text = read_text(path)
+    return parse_toml(read_text(path), path)
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """The data of a file's TOML text; invalid TOML is a ScenarioError with the file and line."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis.metrics import gap_months, largest_one_step_fall, months_since_reached
 from simulation import tech
+from simulation.measures import gap_months, largest_one_step_fall, months_since_reached
 
 
 def test_training_flop_of_gpt4_sized_run():

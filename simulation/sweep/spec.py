@@ -23,11 +23,11 @@ from simulation.scenario import (
     Problem,
     Scenario,
     ScenarioError,
-    _read_toml,
     _unknown,
     apply_overrides,
     load_scenario,
     parameters,
+    parse_toml,
     read_text,
     resolve_path,
     scenario_from_dict,
@@ -254,7 +254,7 @@ def load_sweep(path: str | Path) -> Sweep:
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "", "no such sweep file")])
     text = read_text(path)
-    data = _read_toml(path)
+    data = parse_toml(text, path)
     try:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:

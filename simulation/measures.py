@@ -8,7 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-DAYS_PER_MONTH = 365.25 / 12
+from simulation.tech import DAYS_PER_YEAR
+
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
 
 
 def months_since_reached(days: np.ndarray, frontier: np.ndarray, level: float, prestart_per_year: float) -> float:
@@ -22,7 +24,7 @@ def months_since_reached(days: np.ndarray, frontier: np.ndarray, level: float, p
     if level > best[-1]:
         return 0.0
     if level <= best[0]:
-        first_day = days[0] - (best[0] - level) / prestart_per_year * 365.25
+        first_day = days[0] - (best[0] - level) / prestart_per_year * DAYS_PER_YEAR
     else:
         first_day = days[int(np.searchsorted(best, level, side="left"))]
     return float((days[-1] - first_day) / DAYS_PER_MONTH)

@@ -11,7 +11,7 @@ import pytest
 
 def airace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+        [sys.executable, "-m", "simulation.apps.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
     )
 
 

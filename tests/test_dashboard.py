@@ -18,8 +18,8 @@ import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the teach extra: pip install -e '.[dev,teach]'")
 
-from simulation.cli import main
-from simulation.dashboard import (
+from simulation.apps.cli import main
+from simulation.apps.dashboard import (
     CHARTS,
     LEVERS,
     DashboardModel,
@@ -138,7 +138,7 @@ def dashboard_url(tmp_path):
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "simulation.cli", "dashboard", "deepseek_shock", "--port", str(port)],
+        [sys.executable, "-m", "simulation.apps.cli", "dashboard", "deepseek_shock", "--port", str(port)],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -217,7 +217,7 @@ def test_a_student_moves_a_slider_and_steps_the_race(dashboard_url, tmp_path):
 
 
 def test_cli_dashboard_listens_on_this_computer_only_unless_told():
-    from simulation.cli import build_parser
+    from simulation.apps.cli import build_parser
 
     args = build_parser().parse_args(["dashboard"])
     assert (args.scenario, args.host, args.port) == ("deepseek_shock", "127.0.0.1", 8765)

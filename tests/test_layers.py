@@ -26,8 +26,7 @@ LAYERS = {
     "simulation.sweep": 2,
     "simulation": 2,  # the package's front door re-exports model, runner and scenario
     "analysis": 3,
-    "simulation.cli": 4,
-    "simulation.dashboard": 4,
+    "simulation.apps": 4,  # the airace CLI and the dashboard
 }
 NAMES = {0: "scenario", 1: "model", 2: "running", 3: "analysis", 4: "apps"}
 
@@ -100,7 +99,7 @@ def test_every_module_has_a_layer():
         ("simulation/model.py", "from analysis.metrics import gap_months\n", "analysis.metrics"),
         ("simulation/runner.py", "def f():\n    from analysis import metrics\n", "analysis.metrics"),
         ("simulation/agents/lab.py", "from simulation import runner\n", "simulation.runner"),
-        ("analysis/report.py", "import simulation.cli\n", "simulation.cli"),
+        ("analysis/report.py", "import simulation.apps.cli\n", "simulation.apps.cli"),
         ("simulation/scenario.py", "from simulation.model import AIRaceModel\n", "simulation.model"),
     ],
 )
@@ -115,5 +114,7 @@ def test_the_contract_catches_an_import_that_breaks_the_layers(tmp_path, module,
 
 def test_the_contract_lets_a_layer_import_those_below():
     """The CLI may import analysis and the runner; analysis may import the runner and the scenario."""
-    assert layer("simulation.cli") > layer("analysis.report") > layer("simulation.runner") > layer("simulation.model")
+    assert (
+        layer("simulation.apps.cli") > layer("analysis.report") > layer("simulation.runner") > layer("simulation.model")
+    )
     assert layer("simulation.model") > layer("simulation.scenario")

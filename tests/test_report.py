@@ -14,7 +14,7 @@ from analysis import plots
 from analysis.load import ResultsError, load_many, load_results
 from analysis.report import baseline_differences, write_report
 from simulation import load_scenario
-from simulation.cli import main
+from simulation.apps.cli import main
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 
@@ -64,7 +64,7 @@ def parse(text: str) -> Page:
 
 def airace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+        [sys.executable, "-m", "simulation.apps.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from analysis.sensitivity import sweep_indices
 from simulation import run
-from simulation.cli import main
+from simulation.apps.cli import main
 from simulation.scenario import ScenarioError
 from simulation.sweep import load_sweep, make_design, read_manifest, read_runs, read_series, run_seed, run_sweep
 from simulation.sweep.testfunctions import ishigami_indices
@@ -27,7 +27,7 @@ TINY_SET = '"time.end" = "2023-06-30"\n"time.step_days" = 7\n"investors.count" =
 def airace(*args: str) -> subprocess.CompletedProcess:
     """The command as a user runs it, in a process of its own."""
     return subprocess.run(
-        [sys.executable, "-m", "simulation.cli", *args], capture_output=True, text=True, timeout=600, cwd=REPO
+        [sys.executable, "-m", "simulation.apps.cli", *args], capture_output=True, text=True, timeout=600, cwd=REPO
     )
 
 

@@ -293,7 +293,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name}
-    command = [sys.executable, "-m", "solara", "run", "simulation.dashboard", "--production", "--no-open"]
+    command = [sys.executable, "-m", "solara", "run", "simulation.apps.dashboard", "--production", "--no-open"]
     command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
     print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
     return subprocess.run(command, env=env, check=False).returncode

@@ -5,7 +5,7 @@ parameter registry, switches and a date picker from the scenario schema), play, 
 date, live charts drawn with the report's own figure functions (analysis.plots), and the event log in
 plain words.
 
-Serve it with `airace dashboard [SCENARIO] [--port N]`; `solara run simulation.dashboard` works too.
+Serve it with `airace dashboard [SCENARIO] [--port N]`; `solara run simulation.apps.dashboard` works too.
 Moving a lever takes effect when Reset is pressed (Mesa's convention: the run restarts with it);
 picking another scenario restarts at once with that scenario's own values on every lever.
 """

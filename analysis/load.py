@@ -13,15 +13,19 @@ from pathlib import Path
 import pandas as pd
 
 from simulation.runner import Results
-from simulation.scenario import Breakthrough, Scenario
+from simulation.scenario import Breakthrough, InputError, Problem, Scenario
 
 # Kinds of logged events worth a vertical line on a time axis: the scripted and policy ones.
 # Releases, distillations and funding rounds happen every few weeks and stay in the event log.
 MARKED_KINDS = ("rule", "breakthrough", "attention", "open_weights")
 
 
-class ResultsError(ValueError):
-    """A path that is not a run folder nor a folder of run folders; the message says which and why."""
+class ResultsError(InputError):
+    """A path that is not a run folder nor a folder of run folders; the message says which and why.
+    An input error like a bad scenario file: the CLI exits 2 with one line naming the path."""
+
+    def __init__(self, path: str | Path, message: str):
+        super().__init__([Problem(str(path), "", message)])
 
 
 @dataclass
@@ -69,26 +73,27 @@ def load_results(source: str | Path | Results | ResultSet, label: str | None = N
         return ResultSet(label or source.scenario.name, [source])
     path = Path(source)
     if not path.exists():
-        raise ResultsError(f"{path}: no such folder (expected a run folder or a folder of run folders)")
+        raise ResultsError(path, "no such folder (expected a run folder or a folder of run folders)")
     if not path.is_dir():
-        raise ResultsError(f"{path}: not a folder (expected a run folder, with summary.json, or a folder of them)")
+        raise ResultsError(path, "not a folder (expected a run folder, with summary.json, or a folder of them)")
     folders = [path] if is_run_folder(path) else sorted(p for p in path.iterdir() if p.is_dir() and is_run_folder(p))
     if not folders:
-        raise ResultsError(f"{path}: no summary.json in it or its subfolders; is it an --out folder of `airace run`?")
+        raise ResultsError(path, "no summary.json in it or its subfolders; is it an --out folder of `airace run`?")
     runs = []
     for folder in folders:
         try:
             runs.append(Results.load(folder))
         except (OSError, ValueError) as exc:
-            raise ResultsError(f"{folder}: cannot read the run ({type(exc).__name__}: {exc})") from exc
+            raise ResultsError(folder, f"cannot read the run ({type(exc).__name__}: {exc})") from exc
     names = {r.scenario.name for r in runs}
     if len(names) > 1:
-        raise ResultsError(f"{path}: holds runs of different scenarios ({', '.join(sorted(names))}); pass them apart")
+        raise ResultsError(path, f"holds runs of different scenarios ({', '.join(sorted(names))}); pass them apart")
     unseeded = [r.scenario.model_copy(update={"seed": 0}) for r in runs]
     if any(s != unseeded[0] for s in unseeded[1:]):
         raise ResultsError(
-            f"{path}: its runs differ in more than their seed (different --set values?), so they are not "
-            "replicates; pass each run folder apart"
+            path,
+            "its runs differ in more than their seed (different --set values?), so they are not "
+            "replicates; pass each run folder apart",
         )
     runs.sort(key=lambda r: r.seed)
     return ResultSet(label or runs[0].scenario.name, runs, path)

@@ -17,6 +17,7 @@ from simulation import __version__
 from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
 from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
+from simulation.scenario.paths import flat
 
 FILES = ("model.parquet", "agents.parquet", "events.parquet", "summary.json", "scenario.toml")
 
@@ -116,6 +117,16 @@ def collect(model: AIRaceModel) -> Results:
     events["date"] = _dates(events["date"])
     events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)
     return Results(model.spec, model.seed, frame, agents, events, summarise(model.spec, model.seed, frame, events))
+
+
+def run_outputs(spec: Scenario) -> tuple[list[str], list[str]]:
+    """What a run of a scenario records, read off the records and `summarise` themselves on the
+    scenario's first step: the numbers of its summary by dotted key (`gap_months.end`), and the
+    columns of its model table. Sweeps check the outputs they keep against these before any run."""
+    results = collect(AIRaceModel(spec, spec.seed))
+    numbers = flat(results.summary, leaf=lambda v: not isinstance(v, dict))
+    metrics = [k for k, v in numbers.items() if isinstance(v, int | float) and not isinstance(v, bool)]
+    return metrics, list(results.model.columns)
 
 
 def _dates(values: pd.Series) -> pd.Series:

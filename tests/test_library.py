@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from simulation import AIRaceModel, Results, load_scenario, run
+from simulation.agents.regulator import rule_catches
 from simulation.runner import collect
 from simulation.scenario import builtin_scenarios
 from simulation.tech import step_fraction
@@ -267,7 +268,7 @@ def _run_with_cn_deliveries(job: tuple[str, int]) -> tuple[Results, pd.DataFrame
         received = after / keep - np.pad(before, (0, len(after) - len(before)))
         for chip, units in zip(model.chips, received, strict=True):
             if units > 1e-6:
-                h20_class = chip.variant_of is not None and not oct2023.controls(chip)
+                h20_class = chip.variant_of is not None and not rule_catches(oct2023, chip)
                 rows.append((pd.Timestamp(model.date), chip.id, chip.maker, h20_class, units))
         before = after
     deliveries = pd.DataFrame(rows, columns=["date", "chip", "maker", "h20_class", "units"])

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from simulation import AIRaceModel, ScenarioError, load_scenario, parameters
 from simulation.runner import collect
-from simulation.scenario import Parameter, Scenario, _model_of
+from simulation.scenario import Key, Parameter
 
 # One simulated year and a small investor population keep each example at a fraction of a second.
 SHORT = {"time.end": "2023-12-31", "investors.count": 200}
@@ -48,19 +48,8 @@ SETTINGS = settings(
 
 def _annotation(name: str) -> Any:
     """The schema's type annotation of a dotted registry name (list entries are named by id)."""
-    model: Any = Scenario
-    parts = name.split(".")
-    i = 0
-    annotation: Any = None
-    while i < len(parts):
-        field = model.model_fields[parts[i]]
-        annotation = field.annotation
-        inner = _model_of(annotation)
-        if inner is not None and getattr(annotation, "__origin__", None) is list:
-            i += 1  # the next part is the entry's id
-        model = inner
-        i += 1
-    return annotation
+    owner, field = Key.parse(name).resolve(BASE_SPEC)
+    return type(owner).model_fields[field].annotation
 
 
 def _is_int(name: str) -> bool:

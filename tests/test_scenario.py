@@ -6,6 +6,7 @@ import pytest
 
 from simulation import ScenarioError, load_scenario, parameters
 from simulation.agents.chipmaker import design_variant
+from simulation.agents.regulator import rule_catches
 from simulation.scenario import merge
 
 
@@ -133,9 +134,9 @@ def test_rules_apply_the_bis_tests(baseline_spec):
     rules = {r.id: r for r in baseline_spec.regulators[0].rules}
     chips = {c.id: c for c in baseline_spec.chips}
     # Oct 2022: TPP >= 4,800 with interconnect >= 600 GB/s; Oct 2023 drops the interconnect test.
-    assert rules["oct2022"].controls(chips["A100"]) and rules["oct2022"].controls(chips["H100"])
-    assert not rules["oct2022"].controls(chips["ASCEND910B"].model_copy(update={"maker": "nvidia"}))
-    assert rules["oct2023"].controls(chips["H100"]) and rules["oct2023"].controls(chips["MI300X"])
+    assert rule_catches(rules["oct2022"], chips["A100"]) and rule_catches(rules["oct2022"], chips["H100"])
+    assert not rule_catches(rules["oct2022"], chips["ASCEND910B"].model_copy(update={"maker": "nvidia"}))
+    assert rule_catches(rules["oct2023"], chips["H100"]) and rule_catches(rules["oct2023"], chips["MI300X"])
     assert chips["H100"].tpp == pytest.approx(15_824)
     assert rules["h20_licence"].end == date(2025, 7, 14)
 
@@ -150,16 +151,16 @@ def test_compliant_variants_pass_the_rule_that_caught_their_chip(baseline_spec):
     # After Oct 2022 cutting NVLink is enough (the H800: same die, 400 GB/s).
     h800 = _variant(h100, [rules["oct2022"]])
     assert h800.tflops_16bit == h100.tflops_16bit and h800.interconnect_gb_s == pytest.approx(402)
-    assert h800.variant_of == "H100" and not rules["oct2022"].controls(h800)
-    assert rules["oct2023"].controls(h800)  # which is why the H20 followed
+    assert h800.variant_of == "H100" and not rule_catches(rules["oct2022"], h800)
+    assert rule_catches(rules["oct2023"], h800)  # which is why the H20 followed
     # After Oct 2023 throughput must fall below the TPP and density tests (the H20, TPP 2,368 in reality).
     h20 = _variant(h100, [rules["oct2023"]])
     assert h20.tpp == pytest.approx(0.67 * 4800) and h20.interconnect_gb_s == h100.interconnect_gb_s
-    assert not rules["oct2023"].controls(h20)
+    assert not rule_catches(rules["oct2023"], h20)
     # Priced by effective speed to the power 0.5: ~$12k against the H100's $27.5k (H20: $12-15k).
     assert h20.price_usd == pytest.approx(27_500 * (h20.tflops_16bit / 989) ** 0.5)
     # A rule that names every compliant variant leaves nothing to design.
-    assert rules["h20_licence"].controls(h20)
+    assert rule_catches(rules["h20_licence"], h20)
     assert _variant(h100, [rules["oct2023"], rules["h20_licence"]]) is None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,56 @@ def test_misspelt_settings_and_bad_designs_are_readable_errors(sweep_file):
     path = sweep_file(MODEL_SWEEP.replace('design = "grid"', 'design = "lhs"\nsamples = 8'))
     with pytest.raises(ScenarioError, match=r"steps applies to grid designs only \(investors.jevons_belief_mean\)"):
         load_sweep(path)
+
+
+def test_outputs_are_checked_against_what_a_run_records_before_any_run(sweep_file):
+    """`metrics = ["gap_month.end"]` used to validate and then fail in every run."""
+    path = sweep_file(MODEL_SWEEP.replace('"gap_months.end", "ai_index_end"', '"gap_months.end", "gap_month.end"'))
+    result = cli("sweep", str(path), "--out", str(path.parent / "out"))
+    assert result.returncode == 2, result.stderr
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "gap_month.end" in t)
+    assert f"{path}:{line}: outputs.metrics.1: 'gap_month.end' is not a number of a run's summary" in result.stderr
+    assert "did you mean 'gap_months.end'?" in result.stderr
+    assert not (path.parent / "out").exists()
+    # A summary entry that is not a number, and a series the model does not record.
+    path = sweep_file(
+        MODEL_SWEEP.replace('"gap_months.end", "ai_index_end"', '"leader"').replace('"price_NVDA"', '"price_NVD"')
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_sweep(path)
+    keys = {p.key: p.message for p in caught.value.problems}
+    assert set(keys) == {"outputs.metrics.0", "outputs.series.1"}
+    assert "did you mean 'price_NVDA'?" in keys["outputs.series.1"]
+    # Every number the summary holds may be kept, by its dotted key, the scenario's own ids included.
+    body = MODEL_SWEEP.replace(
+        '"gap_months.end", "ai_index_end"', '"largest_one_step_fall.NVDA.fall", "chips_leaked_total.CN"'
+    )
+    assert load_sweep(sweep_file(body)).outputs.metrics[0] == "largest_one_step_fall.NVDA.fall"
+
+
+def test_a_sweep_file_runs_only_the_projects_test_functions_unless_the_command_line_allows_more(sweep_file, tmp_path):
+    """A data file never runs code by default: `function = "module:name"` outside the project's test
+    functions is refused at load, and runs with --allow-function."""
+    module = tmp_path / "userfuncs.py"
+    module.write_text("def double(params, seed):\n    return {'y': 2 * params['x']}\n", encoding="utf-8")
+    body = 'name = "f"\nfunction = "userfuncs:double"\ndesign = "grid"\n'
+    body += '[parameters]\nx = { values = [1, 2] }\n[outputs]\nmetrics = ["y"]\n'
+    path = sweep_file(body)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    refused = subprocess.run(
+        [sys.executable, "-m", "simulation.apps.cli", "sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, timeout=600, cwd=REPO, env=env,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.stderr
+    assert f"{path}:2: function: 'userfuncs:double' would run code named by a data file" in refused.stderr
+    assert "--allow-function" in refused.stderr and not (tmp_path / "out").exists()
+    allowed = subprocess.run(
+        [sys.executable, "-m", "simulation.apps.cli", "sweep", str(path), "--out", str(tmp_path / "out"), "--quiet",
+         "--allow-function"],
+        capture_output=True, text=True, timeout=600, cwd=REPO, env=env,
+    )  # fmt: skip
+    assert allowed.returncode == 0, allowed.stderr
+    assert sorted(read_runs(tmp_path / "out")["y"]) == [2.0, 4.0]
 
 
 def test_unquoted_dotted_names_mean_the_same_as_quoted_ones(sweep_file):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulation.agents.regulator import rule_catches
 from simulation.scenario import Chip, Rule
 from simulation.scenario import Chipmaker as ChipmakerSpec
 from simulation.tech import interconnect_factor, step_fraction
@@ -39,7 +40,7 @@ def design_variant(
     the variant's effective speed to the power `price_exponent`. None if no variant can pass
     (a rule names every variant, or the chip itself).
     """
-    catching = [r for r in rules if r.controls(chip)]
+    catching = [r for r in rules if rule_catches(r, chip)]
     if any(r.compliant_variants or chip.id in r.chips for r in catching):
         return None
     spec = {"tflops_16bit": chip.tflops_16bit, "interconnect_gb_s": chip.interconnect_gb_s}
@@ -74,7 +75,7 @@ def design_variant(
             **spec,
         }
     )
-    return variant if not any(r.controls(variant) for r in rules) else None
+    return variant if not any(rule_catches(r, variant) for r in rules) else None
 
 
 class Chipmaker(mesa.Agent):
@@ -133,11 +134,11 @@ class Chipmaker(mesa.Agent):
             if chip.maker != self.id or chip.variant_of is not None or not on_sale[i]:
                 continue
             for dest, rules in rules_to.items():
-                catching = [r for r in rules if r.controls(chip)]
+                catching = [r for r in rules if rule_catches(r, chip)]
                 if not catching:
                     continue
                 current = self.variants.get((chip.id, dest))
-                if current is not None and not any(r.controls(current) for r in rules):
+                if current is not None and not any(rule_catches(r, current) for r in rules):
                     continue
                 caught_since = max(max(r.date for r in catching), chip.launch)
                 launch = max(today, caught_since + timedelta(days=round(self.spec.redesign_lag_days)))

@@ -15,11 +15,26 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.scenario import DistillationControl, EquipmentControl, Policy, Rule
+from simulation.scenario import Chip, DistillationControl, EquipmentControl, Policy, Rule
 from simulation.scenario import Regulator as RegulatorSpec
 
 if TYPE_CHECKING:
     from simulation.model import AIRaceModel
+
+
+def rule_catches(rule: Rule, chip: Chip) -> bool:
+    """Whether a chip falls under an export rule: named by it, a compliant variant under a rule that
+    covers those, or at or above its technical tests (BIS's TPP with interconnect, Oct 2022; TPP with
+    performance density, Oct 2023)."""
+    if chip.id in rule.chips or (rule.compliant_variants and chip.variant_of is not None):
+        return True
+    fast = rule.tpp_min is not None and chip.tpp >= rule.tpp_min
+    linked = rule.interconnect_min_gb_s is None or chip.interconnect_gb_s >= rule.interconnect_min_gb_s
+    if fast and linked:
+        return True
+    if rule.density_min is not None and rule.density_tpp_min is not None:
+        return chip.tpp >= rule.density_tpp_min and chip.performance_density >= rule.density_min
+    return False
 
 
 class Regulator(mesa.Agent):
@@ -99,7 +114,7 @@ class Regulator(mesa.Agent):
                 continue  # a bloc's rules cover the chips made in it
             for rid in self.in_force:
                 rule = self.rules[rid]
-                if not rule.controls(chip):
+                if not rule_catches(rule, chip):
                     continue
                 for dest in rule.destinations:
                     j = self.model.bloc_index[dest]

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from simulation import __version__
 from simulation.runner import Results, run_replicates
 from simulation.scenario import (
+    InputError,
     Problem,
     ScenarioError,
     builtin_scenarios,
@@ -78,17 +79,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_results(sources: list[str]) -> list | None:
-    """Stored results for plot, report and compare; None, after one line on stderr, if a path is not results."""
+def _load_results(sources: list[str]) -> list:
+    """Stored results for plot, report and compare (a path that holds none is an input error)."""
     # Imported here, not at the top: the analysis (matplotlib) takes a second to import and
     # `airace validate` needs none of it.
-    from analysis.load import ResultsError, load_many
+    from analysis.load import load_many
 
-    try:
-        return load_many(sources)
-    except ResultsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
+    return load_many(sources)
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
@@ -97,8 +94,6 @@ def cmd_plot(args: argparse.Namespace) -> int:
     if (Path(args.results) / "manifest.json").exists():
         return _plot_sweep(args)
     results = _load_results([args.results])
-    if results is None:
-        return EXIT_INVALID
     out = Path(args.out) if args.out else Path(args.results) / "figures"
     for name, fig in plots.figures_for(results[0]).items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
@@ -108,14 +103,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def _plot_sweep(args: argparse.Namespace) -> int:
     """A sweep folder: heatmaps of every kept outcome over each pair of swept parameters."""
     from analysis import plots
+    from analysis.load import ResultsError
     from simulation.sweep import read_manifest, read_runs
 
     manifest = read_manifest(args.results)
     runs = read_runs(args.results)
     runs = runs[runs["status"] == "ok"]
     if len(manifest["parameters"]) < 2 or runs.empty:
-        print(f"error: {args.results}: a heatmap needs two swept parameters and finished runs", file=sys.stderr)
-        return EXIT_INVALID
+        raise ResultsError(args.results, "a heatmap needs two swept parameters and finished runs")
     out = Path(args.out) if args.out else Path(args.results) / "figures"
     for name, fig in plots.sweep_figures(runs, manifest["parameters"], manifest["metrics"]).items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
@@ -126,8 +121,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     from analysis.report import write_report
 
     results = _load_results(args.results)
-    if results is None:
-        return EXIT_INVALID
     print(write_report(results, args.out))
     return EXIT_OK
 
@@ -139,8 +132,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from analysis.report import differences
 
     results = _load_results(args.results)
-    if results is None:
-        return EXIT_INVALID
     out = Path(args.out)
     table = differences(results)
     out.mkdir(parents=True, exist_ok=True)
@@ -209,7 +200,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError([Problem("--scheduler", args.scheduler, "needs --backend dask")])
     if args.backend == "dask":
         _need_cluster_extra()
-    sweep = load_sweep(args.target[0])
+    sweep = load_sweep(args.target[0], allow_functions=args.allow_function)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
     quiet = args.quiet
     report = run_sweep(
@@ -380,6 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shard", type=_shard, default=(1, 1), metavar="I/N", help="run only the I-th of N slices")
     p.add_argument("--resume", action="store_true", help="continue a sweep in --out (finished runs are skipped)")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no messages")
+    p.add_argument(
+        "--allow-function",
+        action="store_true",
+        help="let a function sweep call a function outside the project's test functions (runs that code)",
+    )
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("sensitivity", help="Sobol or Morris indices of one output of a finished sweep")
@@ -416,7 +412,7 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _report(exc: ScenarioError) -> None:
+def _report(exc: InputError) -> None:
     for problem in exc.problems:
         print(f"error: {problem}", file=sys.stderr)
 
@@ -425,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ScenarioError as exc:
+    except InputError as exc:  # a scenario, sweep, results folder or command-line value that is not valid
         _report(exc)
         return EXIT_INVALID
     except KeyboardInterrupt:

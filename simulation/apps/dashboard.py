@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from analysis import plots
 from analysis.load import marked_events
 from simulation.model import AIRaceModel
-from simulation.scenario import Parameter, Scenario, builtin_scenarios, load_scenario, parameters
+from simulation.scenario import Key, Parameter, Scenario, builtin_scenarios, load_scenario, parameters
 
 DEFAULT_SCENARIO = "deepseek_shock"
 SCENARIO_ENV = "AIRACE_DASHBOARD_SCENARIO"  # how `airace dashboard SCENARIO` tells the served app
@@ -62,23 +62,17 @@ CSS = """
 
 
 def schema_field(spec: Scenario, dotted: str) -> tuple[Any, str] | None:
-    """The value of a dotted name in a scenario and its field's description; None where it has none.
+    """The value of a dotted key in a scenario and its field's description; None where it has none.
 
     Entries of lists are named by their id, as in `--set` (`labs.openai.api_terms_enforced`).
     """
-    obj: Any = spec
-    *path, last = dotted.split(".")
-    parts = iter(path)
-    for part in parts:
-        obj = getattr(obj, part, None)
-        if isinstance(obj, list):
-            ident = next(parts, None)
-            obj = next((item for item in obj if getattr(item, "id", None) == ident), None)
-        if obj is None:
-            return None
-    if not isinstance(obj, BaseModel) or last not in type(obj).model_fields:
+    try:
+        owner, name = Key.parse(dotted).resolve(spec)
+    except KeyError:
         return None
-    return getattr(obj, last), type(obj).model_fields[last].description or ""
+    if not isinstance(owner, BaseModel):
+        return None
+    return getattr(owner, name), type(owner).model_fields[name].description or ""
 
 
 def slider_step(lo: float, hi: float, value: float) -> float:
@@ -152,9 +146,10 @@ def lever_overrides(spec: Scenario, levers: dict[str, Any]) -> dict[str, Any]:
         if isinstance(old, date):
             new = date.fromisoformat(value) if isinstance(value, str) else value
             overrides[name] = new
-            attention = schema_field(spec, name.rsplit(".", 1)[0] + ".attention_date")
-            if attention is not None and attention[0] is not None:
-                overrides[name.rsplit(".", 1)[0] + ".attention_date"] = attention[0] + (new - old)
+            attention = Key.parse(name).sibling("attention_date")
+            noticed = schema_field(spec, str(attention))
+            if noticed is not None and noticed[0] is not None:
+                overrides[str(attention)] = noticed[0] + (new - old)
         elif isinstance(old, bool):
             overrides[name] = bool(value)
         elif isinstance(old, int):

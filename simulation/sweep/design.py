@@ -1,4 +1,5 @@
-"""Designs: the parameter values of every design point, in design order, and the seed of every run.
+"""Designs: the parameter values of every design point, in design order, and every run: its seed, its
+id and the chunk it is stored in.
 
 Grid and Latin hypercube come from `scipy.stats.qmc`; Sobol (Saltelli) and Morris from SALib's own
 sample functions, so SALib's analyze functions see exactly the design they expect. Every design
@@ -7,14 +8,16 @@ first draws points of the unit cube; each parameter maps [0, 1] to its values (`
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.stats import qmc
 
-from simulation.sweep.spec import Sweep, Vary
+from simulation.sweep.spec import Sweep
 
 
 @dataclass(frozen=True)
@@ -69,21 +72,6 @@ def unit_points(sweep: Sweep) -> np.ndarray:
     raise ValueError(f"unknown design {sweep.design!r}")
 
 
-def extremes(vary: Vary, design: str) -> list[Any]:
-    """The values at the ends of what a design can give this parameter (all of them, if not numbers)."""
-    if design == "grid":
-        points = vary.grid_points()
-    elif vary.values is not None:
-        points = np.asarray(vary.values, dtype=object)
-    else:
-        # The ends of a range; a million-to-one tail of an unbounded distribution.
-        points = vary.ppf(np.array([0.0, 1.0]) if vary.range is not None else np.array([1e-6, 1 - 1e-6]))
-    values = [plain(v) for v in points]
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return [min(values), max(values)]
-    return list(dict.fromkeys(values))
-
-
 def run_seed(master: int, point: int, replicate: int) -> int:
     """The seed of one run: from the master seed and the run's place in the design, independent of
     which worker, executor or shard runs it (numpy's SeedSequence spreads nearby keys apart)."""
@@ -94,3 +82,66 @@ def run_seed(master: int, point: int, replicate: int) -> int:
 def plain(value: Any) -> Any:
     """A numpy scalar as the Python value it holds."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a sweep: where it sits in the design, its seed, its parameter values and its id."""
+
+    position: int
+    point: int
+    replicate: int
+    seed: int
+    params: dict[str, Any]
+    run_id: str
+
+
+def run_id(params: dict[str, Any], seed: int) -> str:
+    """A stable id from a run's parameter values and seed: the same run has the same id everywhere."""
+    text = json.dumps({"parameters": params, "seed": seed}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def default_chunk_size(runs: int) -> int:
+    """Runs per chunk: about 200 chunks for mid-sized sweeps (load balance), at most 100 runs each."""
+    return max(1, min(100, runs // 200))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a sweep's runs are numbered and cut into chunks: fixed by the sweep file alone."""
+
+    points: int
+    replicates: int
+    chunk_size: int
+
+    @property
+    def runs(self) -> int:
+        return self.points * self.replicates
+
+    @property
+    def chunks(self) -> int:
+        return -(-self.runs // self.chunk_size)
+
+    def positions(self, chunk: int) -> range:
+        return range(chunk * self.chunk_size, min((chunk + 1) * self.chunk_size, self.runs))
+
+    def shard(self, index: int, count: int) -> list[int]:
+        """Chunks of shard `index` (1-based) of `count`: every count-th chunk, so shards share the work evenly."""
+        return list(range(index - 1, self.chunks, count))
+
+
+def layout(sweep: Sweep, design: Design) -> Layout:
+    runs = design.points * sweep.replicates
+    return Layout(design.points, sweep.replicates, sweep.chunk_size or default_chunk_size(runs))
+
+
+def chunk_runs(sweep: Sweep, design: Design, plan: Layout, chunk: int) -> list[Run]:
+    """The runs of one chunk, built when needed so a million-run sweep never holds them all."""
+    out = []
+    for position in plan.positions(chunk):
+        point, replicate = divmod(position, plan.replicates)
+        params = design.values(point)
+        seed = run_seed(sweep.seed, point, replicate)
+        out.append(Run(position, point, replicate, seed, params, run_id(params, seed)))
+    return out

@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from simulation.scenario import Scenario
-from simulation.sweep.design import make_design
-from simulation.sweep.spec import Outputs, Sweep, _import_function
-from simulation.sweep.store import Layout, Run, chunk_runs, finished_chunks, layout, open_store, write_chunk
+from simulation.scenario import Key, Scenario
+from simulation.sweep.design import Layout, Run, chunk_runs, layout, make_design
+from simulation.sweep.spec import Outputs, Sweep, import_function
+from simulation.sweep.store import finished_chunks, open_store, write_chunk
 
 BACKENDS = ("local", "dask")
 
@@ -57,7 +57,7 @@ class Report:
 
 def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Run every run of a chunk; a run that raises is recorded with its error and the chunk goes on."""
-    function = _import_function(chunk.function) if chunk.function else None
+    function = import_function(chunk.function) if chunk.function else None
     rows, series = [], []
     for run in chunk.runs:
         started = time.perf_counter()
@@ -108,13 +108,10 @@ def _simulate(scenario: Scenario, run: Run, outputs: Outputs) -> tuple[dict[str,
 
 def _metric(summary: dict[str, Any], dotted: str) -> float:
     """A number in a run's summary by dotted key (`gap_months.end`, `largest_one_step_fall.NVDA.fall`)."""
-    node: Any = summary
-    for i, part in enumerate(dotted.split(".")):
-        if not isinstance(node, dict) or part not in node:
-            where = ".".join(dotted.split(".")[:i]) or "the summary"
-            known = ", ".join(node) if isinstance(node, dict) else "nothing below it"
-            raise KeyError(f"no output '{dotted}': {where} has {known}")
-        node = node[part]
+    try:
+        node = Key.parse(dotted).get(summary)
+    except KeyError as exc:
+        raise KeyError(f"no output '{dotted}': {exc.args[0]}") from None
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise TypeError(f"output '{dotted}' is not a number (found {node!r})")
     return float(node)

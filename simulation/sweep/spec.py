@@ -11,19 +11,20 @@ import difflib
 import hashlib
 import importlib
 import json
-import re
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 from scipy import stats
 
+from simulation.runner import run_outputs
 from simulation.scenario import (
+    Closed,
+    Key,
     Problem,
     Scenario,
     ScenarioError,
-    _unknown,
     apply_overrides,
     load_scenario,
     parameters,
@@ -31,20 +32,20 @@ from simulation.scenario import (
     read_text,
     resolve_path,
     scenario_from_dict,
-    value_message,
 )
+from simulation.scenario.errors import closest, pydantic_message
+from simulation.scenario.paths import fields_at, flat, line_of
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 # Columns every stored run has; no parameter or output may take these names.
 RESERVED = ("position", "sample", "replicate", "run_id", "seed", "status", "error", "seconds")
 _SPEC_KEYS = {"values", "range", "steps", "log", "distribution", "mean", "sd", "median", "sigma", "mode", "integer"}
+# Function sweeps that any sweep file may name; other functions run only when the caller allows it
+# (`airace sweep --allow-function`): a data file never runs code by default.
+TEST_FUNCTIONS = "simulation.sweep.testfunctions"
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-class Vary(Strict):
+class Vary(Closed):
     """How one parameter varies: a list of values, a range, or a distribution."""
 
     values: list[Any] | None = Field(None, min_length=1, description="the values to take")
@@ -140,13 +141,27 @@ class Vary(Strict):
             return np.rint(points).astype(np.int64) if self.integer else points
         return self.ppf((np.arange(steps) + 0.5) / steps)  # the middle quantiles of equal-probability bins
 
+    def extremes(self, design: str) -> list[Any]:
+        """The values at the ends of what a design can give this parameter (all of them, if not numbers)."""
+        if design == "grid":
+            points = self.grid_points()
+        elif self.values is not None:
+            points = np.asarray(self.values, dtype=object)
+        else:
+            # The ends of a range; a million-to-one tail of an unbounded distribution.
+            points = self.ppf(np.array([0.0, 1.0]) if self.range is not None else np.array([1e-6, 1 - 1e-6]))
+        values = [v.item() if isinstance(v, np.generic) else v for v in points]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            return [min(values), max(values)]
+        return list(dict.fromkeys(values))
+
 
 def _mixed(values: list[Any]) -> bool:
     """Whether a list of values is not all numbers (dates, booleans, strings keep their Python type)."""
     return not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
-class Outputs(Strict):
+class Outputs(Closed):
     metrics: list[str] = Field(
         default_factory=lambda: ["gap_months.end"],
         min_length=1,
@@ -156,7 +171,7 @@ class Outputs(Strict):
     stride: int = Field(1, ge=1, description="keep every stride-th step of the series")
 
 
-class Sweep(Strict):
+class Sweep(Closed):
     name: str
     description: str = ""
     scenario: str | None = Field(None, description="base scenario: a built-in name, or a path relative to this file")
@@ -181,9 +196,9 @@ class Sweep(Strict):
         if isinstance(data, dict):
             data = dict(data)
             if isinstance(data.get("set"), dict):
-                data["set"] = _flat(data["set"], leaf=lambda v: not isinstance(v, dict))
+                data["set"] = flat(data["set"], leaf=lambda v: not isinstance(v, dict))
             if isinstance(data.get("parameters"), dict):
-                data["parameters"] = _flat(
+                data["parameters"] = flat(
                     data["parameters"], leaf=lambda v: not isinstance(v, dict) or bool(_SPEC_KEYS & set(v))
                 )
         return data
@@ -226,16 +241,6 @@ class Sweep(Strict):
         return self._base
 
 
-def _flat(tree: dict[str, Any], leaf: Any, prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        if leaf(value):
-            out[prefix + key] = value
-        else:
-            out.update(_flat(value, leaf, f"{prefix}{key}."))
-    return out
-
-
 def sweep_hash(sweep: Sweep) -> str:
     """What a stored sweep's results depend on: the sweep's settings and the resolved base scenario.
 
@@ -248,8 +253,11 @@ def sweep_hash(sweep: Sweep) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file, its base scenario and its parameter names; ScenarioError if invalid."""
+def load_sweep(path: str | Path, allow_functions: bool = False) -> Sweep:
+    """Read and validate a sweep file: its settings, its base scenario with `set` applied, every
+    varied name and the values it will take, and its outputs; ScenarioError naming the file, line
+    and key of every problem. A function sweep may name a function outside the project's test
+    functions only with `allow_functions`."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "", "no such sweep file")])
@@ -258,48 +266,51 @@ def load_sweep(path: str | Path) -> Sweep:
     try:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(path, text, err) for err in exc.errors()]) from None
+        raise ScenarioError([_problem(path, text, data, err) for err in exc.errors()]) from None
     if sweep.scenario is not None:
         sweep._base = _load_base(path, text, sweep)
+        _check_outputs(path, text, sweep, *run_outputs(sweep._base))
     else:
-        _import_function(sweep.function, path, text)
+        module = sweep.function.partition(":")[0]
+        if module != TEST_FUNCTIONS and not allow_functions:
+            message = (
+                f"'{sweep.function}' would run code named by a data file; only the project's test functions "
+                f"({TEST_FUNCTIONS}:...) run unless the command line allows it (airace sweep --allow-function)"
+            )
+            raise ScenarioError([Problem(str(path), "function", message, line_of(text, Key(("function",))))])
+        try:
+            import_function(sweep.function)
+        except ValueError as exc:
+            raise ScenarioError([Problem(str(path), "function", str(exc), line_of(text, Key(("function",))))]) from None
     return sweep
 
 
-def _problem(path: Path, text: str, err: dict[str, Any]) -> Problem:
-    loc = [str(p) for p in err["loc"]]
-    if loc and loc[0] == "parameters" and len(loc) > 1:
-        key = f"parameters.{loc[1]}" + ("." + ".".join(loc[2:]) if len(loc) > 2 else "")
-    else:
-        key = ".".join(loc)
+def _line(text: str, key: str) -> int | None:
+    return line_of(text, Key.parse(key), prefix=True)
+
+
+def _problem(path: Path, text: str, data: dict[str, Any], err: dict[str, Any]) -> Problem:
+    loc = tuple(err["loc"])
+    key = Key(tuple(str(p) for p in loc))
     if err["type"] == "extra_forbidden":
-        allowed = sorted(Vary.model_fields if loc[:1] == ["parameters"] else _fields_at(loc[:-1]))
-        message = _unknown(loc[-1], allowed, "key")
+        message = closest(key.name, fields_at(loc[:-1], data, Sweep), "key")
     else:
-        message = value_message(err)
-    needle = loc[1] if loc[:1] == ["parameters"] and len(loc) > 1 else (loc[-1] if loc else "")
-    return Problem(str(path), key, message, _line_of(text, needle))
-
-
-def _fields_at(loc: list[str]) -> list[str]:
-    return list(Outputs.model_fields) if loc == ["outputs"] else list(Sweep.model_fields)
-
-
-def _line_of(text: str, name: str) -> int | None:
-    """First line that sets `name` (as a key, a quoted key, or inside a table header)."""
-    if not name:
-        return None
-    quoted = re.escape(name)
-    pattern = re.compile(rf'^\s*(\[+\s*)?([\w."-]*\.)?"?{quoted}"?\s*(=|\]|\.)')
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
+        message = pydantic_message(err)
+    return Problem(str(path), str(key), message, _line(text, str(key)))
 
 
 def _located(problems: list[Problem], path: Path, text: str) -> list[Problem]:
-    """Problems reported against the sweep file get its line."""
-    return [Problem(str(path), p.key, p.message, _line_of(text, p.key)) if p.file == str(path) else p for p in problems]
+    """Problems reported against the sweep file get its line: a key is set under [set] or varied
+    under [parameters]."""
+    out = []
+    for p in problems:
+        if p.file == str(path):
+            keys = [Key.parse(f"set.{p.key}"), Key.parse(f"parameters.{p.key}")]
+            exact = [line_of(text, key) for key in keys]
+            line = next((n for n in exact if n), None) or _line(text, f"parameters.{p.key}") or _line(text, "set")
+            p = Problem(p.file, p.key, p.message, line)
+        out.append(p)
+    return out
 
 
 def _load_base(path: Path, text: str, sweep: Sweep) -> Scenario:
@@ -310,7 +321,7 @@ def _load_base(path: Path, text: str, sweep: Sweep) -> Scenario:
         resolve_path(source)
     except ScenarioError as exc:
         raise ScenarioError(
-            [Problem(str(path), "scenario", exc.problems[0].message, _line_of(text, "scenario"))]
+            [Problem(str(path), "scenario", exc.problems[0].message, _line(text, "scenario"))]
         ) from None
     label = str(path)
     try:
@@ -327,22 +338,21 @@ def _load_base(path: Path, text: str, sweep: Sweep) -> Scenario:
             hint = difflib.get_close_matches(name, registry, n=1)
             more = f"; did you mean '{hint[0]}'?" if hint else ""
             message = f"a range or distribution needs a number in the parameter registry{more}; or give values"
-            problems.append(Problem(str(path), f"parameters.{name}", message, _line_of(text, name)))
+            problems.append(Problem(str(path), f"parameters.{name}", message, _line(text, f"parameters.{name}")))
         elif known is not None and isinstance(known.value, int) and not isinstance(known.value, bool):
             vary.integer = True
     if problems:
         raise ScenarioError(problems)
-    from simulation.sweep.design import extremes  # here: design imports this module
-
     # Every value the design can give, alone, must be valid (combinations are checked run by run).
     data = base.model_dump(mode="python")
     for name, vary in sweep.parameters.items():
-        for value in extremes(vary, sweep.design):
+        for value in vary.extremes(sweep.design):
             try:
                 scenario_from_dict(data, {name: value})
             except ScenarioError as exc:
                 mine = [p for p in exc.problems if p.key == name]
-                problems += [Problem(str(path), f"parameters.{name}", p.message, _line_of(text, name)) for p in mine]
+                line = _line(text, f"parameters.{name}")
+                problems += [Problem(str(path), f"parameters.{name}", p.message, line) for p in mine]
                 if mine:
                     break
     if problems:
@@ -350,12 +360,29 @@ def _load_base(path: Path, text: str, sweep: Sweep) -> Scenario:
     return base
 
 
-def _import_function(spec: str, path: Path | None = None, text: str = "") -> Any:
-    """The Python function a function sweep calls, as `module:name`."""
+def _check_outputs(path: Path, text: str, sweep: Sweep, metrics: list[str], series: list[str]) -> None:
+    """Every output a sweep keeps is a number of a run's summary, or a column of the model's records
+    for series (`run_outputs`, read off a run of the base scenario): checked before any run."""
+    problems = []
+    for field, names, known, what in (
+        ("metrics", sweep.outputs.metrics, metrics, "a number of a run's summary"),
+        ("series", sweep.outputs.series, series, "a column of the model's records"),
+    ):
+        for i, name in enumerate(names):
+            if name in known:
+                continue
+            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            more = f"did you mean '{hint[0]}'?" if hint else "valid: " + ", ".join(known)
+            key = f"outputs.{field}.{i}"
+            problems.append(Problem(str(path), key, f"'{name}' is not {what}; {more}", _line(text, key)))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def import_function(spec: str) -> Any:
+    """The Python function a function sweep calls, as `module:name`; ValueError if it cannot be imported."""
     module, _, attr = spec.partition(":")
     try:
         return getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError, ValueError) as exc:
-        where = str(path) if path else "function"
-        message = f"cannot import '{spec}' ({exc}); expected 'module:name'"
-        raise ScenarioError([Problem(where, "function", message, _line_of(text, "function"))]) from None
+        raise ValueError(f"cannot import '{spec}' ({exc}); expected 'module:name'") from None

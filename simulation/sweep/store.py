@@ -11,10 +11,8 @@ the chunks on disk; a rerun skips them and runs the rest.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,73 +24,10 @@ import pyarrow.parquet as pq
 
 from simulation import __version__
 from simulation.scenario import Problem, ScenarioError
-from simulation.sweep.design import Design, run_seed
+from simulation.sweep.design import Layout
 from simulation.sweep.spec import Sweep, sweep_hash
 
 MANIFEST = "manifest.json"
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run of a sweep: where it sits in the design, its seed, its parameter values and its id."""
-
-    position: int
-    point: int
-    replicate: int
-    seed: int
-    params: dict[str, Any]
-    run_id: str
-
-
-def run_id(params: dict[str, Any], seed: int) -> str:
-    """A stable id from a run's parameter values and seed: the same run has the same id everywhere."""
-    text = json.dumps({"parameters": params, "seed": seed}, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def default_chunk_size(runs: int) -> int:
-    """Runs per chunk: about 200 chunks for mid-sized sweeps (load balance), at most 100 runs each."""
-    return max(1, min(100, runs // 200))
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How a sweep's runs are numbered and cut into chunks: fixed by the sweep file alone."""
-
-    points: int
-    replicates: int
-    chunk_size: int
-
-    @property
-    def runs(self) -> int:
-        return self.points * self.replicates
-
-    @property
-    def chunks(self) -> int:
-        return -(-self.runs // self.chunk_size)
-
-    def positions(self, chunk: int) -> range:
-        return range(chunk * self.chunk_size, min((chunk + 1) * self.chunk_size, self.runs))
-
-    def shard(self, index: int, count: int) -> list[int]:
-        """Chunks of shard `index` (1-based) of `count`: every count-th chunk, so shards share the work evenly."""
-        return list(range(index - 1, self.chunks, count))
-
-
-def layout(sweep: Sweep, design: Design) -> Layout:
-    runs = design.points * sweep.replicates
-    return Layout(design.points, sweep.replicates, sweep.chunk_size or default_chunk_size(runs))
-
-
-def chunk_runs(sweep: Sweep, design: Design, plan: Layout, chunk: int) -> list[Run]:
-    """The runs of one chunk, built when needed so a million-run sweep never holds them all."""
-    out = []
-    for position in plan.positions(chunk):
-        point, replicate = divmod(position, plan.replicates)
-        params = design.values(point)
-        seed = run_seed(sweep.seed, point, replicate)
-        out.append(Run(position, point, replicate, seed, params, run_id(params, seed)))
-    return out
 
 
 # ---------------------------------------------------------------- manifest

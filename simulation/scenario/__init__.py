@@ -1,0 +1,100 @@
+"""Scenario files: the schema, dotted keys, loading with `extends` and overrides, the parameter
+registry, and the input errors they raise.
+
+- `schema`: the pydantic models, one per section of a file (the single registry of parameters).
+- `paths`: `Key`, the one dotted-key type (parse, get from a model, set in raw data, walk the
+  leaves, find a key's line in a file).
+- `load`: read, `extends`, merge, overrides, validation, cross-references, sources from comments.
+- `registry`: `parameters` and the parameter cards.
+- `errors`: `Problem`, `InputError` and `ScenarioError`.
+"""
+
+from simulation.scenario.errors import InputError, Problem, ScenarioError
+from simulation.scenario.load import (
+    SCENARIO_DIR,
+    apply_overrides,
+    builtin_scenarios,
+    check_references,
+    load_scenario,
+    merge,
+    parse_toml,
+    parse_value,
+    read_text,
+    read_toml,
+    resolve_path,
+    scenario_from_dict,
+    validate,
+)
+from simulation.scenario.paths import Key
+from simulation.scenario.registry import Parameter, parameter_cards, parameters
+from simulation.scenario.schema import (
+    EVENT_KINDS,
+    ApiTerms,
+    Bloc,
+    Breakthrough,
+    Chip,
+    Chipmaker,
+    Closed,
+    Dated,
+    DistillationControl,
+    EquipmentControl,
+    Event,
+    Investors,
+    Lab,
+    Markets,
+    OpenWeights,
+    Policy,
+    Reaction,
+    Regulator,
+    Rule,
+    RuleChange,
+    Scenario,
+    Tech,
+    Time,
+)
+
+__all__ = [
+    "EVENT_KINDS",
+    "SCENARIO_DIR",
+    "ApiTerms",
+    "Bloc",
+    "Breakthrough",
+    "Chip",
+    "Chipmaker",
+    "Closed",
+    "Dated",
+    "DistillationControl",
+    "EquipmentControl",
+    "Event",
+    "InputError",
+    "Investors",
+    "Key",
+    "Lab",
+    "Markets",
+    "OpenWeights",
+    "Parameter",
+    "Policy",
+    "Problem",
+    "Reaction",
+    "Regulator",
+    "Rule",
+    "RuleChange",
+    "Scenario",
+    "ScenarioError",
+    "Tech",
+    "Time",
+    "apply_overrides",
+    "builtin_scenarios",
+    "check_references",
+    "load_scenario",
+    "merge",
+    "parameter_cards",
+    "parameters",
+    "parse_toml",
+    "parse_value",
+    "read_text",
+    "read_toml",
+    "resolve_path",
+    "scenario_from_dict",
+    "validate",
+]

@@ -1,0 +1,287 @@
+"""Loading a scenario: read the file, follow `extends`, merge, apply overrides, validate, check the
+links between sections, and give every number its source from the file's comments.
+
+Every problem is a `ScenarioError` naming the file (or the overrides' label, `--set` on the command
+line), the line and the key, with the closest valid name for a misspelt one.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from simulation.scenario.errors import Problem, ScenarioError, pydantic_message
+from simulation.scenario.paths import Key, fields_at, find_line, keys_in, leaves
+from simulation.scenario.schema import EVENT_KINDS, ApiTerms, Breakthrough, OpenWeights, RuleChange, Scenario
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A path to an existing file, or the name of a built-in scenario."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    builtin = builtin_scenarios()
+    stem = path.stem if path.suffix == ".toml" else str(name_or_path)
+    if stem in builtin and path.parent == Path("."):
+        return builtin[stem]
+    hint = difflib.get_close_matches(stem, builtin, n=1)
+    known = ", ".join(builtin) or "none"
+    message = f"no such file or built-in scenario (built-in: {known})"
+    if hint:
+        message += f"; did you mean '{hint[0]}'?"
+    raise ScenarioError([Problem(str(name_or_path), "", message)])
+
+
+def read_text(path: Path) -> str:
+    """A scenario or sweep file's text; a file that cannot be read or is not UTF-8 text is a ScenarioError."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), "", f"cannot read file: {exc.strerror}")]) from None
+    except UnicodeDecodeError as exc:
+        message = f"not a TOML text file: byte {exc.start} is not UTF-8 (is it a binary file?)"
+        raise ScenarioError([Problem(str(path), "", message)]) from None
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """The data of a file's TOML text; invalid TOML is a ScenarioError with the file and line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ScenarioError([Problem(str(path), "", f"not valid TOML: {reason}", line)]) from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    return parse_toml(read_text(path), path)
+
+
+def merge(base: Any, change: Any) -> Any:
+    """Deep merge: tables merge by key, arrays of tables with `id` merge by id, anything else is replaced."""
+    if isinstance(base, dict) and isinstance(change, dict):
+        out = dict(base)
+        for key, value in change.items():
+            out[key] = merge(base[key], value) if key in base else value
+        return out
+    if _is_id_list(base) and _is_id_list(change):
+        out = list(base)
+        index = {item["id"]: i for i, item in enumerate(out)}
+        for item in change:
+            if item["id"] in index:
+                out[index[item["id"]]] = merge(out[index[item["id"]]], item)
+            else:
+                out.append(item)
+        return out
+    return change
+
+
+def _is_id_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "id" in v for v in value)
+
+
+def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
+    """The raw data of a file after merging what it extends; also the files read, child first."""
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError([Problem(str(path), "extends", "extends itself through " + " -> ".join(map(str, seen)))])
+    data = read_toml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, [path]
+    if not isinstance(parent, str):
+        raise ScenarioError([Problem(str(path), "extends", f"found {parent!r}; expected a file name")])
+    parent_path = (path.parent / parent) if (path.parent / parent).is_file() else None
+    if parent_path is None:
+        try:
+            parent_path = resolve_path(parent)
+        except ScenarioError:
+            message = f"'{parent}' is neither a file next to this one nor a built-in scenario"
+            raise ScenarioError([Problem(str(path), "extends", message)]) from None
+    base, files = read_with_extends(parent_path, (*seen, path))
+    return merge(base, data), [path, *files]
+
+
+def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, label: str = "overrides") -> Scenario:
+    """Read, merge, override and validate a scenario file (path or built-in name).
+
+    Problems with the overrides are reported against `label` (the CLI passes "--set").
+    """
+    path = resolve_path(source)
+    data, files = read_with_extends(path)
+    if overrides:
+        data = apply_overrides(data, overrides, label)
+    return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files, overrides, label)
+
+
+def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
+    if overrides:
+        data = apply_overrides(data, overrides, "overrides")
+    return validate(data, [], set(overrides or ()))
+
+
+def validate(
+    data: dict[str, Any], files: list[Path], overridden: set[str] = frozenset(), label: str = "overrides"
+) -> Scenario:
+    """A Scenario, or a ScenarioError naming the file (or the overrides) and line of every problem."""
+    source = str(files[0]) if files else "<scenario>"
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(err, data, files, source) for err in exc.errors()]
+    else:
+        problems = []
+        for key, message in check_references(scenario):
+            file, line = find_line(files, Key.parse(key))
+            problems.append(Problem(file or source, key, message, line))
+    if problems:
+        # A problem with an overridden value is reported against the overrides (`label`), not the file.
+        raise ScenarioError([Problem(label, p.key, p.message) if p.key in overridden else p for p in problems])
+    return scenario
+
+
+def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label: str) -> Problem:
+    key = Key.from_loc(tuple(err["loc"]), data, EVENT_KINDS)
+    file, line = find_line(files, key)
+    if err["type"] == "extra_forbidden":
+        allowed = fields_at(tuple(err["loc"][:-1]), data, Scenario, EVENT_KINDS)
+        hint = difflib.get_close_matches(key.name, allowed, n=1)
+        message = f"unknown key '{key.name}'"
+        message += f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
+    else:
+        message = pydantic_message(err)
+    return Problem(file or label, str(key), message, line)
+
+
+def _attach_comment_sources(
+    scenario: Scenario, files: list[Path], overrides: dict[str, Any] | None = None, label: str = "overrides"
+) -> Scenario:
+    """A number's trailing comment in a scenario file is its source, unless its table's `sources`
+    names one: so the comments that make a scenario file read like prose are its parameter cards.
+    A value that a child file or an override changes without a comment loses its parent's source."""
+    comments: dict[str, str] = {}
+    for path in reversed(files):  # parents first, so a child's comment wins
+        for key, _, comment in keys_in(path.read_text(encoding="utf-8")):
+            dotted = str(key)
+            if comment:
+                comments[dotted] = comment
+            elif dotted in comments:
+                comments[dotted] = f"changed in {path.name}, no source given"
+    for dotted in overrides or {}:
+        comments[dotted] = f"changed by {label}, no source given"
+    for key, owner, name in leaves(scenario):
+        if str(key) in comments and name != "sources":
+            owner.sources.setdefault(name, comments[str(key)])
+    return scenario
+
+
+# ---------------------------------------------------------------- cross-references
+
+
+def check_references(s: Scenario) -> list[tuple[str, str]]:
+    """Links between sections that the schema alone cannot check, as (dotted key, message)."""
+    problems: list[tuple[str, str]] = []
+    blocs = [b.id for b in s.blocs]
+    chips = [c.id for c in s.chips]
+    makers = [m.id for m in s.chipmakers]
+    labs = [lab.id for lab in s.labs]
+    regulators = {r.id: r for r in s.regulators}
+
+    def unknown(key: str, value: str, known: list[str], what: str) -> None:
+        if value not in known:
+            hint = difflib.get_close_matches(value, known, n=1)
+            more = f"; did you mean '{hint[0]}'?" if hint else f"; known {what}: {', '.join(known)}"
+            problems.append((key, f"unknown {what[:-1]} '{value}'{more}"))
+
+    for section in ("blocs", "chips", "chipmakers", "labs", "regulators", "events"):
+        ids = [item.id for item in getattr(s, section)]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append((f"{section}.{dup}", "id used more than once"))
+    for name in ("leader", "laggard"):
+        unknown(name, getattr(s, name), blocs, "blocs")
+    for b in s.blocs:
+        for other in b.serves:
+            unknown(f"blocs.{b.id}.serves", other, blocs, "blocs")
+    for c in s.chips:
+        unknown(f"chips.{c.id}.maker", c.maker, makers, "chipmakers")
+        if c.variant_of is not None:
+            unknown(f"chips.{c.id}.variant_of", c.variant_of, chips, "chips")
+        for bloc in c.sold_to:
+            unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
+        if c.unit_cost_usd >= c.price_usd:
+            problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
+    for m in s.chipmakers:
+        unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
+    for lab in s.labs:
+        unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
+        for chip_id in lab.fleet:
+            unknown(f"labs.{lab.id}.fleet.{chip_id}", chip_id, chips, "chips")
+    for r in s.regulators:
+        unknown(f"regulators.{r.id}.bloc", r.bloc, blocs, "blocs")
+        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
+            entries = getattr(r, section)
+            ids = [entry.id for entry in entries]
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append((f"regulators.{r.id}.{section}.{dup}", "id used more than once"))
+            for entry in entries:
+                key = f"regulators.{r.id}.{section}.{entry.id}"
+                for dest in getattr(entry, "destinations", []):
+                    unknown(f"{key}.destinations", dest, blocs, "blocs")
+                for chip_id in getattr(entry, "chips", []):
+                    unknown(f"{key}.chips", chip_id, chips, "chips")
+                if entry.end is not None and entry.end < entry.date:
+                    problems.append((f"{key}.end", f"{entry.end} is before its date {entry.date}"))
+        if r.reaction is not None:
+            unknown(f"regulators.{r.id}.reaction.rival", r.reaction.rival, blocs, "blocs")
+    for e in s.events:
+        key = f"events.{e.id}"
+        if e.date < s.time.start:  # an event after the end simply never happens
+            problems.append((f"{key}.date", f"{e.date} is before the scenario's start ({s.time.start})"))
+        if isinstance(e, Breakthrough | OpenWeights | ApiTerms):
+            unknown(f"{key}.lab", e.lab, labs, "labs")
+        if isinstance(e, Breakthrough) and e.attention_date is not None and e.attention_date < e.date:
+            problems.append((f"{key}.attention_date", f"{e.attention_date} is before the event's date {e.date}"))
+        if isinstance(e, RuleChange):
+            unknown(f"{key}.regulator", e.regulator, list(regulators), "regulators")
+            if e.regulator in regulators:
+                unknown(f"{key}.rule", e.rule, [r.id for r in regulators[e.regulator].rules], "rules")
+    return problems
+
+
+# ---------------------------------------------------------------- overrides
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value read as TOML (numbers, booleans, dates, lists), else as a plain string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str) -> dict[str, Any]:
+    """Set dotted keys (`labs.deepseek.research_share`) in a copy of raw scenario data (the caller's
+    data is left as it was); every unknown key is reported."""
+    problems = []
+    out = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        try:
+            Key.parse(dotted).set(out, value, Scenario, EVENT_KINDS)
+        except KeyError as exc:
+            problems.append(Problem(source, dotted, str(exc.args[0])))
+    if problems:
+        raise ScenarioError(problems)
+    return out

@@ -14,12 +14,17 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# The built-in scenarios. Installed from a wheel they are package data, simulation/scenarios (pyproject's
+# force-include copies the top-level scenarios/ there); in a source checkout or an editable install,
+# where the package has no such folder, they are the top-level scenarios/ itself.
+_PACKAGED = resources.files("simulation") / "scenarios"
+SCENARIO_DIR = Path(str(_PACKAGED)) if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
 
 Id = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="identifier")]
 

@@ -576,6 +576,11 @@ class Markets(Strict):
 class Scenario(Strict):
     name: str
     description: str = ""
+    story: str | None = Field(
+        None,
+        description="the header comment of the file the scenario was loaded from, its longer story (set by "
+        "loading; kept as a key in a resolved scenario.toml); None where it is not known",
+    )
     extends: str | None = Field(None, description="file this scenario changes (resolved when loading)")
     seed: int = Field(0, ge=0, lt=2**63, description="seed of the first run")
     airace_version: str | None = Field(None, description="package version that wrote this resolved scenario")
@@ -732,9 +737,23 @@ def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, l
     """
     path = resolve_path(source)
     data, files = _read_with_extends(path)
+    text = read_text(path)
+    own = parse_toml(text, path)
+    if "story" not in own and "airace_version" not in own:  # a resolved scenario.toml's header is airace's note
+        data["story"] = _header_comment(text)
     if overrides:
         data = apply_overrides(data, overrides, label)
     return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files, overrides, label)
+
+
+def _header_comment(text: str) -> str:
+    """The comment lines a scenario file opens with, without their `#`: the scenario's longer story."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return "\n".join(lines).strip()
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,8 @@ def test_the_installed_package_runs_a_builtin_scenario_from_another_folder(insta
     _run(airace, "run", "baseline", "--set", "time.end=2023-03-31", "--out", "out", "--quiet", cwd=elsewhere)
     (folder,) = (elsewhere / "out").glob("seed_*")
     assert all((folder / name).is_file() for name in FILES)
+    story = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))["story"]
+    assert story.startswith("Baseline: the AI race as it stood on 1 January 2023")  # the packaged file's header
     # the built-in scenarios were read from the installed package, not from this source tree
     where = _run(
         installed / "bin" / "python",

@@ -18,16 +18,7 @@ import pandas as pd
 
 from analysis import metrics, plots
 from analysis.load import ResultSet, load_many
-from simulation.scenario import (
-    Breakthrough,
-    OpenWeights,
-    RuleChange,
-    Scenario,
-    ScenarioError,
-    builtin_scenarios,
-    load_scenario,
-    parameters,
-)
+from simulation.scenario import Breakthrough, OpenWeights, RuleChange, Scenario, parameters
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;
@@ -132,33 +123,25 @@ def differences(results: Sequence[ResultSet]) -> pd.DataFrame:
 # ---------------------------------------------------------------- what differs from the baseline
 
 
-def baseline_differences(spec: Scenario) -> pd.DataFrame | None:
-    """Registry parameters whose value differs from the built-in baseline (None if it cannot be loaded)."""
-    try:
-        base = {p.name: p for p in parameters(load_scenario("baseline"))}
-    except ScenarioError:
+def baseline_differences(spec: Scenario, baseline: dict[str, Any] | None) -> pd.DataFrame | None:
+    """Registry parameters whose value differs from the baseline's values stored with the run (None when
+    none were stored: results written before airace kept them)."""
+    if baseline is None:
         return None
     rows = []
     for p in parameters(spec):
-        b = base.get(p.name)
-        if b is None or b.value != p.value:
-            baseline_value = "—" if b is None else b.value
-            row = {"parameter": p.name, "baseline": baseline_value, "this scenario": p.value}
+        if baseline.get(p.name, "—") != p.value:
+            row = {"parameter": p.name, "baseline": baseline.get(p.name, "—"), "this scenario": p.value}
             rows.append(row | {"unit": p.unit, "meaning": p.description})
     return pd.DataFrame(rows, columns=["parameter", "baseline", "this scenario", "unit", "meaning"])
 
 
-def story(spec: Scenario) -> tuple[str, list[str]]:
-    """The scenario's description, and the header comment of its built-in file (its longer story), if any."""
-    path = builtin_scenarios().get(spec.name)
-    lines: list[str] = []
-    if path is not None:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
-                break
-            lines.append(line.lstrip("#").strip())
-    paragraphs = [" ".join(p.split()) for p in "\n".join(lines).split("\n\n") if p.strip()]
-    return spec.description, paragraphs
+def story(spec: Scenario) -> tuple[str, list[str] | None]:
+    """The scenario's description, and the paragraphs of its longer story (the header comment of the file
+    it was loaded from, as stored with the run; None when the results were written without it)."""
+    if spec.story is None:
+        return spec.description, None
+    return spec.description, [" ".join(p.split()) for p in spec.story.split("\n\n") if p.strip()]
 
 
 def scripted_events(spec: Scenario) -> list[str]:
@@ -243,7 +226,13 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
     )
     parts.append(f"<{h2}>The story</{h2}>")
     parts.append(f'<p class="story">{_e(description or "No description given.")}</p>')
-    parts += [f"<p>{_e(p)}</p>" for p in paragraphs if p != description]
+    if paragraphs is None:
+        parts.append(
+            "<p>The longer story of this scenario (the header comment of its file) was not stored with these "
+            "results: an older airace wrote them.</p>"
+        )
+    else:
+        parts += [f"<p>{_e(p)}</p>" for p in paragraphs if p != description]
     events = scripted_events(spec)
     if events:
         parts.append("<p>Scripted events:</p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in events) + "</ul>")
@@ -279,12 +268,16 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
     )
 
     parts.append(f"<{h2}>Parameters that differ from the baseline</{h2}>")
-    changed = baseline_differences(spec)
+    changed = baseline_differences(spec, first.baseline)
     if changed is None:
-        parts.append("<p>The built-in baseline could not be loaded, so no comparison is given.</p>")
+        parts.append(
+            "<p>The baseline's parameter values were not stored with these results (an older airace wrote "
+            "them), so no comparison is given.</p>"
+        )
     elif changed.empty:
-        parts.append("<p>None: every parameter has its baseline value.</p>")
+        parts.append("<p>None: every parameter has the value the built-in baseline had when the run was made.</p>")
     else:
+        parts.append("<p>Against the built-in baseline's values when the run was made, stored with it.</p>")
         parts.append(html_table(changed, index=False))
     parts.append("</section>")
     return "\n".join(parts)

@@ -16,15 +16,23 @@ import tomli_w
 from simulation import __version__
 from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
-from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
+from simulation.scenario import Breakthrough, Scenario, load_scenario, parameters, scenario_from_dict
 from simulation.scenario.paths import flat
 
-FILES = ("model.parquet", "agents.parquet", "events.parquet", "summary.json", "scenario.toml")
+FILES = (
+    "model.parquet",
+    "agents.parquet",
+    "events.parquet",
+    "summary.json",
+    "scenario.toml",
+    "baseline_parameters.json",
+)
 
 
 @dataclass
 class Results:
-    """What one run produced: tidy tables, headline outcomes, and the resolved scenario that made them."""
+    """What one run produced: tidy tables, headline outcomes, the resolved scenario that made them, and
+    the built-in baseline's parameter values at the time (None for a folder written before they were kept)."""
 
     scenario: Scenario
     seed: int
@@ -32,6 +40,7 @@ class Results:
     agents: pd.DataFrame
     events: pd.DataFrame
     summary: dict[str, Any]
+    baseline: dict[str, Any] | None = None
 
     def save(self, folder: str | Path) -> Path:
         """Write the run folder; each file is written whole to a temporary name and then renamed."""
@@ -41,9 +50,11 @@ class Results:
             "model.parquet": lambda p: self.model.to_parquet(p, index=False),
             "agents.parquet": lambda p: self.agents.to_parquet(p, index=False),
             "events.parquet": lambda p: self.events.to_parquet(p, index=False),
-            "summary.json": lambda p: p.write_text(json.dumps(self.summary, indent=2, sort_keys=True) + "\n"),
+            "summary.json": lambda p: p.write_text(_json(self.summary)),
             "scenario.toml": lambda p: p.write_text(resolved_toml(self.scenario, self.seed)),
         }
+        if self.baseline is not None:
+            writers["baseline_parameters.json"] = lambda p: p.write_text(_json(self.baseline))
         for name, write in writers.items():
             tmp = folder / f".{name}.tmp"
             write(tmp)
@@ -55,6 +66,7 @@ class Results:
         folder = Path(folder)
         data = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
         scenario = scenario_from_dict(data)
+        baseline = folder / "baseline_parameters.json"
         return cls(
             scenario=scenario,
             seed=scenario.seed,
@@ -62,7 +74,18 @@ class Results:
             agents=pd.read_parquet(folder / "agents.parquet"),
             events=pd.read_parquet(folder / "events.parquet"),
             summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+            baseline=json.loads(baseline.read_text(encoding="utf-8")) if baseline.is_file() else None,
         )
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def baseline_values() -> dict[str, Any]:
+    """The built-in baseline's registry values, by dotted name. Each run keeps them as they are when it
+    is made, so its report compares it with that baseline, not with whatever the baseline is later."""
+    return {p.name: p.value for p in parameters(load_scenario("baseline"))}
 
 
 def resolved_toml(scenario: Scenario, seed: int) -> str:
@@ -70,7 +93,7 @@ def resolved_toml(scenario: Scenario, seed: int) -> str:
     stamped = scenario.model_copy(update={"seed": seed, "airace_version": __version__, "extends": None})
     data = _without_empty_sources(stamped.model_dump(mode="python", exclude_none=True))
     header = f"# Resolved scenario written by airace {__version__}: `airace run` on this file reproduces the run.\n"
-    return header + tomli_w.dumps(data)
+    return header + tomli_w.dumps(data, multiline_strings=True)  # the story keeps its lines
 
 
 def _without_empty_sources(data: Any) -> Any:
@@ -116,7 +139,8 @@ def collect(model: AIRaceModel) -> Results:
     events = pd.DataFrame(model.event_log, columns=["date", "step", "kind", "actor", "text"])
     events["date"] = _dates(events["date"])
     events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)
-    return Results(model.spec, model.seed, frame, agents, events, summarise(model.spec, model.seed, frame, events))
+    summary = summarise(model.spec, model.seed, frame, events)
+    return Results(model.spec, model.seed, frame, agents, events, summary, baseline_values())
 
 
 def run_outputs(spec: Scenario) -> tuple[list[str], list[str]]:

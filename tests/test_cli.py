@@ -36,7 +36,14 @@ def test_run_writes_a_folder_per_replicate_and_prints_the_summary(tmp_path):
     for seed in (4, 5):
         folder = tmp_path / f"seed_{seed}"
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            ["model.parquet", "agents.parquet", "events.parquet", "summary.json", "scenario.toml"]
+            [
+                "model.parquet",
+                "agents.parquet",
+                "events.parquet",
+                "summary.json",
+                "scenario.toml",
+                "baseline_parameters.json",
+            ]
         )
         summary = json.loads((folder / "summary.json").read_text())
         assert summary["seed"] == seed

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation import AIRaceModel, Results, load_scenario, run
-from simulation.runner import FILES
+from simulation.runner import FILES, resolved_toml
 
 from .conftest import SHORT
 
@@ -39,6 +39,15 @@ def test_saved_scenario_reproduces_the_run(short_baseline, tmp_path):
     loaded = Results.load(folder)
     pd.testing.assert_frame_equal(loaded.model, short_baseline.model)
     pd.testing.assert_frame_equal(loaded.agents, short_baseline.agents)
+
+
+def test_a_saved_scenario_keeps_its_story_and_one_saved_without_a_story_has_none(short_baseline, tmp_path):
+    folder = short_baseline.save(tmp_path / "run")
+    assert load_scenario(folder / "scenario.toml").story == load_scenario("baseline").story
+    # the header of a resolved file is airace's note, never the story: one stored without a story has none
+    old = tmp_path / "old.toml"
+    old.write_text(resolved_toml(short_baseline.scenario.model_copy(update={"story": None}), 7))
+    assert load_scenario(old).story is None
 
 
 def test_results_have_the_documented_columns(short_baseline):

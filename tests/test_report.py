@@ -1,20 +1,24 @@
 """Reports, figures of stored results and the plot/report/compare commands, on short saved runs."""
 
 import base64
+import json
 import subprocess
 import sys
+import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import matplotlib.dates as mdates
 import pandas as pd
 import pytest
+import tomli_w
 
 from analysis import plots
 from analysis.load import ResultsError, load_many, load_results
-from analysis.report import baseline_differences, write_report
-from simulation import load_scenario
+from analysis.report import baseline_differences, build_report, write_report
+from simulation import Results, load_scenario, run
 from simulation.apps.cli import main
+from simulation.runner import baseline_values
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 
@@ -113,12 +117,56 @@ def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(
 
 
 def test_parameters_that_differ_from_the_baseline_come_from_the_registry():
-    changed = baseline_differences(load_scenario("deepseek_shock", {"tech.utilisation": 0.35}))
+    changed = baseline_differences(load_scenario("deepseek_shock", {"tech.utilisation": 0.35}), baseline_values())
     rows = changed.set_index("parameter")
     assert rows.loc["time.step_days", "baseline"] == 7 and rows.loc["time.step_days", "this scenario"] == 1
     assert rows.loc["tech.utilisation", "this scenario"] == 0.35
     assert "investors.count" not in rows.index
-    assert baseline_differences(load_scenario("baseline")).empty
+    assert baseline_differences(load_scenario("baseline"), baseline_values()).empty
+
+
+# ---------------------------------------------------------------- what the report takes from the run folder
+
+
+def report_text(folder: Path) -> str:
+    return " ".join(parse(build_report([folder])).text)
+
+
+def test_a_scenario_named_like_a_builtin_tells_its_own_story(write_scenario, tmp_path):
+    path = write_scenario(
+        "# My own baseline: the same race, told by an analyst who disagrees.\n#\n# A second paragraph of it.\n"
+        'extends = "baseline.toml"\nname = "baseline"\n[time]\nend = 2023-06-30\n'
+    )
+    run(path).save(tmp_path / "run")
+    text = report_text(tmp_path / "run")
+    assert "My own baseline: the same race, told by an analyst who disagrees." in text
+    assert "A second paragraph of it." in text
+    assert "Three blocs (the United States" not in text  # the built-in baseline's header tells another story
+
+
+def test_the_report_compares_with_the_baseline_stored_with_the_run_not_todays(short_baseline, tmp_path):
+    folder = short_baseline.save(tmp_path / "run")
+    stored = json.loads((folder / "baseline_parameters.json").read_text())
+    today = stored["tech.utilisation"]
+    stored["tech.utilisation"] = 0.123  # the baseline as it was when this run was made
+    (folder / "baseline_parameters.json").write_text(json.dumps(stored))
+    rows = baseline_differences(short_baseline.scenario, Results.load(folder).baseline).set_index("parameter")
+    assert list(rows.index) == ["tech.utilisation"]
+    assert rows.loc["tech.utilisation", "baseline"] == 0.123 and rows.loc["tech.utilisation", "this scenario"] == today
+    text = report_text(folder)
+    assert "tech.utilisation 0.123" in text and "every parameter has the value" not in text
+
+
+def test_results_stored_without_story_or_baseline_say_so_plainly(short_baseline, tmp_path):
+    folder = short_baseline.save(tmp_path / "old")
+    (folder / "baseline_parameters.json").unlink()  # as an older airace wrote run folders
+    scenario = tomllib.loads((folder / "scenario.toml").read_text())
+    del scenario["story"]
+    (folder / "scenario.toml").write_text(tomli_w.dumps(scenario))
+    text = report_text(folder)
+    assert "The longer story of this scenario (the header comment of its file) was not stored" in text
+    assert "The baseline's parameter values were not stored with these results" in text
+    assert short_baseline.scenario.description in text  # the description always was
 
 
 FIGURES = ["frontier_by_bloc", "gap_months", "markets", "event_study", "largest_drop", "compute_and_chips"]

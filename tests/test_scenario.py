@@ -19,6 +19,15 @@ def test_builtin_scenarios_load(baseline_spec):
     assert {e.id for e in shock.events} == {e.id for e in baseline_spec.events} | {"deepseek_r1"}
 
 
+def test_a_scenarios_story_is_the_header_comment_of_the_file_it_was_loaded_from(write_scenario):
+    mine = write_scenario(
+        '# A story of my own.\n#\n# Its second paragraph.\nextends = "deepseek_shock.toml"\nname = "x"\n'
+    )
+    assert load_scenario(mine).story == "A story of my own.\n\nIts second paragraph."  # not its parent's
+    assert load_scenario("deepseek_shock").story.startswith("The DeepSeek moment: a compute-constrained")
+    assert load_scenario(write_scenario('extends = "baseline.toml"\nname = "x"\n', "bare.toml")).story == ""
+
+
 def test_merge_by_id_changes_one_entry_and_keeps_the_rest():
     base = {"labs": [{"id": "a", "x": 1, "y": 2}, {"id": "b", "x": 3}], "time": {"start": 1, "end": 2}}
     change = {"labs": [{"id": "b", "x": 9}, {"id": "c", "x": 0}], "time": {"end": 5}}

@@ -11,6 +11,7 @@ import copy
 import difflib
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,11 @@ from simulation.scenario.errors import Problem, ScenarioError, pydantic_message
 from simulation.scenario.paths import Key, fields_at, find_line, keys_in, leaves
 from simulation.scenario.schema import EVENT_KINDS, ApiTerms, Breakthrough, OpenWeights, RuleChange, Scenario
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+# The built-in scenarios. Installed from a wheel they are package data, simulation/scenarios (pyproject's
+# wheel `sources` maps the top-level scenarios/ there); in a source checkout or an editable install,
+# where the package has no such folder, they are the top-level scenarios/ itself.
+_PACKAGED = resources.files("simulation") / "scenarios"
+SCENARIO_DIR = Path(str(_PACKAGED)) if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "scenarios"
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -122,9 +127,21 @@ def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, l
     """
     path = resolve_path(source)
     data, files = read_with_extends(path)
+    if "story" not in data and "airace_version" not in data:  # a resolved scenario.toml's header is airace's note
+        data["story"] = _header_comment(read_text(path))
     if overrides:
         data = apply_overrides(data, overrides, label)
     return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files, overrides, label)
+
+
+def _header_comment(text: str) -> str:
+    """The comment lines a scenario file opens with, without their `#`: the scenario's longer story."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return "\n".join(lines).strip()
 
 
 def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:

@@ -559,6 +559,11 @@ class Markets(Strict):
 class Scenario(Strict):
     name: str
     description: str = ""
+    story: str | None = Field(
+        None,
+        description="the header comment of the file the scenario was loaded from, its longer story (set by "
+        "loading; kept as a key in a resolved scenario.toml); None where it is not known",
+    )
     extends: str | None = Field(None, description="file this scenario changes (resolved when loading)")
     seed: int = Field(0, ge=0, lt=2**63, description="seed of the first run")
     airace_version: str | None = Field(None, description="package version that wrote this resolved scenario")

@@ -14,6 +14,7 @@ import pandas as pd
 import tomli_w
 
 from simulation import __version__
+from simulation.events import event_table
 from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
 from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
@@ -112,15 +113,8 @@ def collect(model: AIRaceModel) -> Results:
     """Turn a finished model into Results (the only place that reads a live model's records)."""
     frame = model.records.model_frame()
     agents = model.records.agent_frame()
-    events = pd.DataFrame(model.event_log, columns=["date", "step", "kind", "actor", "text"])
-    events["date"] = _dates(events["date"])
-    events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)
+    events = event_table(model.event_log)
     return Results(model.spec, model.seed, frame, agents, events, summarise(model.spec, model.seed, frame, events))
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    """Dates at millisecond resolution, the finest Parquet keeps, so saved and loaded tables are equal."""
-    return pd.to_datetime(values).astype("datetime64[ms]")
 
 
 def _gap_on(frame: pd.DataFrame, day: date) -> float:

@@ -14,7 +14,7 @@ import pandas as pd
 import tomli_w
 
 from simulation import __version__
-from simulation.events import event_table
+from simulation.events import COLUMNS, event_table
 from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
 from simulation.scenario import Breakthrough, Scenario, load_scenario, scenario_from_dict
@@ -60,9 +60,18 @@ class Results:
             seed=scenario.seed,
             model=pd.read_parquet(folder / "model.parquet"),
             agents=pd.read_parquet(folder / "agents.parquet"),
-            events=pd.read_parquet(folder / "events.parquet"),
+            events=_events(folder / "events.parquet"),
             summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
         )
+
+
+def _events(path: Path) -> pd.DataFrame:
+    """The events table of a run folder; one without the typed columns of `simulation.events` is refused."""
+    events = pd.read_parquet(path)
+    missing = [c for c in COLUMNS if c not in events.columns]
+    if missing:
+        raise ValueError(f"{path} has no {', '.join(missing)} column: an older airace wrote it; run the scenario again")
+    return events
 
 
 def resolved_toml(scenario: Scenario, seed: int) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.load import load_results
 from simulation import AIRaceModel, load_scenario, run
 from simulation.events import COLUMNS, KINDS, Event, render
 
@@ -237,3 +238,16 @@ def test_a_logged_event_keeps_its_fields_and_a_value_only_where_its_kind_has_one
     variants = events[events.kind == "variant"]
     assert set(variants.counterpart) == {"CN"} and (variants.value > 0).all()
     assert math.isnan(events[events.kind == "open_weights"].value.iloc[0])
+
+
+def test_marks_are_labelled_from_fields_whatever_the_names_say():
+    """Display names with quotes in them (once read as the rule's id) leave the labels alone."""
+    names = {"labs.deepseek.name": "Deep'Seek (the 'whale')", "regulators.bis.name": "Commerce's BIS"}
+    results = run("deepseek_shock", seed=3, overrides={"time.end": "2025-03-31", "time.step_days": 7, **names})
+    marked = load_results(results).marked_events.set_index("label")["date"].dt.date.to_dict()
+    assert marked["oct2022 rule"] == date(2023, 1, 1)  # in force at the start
+    assert marked["oct2022 ends"] == date(2023, 10, 16)
+    assert marked["oct2023 rule"] == date(2023, 10, 17)
+    assert marked["deepseek breakthrough"] == date(2025, 1, 20)
+    assert marked["investors notice"] == date(2025, 1, 27)
+    assert marked["alibaba open weights"] == date(2023, 8, 3)

@@ -6,6 +6,7 @@ The one loader that `airace plot`, `report` and `compare` share. Analysis reads 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from simulation.scenario import Breakthrough, InputError, Problem, Scenario
 
 # Kinds of logged events worth a vertical line on a time axis: the scripted and policy ones.
 # Releases, distillations and funding rounds happen every few weeks and stay in the event log.
-MARKED_KINDS = ("rule", "breakthrough", "attention", "open_weights")
+MARKED_KINDS = ("rule", "breakthrough", "attention", "open_weights", "api_terms")
 
 
 class ResultsError(InputError):
@@ -111,26 +112,29 @@ def load_many(sources: Sequence[str | Path | Results | ResultSet]) -> list[Resul
 
 def marked_events(logs: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """Events of MARKED_KINDS present (same date, kind and actor) in every log, with a short label.
-    Texts may differ between replicates (a breakthrough's text gives the capability it reached)."""
+    Their other fields and texts may differ between replicates (a breakthrough's text gives the
+    capability it reached); those of the first log are kept."""
     keys = ["date", "kind", "actor"]
-    common = logs[0][logs[0]["kind"].isin(MARKED_KINDS)][[*keys, "text"]]
+    common = logs[0][logs[0]["kind"].isin(MARKED_KINDS)]
     for log in logs[1:]:
         common = common.merge(log[keys].drop_duplicates(), on=keys, how="inner")
     common = common.drop_duplicates(subset=keys).sort_values("date", kind="stable").reset_index(drop=True)
-    common["label"] = [event_label(*row) for row in common[["kind", "actor", "text"]].itertuples(index=False)]
+    fields = ["kind", "actor", "subject", "channel", "value"]
+    common["label"] = [event_label(**row) for row in common[fields].to_dict("records")]
     return common
 
 
-def event_label(kind: str, actor: str, text: str) -> str:
-    """A few words for a mark on a chart: the rule's id, or who did what."""
+def event_label(kind: str, actor: str, subject: str = "", channel: str = "", value: float = math.nan) -> str:
+    """A few words for a mark on a chart, from the event's fields: the rule's id, or who did what."""
     if kind == "rule":
-        rule = text.split("'")[1] if text.count("'") >= 2 else actor
-        return f"{rule} ends" if text.endswith(" ends") else f"{rule} rule"
-    return {
-        "breakthrough": f"{actor} breakthrough",
-        "attention": "investors notice",
-        "open_weights": f"{actor} open weights",
-    }.get(kind, f"{actor} {kind}")
+        if channel in ("tighten", "loosen"):
+            return f"{actor} {channel}s controls"
+        return f"{subject} ends" if channel == "end" else f"{subject} rule"
+    if kind == "open_weights":
+        return f"{actor} {'open' if channel == 'open_weights' else 'closed'} weights"
+    if kind == "api_terms":
+        return f"{actor} {'enforces' if value else 'lifts'} API terms"
+    return {"breakthrough": f"{actor} breakthrough", "attention": "investors notice"}.get(kind, f"{actor} {kind}")
 
 
 def shock_date(scenario: Scenario) -> pd.Timestamp | None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import metrics, plots
 from analysis.load import ResultSet, load_many
-from simulation.scenario import Breakthrough, OpenWeights, RuleChange, Scenario, parameters
+from simulation.scenario import Breakthrough, Scenario, parameters
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;
@@ -144,22 +144,16 @@ def story(spec: Scenario) -> tuple[str, list[str] | None]:
     return spec.description, [" ".join(p.split()) for p in spec.story.split("\n\n") if p.strip()]
 
 
-def scripted_events(spec: Scenario) -> list[str]:
-    """The scenario's own [[events]], in words."""
-    words = []
-    for e in spec.events:
-        if isinstance(e, Breakthrough):
-            noticed = f", noticed by investors on {e.attention_date}" if e.attention_date else ""
-            weights = ", with open weights" if e.open_weights else ""
-            text = f"{e.date}: {e.lab} makes a {e.efficiency_gain:g}x efficiency breakthrough{weights}{noticed}"
-        elif isinstance(e, OpenWeights):
-            text = f"{e.date}: {e.lab} {'opens' if e.open else 'closes'} its model weights"
-        elif isinstance(e, RuleChange):
-            text = f"{e.date}: {e.regulator} sets the enforcement of rule {e.rule} to {e.enforcement:g}"
-        else:  # pragma: no cover - the schema has no other kind
-            text = f"{e.date}: {e.id}"
-        words.append(text + (f". {e.description}" if e.description else ""))
-    return words
+# Kinds the scenario's [[events]] log with their own id as the subject (a `rule_change` logs a `rule`
+# row whose channel is `enforcement`, which nothing else logs).
+SCRIPTED_KINDS = ("breakthrough", "attention", "open_weights", "api_terms")
+
+
+def scripted_events(spec: Scenario, events: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a run's event log that the scenario's own [[events]] made, read from their fields."""
+    own = events["kind"].isin(SCRIPTED_KINDS) & events["subject"].isin([e.id for e in spec.events])
+    changes = (events["kind"] == "rule") & (events["channel"] == "enforcement")
+    return events[own | changes]
 
 
 # ---------------------------------------------------------------- HTML
@@ -233,9 +227,11 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
         )
     else:
         parts += [f"<p>{_e(p)}</p>" for p in paragraphs if p != description]
-    events = scripted_events(spec)
-    if events:
-        parts.append("<p>Scripted events:</p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in events) + "</ul>")
+    scripted = scripted_events(spec, first.events)
+    if not scripted.empty:
+        lines = [f"{d.date()}: {t}" for d, t in zip(scripted["date"], scripted["text"], strict=True)]
+        items = "".join(f"<li>{_e(line)}</li>" for line in lines)
+        parts.append(f"<p>Scripted events:</p><ul>{items}</ul>")
 
     parts.append(f"<{h2}>Headline outcomes</{h2}>")
     summary = outcome_summary(result)

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
 from operator import attrgetter
+from typing import Any
 
 import mesa
 import numpy as np
 
 from simulation.agents import Chipmaker, InvestorPopulation, Lab, Regulator
+from simulation.events import Event
 from simulation.markets.chips import ChipMarket
 from simulation.markets.services import services_revenue
 from simulation.measures import gap_months
@@ -139,33 +141,62 @@ class AIRaceModel(mesa.Model):
             lab = self.labs[event.lab]
             seen = event.attention_date or event.date
             lab.breakthrough(
-                event.efficiency_gain, event.open_weights, (seen - self.start).days, event.description, on=event.date
+                event.efficiency_gain,
+                event.open_weights,
+                (seen - self.start).days,
+                on=event.date,
+                event_id=event.id,
+                description=event.description,
             )
             if event.attention_date and event.attention_date > event.date:
                 self.log(
-                    "attention", "investors", f"investors notice {lab.name}'s breakthrough", on=event.attention_date
+                    "attention",
+                    "investors",
+                    subject=event.id,
+                    counterpart=lab.id,
+                    on=event.attention_date,
+                    counterpart_name=lab.name,
                 )
         elif isinstance(event, ApiTerms):
             lab = self.labs[event.lab]
             lab.api_terms_enforced = event.enforced
-            verb = "starts" if event.enforced else "stops"
-            self._log_event(event, lab.id, f"{lab.name} {verb} enforcing its API terms against distillation")
+            self.log(
+                "api_terms",
+                lab.id,
+                subject=event.id,
+                channel="api",
+                value=float(event.enforced),
+                on=event.date,
+                name=lab.name,
+                description=event.description,
+            )
         elif isinstance(event, OpenWeights):
             lab = self.labs[event.lab]
             lab.open_weights = event.open
-            verb = "opens" if event.open else "closes"
-            self._log_event(event, lab.id, f"{lab.name} {verb} its model weights")
+            weights = "open_weights" if event.open else "closed_weights"
+            self.log(
+                "open_weights",
+                lab.id,
+                subject=event.id,
+                channel=weights,
+                on=event.date,
+                name=lab.name,
+                description=event.description,
+            )
         else:
             regulator = self.regulators[event.regulator]
             regulator.set_enforcement(event.rule, event.enforcement)
             self.refresh_controls()
-            text = f"{regulator.name} sets enforcement of '{event.rule}' to {event.enforcement:.0%}"
-            self._log_event(event, regulator.id, text, kind="rule")
-
-    def _log_event(self, event: OpenWeights | ApiTerms | RuleChange, actor: str, text: str, kind: str = "") -> None:
-        """Log a scenario event on its own date, with its description after the plain words."""
-        story = f": {event.description}" if event.description else ""
-        self.log(kind or event.kind, actor, text + story, on=event.date)
+            self.log(
+                "rule",
+                regulator.id,
+                subject=event.rule,
+                channel="enforcement",
+                value=event.enforcement,
+                on=event.date,
+                name=regulator.name,
+                description=event.description,
+            )
 
     # -- markets and money -----------------------------------------------------------------------
 
@@ -251,10 +282,24 @@ class AIRaceModel(mesa.Model):
     def news_of_efficiency(self, gain: float, visible_day: float) -> None:
         self.investors.hear(gain, visible_day)
 
-    def log(self, kind: str, actor: str, text: str, on: date | None = None) -> None:
+    def log(
+        self,
+        kind: str,
+        actor: str,
+        *,
+        subject: str = "",
+        counterpart: str = "",
+        channel: str = "",
+        value: float = math.nan,
+        on: date | None = None,
+        **details: Any,
+    ) -> None:
+        """Log an event of one of `events.KINDS` (another kind is refused), dated `on` (default: today).
+        Its text is rendered now from the fields and `details` (names, figures, the scenario's description)."""
         when = max(on or self.date, self.start)
         step = math.ceil((when - self.start).days / self.step_days)  # the first row that shows it
-        self.event_log.append({"date": when, "step": step, "kind": kind, "actor": actor, "text": text})
+        event = Event(when, step, kind, actor, subject, counterpart, channel, float(value), details)
+        self.event_log.append(event.row())
 
     # -- observation -------------------------------------------------------------------------------
 

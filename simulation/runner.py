@@ -14,6 +14,7 @@ import pandas as pd
 import tomli_w
 
 from simulation import __version__
+from simulation.events import COLUMNS, event_table
 from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
 from simulation.scenario import Breakthrough, Scenario, load_scenario, parameters, scenario_from_dict
@@ -72,10 +73,19 @@ class Results:
             seed=scenario.seed,
             model=pd.read_parquet(folder / "model.parquet"),
             agents=pd.read_parquet(folder / "agents.parquet"),
-            events=pd.read_parquet(folder / "events.parquet"),
+            events=_events(folder / "events.parquet"),
             summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
             baseline=json.loads(baseline.read_text(encoding="utf-8")) if baseline.is_file() else None,
         )
+
+
+def _events(path: Path) -> pd.DataFrame:
+    """The events table of a run folder; one without the typed columns of `simulation.events` is refused."""
+    events = pd.read_parquet(path)
+    missing = [c for c in COLUMNS if c not in events.columns]
+    if missing:
+        raise ValueError(f"{path} has no {', '.join(missing)} column: an older airace wrote it; run the scenario again")
+    return events
 
 
 def _json(data: dict[str, Any]) -> str:
@@ -136,9 +146,7 @@ def collect(model: AIRaceModel) -> Results:
     """Turn a finished model into Results (the only place that reads a live model's records)."""
     frame = model.records.model_frame()
     agents = model.records.agent_frame()
-    events = pd.DataFrame(model.event_log, columns=["date", "step", "kind", "actor", "text"])
-    events["date"] = _dates(events["date"])
-    events = events.sort_values(["date", "step"], kind="stable").reset_index(drop=True)
+    events = event_table(model.event_log)
     summary = summarise(model.spec, model.seed, frame, events)
     return Results(model.spec, model.seed, frame, agents, events, summary, baseline_values())
 
@@ -151,11 +159,6 @@ def run_outputs(spec: Scenario) -> tuple[list[str], list[str]]:
     numbers = flat(results.summary, leaf=lambda v: not isinstance(v, dict))
     metrics = [k for k, v in numbers.items() if isinstance(v, int | float) and not isinstance(v, bool)]
     return metrics, list(results.model.columns)
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    """Dates at millisecond resolution, the finest Parquet keeps, so saved and loaded tables are equal."""
-    return pd.to_datetime(values).astype("datetime64[ms]")
 
 
 def _gap_on(frame: pd.DataFrame, day: date) -> float:

@@ -19,6 +19,7 @@ LAYERS = {
     "simulation.tech": 1,
     "simulation.measures": 1,
     "simulation.records": 1,
+    "simulation.events": 1,
     "simulation.agents": 1,
     "simulation.markets": 1,
     "simulation.model": 1,

@@ -9,7 +9,6 @@ calibrated numbers.
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import tomllib
 from collections.abc import Callable, Iterator
@@ -109,19 +108,15 @@ def efficiency_end(r: Results, bloc: str) -> float:
 
 
 def distillations(r: Results, student_bloc: str, teacher_bloc: str, channel: str = "", since: str = "") -> int:
-    """Distillations by labs of `student_bloc` from labs of `teacher_bloc` (channel: 'its API' or 'open weights')."""
-    e = r.events
-    e = e[(e["kind"] == "distillation") & e["actor"].isin(lab_ids(r, student_bloc))]
-    if since:
-        e = e[e["date"] >= pd.Timestamp(since)]
-    teachers = [re.escape(lab.name) for lab in r.scenario.labs if lab.bloc == teacher_bloc]
-    pattern = rf"distils (?:{'|'.join(teachers)})'s model through {re.escape(channel)}"
-    return int(e["text"].str.contains(pattern).sum())
+    """Distillations by labs of `student_bloc` from labs of `teacher_bloc` (channel: 'api' or 'open_weights')."""
+    e = events_of(r, "distillation", channel)
+    e = e[e["actor"].isin(lab_ids(r, student_bloc)) & e["counterpart"].isin(lab_ids(r, teacher_bloc))]
+    return int((e["date"] >= pd.Timestamp(since)).sum()) if since else len(e)
 
 
-def events_of(r: Results, kind: str, text: str = "") -> pd.DataFrame:
-    e = r.events
-    return e[(e["kind"] == kind) & e["text"].str.contains(text, regex=False)]
+def events_of(r: Results, kind: str, channel: str = "") -> pd.DataFrame:
+    e = r.events[r.events["kind"] == kind]
+    return e[e["channel"] == channel] if channel else e
 
 
 def regulator_series(r: Results, regulator: str, variable: str) -> pd.Series:
@@ -199,8 +194,8 @@ def test_efficiency_race_raises_chinese_labs_efficiency_and_does_not_widen_the_g
 
 def test_distillation_wave_goes_through_us_apis_and_narrows_the_gap(runs):
     wave, base = runs("distillation_wave"), runs("baseline")
-    assert all(distillations(r, "CN", "US", "its API") >= 5 for r in wave)
-    assert all(distillations(r, "CN", "US", "its API") == 0 for r in base)
+    assert all(distillations(r, "CN", "US", "api") >= 5 for r in wave)
+    assert all(distillations(r, "CN", "US", "api") == 0 for r in base)
     assert median(wave, mean_gap_months) < 0.85 * median(base, mean_gap_months)
     assert median(wave, mean_gap_capability) < median(base, mean_gap_capability)
 
@@ -210,7 +205,7 @@ def test_distillation_crackdown_stops_chinese_labs_distilling_us_models(runs):
     since = "2025-02-01"
     for r in crackdown:
         assert distillations(r, "CN", "US", since=since) == 0  # neither through APIs nor through open weights
-        assert distillations(r, "CN", "US", "open weights") > 0  # before the crackdown: Meta's open weights
+        assert distillations(r, "CN", "US", "open_weights") > 0  # before the crackdown: Meta's open weights
         blocked = events_of(r, "distillation_blocked")
         assert set(blocked["actor"]) <= set(lab_ids(r, "CN"))  # only Chinese labs are turned away
     assert all(distillations(r, "CN", "US", since=since) > 0 for r in base)
@@ -226,9 +221,9 @@ def test_distillation_crackdown_stops_chinese_labs_distilling_us_models(runs):
 def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(runs):
     reactive, base = runs("reactive_regulators"), runs("baseline")
     for r, b in zip(reactive, base, strict=True):
-        assert len(events_of(r, "review", "decides to tighten")) > 0  # China comes within six months
-        changes = events_of(r, "rule", "export controls:")
-        assert len(events_of(r, "rule", "tightens export controls")) > 0
+        assert len(events_of(r, "review", "tighten")) > 0  # China comes within six months
+        changes = events_of(r, "rule").query("channel in ('tighten', 'loosen')")
+        assert len(events_of(r, "rule", "tighten")) > 0
         assert regulator_series(r, "bis", "decisions").iloc[-1] == len(changes)
         moved = (regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")).abs()
         assert moved.max() >= 0.05

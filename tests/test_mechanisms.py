@@ -36,7 +36,7 @@ def test_chipmakers_answer_each_rule_with_a_variant_after_the_redesign_lag(basel
     assert chips["H100_CN2"].launch == date(2024, 4, 14) and chips["H100_CN2"].tpp < 4800
     assert chips["H100_CN2"].sold_to == ["CN"]
     # Each is designed in the first step the rule is in force, though no chip launches then.
-    designed = {e["text"].split()[2]: e["date"] for e in baseline_model.event_log if e["kind"] == "variant"}
+    designed = {e["subject"]: e["date"] for e in baseline_model.event_log if e["kind"] == "variant"}
     assert designed["H100_CN2"] == date(2023, 10, 22)
     # AMD answers too (the MI308 of reality), and no variant is made for a bloc no rule covers.
     assert any(c.variant_of == "MI300X" for c in baseline_model.chips)
@@ -127,8 +127,8 @@ def test_a_reactive_regulator_tightens_when_the_rival_closes_in():
     results = run("baseline", seed=1, overrides={**SHORT, **overrides})
     bis = results.events[results.events.actor == "bis"]
     decided = bis[bis.kind == "review"]
-    assert len(decided) >= 3 and decided.text.str.contains("tighten").all()
-    tightened = bis[bis.text.str.contains("tightens")]
+    assert len(decided) >= 3 and (decided.channel == "tighten").all()
+    tightened = bis[(bis.kind == "rule") & (bis.channel == "tighten")]
     assert len(tightened) >= 1
     # Each decision takes effect after the lag.
     assert (tightened.date.iloc[0] - decided.date.iloc[0]).days >= 30
@@ -139,7 +139,7 @@ def test_a_reactive_regulator_tightens_when_the_rival_closes_in():
 def test_distillation_controls_stop_api_distillation():
     open_apis = {f"labs.{lab}.api_terms_enforced": False for lab in ("openai", "google_deepmind", "anthropic")}
     wave = run("baseline", seed=1, overrides={**SHORT, **open_apis})
-    assert wave.events.text.str.contains("through its API").any()
+    assert ((wave.events.kind == "distillation") & (wave.events.channel == "api")).any()
     banned = {
         **open_apis,
         "regulators.bis.distillation_controls": [
@@ -148,7 +148,7 @@ def test_distillation_controls_stop_api_distillation():
     }
     crackdown = run("baseline", seed=1, overrides={**SHORT, **banned})
     cn = {lab.id for lab in crackdown.scenario.labs if lab.bloc == "CN"}
-    api = crackdown.events[crackdown.events.text.str.contains("through its API")]
+    api = crackdown.events.query("kind == 'distillation' and channel == 'api'")
     assert not api.actor.isin(cn).any()
     assert (crackdown.events.kind == "distillation_blocked").any()
 

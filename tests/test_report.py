@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import tomllib
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -96,6 +97,42 @@ def test_a_folder_of_replicates_loads_as_one_scenario(shock_folder):
 def test_bad_results_paths_say_what_is_wrong(tmp_path, make, message):
     with pytest.raises(ResultsError, match=message):
         load_results(make(tmp_path))
+
+
+def test_a_run_folder_from_before_the_typed_event_log_is_refused_with_the_reason(short_baseline, tmp_path):
+    folder = short_baseline.save(tmp_path / "old")
+    short_baseline.events[["date", "step", "kind", "actor", "text"]].to_parquet(folder / "events.parquet")
+    with pytest.raises(ResultsError, match="no subject, counterpart, channel, value column: an older airace wrote it"):
+        load_results(folder)
+
+
+def test_the_report_lists_a_scripted_api_terms_event_by_the_labs_name(write_scenario, tmp_path):
+    path = write_scenario(
+        """
+extends = "baseline"
+name = "open_api"
+
+[time]
+end = 2023-09-30
+
+[[events]]
+kind = "api_terms"
+id = "openai_opens_api"
+lab = "openai"
+date = 2023-06-01
+enforced = false
+description = "others may distil its models"
+"""
+    )
+    results = run(path, seed=1)
+    html = write_report([results], tmp_path / "report.html").read_text(encoding="utf-8")
+    parse(html)
+    name = next(lab.name for lab in results.scenario.labs if lab.id == "openai")
+    said = f"2023-06-01: {name} stops enforcing its API terms against distillation: others may distil its models"
+    assert f"<li>{escape(said)}</li>" in html  # the scripted events, in the log's words
+    assert "<li>2023-06-01: openai" not in html
+    marked = load_results(results).marked_events
+    assert marked.set_index("label").loc["openai lifts API terms", "text"] == said.removeprefix("2023-06-01: ")
 
 
 def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(shock_folder):

@@ -162,8 +162,13 @@ class Chipmaker(mesa.Agent):
                 model.log(
                     "variant",
                     self.id,
-                    f"{self.name} designs {variant.id} for {dest}, a compliant variant of the {chip.id} "
-                    f"({variant.name.split('(')[-1].rstrip(')')}, ${variant.price_usd:,.0f}), on sale from {launch}",
+                    subject=variant.id,
+                    counterpart=dest,
+                    value=variant.price_usd,
+                    name=self.name,
+                    chip=chip.id,
+                    change=variant.name.split("(")[-1].rstrip(")"),
+                    launch=launch,
                 )
 
     # -- making chips ------------------------------------------------------------------------------

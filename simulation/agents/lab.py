@@ -166,9 +166,16 @@ class Lab(mesa.Agent):
         self.efficiency = tech.spillover(self.efficiency, published, t.spillover_rate_per_year, self.model.dt)
 
     def breakthrough(
-        self, gain: float, open_weights: bool, visible_day: float, story: str = "", on: date | None = None
+        self,
+        gain: float,
+        open_weights: bool,
+        visible_day: float,
+        on: date | None = None,
+        event_id: str = "",
+        description: str = "",
     ) -> None:
-        """An efficiency jump: the lab's methods get `gain` times better; investors hear of it."""
+        """An efficiency jump: the lab's methods get `gain` times better; investors hear of it. A scripted
+        one names its scenario event (`event_id`) and the event's description."""
         self.efficiency *= gain
         # The better methods also lift the lab's current model (post-training, as R1 did for V3):
         # capability is log10 of the last run's FLOP times efficiency.
@@ -177,9 +184,18 @@ class Lab(mesa.Agent):
         self.trained_capability += lift
         if open_weights:
             self.open_weights = True
-        words = f"{self.name} makes an efficiency breakthrough ({gain:.1f}x less compute for the same capability"
-        words += f", capability {self.capability:.2f}" + (", weights released)" if open_weights else ")")
-        self.model.log("breakthrough", self.id, f"{words}{': ' + story if story else ''}", on=on)
+        weights = "open_weights" if open_weights else "closed_weights"
+        self.model.log(
+            "breakthrough",
+            self.id,
+            subject=event_id,
+            channel=weights,
+            value=gain,
+            on=on,
+            name=self.name,
+            capability=self.capability,
+            description=description,
+        )
         self.model.news_of_efficiency(gain, visible_day)
 
     def train(self) -> None:
@@ -197,12 +213,8 @@ class Lab(mesa.Agent):
         self.trained_capability = max(self.trained_capability, new)
         if new > self.capability:
             self.capability = new
-            weights = "open weights" if self.open_weights else "closed weights"
-            self.model.log(
-                "release",
-                self.id,
-                f"{self.name} releases a model: capability {new:.2f} ({weights}, run of {self.run_flop:.2e} FLOP)",
-            )
+            weights = "open_weights" if self.open_weights else "closed_weights"
+            self.model.log("release", self.id, channel=weights, value=new, name=self.name, run_flop=self.run_flop)
         self.run_flop = 0.0
         self.run_days = 0.0
         self.run_cost_usd = 0.0
@@ -229,7 +241,14 @@ class Lab(mesa.Agent):
         block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
         if block > 0 and self.model.rng.random() < block:
             self.last_distillation = self.model.day
-            self.model.log("distillation_blocked", self.id, f"{self.name} is stopped distilling {teacher.name}'s API")
+            self.model.log(
+                "distillation_blocked",
+                self.id,
+                counterpart=teacher.id,
+                channel="api",
+                name=self.name,
+                counterpart_name=teacher.name,
+            )
             return
         # The teacher's training compute, as its capability implies (its own run may predate the start).
         teacher_flop = 10 ** (teacher.capability / t.capability_per_decade) / teacher.efficiency
@@ -240,12 +259,17 @@ class Lab(mesa.Agent):
         before = self.capability
         self.capability = distilled
         self.last_distillation = self.model.day
-        channel = "open weights" if teacher.open_weights else "its API"
         self.model.log(
             "distillation",
             self.id,
-            f"{self.name} distils {teacher.name}'s model through {channel}: capability {before:.2f} -> "
-            f"{self.capability:.2f} (teacher {teacher.capability:.2f}, {needed:.1e} FLOP)",
+            counterpart=teacher.id,
+            channel="open_weights" if teacher.open_weights else "api",
+            value=self.capability,
+            name=self.name,
+            counterpart_name=teacher.name,
+            before=before,
+            teacher_capability=teacher.capability,
+            flop=needed,
         )
 
     @property
@@ -269,5 +293,5 @@ class Lab(mesa.Agent):
             if self.pledged_usd > 0:
                 self.cash_usd += self.pledged_usd
                 self.raised_usd_total += self.pledged_usd
-                self.model.log("funding", self.id, f"{self.name} raises ${self.pledged_usd / 1e9:.2f}B")
+                self.model.log("funding", self.id, value=self.pledged_usd, name=self.name)
                 self.pledged_usd = 0.0

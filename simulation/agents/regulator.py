@@ -75,20 +75,38 @@ class Regulator(mesa.Agent):
         now = {rid for rid, r in self.rules.items() if r.in_force(today)}
         for rid in sorted(now - self.in_force):
             rule = self.rules[rid]
-            text = f"{self.name} export rule '{rid}' takes effect: {rule.description}".rstrip(": ")
-            self.model.log("rule", self.id, text, on=rule.date)
+            self.model.log(
+                "rule",
+                self.id,
+                subject=rid,
+                channel="start",
+                on=rule.date,
+                name=self.name,
+                description=rule.description,
+            )
         for rid in sorted(self.in_force - now):
-            self.model.log("rule", self.id, f"{self.name} export rule '{rid}' ends", on=self.rules[rid].end)
+            self.model.log("rule", self.id, subject=rid, channel="end", on=self.rules[rid].end, name=self.name)
         self.equipment_controls_in_force = [c for c in self.spec.equipment_controls if c.in_force(today)]
         self.policies_in_force = [p for p in self.spec.policies if p.in_force(today)]
         self.distillation_controls_in_force = [c for c in self.spec.distillation_controls if c.in_force(today)]
-        levers = [*self.equipment_controls_in_force, *self.policies_in_force, *self.distillation_controls_in_force]
-        for entry in levers:
-            if entry.id not in self._announced:
-                self._announced.add(entry.id)
-                what = type(entry).__name__.replace("Control", " control").lower()
-                text = f"{self.name} {what} '{entry.id}' takes effect: {entry.description}".rstrip(": ")
-                self.model.log("policy", self.id, text, on=entry.date)
+        levers = {
+            "equipment_control": self.equipment_controls_in_force,
+            "policy": self.policies_in_force,
+            "distillation_control": self.distillation_controls_in_force,
+        }
+        for lever, entries in levers.items():
+            for entry in entries:
+                if entry.id not in self._announced:
+                    self._announced.add(entry.id)
+                    self.model.log(
+                        "policy",
+                        self.id,
+                        subject=entry.id,
+                        channel=lever,
+                        on=entry.date,
+                        name=self.name,
+                        description=entry.description,
+                    )
         if now != self.in_force or self.controls.shape[0] != len(self.model.chips):
             self.in_force = now
             self.compute_controls()
@@ -154,12 +172,12 @@ class Regulator(mesa.Agent):
         gap = self.model.gap_months_between(self.bloc, reaction.rival)
         lost = sum(m.lost_sales_usd_per_year for m in self.model.chipmakers.values() if m.bloc == self.bloc)
         if gap < reaction.tighten_below_gap_months:
-            decision, why = "tighten", f"{reaction.rival} is only {gap:.1f} months behind"
+            decision, value = "tighten", gap
         elif lost > reaction.loosen_above_lost_sales_usd_per_year:
-            decision, why = "loosen", f"chipmakers lose ${lost / 1e9:.1f}B a year of sales to controls"
+            decision, value = "loosen", lost
         else:
             return
-        self.model.log("review", self.id, f"{self.name} decides to {decision} export controls: {why}")
+        self.model.log("review", self.id, counterpart=reaction.rival, channel=decision, value=value, name=self.name)
         self.model.schedule_after(reaction.lag_days, self.tighten if decision == "tighten" else self.loosen)
 
     def tighten(self) -> None:
@@ -172,7 +190,7 @@ class Regulator(mesa.Agent):
                 continue
             if self.enforcement[rid] < 1.0:
                 self.enforcement[rid] = min(1.0, self.enforcement[rid] + reaction.enforcement_step)
-                changed.append(f"'{rid}' enforced at {self.enforcement[rid]:.0%}")
+                changed.append((rid, "enforcement", self.enforcement[rid]))
             elif reaction.threshold_step > 0:
                 factor = 1.0 - reaction.threshold_step
                 update = {
@@ -181,8 +199,8 @@ class Regulator(mesa.Agent):
                     if getattr(rule, k) is not None
                 }
                 self.rules[rid] = rule.model_copy(update=update)
-                changed.append(f"'{rid}' thresholds lowered by {reaction.threshold_step:.0%}")
-        self._apply("tightens", changed)
+                changed.append((rid, "thresholds", reaction.threshold_step))
+        self._apply("tighten", changed)
 
     def loosen(self) -> None:
         reaction = self.reaction
@@ -191,10 +209,12 @@ class Regulator(mesa.Agent):
         for rid in sorted(self.in_force):
             if self.rules[rid].licence_fee_share == 0 and self.enforcement[rid] > 0:
                 self.enforcement[rid] = max(0.0, self.enforcement[rid] - reaction.enforcement_step)
-                changed.append(f"'{rid}' enforced at {self.enforcement[rid]:.0%}")
-        self._apply("loosens", changed)
+                changed.append((rid, "enforcement", self.enforcement[rid]))
+        self._apply("loosen", changed)
 
-    def _apply(self, verb: str, changed: list[str]) -> None:
+    def _apply(self, decision: str, changed: list[tuple[str, str, float]]) -> None:
+        """Put a decision's changes in force and log them: each is (rule id, "enforcement" and the new level,
+        or "thresholds" and the cut)."""
         if not changed:
             return
         self.decisions += 1
@@ -202,7 +222,8 @@ class Regulator(mesa.Agent):
         self.model.refresh_controls()
         # Decisions run between steps: they apply from the next step's date.
         on = self.model.date + timedelta(days=self.model.step_days)
-        self.model.log("rule", self.id, f"{self.name} {verb} export controls: {', '.join(changed)}", on=on)
+        rules = ",".join(rule for rule, _, _ in changed)
+        self.model.log("rule", self.id, subject=rules, channel=decision, on=on, name=self.name, changes=tuple(changed))
 
     def set_enforcement(self, rule_id: str, enforcement: float) -> None:
         self.enforcement[rule_id] = enforcement

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from analysis import plots
 from analysis.load import marked_events
+from simulation.events import event_table
 from simulation.model import AIRaceModel
 from simulation.scenario import Key, Parameter, Scenario, builtin_scenarios, load_scenario, parameters
 
@@ -205,11 +206,8 @@ def status_line(model: AIRaceModel) -> str:
 
 
 def _marks(model: AIRaceModel) -> pd.DataFrame | None:
-    log = pd.DataFrame(events_so_far(model), columns=["date", "step", "kind", "actor", "text"])
-    if log.empty:
-        return None
-    log["date"] = pd.to_datetime(log["date"])
-    return marked_events([log])
+    log = event_table(events_so_far(model))
+    return None if log.empty else marked_events([log])
 
 
 CHARTS = ("frontier", "gap", "markets", "compute")

@@ -544,6 +544,34 @@ def comparison_figures(results: Sequence[ResultSet]) -> dict[str, Figure]:
     }
 
 
+def paired_effects_figure(effects: Mapping[str, pd.DataFrame], prefix: str = "gap at end") -> Figure:
+    """A forest plot of each scenario's paired effect (tables of `analysis.paired.paired_effects`) on the
+    outcomes whose names start with `prefix`: the gap at the end of each year and at the end, by default.
+    The dot is the median paired difference, the bar its interval; a filled dot, an interval excluding 0."""
+    outcomes = list(dict.fromkeys(o for table in effects.values() for o in table.index if o.startswith(prefix)))
+    height = max(3.0, 0.45 * len(outcomes) * max(1, len(effects)) + 1.5)
+    fig, ax = _axes(None, (SIZE[0], min(height, 12.0)))
+    offsets = np.linspace(-0.25, 0.25, len(effects)) if len(effects) > 1 else np.zeros(1)
+    for k, (label, table) in enumerate(effects.items()):
+        rows = table.reindex(outcomes)
+        y = np.arange(len(outcomes)) + offsets[k]
+        colour = OKABE_ITO[k % len(OKABE_ITO)]
+        effect = rows.iloc[:, 0].to_numpy(dtype=float)
+        low, high = rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float)
+        ax.errorbar(effect, y, xerr=[effect - low, high - effect], fmt="none", ecolor=colour, capsize=3, lw=1.6)
+        excludes = rows["interval excludes 0"].fillna(False).to_numpy(dtype=bool)
+        ax.scatter(effect[excludes], y[excludes], color=colour, s=40, zorder=3, label=label)
+        ax.scatter(effect[~excludes], y[~excludes], facecolor="white", edgecolor=colour, s=40, zorder=3)
+    ax.axvline(0, color=EVENT_COLOUR, lw=1, ls=":")
+    ax.set_yticks(np.arange(len(outcomes)), [o.removeprefix("gap ").removesuffix(" (months)") for o in outcomes])
+    ax.invert_yaxis()
+    seeds = {int(t["seeds"].max()) for t in effects.values() if len(t)}
+    ax.set_xlabel(f"paired effect on the gap (months; median over {', '.join(map(str, sorted(seeds)))} seeds)")
+    ax.set_title("Effect of each scenario on the gap, with its interval")
+    ax.legend(loc="best", frameon=False)
+    return fig
+
+
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Write a figure; the format follows the file's suffix (png, svg, pdf)."""
     path = Path(path)

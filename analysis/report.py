@@ -17,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics, plots
-from analysis.load import ResultSet, load_many
-from simulation.scenario import Breakthrough, Scenario, parameters
+from analysis.load import ResultsError, ResultSet, load_many
+from analysis.outcomes import DAYS_AFTER_SHOCK, outcome_summary
+from analysis.paired import LEVEL, effects_against_first
+from simulation.scenario import Scenario, parameters
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1100px; margin: 2em auto;
@@ -33,7 +35,6 @@ figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: 0.95em; } details { margin: 1em 0; } summary { cursor: pointer; }
 """
 
-DAYS_AFTER_SHOCK = 20
 CAPTIONS = {
     "frontier_by_bloc": "Frontier capability of each bloc: the best model of any of its labs, in log10 effective "
     "training FLOP (one unit = ten times the compute at 2023 algorithms).",
@@ -48,76 +49,10 @@ CAPTIONS = {
     "legal channels and leaked past export controls (the last quarter may be partial).",
     "compare_gap_months": "The gap in months under each scenario.",
     "compare_ai_index": "The AI equity index under each scenario.",
+    "paired_effects": "Each scenario's paired effect on the gap at the end of each year and at the end: the median "
+    "difference from the reference over common seeds (dot) and its interval (bar); a filled dot marks an interval "
+    "that excludes 0.",
 }
-
-
-# ---------------------------------------------------------------- headline outcomes
-
-
-def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
-    """Headline outcomes of one run as numbers, named with their unit (the rows of the report's table)."""
-    leader, laggard = spec.leader, spec.laggard
-    out: dict[str, float] = {
-        "gap at start (months)": float(model["gap_months"].iloc[0]),
-    }
-    scripted = [e for e in spec.events if isinstance(e, Breakthrough)]
-    gaps = metrics.gap_at(model, [e.date for e in scripted])
-    for event, gap in zip(scripted, gaps, strict=True):
-        out[f"gap after {event.id}, {event.date} (months)"] = float(gap)
-    out["gap at end (months)"] = float(model["gap_months"].iloc[-1])
-    out[f"months with {laggard} at or ahead of {leader}'s frontier"] = metrics.months_at_parity(model)
-    for bloc, value in model.iloc[-1][[c for c in model.columns if c.startswith("frontier_capability_")]].items():
-        out[f"frontier capability {bloc.removeprefix('frontier_capability_')} at end (log10 FLOP)"] = float(value)
-    runs = metrics.frontier_training(model, "flop")
-    costs = metrics.frontier_training(model, "cost_usd")
-    for bloc in (leader, laggard):
-        if bloc in runs:
-            out[f"largest training run {bloc} at end (FLOP)"] = float(runs[bloc].iloc[-1])
-            out[f"largest training run {bloc}, growth (x per year)"] = metrics.growth_per_year(runs[bloc])
-        if bloc in costs:
-            out[f"largest training run {bloc} at end, hardware cost (USD)"] = float(costs[bloc].iloc[-1])
-            out[f"largest training run {bloc}, cost growth (x per year)"] = metrics.growth_per_year(costs[bloc])
-    share = metrics.compute_share(model)
-    if laggard in share:
-        out[f"{laggard} share of compute at end (%)"] = 100 * float(share[laggard].iloc[-1])
-    leaked = metrics.leaked_share(model)
-    if laggard in leaked:
-        out[f"{laggard} chips leaked past controls (% of its chips)"] = 100 * float(leaked[laggard])
-    dates = model.set_index("date")
-    shock = next((pd.Timestamp(e.attention_date or e.date) for e in scripted), None)
-    for ticker in metrics.tickers(model):
-        shock_result = metrics.shock_outcomes(dates[f"price_{ticker}"])
-        out[f"{ticker} largest one-step fall (%)"] = 100 * shock_result["largest_one_step_fall"]
-        out[f"{ticker} maximum drawdown (%)"] = 100 * shock_result["max_drawdown"]
-        out[f"{ticker} days to win back half the drawdown"] = shock_result["recover_half_days"]
-        out[f"{ticker} days to win back all the drawdown"] = shock_result["recover_all_days"]
-        if shock is not None and dates.index[0] < shock <= dates.index[-1]:
-            window = metrics.event_window_returns(model, shock, before=0, after=DAYS_AFTER_SHOCK)
-            out[f"{ticker} return in the {DAYS_AFTER_SHOCK} days after {shock.date()} (%)"] = 100 * float(
-                window[ticker].iloc[-1]
-            )
-    out["AI index at end (start = 100)"] = float(model["ai_index"].iloc[-1])
-    return out
-
-
-def outcome_table(result: ResultSet) -> pd.DataFrame:
-    """Headline outcomes of each run (rows: seeds, columns: outcomes)."""
-    rows = [run_outcomes(r.model, r.scenario) for r in result.runs]
-    return pd.DataFrame(rows, index=pd.Index(result.seeds, name="seed"))
-
-
-def outcome_summary(result: ResultSet) -> pd.DataFrame:
-    """Median, 10th and 90th percentiles of each headline outcome over the replicates."""
-    return metrics.summarise_replicates(outcome_table(result))[["q50", "q10", "q90"]]
-
-
-def differences(results: Sequence[ResultSet]) -> pd.DataFrame:
-    """Median outcomes side by side, and each scenario's difference from the first (rows: outcomes)."""
-    medians = pd.concat([outcome_summary(r)["q50"].rename(r.label) for r in results], axis=1)
-    first = results[0].label
-    for r in results[1:]:
-        medians[f"{r.label} − {first}"] = medians[r.label] - medians[first]
-    return medians
 
 
 # ---------------------------------------------------------------- what differs from the baseline
@@ -279,6 +214,30 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
     return "\n".join(parts)
 
 
+def comparison_section(results: Sequence[ResultSet]) -> str:
+    """Each scenario's paired effects against the first: the median difference over common seeds and its
+    interval, with what the reader must know about horizons and step lengths; results that share too
+    few seeds get a plain statement and no effect."""
+    try:
+        effects = effects_against_first(results)
+    except ResultsError as exc:
+        return (
+            f"<p><b>No effects are shown</b>: {_e(exc.problems[0].message)}. Each scenario's own outcomes are in "
+            "its section below.</p>"
+        )
+    parts = [
+        f"<p>The effect of each scenario against {_e(results[0].label)}: the difference of each outcome between "
+        f"the two, run by run on the same seeds, summarised by its median and a {LEVEL:.0%} bootstrap interval. "
+        "An interval that excludes 0 is an effect the seeds' noise does not explain.</p>"
+    ]
+    for label, (table, pair) in effects.items():
+        parts.append(f"<h3>{_e(label)} against {_e(results[0].label)} ({len(pair.seeds)} seeds)</h3>")
+        parts += [f"<p><b>Note</b>: {_e(note)}.</p>" for note in pair.notes]
+        parts.append(html_table(table))
+    parts.append(html_figure("paired_effects", plots.paired_effects_figure({k: t for k, (t, _) in effects.items()})))
+    return "\n".join(parts)
+
+
 def build_report(sources: Sequence[Any]) -> str:
     """The HTML text of the report on one or several results (folders, Results or ResultSets)."""
     results = load_many(sources)
@@ -288,19 +247,7 @@ def build_report(sources: Sequence[Any]) -> str:
     else:
         labels = ", ".join(r.label for r in results)
         title = f"AI Race Simulator: {labels} compared"
-        body = [f"<h1>{_e(title)}</h1>", "<h2>Comparison</h2>"]
-        body.append(
-            f"<p>Median outcomes over each scenario's runs, and each scenario's difference from "
-            f"{_e(results[0].label)}.</p>"
-        )
-        steps = {r.label: r.scenario.time.step_days for r in results}
-        if len(set(steps.values())) > 1:
-            lengths = ", ".join(f"{label} {days}" for label, days in steps.items())
-            body.append(
-                f"<p><b>Steps differ in length</b> (days: {_e(lengths)}): a one-step fall over a week is not "
-                "comparable with one over a day; compare drawdowns and returns over windows instead.</p>"
-            )
-        body.append(html_table(differences(results).rename_axis("outcome")))
+        body = [f"<h1>{_e(title)}</h1>", "<h2>Comparison</h2>", comparison_section(results)]
         body += [html_figure(name, fig) for name, fig in plots.comparison_figures(results).items()]
         body += [scenario_section(r, titled=True) for r in results]
     return (

@@ -126,21 +126,46 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """Paired effects of each result against the first: stored results, or scenarios run here (--seeds)."""
     import pandas as pd
 
     from analysis import plots
-    from analysis.report import differences
+    from analysis.load import ResultSet
+    from analysis.paired import LEVEL, effects_against_first
 
-    results = _load_results(args.results)
     out = Path(args.out)
-    table = differences(results)
+    if args.seeds:
+        results = []
+        for source in args.results:
+            spec = load_scenario(source, parse_overrides(args.set), label="--set")
+            folder = out / "runs" / spec.name
+            runs = list(run_replicates(spec, args.seed, args.seeds))
+            for r in runs:
+                r.save(folder / f"seed_{r.seed}")
+            results.append(ResultSet(spec.name, runs, folder))
+            print(f"ran {spec.name} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
+    else:
+        results = _load_results(args.results)
+    if len(results) < 2:
+        raise ScenarioError([Problem("compare", "", "expected two results or more: the first is the reference")])
+    effects = effects_against_first(results)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "differences.csv", index_label="outcome")
+    reference = results[0].label
     with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
-        print(table.to_string())
-    for name, fig in plots.comparison_figures(results).items():
+        for label, (table, pair) in effects.items():
+            print(f"\n{label} against {reference}: paired effects over {len(pair.seeds)} seeds ({LEVEL:.0%} intervals)")
+            for note in pair.notes:
+                print(f"note: {note}")
+            print(table.to_string())
+    combined = pd.concat({label: table for label, (table, _) in effects.items()}, names=["scenario", "outcome"])
+    combined.to_csv(out / "effects.csv")
+    figures = {
+        **plots.comparison_figures(results),
+        "paired_effects": plots.paired_effects_figure({label: table for label, (table, _) in effects.items()}),
+    }
+    for name, fig in figures.items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
-    print(out / "differences.csv")
+    print(out / "effects.csv")
     return EXIT_OK
 
 
@@ -353,9 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="report.html", help="the HTML file to write (default report.html)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("compare", help="comparison figures and a table of differences of several results")
-    p.add_argument("results", nargs="+", metavar="RESULTS", help=results_help)
-    p.add_argument("--out", default="comparison", help="folder for figures and differences.csv (default comparison)")
+    p = sub.add_parser("compare", help="paired effects of results (or scenarios, with --seeds) against the first")
+    p.add_argument(
+        "results", nargs="+", metavar="RESULTS", help=results_help + "; with --seeds, scenario names or files"
+    )
+    p.add_argument("--seeds", type=_positive, help="run each scenario with this many seeds first (the same for all)")
+    p.add_argument("--seed", type=_seed, default=1, help="with --seeds: the first seed (default 1)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="with --seeds: an override")
+    p.add_argument("--out", default="comparison", help="folder for figures and effects.csv (default comparison)")
     p.add_argument("--format", choices=formats, default="png", help="file format of the figures (default png)")
     p.set_defaults(func=cmd_compare)
 

@@ -1,0 +1,75 @@
+"""Headline outcomes of a run, as numbers named with their unit: the rows of the report's table and of
+`airace compare`'s paired effects."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis import metrics
+from analysis.load import ResultSet
+from simulation.scenario import Breakthrough, Scenario
+
+DAYS_AFTER_SHOCK = 20
+
+
+def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
+    """Headline outcomes of one run as numbers, named with their unit (the rows of the report's table)."""
+    leader, laggard = spec.leader, spec.laggard
+    out: dict[str, float] = {
+        "gap at start (months)": float(model["gap_months"].iloc[0]),
+    }
+    scripted = [e for e in spec.events if isinstance(e, Breakthrough)]
+    gaps = metrics.gap_at(model, [e.date for e in scripted])
+    for event, gap in zip(scripted, gaps, strict=True):
+        out[f"gap after {event.id}, {event.date} (months)"] = float(gap)
+    recorded = pd.DatetimeIndex(model["date"])
+    for year in range(recorded[0].year, recorded[-1].year + 1):
+        end_of_year = pd.Timestamp(year, 12, 31)
+        if recorded[0] < end_of_year <= recorded[-1]:  # the last recorded gap of the year
+            row = recorded.searchsorted(end_of_year, side="right") - 1
+            out[f"gap at end of {year} (months)"] = float(model["gap_months"].iloc[row])
+    out["gap at end (months)"] = float(model["gap_months"].iloc[-1])
+    out[f"months with {laggard} at or ahead of {leader}'s frontier"] = metrics.months_at_parity(model)
+    for bloc, value in model.iloc[-1][[c for c in model.columns if c.startswith("frontier_capability_")]].items():
+        out[f"frontier capability {bloc.removeprefix('frontier_capability_')} at end (log10 FLOP)"] = float(value)
+    runs = metrics.frontier_training(model, "flop")
+    costs = metrics.frontier_training(model, "cost_usd")
+    for bloc in (leader, laggard):
+        if bloc in runs:
+            out[f"largest training run {bloc} at end (FLOP)"] = float(runs[bloc].iloc[-1])
+            out[f"largest training run {bloc}, growth (x per year)"] = metrics.growth_per_year(runs[bloc])
+        if bloc in costs:
+            out[f"largest training run {bloc} at end, hardware cost (USD)"] = float(costs[bloc].iloc[-1])
+            out[f"largest training run {bloc}, cost growth (x per year)"] = metrics.growth_per_year(costs[bloc])
+    share = metrics.compute_share(model)
+    if laggard in share:
+        out[f"{laggard} share of compute at end (%)"] = 100 * float(share[laggard].iloc[-1])
+    leaked = metrics.leaked_share(model)
+    if laggard in leaked:
+        out[f"{laggard} chips leaked past controls (% of its chips)"] = 100 * float(leaked[laggard])
+    dates = model.set_index("date")
+    shock = next((pd.Timestamp(e.attention_date or e.date) for e in scripted), None)
+    for ticker in metrics.tickers(model):
+        shock_result = metrics.shock_outcomes(dates[f"price_{ticker}"])
+        out[f"{ticker} largest one-step fall (%)"] = 100 * shock_result["largest_one_step_fall"]
+        out[f"{ticker} maximum drawdown (%)"] = 100 * shock_result["max_drawdown"]
+        out[f"{ticker} days to win back half the drawdown"] = shock_result["recover_half_days"]
+        out[f"{ticker} days to win back all the drawdown"] = shock_result["recover_all_days"]
+        if shock is not None and dates.index[0] < shock <= dates.index[-1]:
+            window = metrics.event_window_returns(model, shock, before=0, after=DAYS_AFTER_SHOCK)
+            out[f"{ticker} return in the {DAYS_AFTER_SHOCK} days after {shock.date()} (%)"] = 100 * float(
+                window[ticker].iloc[-1]
+            )
+    out["AI index at end (start = 100)"] = float(model["ai_index"].iloc[-1])
+    return out
+
+
+def outcome_table(result: ResultSet) -> pd.DataFrame:
+    """Headline outcomes of each run (rows: seeds, columns: outcomes)."""
+    rows = [run_outcomes(r.model, r.scenario) for r in result.runs]
+    return pd.DataFrame(rows, index=pd.Index(result.seeds, name="seed"))
+
+
+def outcome_summary(result: ResultSet) -> pd.DataFrame:
+    """Median, 10th and 90th percentiles of each headline outcome over the replicates."""
+    return metrics.summarise_replicates(outcome_table(result))[["q50", "q10", "q90"]]

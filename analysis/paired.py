@@ -1,0 +1,127 @@
+"""Paired comparisons: the effect of a scenario against a reference, seed by seed.
+
+Two scenarios run with the same seed start from the same random draws, so the difference of an
+outcome between them, run by run, takes out the part of the seed-to-seed noise they share. (Today a
+run draws from one stream, `model.rng`: once a scenario changes how many numbers are drawn, later
+draws part ways; see docs/model.md, "Stochasticity".) An effect is the median of those
+paired differences with a bootstrap confidence interval (`scipy.stats.bootstrap`, percentile method,
+a fixed generator so the same results give the same interval); an interval that excludes zero is
+marked. Results that share too few seeds are refused: two medians side by side are not an effect.
+
+Outcomes are valued on the dates both results cover: a run that ends later is cut at the other's end
+and one that starts earlier at the other's start, so "at end" means the same date on both sides; when
+the step lengths differ, the table says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.load import ResultsError, ResultSet
+from analysis.outcomes import run_outcomes
+
+LEVEL = 0.9  # the confidence level of the intervals
+MIN_SEEDS = 5  # common seeds needed for an interval worth reading
+RESAMPLES = 9999
+COLUMNS = ["effect (median paired difference)", "low", "high", "seeds", "interval excludes 0", "reference (median)"]
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """What two results have in common: their seeds and the window of dates they both cover."""
+
+    seeds: list[int]
+    start: pd.Timestamp
+    end: pd.Timestamp
+    notes: list[str]  # plain-words differences a reader must know (horizons, step lengths)
+
+
+def pairing(reference: ResultSet, other: ResultSet) -> Pairing:
+    """The seeds and dates two results share; ResultsError if they share fewer than MIN_SEEDS seeds."""
+    seeds = sorted(set(reference.seeds) & set(other.seeds))
+    if len(seeds) < MIN_SEEDS:
+        where = other.path or other.label
+        message = (
+            f"shares {len(seeds)} seeds with {reference.label} (seeds {_seeds(reference.seeds)} and "
+            f"{_seeds(other.seeds)}); a paired comparison needs at least {MIN_SEEDS} common seeds: run both with "
+            f"the same --seed and --replicates, or let `airace compare A B --seeds N` run them"
+        )
+        raise ResultsError(where, message)
+    ref, oth = reference.models[0]["date"], other.models[0]["date"]
+    start, end = max(ref.iloc[0], oth.iloc[0]), min(ref.iloc[-1], oth.iloc[-1])
+    notes = []
+    if (ref.iloc[0], ref.iloc[-1]) != (oth.iloc[0], oth.iloc[-1]):
+        notes.append(
+            f"the runs cover different dates ({reference.label}: {_span(ref)}; {other.label}: {_span(oth)}): "
+            f"outcomes are valued on the dates both cover, {start.date()} to {end.date()}"
+        )
+    steps = (reference.scenario.time.step_days, other.scenario.time.step_days)
+    if steps[0] != steps[1]:
+        notes.append(
+            f"steps differ in length ({reference.label} {steps[0]} days, {other.label} {steps[1]} days): part of "
+            "each difference is the step length's, and a one-step fall over a week is not one over a day"
+        )
+    return Pairing(seeds, start, end, notes)
+
+
+def paired_effects(reference: ResultSet, other: ResultSet, level: float = LEVEL) -> tuple[pd.DataFrame, Pairing]:
+    """Each headline outcome's paired effect of `other` against `reference` (rows: outcomes)."""
+    pair = pairing(reference, other)
+    ref = _outcomes(reference, pair)
+    oth = _outcomes(other, pair)
+    rows = {}
+    for outcome in [c for c in ref.columns if c in oth.columns]:
+        diffs = (oth[outcome] - ref[outcome]).dropna().to_numpy(dtype=float)
+        rows[outcome] = [*_effect(diffs, level), float(ref[outcome].median())]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
+    table.index.name = "outcome"
+    return table, pair
+
+
+def effects_against_first(
+    results: Sequence[ResultSet], level: float = LEVEL
+) -> dict[str, tuple[pd.DataFrame, Pairing]]:
+    """Each result's paired effects against the first, by label."""
+    return {r.label: paired_effects(results[0], r, level) for r in results[1:]}
+
+
+def _outcomes(result: ResultSet, pair: Pairing) -> pd.DataFrame:
+    rows = {}
+    for run in result.runs:
+        if run.seed in pair.seeds:
+            model = run.model[(run.model["date"] >= pair.start) & (run.model["date"] <= pair.end)]
+            rows[run.seed] = run_outcomes(model.reset_index(drop=True), run.scenario)
+    return pd.DataFrame.from_dict(rows, orient="index").loc[pair.seeds]
+
+
+def _effect(diffs: np.ndarray, level: float) -> list:
+    """[median, low, high, seeds, excludes 0] of paired differences."""
+    n = len(diffs)
+    if n == 0:
+        return [np.nan, np.nan, np.nan, 0, False]
+    median = float(np.median(diffs))
+    if n < 2 or np.ptp(diffs) == 0:
+        low = high = median  # every seed gives the same difference
+    else:
+        rng = np.random.default_rng(20250127)
+        ci = stats.bootstrap(
+            (diffs,), np.median, confidence_level=level, n_resamples=RESAMPLES, method="percentile", rng=rng
+        ).confidence_interval
+        low, high = float(ci.low), float(ci.high)
+    return [median, low, high, n, bool(low > 0 or high < 0)]
+
+
+def _seeds(seeds: Sequence[int]) -> str:
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(map(str, seeds))
+
+
+def _span(dates: pd.Series) -> str:
+    return f"{dates.iloc[0].date()} to {dates.iloc[-1].date()}"

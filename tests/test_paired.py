@@ -1,0 +1,103 @@
+"""Paired comparisons (`analysis.paired`, `airace compare`): effects seed by seed with intervals, on the
+dates both results cover, and never an effect from results that do not share their seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.load import ResultsError, load_results
+from analysis.paired import MIN_SEEDS, paired_effects
+from analysis.report import build_report
+from simulation import load_scenario, run_replicates
+from simulation.apps.cli import main
+
+ONE_YEAR = {"time.end": "2023-12-31", "investors.count": 200}
+SEEDS = 6
+
+
+def save(folder: Path, overrides: dict, first_seed: int = 1) -> Path:
+    spec = load_scenario("baseline", overrides)
+    for results in run_replicates(spec, first_seed, SEEDS):
+        results.save(folder / f"seed_{results.seed}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("paired")
+    return {
+        "reference": save(root / "reference", ONE_YEAR),
+        # Labs get more out of each chip: every lab's runs are larger, in every seed.
+        "efficient": save(root / "efficient", ONE_YEAR | {"tech.utilisation": 0.55}),
+        "half_year": save(root / "half_year", ONE_YEAR | {"time.end": "2023-06-30"}),
+        "other_seeds": save(root / "other_seeds", ONE_YEAR, first_seed=101),
+    }
+
+
+def test_a_scenario_against_itself_has_no_effect_and_no_interval_excludes_zero(folders):
+    table, pair = paired_effects(load_results(folders["reference"]), load_results(folders["reference"]))
+    assert pair.seeds == list(range(1, SEEDS + 1)) and pair.notes == []
+    assert (table.iloc[:, 0].fillna(0) == 0).all() and (table[["low", "high"]].fillna(0) == 0).all().all()
+    assert not table["interval excludes 0"].any()
+
+
+def test_an_effect_every_seed_shows_is_marked_with_its_sign(folders):
+    reference, efficient = load_results(folders["reference"]), load_results(folders["efficient"])
+    table, _ = paired_effects(reference, efficient)
+    row = table.loc["frontier capability US at end (log10 FLOP)"]
+    by_seed = [
+        b.model["frontier_capability_US"].iloc[-1] - a.model["frontier_capability_US"].iloc[-1]
+        for a, b in zip(reference.runs, efficient.runs, strict=True)
+    ]
+    assert min(by_seed) > 0  # the mechanism: more FLOP from the same chips, in every seed
+    assert row.iloc[0] == pytest.approx(np.median(by_seed))
+    assert 0 < row["low"] <= row.iloc[0] <= row["high"] and row["interval excludes 0"]
+    assert row["seeds"] == SEEDS
+
+
+def test_outcomes_are_valued_on_the_dates_both_results_cover(folders):
+    """The same scenario run half a year and a year: cut at the shorter one's end, the runs are the same,
+    so the gap at the end differs by nothing, and the note says which dates were compared."""
+    table, pair = paired_effects(load_results(folders["half_year"]), load_results(folders["reference"]))
+    assert pair.end == pd.Timestamp(load_results(folders["half_year"]).models[0]["date"].iloc[-1])
+    assert table.loc["gap at end (months)"].iloc[0] == 0 and table.loc["gap at end (months)", "high"] == 0
+    assert "gap at end of 2023 (months)" not in table.index  # not inside both runs
+    (note,) = pair.notes
+    assert "cover different dates" in note and str(pair.end.date()) in note
+
+
+def test_results_without_common_seeds_are_refused_with_the_way_to_pair_them(folders, tmp_path, capsys):
+    with pytest.raises(ResultsError, match=f"at least {MIN_SEEDS} common seeds"):
+        paired_effects(load_results(folders["reference"]), load_results(folders["other_seeds"]))
+    assert main(["compare", str(folders["reference"]), str(folders["other_seeds"]), "--out", str(tmp_path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {folders['other_seeds']}: shares 0 seeds") and "--seeds N" in line
+    assert not (tmp_path / "effects.csv").exists()
+    page = build_report([folders["reference"], folders["other_seeds"]])
+    assert "No effects are shown" in page and "effect (median paired difference)" not in page
+
+
+def test_compare_writes_the_paired_effects_and_their_forest_plot(folders, tmp_path, capsys):
+    assert main(["compare", str(folders["reference"]), str(folders["efficient"]), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "efficient against reference: paired effects over 6 seeds (90% intervals)" in out
+    table = pd.read_csv(tmp_path / "effects.csv", index_col=["scenario", "outcome"])
+    expected, _ = paired_effects(load_results(folders["reference"]), load_results(folders["efficient"]))
+    pd.testing.assert_frame_equal(table.loc["efficient"], expected, check_dtype=False, check_names=False)
+    assert (tmp_path / "paired_effects.png").read_bytes().startswith(b"\x89PNG")
+    page = build_report([folders["reference"], folders["efficient"]])
+    assert "efficient against reference (6 seeds)" in page and 'id="fig-paired_effects"' in page
+
+
+def test_compare_runs_the_scenarios_itself_on_the_same_seeds(tmp_path, capsys):
+    args = ["compare", "baseline", "no_export_controls", "--seeds", "5", "--seed", "3", "--out", str(tmp_path)]
+    assert main([*args, "--set", "time.end=2023-09-30", "--set", "investors.count=100"]) == 0
+    for name in ("baseline", "no_export_controls"):
+        assert load_results(tmp_path / "runs" / name).seeds == [3, 4, 5, 6, 7]
+    table = pd.read_csv(tmp_path / "effects.csv", index_col=["scenario", "outcome"])
+    assert table.loc[("no_export_controls", "gap at start (months)"), "seeds"] == 5
+    assert "no_export_controls against baseline" in capsys.readouterr().out

@@ -196,7 +196,7 @@ class BatchModel(AIRaceModel):
 
     def step(self) -> None:
         super().step()
-        if self.steps == self.n_steps:
+        if not self.running:  # the scenario's end, where batch_run stops too
             self.datacollector.collect(self)
 
 

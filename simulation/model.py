@@ -32,6 +32,7 @@ class AIRaceModel(mesa.Model):
         self.step_days = spec.time.step_days
         self.dt = self.step_days / DAYS_PER_YEAR
         self.n_steps = spec.time.n_steps
+        self.running = self.n_steps > 0  # Mesa's flag: it turns False at the scenario's end (`step`)
         self.event_log: list[dict] = []
 
         self.blocs = [b.id for b in spec.blocs]
@@ -77,8 +78,8 @@ class AIRaceModel(mesa.Model):
     def step(self) -> None:
         """Regulators set the rules, chipmakers produce and price, labs buy compute, research, train,
         distil and release, labs sell services and raise money, investors revise beliefs and trade,
-        markets clear, data are recorded."""
-        if self.steps > self.n_steps:  # Mesa counts the step before calling this
+        markets clear, data are recorded. The run stops itself at the scenario's end (`running`)."""
+        if not self.running:  # Mesa counts the step before calling this
             end = f"{self.n_steps} ({self.spec.time.end})"
             raise RuntimeError(f"the scenario ends at step {end}: there is no step {self.steps}")
         self.agents_by_type[Regulator].do("step")
@@ -95,10 +96,14 @@ class AIRaceModel(mesa.Model):
         self.agents_by_type[Chipmaker].do("report")
         self.agents_by_type[InvestorPopulation].do("step")
         self._observe()
+        self.running = self.steps < self.n_steps
 
-    def run(self) -> None:
-        for _ in range(self.n_steps):
+    def run_model(self, progress: Callable[[int], None] | None = None) -> None:
+        """Mesa's run loop, step while `running`, so to the scenario's end; `progress(1)` after each step."""
+        while self.running:
             self.step()
+            if progress is not None:
+                progress(1)
 
     # -- time --------------------------------------------------------------------------------------
 

@@ -28,7 +28,6 @@ class AIRaceModel(mesa.Model):
         self.spec = spec
         self.seed = int(seed)
         self.start = spec.time.start
-        self._date = (-1, self.start)  # (steps, date) of the last date asked for
         self.step_days = spec.time.step_days
         self.dt = self.step_days / DAYS_PER_YEAR
         self.n_steps = spec.time.n_steps
@@ -114,14 +113,8 @@ class AIRaceModel(mesa.Model):
 
     @property
     def date(self) -> date:
-        """The date this step reaches: step n simulates the days up to start + n * step_days.
-
-        Read often within a step (and by events between steps), it is worked out once per value of `steps`."""
-        steps, today = self._date
-        if steps != self.steps:
-            today = self.start + timedelta(days=self.steps * self.step_days)
-            self._date = (self.steps, today)
-        return today
+        """The date this step reaches: step n simulates the days up to start + n * step_days."""
+        return self.start + timedelta(days=self.steps * self.step_days)
 
     def years(self) -> float:
         return self.day / DAYS_PER_YEAR

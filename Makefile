@@ -21,11 +21,11 @@ dashboard: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
-# The model's benchmarks (medians of 5 runs each; several minutes). Not part of `make test`.
+# The model's benchmarks (medians of 5 runs each; under a minute). Not part of `make test`.
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all
 
-# Sweep benchmarks (not part of `make test`): a few minutes on 2 cores; figures in benchmarks/results/.
+# Sweep benchmarks (not part of `make test`): about 7 minutes on 2 cores; figures in benchmarks/results/.
 bench-sweeps: $(STAMP)
 	$(PY) benchmarks/sweeps.py
 

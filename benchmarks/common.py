@@ -40,7 +40,7 @@ def stepping_seconds(spec: Scenario, n: int | None = None) -> tuple[float, float
     for _ in range(n or repeats()):
         model = AIRaceModel(spec, spec.seed)
         start, start_cpu = time.perf_counter(), time.process_time()
-        model.run()
+        model.run_model()
         wall.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     return statistics.median(wall), statistics.median(cpu)
@@ -66,7 +66,7 @@ def with_labs(spec: Scenario, count: int) -> Scenario:
 def run_model(spec: Scenario, seed: int | None = None) -> AIRaceModel:
     """Build and step a model to its end (no Results: the benchmarks time the model itself)."""
     model = AIRaceModel(spec, spec.seed if seed is None else seed)
-    model.run()
+    model.run_model()
     return model
 
 

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/sweeps.py efficiency --runs 80
 
 - efficiency: the same model sweep run serially in one process and on a local pool of 2 workers,
-  runs of about 0.5 s (the baseline, weekly steps to the end of 2028, 100 investors); efficiency =
+  runs of about 0.3 s (the baseline, weekly steps to the end of 2028, 100 investors); efficiency =
   serial time / (2 x pool time), each end to end (the pool's start-up included).
 - dask: the same sweep on Dask (a LocalCluster of 2 single-threaded workers, started before timing,
   as a cluster's workers are) against the local pool; overhead per run = dask time / pool time - 1.
@@ -38,8 +38,8 @@ import mesa  # noqa: E402
 from simulation.model import AIRaceModel  # noqa: E402
 from simulation.scenario import load_scenario, scenario_from_dict  # noqa: E402
 
-# One run of about 0.5 s on the 2-core development machine: the baseline, weekly, to the end of 2028, 100
-# investors (to mid-2025 before the second session's speed-ups made a step about twice as quick).
+# The baseline, weekly, to the end of 2028, with 100 investors: a run of about 0.5 s on the 2-core development
+# machine when chosen, 0.3 s since (benchmarks/README.md).
 HALF_SECOND = {"time.end": "2028-12-31", "investors.count": 100}
 ENFORCEMENT = [0.5, 0.7, 0.85, 0.95, 1.0]
 EFFICIENCY_GROWTH = [0.6, 0.8, 1.0, 1.2]
@@ -196,7 +196,7 @@ class BatchModel(AIRaceModel):
 
     def step(self) -> None:
         super().step()
-        if self.steps == self.n_steps:
+        if not self.running:  # the scenario's end, where batch_run stops too
             self.datacollector.collect(self)
 
 

@@ -30,10 +30,10 @@ class AIRaceModel(mesa.Model):
         self.spec = spec
         self.seed = int(seed)
         self.start = spec.time.start
-        self._date = (-1, self.start)  # (steps, date) of the last date asked for
         self.step_days = spec.time.step_days
         self.dt = self.step_days / DAYS_PER_YEAR
         self.n_steps = spec.time.n_steps
+        self.running = self.n_steps > 0  # Mesa's flag: it turns False at the scenario's end (`step`)
         self.event_log: list[dict] = []
 
         self.blocs = [b.id for b in spec.blocs]
@@ -79,8 +79,8 @@ class AIRaceModel(mesa.Model):
     def step(self) -> None:
         """Regulators set the rules, chipmakers produce and price, labs buy compute, research, train,
         distil and release, labs sell services and raise money, investors revise beliefs and trade,
-        markets clear, data are recorded."""
-        if self.steps > self.n_steps:  # Mesa counts the step before calling this
+        markets clear, data are recorded. The run stops itself at the scenario's end (`running`)."""
+        if not self.running:  # Mesa counts the step before calling this
             end = f"{self.n_steps} ({self.spec.time.end})"
             raise RuntimeError(f"the scenario ends at step {end}: there is no step {self.steps}")
         self.agents_by_type[Regulator].do("step")
@@ -97,10 +97,14 @@ class AIRaceModel(mesa.Model):
         self.agents_by_type[Chipmaker].do("report")
         self.agents_by_type[InvestorPopulation].do("step")
         self._observe()
+        self.running = self.steps < self.n_steps
 
-    def run(self) -> None:
-        for _ in range(self.n_steps):
+    def run_model(self, progress: Callable[[int], None] | None = None) -> None:
+        """Mesa's run loop, step while `running`, so to the scenario's end; `progress(1)` after each step."""
+        while self.running:
             self.step()
+            if progress is not None:
+                progress(1)
 
     # -- time --------------------------------------------------------------------------------------
 
@@ -111,14 +115,8 @@ class AIRaceModel(mesa.Model):
 
     @property
     def date(self) -> date:
-        """The date this step reaches: step n simulates the days up to start + n * step_days.
-
-        Read often within a step (and by events between steps), it is worked out once per value of `steps`."""
-        steps, today = self._date
-        if steps != self.steps:
-            today = self.start + timedelta(days=self.steps * self.step_days)
-            self._date = (self.steps, today)
-        return today
+        """The date this step reaches: step n simulates the days up to start + n * step_days."""
+        return self.start + timedelta(days=self.steps * self.step_days)
 
     def years(self) -> float:
         return self.day / DAYS_PER_YEAR

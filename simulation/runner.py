@@ -127,10 +127,7 @@ def run(
         spec = load_scenario(scenario, overrides)
     seed = spec.seed if seed is None else int(seed)
     model = AIRaceModel(spec, seed)
-    for _ in range(model.n_steps):
-        model.step()
-        if progress is not None:
-            progress(1)
+    model.run_model(progress)
     return collect(model)
 
 

@@ -14,10 +14,12 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("solara", reason="the dashboard needs the teach extra: pip install -e '.[dev,teach]'")
 
+from simulation import run
 from simulation.apps.cli import main
 from simulation.apps.dashboard import (
     CHARTS,
@@ -93,6 +95,16 @@ def test_dashboard_model_rebuilds_from_levers_and_stops_at_the_end():
         assert live_figure(model, name).axes, name
     with pytest.raises(ValueError, match="unknown chart"):
         live_figure(model, "weather")
+
+
+def test_the_dashboard_steps_through_the_run_the_runner_makes():
+    """Same scenario, levers and seed: the live model's series are those of `airace run` with the same --set."""
+    model = DashboardModel("deepseek_shock", **{"time.step_days": 31})
+    while model.running:
+        model.step()
+    ran = run("deepseek_shock", overrides={"time.step_days": 31})
+    pd.testing.assert_frame_equal(model_frame(model), ran.model)
+    pd.testing.assert_frame_equal(model.records.agent_frame(), ran.agents)
 
 
 def test_event_log_shows_nothing_from_the_future():

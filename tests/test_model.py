@@ -91,6 +91,22 @@ def test_gap_in_months_follows_the_epoch_definition(short_baseline):
             assert m["gap_months"].iloc[t] == pytest.approx((days[t] - first) / (365.25 / 12))
 
 
+def test_a_run_stops_by_itself_at_the_scenario_end():
+    """`running`, Mesa's flag, holds until the scenario's last step has run; Mesa's loop stops there."""
+    model = AIRaceModel(load_scenario("baseline", {"time.end": "2023-01-29"}), 3)  # four weekly steps
+    for _ in range(4):
+        assert model.running
+        model.step()
+    assert not model.running and model.steps == model.n_steps == 4
+    model.run_model()  # a finished run has nothing left to do
+    assert model.steps == 4 and len(model.records.model_frame()) == 5
+    counted = []
+    fresh = AIRaceModel(load_scenario("baseline", {"time.end": "2023-01-29"}), 3)
+    fresh.run_model(counted.append)
+    assert counted == [1, 1, 1, 1] and fresh.records.model_frame().equals(model.records.model_frame())
+    assert not AIRaceModel(load_scenario("baseline", {"time.end": "2023-01-04"}), 3).running  # shorter than a step
+
+
 def _step_through(spec, seed, check):
     model = AIRaceModel(spec, seed)
     for _ in range(model.n_steps):

@@ -72,6 +72,6 @@ def test_a_step_past_the_end_is_refused_with_a_clear_error():
     """The records hold the start and the scenario's steps, and the model does not run past its end date."""
     spec = load_scenario("baseline", {"time.end": "2023-01-15"})
     model = AIRaceModel(spec, 3)
-    model.run()
+    model.run_model()
     with pytest.raises(RuntimeError, match=r"the scenario ends at step 2 \(2023-01-15\): there is no step 3"):
         model.step()

@@ -68,9 +68,7 @@ class InvestorPopulation(mesa.Agent):
         # Efficiency news moves beliefs about compute demand, which every listed chipmaker shares: one each.
         self.log_demand_belief = np.zeros(n)
         self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
-        self._revised = False  # whether any investor has revised its belief yet
         self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))  # row-major: refreshes fill it in that order
-        self._draws = np.empty((n, k))  # room for each step's draws of which whims refresh, made once
         self.momentum = np.zeros(k)  # smoothed log return per year
         self.fitness = np.zeros(3)  # smoothed return per year of each strategy
         self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, gain, who has acted)
@@ -82,8 +80,6 @@ class InvestorPopulation(mesa.Agent):
         self.news.append((visible_day, gain, np.zeros(len(self.strategy), dtype=bool)))
 
     def _revise_beliefs(self) -> None:
-        if not (self.news or self._revised):
-            return  # nobody has heard any news yet: every belief is still 1
         spec = self.model.spec.investors
         dt = self.model.dt
         # News-driven revisions fade as earnings reports show what demand really did.
@@ -97,7 +93,6 @@ class InvestorPopulation(mesa.Agent):
                 # An investor with belief e expects compute demand to move by gain**e.
                 self.log_demand_belief[now] += self.jevons_belief[now] * math.log(gain)
                 acted |= now
-                self._revised = True
         self.news = [item for item in self.news if not item[2].all()]
         self.demand_belief = np.exp(self.log_demand_belief)
 
@@ -180,7 +175,7 @@ class InvestorPopulation(mesa.Agent):
         """Each whim lasts about a month: a share of them is drawn afresh, in row-major order."""
         rng = self.model.rng
         refresh = step_fraction(12.0, self.model.dt)
-        fresh = np.flatnonzero(rng.random(out=self._draws) < refresh)
+        fresh = np.flatnonzero(rng.random(self.whim.shape) < refresh)
         # The same numbers as rng.normal(0, sd, size), which is loc + scale * a standard normal draw.
         self.whim.ravel()[fresh] = rng.standard_normal(len(fresh)) * self.model.spec.investors.noise_sd_per_year
 

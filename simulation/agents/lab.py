@@ -32,10 +32,11 @@ class Lab(mesa.Agent):
         self.bloc = spec.bloc
         self.spec = spec
         self.cash_usd = spec.cash_usd
-        self.fleet = np.zeros(len(model.chips))
+        fleet = np.zeros(len(model.chips))
         for chip_id, count in spec.fleet.items():
-            self.fleet[model.chip_index[chip_id]] = count
-        self._totals: tuple[float, float, float] | None = None
+            fleet[model.chip_index[chip_id]] = count
+        self._fleet = fleet  # read and changed through `fleet`
+        self._totals: tuple[float, float, float] | None = None  # the fleet's totals, None when stale
         self.efficiency = spec.efficiency
         self.capability = spec.capability
         self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
@@ -72,31 +73,38 @@ class Lab(mesa.Agent):
     # -- compute --------------------------------------------------------------------------
 
     @property
+    def fleet(self) -> np.ndarray:
+        """Units of each chip the lab holds, in catalogue order. Change it by assignment (`+=` and `*=` are
+        assignments too), never an entry at a time, so that the totals below are worked out again."""
+        return self._fleet
+
+    @fleet.setter
+    def fleet(self, units: np.ndarray) -> None:
+        self._fleet = units
+        self._totals = None
+
+    @property
     def compute_flops(self) -> float:
         """Peak 16-bit throughput of the fleet (FLOP/s)."""
-        return (self._totals or self._fleet_totals())[0]
+        return self._fleet_totals()[0]
 
     @property
     def effective_flops(self) -> float:
         """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
-        return (self._totals or self._fleet_totals())[1]
+        return self._fleet_totals()[1]
 
     @property
     def fleet_value_usd(self) -> float:
         """The fleet at list prices: what its chips would cost today."""
-        return (self._totals or self._fleet_totals())[2]
+        return self._fleet_totals()[2]
 
     def _fleet_totals(self) -> tuple[float, float, float]:
-        """Peak FLOP/s, effective FLOP/s and list value of the fleet: read many times a step (by the
-        lab, the model and the records), worked out once after each change of the fleet (`_fleet_changed`).
-        The properties read `_totals` first and call this only when it is stale."""
+        """Peak FLOP/s, effective FLOP/s and list value of the fleet. Read about three times as often as
+        the fleet changes (by the lab, the model and the records), they are kept until it changes: that
+        saves 3-4% of a baseline run (benchmarks/README.md)."""
         if self._totals is None:
-            self._totals = tuple((self.model.chip_market.per_unit @ self.fleet).tolist())
+            self._totals = tuple((self.model.chip_market.per_unit @ self._fleet).tolist())
         return self._totals
-
-    def _fleet_changed(self) -> None:
-        """Every change to the fleet calls this: the totals worked out before are stale."""
-        self._totals = None
 
     def buy_chips(self) -> None:
         """Spend a share of cash on the best chips this lab may buy (the market fills what it can)."""
@@ -113,12 +121,10 @@ class Lab(mesa.Agent):
         the caller has it."""
         self.fleet += units
         self.chips_received_total += float(units.sum()) if total is None else total
-        self._fleet_changed()
 
     def add_chip_slot(self) -> None:
         """A chip was designed: the fleet gets a (still empty) entry for it."""
         self.fleet = np.append(self.fleet, 0.0)
-        self._fleet_changed()
 
     # -- research, training, distillation ---------------------------------------------------
 
@@ -131,7 +137,6 @@ class Lab(mesa.Agent):
         # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
         self.run_cost_usd += self.spec.training_share * worn * self.fleet_value_usd
         self.fleet *= 1.0 - worn
-        self._fleet_changed()
         self.research(starved)
         self.adopt_published_methods()
         self.train()

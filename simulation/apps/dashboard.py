@@ -162,7 +162,8 @@ def lever_overrides(spec: Scenario, levers: dict[str, Any]) -> dict[str, Any]:
 
 class DashboardModel(AIRaceModel):
     """AIRaceModel rebuilt from a scenario's name and the levers' values (dotted names as keywords),
-    as SolaraViz's Reset does; it stops at the scenario's end."""
+    as SolaraViz's Reset does. Like every AIRaceModel it stops at the scenario's end (`running`), which
+    turns SolaraViz's play and step buttons off."""
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed: int | None = None, **levers: Any):
         # SolaraViz's Reset also passes Mesa's own `scenario` object, which this model has no use for.
@@ -170,15 +171,12 @@ class DashboardModel(AIRaceModel):
         base = load_scenario(scenario_name)
         spec = load_scenario(scenario_name, lever_overrides(base, levers), label="dashboard")
         super().__init__(spec, spec.seed if seed is None else int(seed))
-        self.running = self.n_steps > 0
 
     def step(self) -> None:
-        # Mesa counts the step before calling this; past the end there is nothing left to simulate.
-        if self.steps > self.n_steps:
-            self.running = False
-            return
-        super().step()
-        self.running = self.steps < self.n_steps
+        # SolaraViz steps `render_interval` times a click without looking at `running` in between, so
+        # it may step past the end, which AIRaceModel refuses: a finished run stays as it ended.
+        if self.running:
+            super().step()
 
 
 # ---------------------------------------------------------------- what the page shows

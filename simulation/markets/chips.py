@@ -118,7 +118,6 @@ class ChipMarket:
         """The labs, in the order of the rows of `budgets`, `orders` and `stopped`."""
         self._row = {lab.id: r for r, lab in enumerate(self.labs)}
         self._lab_bloc = np.array([model.bloc_index[lab.bloc] for lab in self.labs], dtype=int)
-        self._on_sale_today: tuple[float, np.ndarray] | None = None  # (day, chips on sale that day)
         # Per chip (catalogue index), extended by `add_chip`:
         self.per_unit = np.zeros((3, 0))
         """Peak FLOP/s, effective FLOP/s and list price (rows) of one unit of each chip (column)."""
@@ -127,6 +126,7 @@ class ChipMarket:
         self.maker_of = np.zeros(0, dtype=int)
         """Position of each chip's maker in `makers`."""
         self._made_in = np.zeros(0, dtype=int)  # the bloc of each chip's maker
+        self._home = np.zeros((len(model.blocs), 0), dtype=bool)  # whether each chip is made in the bloc (row)
         self.sold_to = np.zeros((0, len(model.blocs)), dtype=bool)
         """Whether each chip (row) is sold into each bloc (column) at all, controls aside."""
         self._launch_day = np.zeros(0)  # days from the start: first and last day on sale (inf: never discontinued)
@@ -147,6 +147,9 @@ class ChipMarket:
         offers when the market clears."""
         self.stopped = np.zeros_like(self.orders)
         """Money controls stop on its way from each lab (row) to each chip (column) this step."""
+        # What is on sale, and at what price, as the market last opened (`start_step`): both hold within a step.
+        self._on_sale = self.on_sale()
+        self._prices = self.prices()
 
     def add_chip(self, chip: Chip) -> None:
         model = self.model
@@ -163,18 +166,12 @@ class ChipMarket:
         self._launch_day = np.append(self._launch_day, (chip.launch - model.start).days)
         last = np.inf if chip.discontinued is None else (chip.discontinued - model.start).days
         self._last_day = np.append(self._last_day, last)
-        self._on_sale_today = None
-        self._home = self._made_in == np.arange(len(model.blocs))[:, None]  # made in the bloc (row)
+        self._home = self._made_in == np.arange(len(model.blocs))[:, None]
 
     def on_sale(self) -> np.ndarray:
-        """Which chips can be bought today (launched and not discontinued). Read several times a step:
-        worked out once a day and after each new chip, and read-only (callers share it)."""
+        """Which chips can be bought today (launched and not discontinued)."""
         today = self.model.day
-        if self._on_sale_today is None or self._on_sale_today[0] != today:
-            sale = (self._launch_day <= today) & (today <= self._last_day)
-            sale.flags.writeable = False
-            self._on_sale_today = (today, sale)
-        return self._on_sale_today[1]
+        return (self._launch_day <= today) & (today <= self._last_day)
 
     def prices(self) -> np.ndarray:
         """Each chip's price today: its list price times its maker's markup."""
@@ -190,34 +187,31 @@ class ChipMarket:
         return np.flatnonzero(self._terms().everything.offered[self.model.bloc_index[bloc]])
 
     def _terms(self) -> Terms:
-        """The menus of all offers and of home-made offers to each bloc, the mandates, and the prices.
-        Made once a step: prices and rules hold within it.
+        """The menus of all offers and of home-made offers to each bloc, the mandates, and the prices,
+        from what is on sale and at what price as the market opened and the rules in force.
 
         The offers are the chips on sale to the bloc; a chip under control costs the leak premium,
         since whatever gets through comes from smugglers."""
-        if self._terms_now is None:
-            model = self.model
-            markets = model.spec.markets
-            offered = self._on_sale & self.sold_to.T
-            enforcement = model.controls.T
-            controlled = enforcement > 0
-            price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
-            maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
-            value = self.effective_flops / price
-            home = offered & self._home
-            mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
-            sensitivity = markets.chip_choice_sensitivity
-            home_made = Menu.of(home, value, enforcement, sensitivity) if mandate.any() else None
-            everything = Menu.of(offered, value, enforcement, sensitivity)
-            self._terms_now = Terms(everything, home_made, mandate, controlled, price, maker_price)
-        return self._terms_now
+        model = self.model
+        markets = model.spec.markets
+        offered = self._on_sale & self.sold_to.T
+        enforcement = model.controls.T
+        controlled = enforcement > 0
+        price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
+        maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
+        value = self.effective_flops / price
+        home = offered & self._home
+        mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
+        sensitivity = markets.chip_choice_sensitivity
+        home_made = Menu.of(home, value, enforcement, sensitivity) if mandate.any() else None
+        everything = Menu.of(offered, value, enforcement, sensitivity)
+        return Terms(everything, home_made, mandate, controlled, price, maker_price)
 
     def start_step(self) -> None:
         """Open the market: note what is on sale and at what price, clear the order book and deliver
         the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._prices = self.prices()
-        self._terms_now: Terms | None = None
         shape = (len(self.labs), len(self.list_price))
         self.budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)
@@ -238,10 +232,9 @@ class ChipMarket:
         """Put a budget on the offers to the lab's bloc; it is split over them when the market clears."""
         self.budgets[self._row[lab.id]] += budget_usd
 
-    def _split_budgets(self) -> None:
+    def _split_budgets(self, terms: Terms) -> None:
         """Split the labs' budgets over their blocs' menus, into orders and money stopped: a mandate's
         share over the home-made offers, the rest over all offers."""
-        terms = self._terms()
         reserved = terms.mandate.take(self._lab_bloc)
         if terms.home_made is not None:
             self._split(self.budgets * reserved, terms.home_made)
@@ -264,8 +257,8 @@ class ChipMarket:
         model = self.model
         markets = model.spec.markets
         flows = self.flows
-        self._split_budgets()
         terms = self._terms()
+        self._split_budgets(terms)
         blocs = self._lab_bloc
         leaked = terms.controlled.take(blocs, axis=0)  # lab (row) gets chip (column) only past controls
         price = terms.price.take(blocs, axis=0)

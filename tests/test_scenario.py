@@ -201,6 +201,22 @@ def test_a_value_changed_without_a_comment_loses_its_parents_source(write_scenar
     assert registry["tech.depreciation_per_year"].source == "changed by --set, no source given"
 
 
+def test_a_value_changed_without_a_source_loses_the_sources_tables_of_its_parents(write_scenario):
+    """The baseline gives every lab's numbers by the table's sources."*": a child that raises a lab's
+    research share without a source must not cite the baseline's data for its own number."""
+    path = write_scenario(
+        'extends = "baseline"\nname = "x"\n\n[[labs]]\nid = "alibaba"\nresearch_share = 0.3\n'
+        '[[labs]]\nid = "baidu"\nresearch_share = 0.3\nsources = { research_share = "Baidu, 2024 annual report" }\n'
+        '[[labs]]\nid = "bytedance"\nresearch_share = 0.3\nsources."*" = "ByteDance research blog"\n'
+    )
+    base = {p.name: p.source for p in parameters(load_scenario("baseline"))}
+    registry = {p.name: p.source for p in parameters(load_scenario(path))}
+    assert registry["labs.alibaba.research_share"] == "set in case.toml, no source given"
+    assert registry["labs.baidu.research_share"] == "Baidu, 2024 annual report"
+    assert registry["labs.bytedance.research_share"] == "ByteDance research blog"
+    assert registry["labs.alibaba.training_share"] == base["labs.alibaba.training_share"] != ""  # untouched
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [

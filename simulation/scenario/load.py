@@ -11,6 +11,7 @@ import copy
 import difflib
 import re
 import tomllib
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.scenario.errors import Problem, ScenarioError, pydantic_message
-from simulation.scenario.paths import Key, fields_at, find_line, keys_in, leaves
+from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves
 from simulation.scenario.schema import EVENT_KINDS, ApiTerms, Breakthrough, OpenWeights, RuleChange, Scenario
 
 # The built-in scenarios. Installed from a wheel they are package data, simulation/scenarios (pyproject's
@@ -188,21 +189,50 @@ def _attach_comment_sources(
 ) -> Scenario:
     """A number's trailing comment in a scenario file is its source, unless its table's `sources`
     names one: so the comments that make a scenario file read like prose are its parameter cards.
-    A value that a child file or an override changes without a comment loses its parent's source."""
+    A value that a child file or an override changes without a source of its own (a comment, or the
+    child's `sources.<field>` or `sources."*"`) loses every source its parents gave it, their
+    `sources` tables included: it reads "changed in <file>, no source given"."""
     comments: dict[str, str] = {}
+    changed: dict[str, str] = {}  # values changed without a source of their own -> what to say instead
+    seen: set[str] = set()
     for path in reversed(files):  # parents first, so a child's comment wins
-        for key, _, comment in keys_in(path.read_text(encoding="utf-8")):
+        text = path.read_text(encoding="utf-8")
+        sourced = set(_sourced(tomllib.loads(text)))
+        for key, _, comment in keys_in(text):
             dotted = str(key)
             if comment:
                 comments[dotted] = comment
-            elif dotted in comments:
-                comments[dotted] = f"changed in {path.name}, no source given"
+                changed.pop(dotted, None)
+            elif path != files[-1] and not {dotted, str(key.parent.child("*"))} & sourced:
+                verb = "changed" if dotted in seen else "set"
+                changed[dotted] = f"{verb} in {path.name}, no source given"
+            seen.add(dotted)
     for dotted in overrides or {}:
-        comments[dotted] = f"changed by {label}, no source given"
+        changed[dotted] = f"changed by {label}, no source given"
+        comments.pop(dotted, None)
     for key, owner, name in leaves(scenario):
-        if str(key) in comments and name != "sources":
+        if name == "sources":
+            continue
+        if str(key) in changed:
+            owner.sources[name] = changed[str(key)]
+        elif str(key) in comments:
             owner.sources.setdefault(name, comments[str(key)])
     return scenario
+
+
+def _sourced(data: Any, prefix: Key = TOP) -> Iterator[str]:
+    """The dotted keys a file's own `sources` tables give a source for (`labs.baidu.research_share`,
+    `labs.bytedance.*`), entries of lists of tables named by their id."""
+    if isinstance(data, list):
+        for item in data:
+            if isinstance(item, dict) and "id" in item:
+                yield from _sourced(item, prefix.child(str(item["id"])))
+    elif isinstance(data, dict):
+        for name, value in data.items():
+            if name == "sources" and isinstance(value, dict):
+                yield from (str(prefix.child(field)) for field in value)
+            else:
+                yield from _sourced(value, prefix.child(name))
 
 
 # ---------------------------------------------------------------- cross-references

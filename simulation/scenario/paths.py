@@ -124,6 +124,9 @@ class Key:
                 model = None
 
 
+TOP = Key(())  # the key of a whole file or model
+
+
 def _step(node: Any, part: str, where: Key) -> Any:
     under = f" under '{where}'" if where.parts else ""
     if isinstance(node, BaseModel):
@@ -176,7 +179,7 @@ def fields_at(loc: tuple[Any, ...], data: Any, schema: type[BaseModel], tags: Un
     return sorted(model.model_fields) if isinstance(model, type) else []
 
 
-def leaves(obj: BaseModel, prefix: Key = Key(())) -> Iterator[tuple[Key, BaseModel, str]]:
+def leaves(obj: BaseModel, prefix: Key = TOP) -> Iterator[tuple[Key, BaseModel, str]]:
     """Every field of a model that is not itself a model, as (key, the model holding it, field name);
     tables are walked into and entries of lists of tables named by their id."""
     for name in type(obj).model_fields:
@@ -191,7 +194,7 @@ def leaves(obj: BaseModel, prefix: Key = Key(())) -> Iterator[tuple[Key, BaseMod
             yield key, obj, name
 
 
-def flat(tree: dict[str, Any], leaf: Callable[[Any], bool], prefix: Key = Key(())) -> dict[str, Any]:
+def flat(tree: dict[str, Any], leaf: Callable[[Any], bool], prefix: Key = TOP) -> dict[str, Any]:
     """A nested dict as {dotted key: value}, down to the values `leaf` accepts."""
     out: dict[str, Any] = {}
     for name, value in tree.items():

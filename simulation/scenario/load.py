@@ -189,7 +189,7 @@ def _attach_comment_sources(
 ) -> Scenario:
     """A number's trailing comment in a scenario file is its source, unless its table's `sources`
     names one: so the comments that make a scenario file read like prose are its parameter cards.
-    A value that a child file or an override changes without a source of its own (a comment, or the
+    A number that a child file or an override changes without a source of its own (a comment, or the
     child's `sources.<field>` or `sources."*"`) loses every source its parents gave it, their
     `sources` tables included: it reads "changed in <file>, no source given"."""
     comments: dict[str, str] = {}
@@ -213,7 +213,8 @@ def _attach_comment_sources(
     for key, owner, name in leaves(scenario):
         if name == "sources":
             continue
-        if str(key) in changed:
+        extra = type(owner).model_fields[name].json_schema_extra
+        if str(key) in changed and isinstance(extra, dict) and "unit" in extra:  # a number of the registry
             owner.sources[name] = changed[str(key)]
         elif str(key) in comments:
             owner.sources.setdefault(name, comments[str(key)])

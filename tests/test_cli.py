@@ -149,3 +149,22 @@ def test_a_file_that_is_not_utf8_text_exits_2_naming_the_file(tmp_path, content)
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         assert f"{path}: not a TOML text file" in result.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`airace params | head`: the pipe is closed before the command writes, so every write meets it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulation.apps.cli", "params"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # the reader is gone
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141  # 128 + SIGPIPE, as `yes | head` reports with pipefail
+    assert errors == ""  # no BrokenPipeError, no traceback, no "Exception ignored"
+
+
+def test_a_reader_that_takes_the_first_line_gets_it(tmp_path):
+    """Through a real shell pipe into head: the first line arrives, nothing is said on stderr."""
+    command = f"{sys.executable} -m simulation.apps.cli params 2>{tmp_path / 'err'} | head -n 1"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split()[:3] == ["parameter", "value", "unit"]
+    assert (tmp_path / "err").read_text() == ""

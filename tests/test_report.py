@@ -86,6 +86,16 @@ def test_a_folder_of_replicates_loads_as_one_scenario(shock_folder):
     assert result.shock_date == pd.Timestamp("2025-01-27")
 
 
+def test_model_tables_of_a_result_say_which_seed_each_row_is_from(shock_folder):
+    result = load_results(shock_folder)
+    together = pd.concat(result.models, ignore_index=True)
+    assert together.columns[0] == "seed"
+    assert sorted(together["seed"].unique()) == result.seeds
+    for seed, stored in zip(result.seeds, result.runs, strict=True):
+        rows = together[together["seed"] == seed].drop(columns="seed").reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, stored.model)
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

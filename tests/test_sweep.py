@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis.sensitivity import sweep_indices
-from simulation import run
+from simulation import load_scenario, parameters, run
 from simulation.apps.cli import main
 from simulation.scenario import ScenarioError
 from simulation.sweep import load_sweep, make_design, read_manifest, read_runs, read_series, run_seed, run_sweep
@@ -79,6 +79,14 @@ def test_the_example_sweep_files_are_valid():
         assert sweep.base is not None
         assert make_design(sweep).points > 1
     assert 6 <= len(load_sweep(REPO / "scenarios/sweeps/sobol_gap.toml").parameters) <= 8
+
+
+def test_the_sobol_example_sweeps_the_registrys_plausible_ranges_as_its_comment_says():
+    sweep = load_sweep(REPO / "scenarios/sweeps/sobol_gap.toml")
+    assert "`airace params deepseek_shock`" in (REPO / "scenarios/sweeps/sobol_gap.toml").read_text()
+    plausible = {p.name: p.plausible for p in parameters(load_scenario("deepseek_shock"))}
+    for name, vary in sweep.parameters.items():
+        assert vary.range == pytest.approx(plausible[name]), name
 
 
 def test_an_unknown_parameter_name_is_reported_with_file_line_and_closest_match(sweep_file):

@@ -2,7 +2,9 @@
 print parameter cards; check calibration; run sweeps and their sensitivity analysis.
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
-1 anything else. Invalid input gives one readable line per problem, never a traceback.
+1 anything else (runs of a sweep that failed among them), 130 interrupted, 141 the reader of the
+output went away (`airace params | head`), quietly. Invalid input gives one readable line per
+problem, never a traceback.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from simulation.scenario import (
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+EXIT_PIPE = 128 + 13  # as a tool ended by SIGPIPE, like 130 for SIGINT
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
@@ -450,7 +453,13 @@ def _report(exc: InputError) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit, where it is not
+        return status
+    except BrokenPipeError:  # the reader stopped (`airace params | head`): stop quietly, as Unix tools do
+        # Later writes (the interpreter's own flush at exit) must not find the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except InputError as exc:  # a scenario, sweep, results folder or command-line value that is not valid
         _report(exc)
         return EXIT_INVALID

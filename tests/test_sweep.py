@@ -64,7 +64,9 @@ chunk_size = 3
 "investors.jevons_belief_mean" = {{ range = [-0.5, 0.5], steps = 2 }}
 
 [outputs]
-metrics = ["gap_months.end", "ai_index_end"]
+metrics = [
+    "gap_months.end", "ai_index_end", "max_drawdown.NVDA.drawdown", "largest_training_run.CN.flop_growth_per_year"
+]
 series = ["gap_months", "price_NVDA"]
 stride = 5
 """
@@ -256,6 +258,10 @@ def test_stored_runs_are_the_runs_the_model_gives(sweep_file, tmp_path):
     direct = run("deepseek_shock", seed=int(row["seed"]), overrides=dict(sweep.set) | params)
     assert row["gap_months.end"] == direct.summary["gap_months"]["end"]
     assert row["ai_index_end"] == direct.summary["ai_index_end"]
+    # The report's outcomes in the summary are outputs too (a growth rate that a first step has not got included).
+    assert row["max_drawdown.NVDA.drawdown"] == direct.summary["max_drawdown"]["NVDA"]["drawdown"]
+    growth = direct.summary["largest_training_run"]["CN"]["flop_growth_per_year"]
+    assert row["largest_training_run.CN.flop_growth_per_year"] == growth
     series = read_series(tmp_path / "out")
     mine = series[series["run_id"] == row["run_id"]]
     assert list(mine["step"]) == list(direct.model["step"].iloc[::5])

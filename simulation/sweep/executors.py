@@ -112,6 +112,8 @@ def _metric(summary: dict[str, Any], dotted: str) -> float:
         node = Key.parse(dotted).get(summary)
     except KeyError as exc:
         raise KeyError(f"no output '{dotted}': {exc.args[0]}") from None
+    if node is None:  # a number this run has none of (never recovered, no training run yet)
+        return float("nan")
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise TypeError(f"output '{dotted}' is not a number (found {node!r})")
     return float(node)

@@ -283,9 +283,16 @@ design = "grid"
 "labs.deepseek.research_share" = {{ values = [0.2, 0.5] }}
 """
     path = sweep_file(body)
-    result = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1")
-    assert result.returncode == 0, result.stderr
-    assert "4 runs" in result.stdout and "1 failed" in result.stdout
+    # A batch job must see the failure: exit 1, the count and the first error, even with --quiet.
+    result = airace("sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert "error: 1 of 4 runs failed; the first, run 3 (id " in result.stderr
+    assert "training_share + research_share must be at most 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Rerunning skips the finished chunks, failed runs included (they fail the same way every time).
+    again = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--resume")
+    assert again.returncode == 0 and "0 failed" in again.stdout and "4 runs" in again.stdout
     runs = read_runs(tmp_path / "out")
     failed = runs[runs["status"] == "error"]
     assert len(failed) == 1

@@ -248,12 +248,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"ran {report.ran} runs in {report.seconds:.1f} s ({report.skipped} already done or in other shards); "
             f"{report.failed} failed; results: {out}"
         )
+    # Said on stderr and in the exit code even with --quiet: a batch job must not record success for
+    # runs that failed or chunks that were never finished.
+    if report.failed:
+        print(
+            f"error: {report.failed} of {report.ran} runs failed; the first, {report.first_error}. They are kept "
+            f"with their error (`airace sweep status {out}`); rerunning the sweep does not rerun them",
+            file=sys.stderr,
+        )
     for chunk, error in report.lost_chunks:
         print(f"error: chunk {chunk} was not finished: {error}", file=sys.stderr)
     if report.lost_chunks:
         print(f"rerun with --resume to run the {len(report.lost_chunks)} unfinished chunk(s)", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_ERROR if report.failed or report.lost_chunks else EXIT_OK
 
 
 def _sweep_status(folder: str) -> int:

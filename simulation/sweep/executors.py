@@ -50,6 +50,7 @@ class Report:
     failed: int  # runs that raised; recorded with their error
     lost_chunks: list[tuple[int, str]]  # chunks no worker could finish (rerun them with --resume)
     seconds: float
+    first_error: str | None = None  # of the failed run first in design order, with its position and id
 
 
 # ---------------------------------------------------------------- one chunk
@@ -258,7 +259,7 @@ def run_sweep(
         results = local_map(chunks, workers)
     else:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)} (or serial)")
-    failed, lost = 0, []
+    failed, lost, first = 0, [], None
     with tqdm(total=to_run, unit="run", desc=sweep.name, disable=not progress, smoothing=0.1) as bar:
         for k, outcome in results:
             if isinstance(outcome, BaseException):
@@ -266,10 +267,14 @@ def run_sweep(
                 continue
             table, series = outcome
             write_chunk(out, k, table, series)
-            failed += int((table["status"] != "ok").sum())
+            errors = table[table["status"] != "ok"]
+            failed += len(errors)
+            if len(errors) and (first is None or errors["position"].iloc[0] < first["position"]):
+                first = errors.iloc[0]
             bar.update(len(table))
     ran = to_run - _runs_in(plan, [k for k, _ in lost])
-    return Report(plan.runs, plan.runs - to_run, ran, failed, lost, time.perf_counter() - started)
+    first_error = None if first is None else f"run {first['position']} (id {first['run_id']}): {first['error']}"
+    return Report(plan.runs, plan.runs - to_run, ran, failed, lost, time.perf_counter() - started, first_error)
 
 
 def _runs_in(plan: Layout, chunks: Iterable[int]) -> int:

@@ -285,11 +285,12 @@ def _need_cluster_extra() -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from analysis.sensitivity import sweep_indices
+    from analysis import plots
+    from analysis.sensitivity import default_method, sweep_indices, sweep_seed_noise, wide_intervals
     from simulation.sweep import read_manifest
 
     manifest = read_manifest(args.folder)
-    method = args.method or manifest["design"]
+    method = args.method or default_method(manifest["design"])
     output = args.output or manifest["metrics"][0]
     indices = sweep_indices(args.folder, method, output)
     stem = Path(args.folder) / f"sensitivity_{method}_{output}"
@@ -299,9 +300,33 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     table = table.reindex(indices["parameter"].drop_duplicates())
     print(f"{method} indices of {output} ({manifest['runs']} runs):")
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    from analysis import plots
-
-    chart = plots.save_figure(plots.sensitivity_bars(indices), stem.with_suffix(".png"))
+    noise = sweep_seed_noise(args.folder, output)
+    if noise.replicates < 2:
+        print("seed noise: not measured (one run a design point); with replicates >= 2 it is")
+    else:
+        print(
+            f"seed noise: {100 * noise.share:.3g}% of the variance of {output} over runs is between replicates "
+            f"of the same design point ({noise.replicates} a point); {100 * noise.share_of_means:.3g}% of the "
+            "variance of their means, which the indices read"
+        )
+    if noise.dominates:
+        print(
+            f"warning: seed noise dominates: it is {noise.share_of_means:.0%} of the variance the indices read, "
+            "so they describe the noise more than the parameters; run more replicates a point",
+            file=sys.stderr,
+        )
+    wide = wide_intervals(indices)
+    if len(wide):
+        listed = ", ".join(
+            f"{r.index} of {r.parameter} {r.value:.3g} ± {r.conf:.2g}" for r in wide.head(6).itertuples()
+        )
+        more = f" and {len(wide) - 6} more" if len(wide) > 6 else ""
+        print(
+            f"warning: {len(wide)} of {int(indices['conf'].notna().sum())} indices have a 95% interval wider than "
+            f"the index itself ({listed}{more}): they cannot be ranked or told from 0; more samples narrow them",
+            file=sys.stderr,
+        )
+    chart = plots.save_figure(plots.sensitivity_bars(indices, output), stem.with_suffix(".png"))
     print(f"written: {stem.with_suffix('.csv')}, {stem.with_suffix('.parquet').name} and {chart.name}")
     return EXIT_OK
 
@@ -418,9 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("sensitivity", help="Sobol or Morris indices of one output of a finished sweep")
+    p = sub.add_parser("sensitivity", help="Sobol, Morris or RBD-FAST indices of one output of a finished sweep")
     p.add_argument("folder", metavar="DIR", help="the sweep's results folder")
-    p.add_argument("--method", choices=["sobol", "morris"], help="default: the sweep's design")
+    p.add_argument(
+        "--method",
+        choices=["sobol", "morris", "rbd_fast"],
+        help="default: the sweep's design (sobol, morris), or rbd_fast for an lhs design",
+    )
     p.add_argument("--output", metavar="NAME", help="an output metric of the sweep (default: its first)")
     p.set_defaults(func=cmd_sensitivity)
     return parser

@@ -267,6 +267,41 @@ def test_stored_runs_are_the_runs_the_model_gives(sweep_file, tmp_path):
     assert runs.iloc[4]["seed"] != runs.iloc[5]["seed"]
 
 
+def test_export_writes_one_tidy_table_of_runs_and_one_of_series_joined_on_parameters(sweep_file, tmp_path):
+    sweep = load_sweep(sweep_file(MODEL_SWEEP))
+    out = tmp_path / "out"
+    run_sweep(sweep, out, backend="serial", announce=None)
+    result = cli("sweep", "export", str(out), "--out", str(tmp_path / "tables" / "tiny.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        str(tmp_path / "tables" / "tiny.csv"),
+        str(tmp_path / "tables" / "tiny_series.csv"),
+    ]
+    runs = pd.read_csv(tmp_path / "tables" / "tiny.csv")
+    names, metrics = list(sweep.parameters), sweep.outputs.metrics
+    assert list(runs.columns) == [
+        "position", "run_id", "sample", "replicate", "seed", *names, *metrics, "status", "error", "seconds"
+    ]  # fmt: skip
+    stored = read_runs(out)
+    assert len(runs) == 8 and runs["run_id"].tolist() == stored["run_id"].tolist()
+    assert runs["seed"].tolist() == stored["seed"].tolist()
+    np.testing.assert_allclose(runs[metrics], stored[metrics])
+    series = pd.read_csv(tmp_path / "tables" / "tiny_series.csv", parse_dates=["date"])
+    assert list(series.columns) == ["position", "run_id", "seed", *names, "step", "date", "gap_months", "price_NVDA"]
+    # Each series row carries its run's id, seed and parameters: it reads alone, or joins the runs on run_id.
+    joined = series.merge(runs, on="run_id", suffixes=("", "_run"))
+    assert len(joined) == len(series) == len(read_series(out))
+    for column in ["seed", *names]:
+        assert (joined[column] == joined[f"{column}_run"]).all(), column
+    # Parquet by default, beside the sweep.
+    default = cli("sweep", "export", str(out))
+    assert default.returncode == 0
+    assert default.stdout.split() == [str(out / "tiny_runs.parquet"), str(out / "tiny_series.parquet")]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "tiny_runs.parquet"), stored[runs.columns])
+    wrong = cli("sweep", str(REPO / "scenarios/sweeps/sobol_gap.toml"), "--format", "csv")
+    assert wrong.returncode == 2 and "airace sweep export DIR" in wrong.stderr
+
+
 @pytest.mark.slow
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(sweep_file, tmp_path):
     body = f"""

@@ -218,12 +218,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """`airace sweep SWEEP [options]`, or `airace sweep status DIR`."""
     from simulation.sweep import load_sweep, run_sweep
 
-    if args.target[0] == "status":
+    if args.target[0] in ("status", "export"):
         if len(args.target) != 2:
-            raise ScenarioError([Problem("sweep status", "", "expected one folder: airace sweep status DIR")])
+            message = f"expected one folder: airace sweep {args.target[0]} DIR"
+            raise ScenarioError([Problem(f"sweep {args.target[0]}", "", message)])
+        if args.target[0] == "export":
+            return _sweep_export(args.target[1], args.out, args.format)
         return _sweep_status(args.target[1])
+    if args.format:
+        raise ScenarioError([Problem("--format", args.format, "is an option of airace sweep export DIR")])
     if len(args.target) != 1:
-        raise ScenarioError([Problem("sweep", "", "expected one sweep file (or: airace sweep status DIR)")])
+        message = "expected one sweep file (or: airace sweep status DIR, airace sweep export DIR)"
+        raise ScenarioError([Problem("sweep", "", message)])
     if args.scheduler and args.backend != "dask":
         raise ScenarioError([Problem("--scheduler", args.scheduler, "needs --backend dask")])
     if args.backend == "dask":
@@ -272,6 +278,20 @@ def _sweep_status(folder: str) -> int:
     print(f"  distinct run ids: {s['unique_ids']}; failed runs: {s['failed']}")
     for error in s["errors"]:
         print(f"  e.g. {error}")
+    return EXIT_OK
+
+
+def _sweep_export(folder: str, out: str | None, fmt: str | None) -> int:
+    """One tidy table of the finished runs (and one of their series), in the format asked or --out's suffix."""
+    from simulation.sweep import export, status
+
+    suffix = Path(out).suffix.removeprefix(".") if out else ""
+    fmt = fmt or (suffix if suffix in ("parquet", "csv") else "parquet")
+    for path in export(folder, out, fmt):
+        print(path)
+    s = status(folder)
+    if s["runs_done"] < s["runs"]:
+        print(f"note: {s['runs_done']} of {s['runs']} runs are finished; the tables hold those", file=sys.stderr)
     return EXIT_OK
 
 
@@ -426,10 +446,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "sweep",
-        help="run a parameter sweep (airace sweep SWEEP), or show how far one is (airace sweep status DIR)",
+        help="run a parameter sweep (airace sweep SWEEP), show how far one is (airace sweep status DIR), "
+        "or write its results as tidy tables (airace sweep export DIR)",
     )
-    p.add_argument("target", nargs="+", metavar="SWEEP", help="a sweep file; or: status DIR")
-    p.add_argument("--out", help="folder for the sweep's results (default results/sweeps/<sweep name>)")
+    p.add_argument("target", nargs="+", metavar="SWEEP", help="a sweep file; or: status DIR; or: export DIR")
+    p.add_argument(
+        "--out",
+        help="folder for the sweep's results (default results/sweeps/<sweep name>); "
+        "with export: the file of the runs table (default DIR/<sweep name>_runs.<format>)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["parquet", "csv"],
+        help="with export: the tables' format (default: --out's suffix, or parquet)",
+    )
     p.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
     p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool, or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")

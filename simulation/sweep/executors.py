@@ -7,11 +7,10 @@ every executor, and a worker lost mid-chunk costs that chunk's rerun, never a du
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from simulation.pool import process_pool
 from simulation.scenario import Key, Scenario
 from simulation.sweep.design import Layout, Run, chunk_runs, layout, make_design
 from simulation.sweep.spec import Outputs, Sweep, import_function
@@ -137,12 +137,9 @@ def serial_map(chunks: Iterable[Chunk]) -> Iterator[Result]:
 
 
 def local_map(chunks: Iterable[Chunk], workers: int) -> Iterator[Result]:
-    """A process pool on this machine; a few chunks in flight per worker, results as they finish."""
-    # forkserver, not fork: this process runs threads (OpenBLAS's from numpy's import, Arrow's, Dask's),
-    # and a forked copy of a threaded process can deadlock. The preload imports the model once.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["simulation.sweep.executors", "simulation.runner"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    """A process pool on this machine (`simulation.pool`: its workers exit if this process dies); a few
+    chunks in flight per worker, results as they finish."""
+    with process_pool(workers) as pool:
         yield from _bounded(chunks, 2 * workers, lambda c: pool.submit(run_chunk, c))
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +19,7 @@ import tomli_w
 from simulation import __version__, measures
 from simulation.events import COLUMNS, event_table
 from simulation.model import AIRaceModel
+from simulation.pool import process_pool
 from simulation.scenario import Breakthrough, Scenario, load_scenario, parameters, scenario_from_dict
 from simulation.scenario.paths import flat
 
@@ -135,11 +138,33 @@ def run(
 
 
 def run_replicates(
-    scenario: Scenario, seed: int, replicates: int, progress: Callable[[int], None] | None = None
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Iterator[Results]:
-    """Replicate r runs with seed + r, so any one of them can be rerun alone."""
-    for r in range(replicates):
-        yield run(scenario, seed=seed + r, progress=progress)
+    """Replicate r runs with seed + r, so any one of them can be rerun alone; yielded in that order.
+
+    With `workers` > 1 the replicates run in the sweeps' process pool (`simulation.pool`), a few ahead
+    of the one yielded; each is the same `run` with the same seed, so the results are identical. The
+    progress callback then hears of a replicate's steps when it is done, not step by step.
+    """
+    if workers <= 1 or replicates <= 1:
+        for r in range(replicates):
+            yield run(scenario, seed=seed + r, progress=progress)
+        return
+    seeds = iter(range(seed, seed + replicates))
+    with process_pool(min(workers, replicates)) as pool:
+        pending = deque(pool.submit(run, scenario, s) for s in itertools.islice(seeds, 2 * workers))
+        while pending:
+            results = pending.popleft().result()
+            following = next(seeds, None)
+            if following is not None:
+                pending.append(pool.submit(run, scenario, following))
+            if progress is not None:
+                progress(scenario.time.n_steps)
+            yield results
 
 
 def collect(model: AIRaceModel) -> Results:

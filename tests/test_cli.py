@@ -168,3 +168,23 @@ def test_a_reader_that_takes_the_first_line_gets_it(tmp_path):
     result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
     assert result.stdout.split()[:3] == ["parameter", "value", "unit"]
     assert (tmp_path / "err").read_text() == ""
+
+
+def test_replicates_run_in_parallel_give_the_same_files_as_one_after_another(tmp_path):
+    """`--workers 2` runs the replicates in the sweeps' process pool: every file of every run is the same,
+    byte for byte, as with `--workers 1`, and the summaries come in seed order."""
+    args = ["run", "deepseek_shock", "--seed", "11", "--replicates", "3", "--set", "time.end=2023-09-30"]
+    serial = airace(*args, "--workers", "1", "--out", str(tmp_path / "serial"))
+    parallel = airace(*args, "--workers", "2", "--out", str(tmp_path / "parallel"))
+    assert serial.returncode == 0, serial.stderr
+    assert parallel.returncode == 0, parallel.stderr
+    assert parallel.stdout.replace("parallel", "serial") == serial.stdout
+    assert [line.split("(seed ")[1].split(")")[0] for line in parallel.stdout.splitlines() if "(seed " in line] == [
+        "11",
+        "12",
+        "13",
+    ]
+    files = sorted(p.relative_to(tmp_path / "serial") for p in (tmp_path / "serial").rglob("*") if p.is_file())
+    assert len(files) == 3 * 6
+    for name in files:
+        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name

@@ -75,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     total = spec.time.n_steps * args.replicates
     with tqdm(total=total, desc=spec.name, unit="step", disable=not show, leave=False) as bar:
-        for results in run_replicates(spec, seed, args.replicates, progress=bar.update):
+        for results in run_replicates(spec, seed, args.replicates, progress=bar.update, workers=args.workers):
             folder = results.save(out / f"seed_{results.seed}")
             if not args.quiet:
                 tqdm.write(format_summary(results, folder))
@@ -381,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="path to a scenario file, or the name of a built-in scenario (see `airace list`)")
     p.add_argument("--seed", type=_seed, help="seed of the first run (default: the scenario's own)")
     p.add_argument("--replicates", type=_positive, default=1, help="runs with seeds seed, seed+1, ... (default 1)")
+    p.add_argument("--workers", type=_positive, default=1, help="replicates run in parallel, same results (default 1)")
     p.add_argument(
         "--set",
         action="append",

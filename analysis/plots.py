@@ -308,7 +308,7 @@ def event_study(
     ax.set_xlabel(f"days from {day.date().isoformat()}")
     ax.set_ylabel("cumulative return (%)")
     _fan_legend(ax, len(models), loc="best")
-    _title(ax, "Event study: the valuation shock", len(models))
+    _title(ax, f"Cumulative return around {day.date().isoformat()}", len(models))
     return fig
 
 

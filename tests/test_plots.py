@@ -130,6 +130,7 @@ def test_event_study_plots_cumulative_returns_in_percent_around_the_event():
     # the events are marked in days from the shock: the breakthrough 7 days before is outside the window
     assert event_lines(ax) == {"investors notice": 0}
     assert ax.get_ylabel() == "cumulative return (%)"
+    assert ax.get_title(loc="left").startswith("Cumulative return around 2025-01-27")  # the title names its output
 
 
 def test_largest_drop_distribution_shows_each_replicates_fall():

@@ -43,7 +43,9 @@ class ResultSet:
 
     @property
     def models(self) -> list[pd.DataFrame]:
-        return [r.model for r in self.runs]
+        """Each run's model table with its seed as the first column, so tables of several runs can be
+        concatenated and still say which run each row is from."""
+        return [r.model.assign(seed=r.seed)[["seed", *r.model.columns]] for r in self.runs]
 
     @property
     def seeds(self) -> list[int]:

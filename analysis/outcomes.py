@@ -7,9 +7,8 @@ import pandas as pd
 
 from analysis import metrics
 from analysis.load import ResultSet
+from simulation.measures import DAYS_AFTER_SHOCK
 from simulation.scenario import Breakthrough, Scenario
-
-DAYS_AFTER_SHOCK = 20
 
 
 def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
@@ -22,12 +21,8 @@ def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     gaps = metrics.gap_at(model, [e.date for e in scripted])
     for event, gap in zip(scripted, gaps, strict=True):
         out[f"gap after {event.id}, {event.date} (months)"] = float(gap)
-    recorded = pd.DatetimeIndex(model["date"])
-    for year in range(recorded[0].year, recorded[-1].year + 1):
-        end_of_year = pd.Timestamp(year, 12, 31)
-        if recorded[0] < end_of_year <= recorded[-1]:  # the last recorded gap of the year
-            row = recorded.searchsorted(end_of_year, side="right") - 1
-            out[f"gap at end of {year} (months)"] = float(model["gap_months"].iloc[row])
+    for year, gap in metrics.end_of_year_gaps(model, spec.time.step_days).items():
+        out[f"gap at end of {year} (months)"] = gap
     out["gap at end (months)"] = float(model["gap_months"].iloc[-1])
     out[f"months with {laggard} at or ahead of {leader}'s frontier"] = metrics.months_at_parity(model)
     for bloc, value in model.iloc[-1][[c for c in model.columns if c.startswith("frontier_capability_")]].items():

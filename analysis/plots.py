@@ -308,7 +308,7 @@ def event_study(
     ax.set_xlabel(f"days from {day.date().isoformat()}")
     ax.set_ylabel("cumulative return (%)")
     _fan_legend(ax, len(models), loc="best")
-    _title(ax, "Event study: the valuation shock", len(models))
+    _title(ax, f"Cumulative return around {day.date().isoformat()}", len(models))
     return fig
 
 
@@ -456,13 +456,16 @@ def sweep_heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, ax: Axes | 
 
 
 @styled
-def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Sensitivity indices per parameter with confidence intervals (columns parameter, index, value, conf).
+def sensitivity_bars(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> Figure:
+    """Sensitivity indices of `output` per parameter with confidence intervals (columns parameter, index,
+    value, conf); an index without one (Morris's mu and sigma) is a bar alone.
 
     Parameters are sorted by their largest index, most influential on top.
     """
     kinds = list(dict.fromkeys(indices["index"]))
-    wide = indices.pivot_table(index="parameter", columns="index", values=["value", "conf"], aggfunc="first")
+    wide = indices.pivot_table(
+        index="parameter", columns="index", values=["value", "conf"], aggfunc="first", dropna=False
+    )
     order = wide["value"].max(axis=1).sort_values().index
     height = 0.8 / len(kinds)
     fig, ax = _axes(ax, (SIZE[0], max(3.0, 0.5 * len(order) * max(1, len(kinds) / 2) + 1.5)))
@@ -484,7 +487,7 @@ def sensitivity_bars(indices: pd.DataFrame, ax: Axes | None = None) -> Figure:
     ax.set_ylabel("parameter")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
-    ax.set_title("Sensitivity of the outcome to each parameter", loc="left")
+    ax.set_title(f"Sensitivity of {output} to each parameter", loc="left")  # the dotted key the sweep kept
     return fig
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import tomllib
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import tomli_w
 
-from simulation import __version__
+from simulation import __version__, measures
 from simulation.events import COLUMNS, event_table
-from simulation.measures import largest_one_step_fall
 from simulation.model import AIRaceModel
+from simulation.pool import process_pool
 from simulation.scenario import Breakthrough, Scenario, load_scenario, parameters, scenario_from_dict
 from simulation.scenario.paths import flat
 
@@ -132,11 +135,33 @@ def run(
 
 
 def run_replicates(
-    scenario: Scenario, seed: int, replicates: int, progress: Callable[[int], None] | None = None
+    scenario: Scenario,
+    seed: int,
+    replicates: int,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> Iterator[Results]:
-    """Replicate r runs with seed + r, so any one of them can be rerun alone."""
-    for r in range(replicates):
-        yield run(scenario, seed=seed + r, progress=progress)
+    """Replicate r runs with seed + r, so any one of them can be rerun alone; yielded in that order.
+
+    With `workers` > 1 the replicates run in the sweeps' process pool (`simulation.pool`), a few ahead
+    of the one yielded; each is the same `run` with the same seed, so the results are identical. The
+    progress callback then hears of a replicate's steps when it is done, not step by step.
+    """
+    if workers <= 1 or replicates <= 1:
+        for r in range(replicates):
+            yield run(scenario, seed=seed + r, progress=progress)
+        return
+    seeds = iter(range(seed, seed + replicates))
+    with process_pool(min(workers, replicates)) as pool:
+        pending = deque(pool.submit(run, scenario, s) for s in itertools.islice(seeds, 2 * workers))
+        while pending:
+            results = pending.popleft().result()
+            following = next(seeds, None)
+            if following is not None:
+                pending.append(pool.submit(run, scenario, following))
+            if progress is not None:
+                progress(scenario.time.n_steps)
+            yield results
 
 
 def collect(model: AIRaceModel) -> Results:
@@ -150,11 +175,13 @@ def collect(model: AIRaceModel) -> Results:
 
 def run_outputs(spec: Scenario) -> tuple[list[str], list[str]]:
     """What a run of a scenario records, read off the records and `summarise` themselves on the
-    scenario's first step: the numbers of its summary by dotted key (`gap_months.end`), and the
+    scenario's first step: the numbers of its summary by dotted key (`gap_months.end`; null ones too,
+    which that step has not reached), and the
     columns of its model table. Sweeps check the outputs they keep against these before any run."""
     results = collect(AIRaceModel(spec, spec.seed))
     numbers = flat(results.summary, leaf=lambda v: not isinstance(v, dict))
-    metrics = [k for k, v in numbers.items() if isinstance(v, int | float) and not isinstance(v, bool)]
+    # null: a number this first step has not reached yet (a growth rate, the gap at the end of a later year)
+    metrics = [k for k, v in numbers.items() if v is None or (isinstance(v, int | float) and not isinstance(v, bool))]
     return metrics, list(results.model.columns)
 
 
@@ -164,13 +191,25 @@ def _gap_on(frame: pd.DataFrame, day: date) -> float:
     return float(frame.loc[rows[0] if len(rows) else frame.index[-1], "gap_months"])
 
 
+def _number(value: float | None) -> float | None:
+    """A number for summary.json: rounded to 6 decimals; null where the run has none (NaN: never recovered,
+    no training run yet, a date the run has not reached)."""
+    return None if value is None or not np.isfinite(value) else round(float(value), 6)
+
+
 def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFrame) -> dict[str, Any]:
-    """Headline outcomes of one run, as plain JSON data."""
+    """Headline outcomes of one run, as plain JSON data: every outcome the report's table shows, by the
+    same functions (`simulation.measures`). Which keys there are follows from the scenario alone (its
+    blocs, firms, dates and events), so a sweep can name them before any run; a value the run has
+    not reached yet is null."""
     last = frame.iloc[-1]
+    step = spec.time.step_days
+    last_row = spec.time.start + timedelta(days=spec.time.n_steps * step)  # the date of the run's last row
+    gaps = measures.end_of_year_gaps(frame, step)
     blocs = [c.removeprefix("frontier_capability_") for c in frame.columns if c.startswith("frontier_capability_")]
     falls = {}
     for m in spec.listed_firms:
-        fall, row = largest_one_step_fall(frame[f"price_{m.ticker}"])
+        fall, row = measures.largest_one_step_fall(frame[f"price_{m.ticker}"])
         falls[m.ticker] = {"fall": round(fall, 6), "date": frame["date"].iloc[row].date().isoformat()}
     return {
         "scenario": spec.name,
@@ -190,9 +229,56 @@ def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFra
                 for e in spec.events
                 if isinstance(e, Breakthrough)
             },
+            "end_of_year": {
+                str(y): _number(gaps.get(y)) for y in measures.years_reached(spec.time.start, last_row, step)
+            },
         },
         "largest_one_step_fall": falls,
         "ai_index_end": round(float(last["ai_index"]), 6),
         "chips_leaked_total": {b.id: round(float(frame[f"chips_leaked_{b.id}"].sum()), 3) for b in spec.blocs},
         "events_logged": len(events),
+        **_headline(spec, frame, last_row),
     }
+
+
+def _headline(spec: Scenario, frame: pd.DataFrame, last_row: date) -> dict[str, Any]:
+    """The report's headline outcomes of compute, chips, training runs and share prices, for the summary."""
+    share = measures.compute_share(frame).iloc[-1]
+    leaked = measures.leaked_share(frame)
+    flop, cost = measures.frontier_training(frame, "flop"), measures.frontier_training(frame, "cost_usd")
+    prices = frame.set_index("date")
+    out: dict[str, Any] = {
+        "months_at_parity": _number(measures.months_at_parity(frame)),
+        "compute_share_end": {bloc: _number(share[bloc]) for bloc in share.index},
+        "chips_leaked_share": {bloc: _number(leaked[bloc]) for bloc in leaked.index},
+        "largest_training_run": {
+            bloc: {
+                "flop_end": _number(flop[bloc].iloc[-1]),
+                "flop_growth_per_year": _number(measures.growth_per_year(flop[bloc])),
+                "cost_usd_end": _number(cost[bloc].iloc[-1]),
+                "cost_growth_per_year": _number(measures.growth_per_year(cost[bloc])),
+            }
+            for bloc in flop.columns  # every bloc has both columns (AIRaceModel's reporters)
+        },
+        "max_drawdown": {},
+    }
+    for m in spec.listed_firms:
+        shock = measures.shock_outcomes(prices[f"price_{m.ticker}"])
+        out["max_drawdown"][m.ticker] = {
+            "drawdown": _number(shock["max_drawdown"]),
+            "peak": shock["drawdown_peak"].date().isoformat(),
+            "trough": shock["drawdown_trough"].date().isoformat(),
+            "recover_half_days": _number(shock["recover_half_days"]),
+            "recover_all_days": _number(shock["recover_all_days"]),
+        }
+    shock_day = next((e.attention_date or e.date for e in spec.events if isinstance(e, Breakthrough)), None)
+    if shock_day is not None and spec.time.start < shock_day <= last_row:
+        day = pd.Timestamp(shock_day)
+        reached = frame["date"].iloc[0] < day <= frame["date"].iloc[-1]
+        window = measures.event_window_returns(frame, day, before=0, after=measures.DAYS_AFTER_SHOCK)
+        out["return_after_shock"] = {
+            "date": shock_day.isoformat(),
+            "days": measures.DAYS_AFTER_SHOCK,
+            "returns": {m.ticker: _number(window[m.ticker].iloc[-1]) if reached else None for m in spec.listed_firms},
+        }
+    return out

@@ -149,3 +149,42 @@ def test_a_file_that_is_not_utf8_text_exits_2_naming_the_file(tmp_path, content)
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
         assert f"{path}: not a TOML text file" in result.stderr
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly():
+    """`airace params | head`: the pipe is closed before the command writes, so every write meets it."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulation.apps.cli", "params"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()  # the reader is gone
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141  # 128 + SIGPIPE, as `yes | head` reports with pipefail
+    assert errors == ""  # no BrokenPipeError, no traceback, no "Exception ignored"
+
+
+def test_a_reader_that_takes_the_first_line_gets_it(tmp_path):
+    """Through a real shell pipe into head: the first line arrives, nothing is said on stderr."""
+    command = f"{sys.executable} -m simulation.apps.cli params 2>{tmp_path / 'err'} | head -n 1"
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split()[:3] == ["parameter", "value", "unit"]
+    assert (tmp_path / "err").read_text() == ""
+
+
+def test_replicates_run_in_parallel_give_the_same_files_as_one_after_another(tmp_path):
+    """`--workers 2` runs the replicates in the sweeps' process pool: every file of every run is the same,
+    byte for byte, as with `--workers 1`, and the summaries come in seed order."""
+    args = ["run", "deepseek_shock", "--seed", "11", "--replicates", "3", "--set", "time.end=2023-09-30"]
+    serial = airace(*args, "--workers", "1", "--out", str(tmp_path / "serial"))
+    parallel = airace(*args, "--workers", "2", "--out", str(tmp_path / "parallel"))
+    assert serial.returncode == 0, serial.stderr
+    assert parallel.returncode == 0, parallel.stderr
+    assert parallel.stdout.replace("parallel", "serial") == serial.stdout
+    assert [line.split("(seed ")[1].split(")")[0] for line in parallel.stdout.splitlines() if "(seed " in line] == [
+        "11",
+        "12",
+        "13",
+    ]
+    files = sorted(p.relative_to(tmp_path / "serial") for p in (tmp_path / "serial").rglob("*") if p.is_file())
+    assert len(files) == 3 * 6
+    for name in files:
+        assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name

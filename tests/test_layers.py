@@ -24,6 +24,7 @@ LAYERS = {
     "simulation.markets": 1,
     "simulation.model": 1,
     "simulation.runner": 2,
+    "simulation.pool": 2,
     "simulation.sweep": 2,
     "simulation": 2,  # the package's front door re-exports model, runner and scenario
     "analysis": 3,

@@ -130,6 +130,7 @@ def test_event_study_plots_cumulative_returns_in_percent_around_the_event():
     # the events are marked in days from the shock: the breakthrough 7 days before is outside the window
     assert event_lines(ax) == {"investors notice": 0}
     assert ax.get_ylabel() == "cumulative return (%)"
+    assert ax.get_title(loc="left").startswith("Cumulative return around 2025-01-27")  # the title names its output
 
 
 def test_largest_drop_distribution_shows_each_replicates_fall():
@@ -204,8 +205,9 @@ def test_sensitivity_bars_show_each_index_with_its_confidence_interval():
             "conf": [0.01, 0.02, 0.05, 0.07],
         }
     )
-    fig = plots.sensitivity_bars(indices)
+    fig = plots.sensitivity_bars(indices, "gap_months.end")
     ax = fig.axes[0]
+    assert ax.get_title(loc="left") == "Sensitivity of gap_months.end to each parameter"  # names its output
     assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]  # most influential on top
     for kind, expected in (("S1", [0.1, 0.5]), ("ST", [0.2, 0.7])):
         bars = next(c for c in ax.containers if c.get_label() == kind)
@@ -213,6 +215,22 @@ def test_sensitivity_bars_show_each_index_with_its_confidence_interval():
     errors = [c for c in ax.containers if type(c).__name__ == "ErrorbarContainer"]
     segments = errors[1].lines[2][0].get_segments()
     assert [s[1, 0] - s[0, 0] for s in segments] == pytest.approx([0.04, 0.14])  # ST: value ± conf
+
+
+def test_sensitivity_bars_draw_morris_indices_with_and_without_intervals():
+    """Morris gives mu* with an interval, mu and sigma without: every one is drawn (it was a KeyError: 'mu')."""
+    indices = pd.DataFrame(
+        {
+            "parameter": ["a"] * 3 + ["b"] * 3,
+            "index": ["mu_star", "mu", "sigma"] * 2,
+            "value": [1.0, -1.0, 0.2, 3.0, 3.0, 0.5],
+            "conf": [0.1, np.nan, np.nan, 0.2, np.nan, np.nan],
+        }
+    )
+    ax = plots.sensitivity_bars(indices, "ai_index_end").axes[0]
+    assert ax.get_title(loc="left") == "Sensitivity of ai_index_end to each parameter"
+    widths = {c.get_label(): [b.get_width() for b in c] for c in ax.containers if c.get_label() in ("mu", "sigma")}
+    assert widths == {"mu": [-1.0, 3.0], "sigma": [0.2, 0.5]}
 
 
 def test_saved_files_follow_the_format(tmp_path):

@@ -2,6 +2,8 @@
 
 import base64
 import json
+import math
+import re
 import subprocess
 import sys
 import tomllib
@@ -16,10 +18,12 @@ import tomli_w
 
 from analysis import plots
 from analysis.load import ResultsError, load_many, load_results
+from analysis.outcomes import run_outcomes
 from analysis.report import baseline_differences, build_report, write_report
 from simulation import Results, load_scenario, run
 from simulation.apps.cli import main
 from simulation.runner import baseline_values
+from simulation.scenario import Key
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 
@@ -84,6 +88,16 @@ def test_a_folder_of_replicates_loads_as_one_scenario(shock_folder):
     assert marked["deepseek breakthrough"] == pd.Timestamp("2025-01-20")
     assert marked["investors notice"] == pd.Timestamp("2025-01-27")
     assert result.shock_date == pd.Timestamp("2025-01-27")
+
+
+def test_model_tables_of_a_result_say_which_seed_each_row_is_from(shock_folder):
+    result = load_results(shock_folder)
+    together = pd.concat(result.models, ignore_index=True)
+    assert together.columns[0] == "seed"
+    assert sorted(together["seed"].unique()) == result.seeds
+    for seed, stored in zip(result.seeds, result.runs, strict=True):
+        rows = together[together["seed"] == seed].drop(columns="seed").reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, stored.model)
 
 
 @pytest.mark.parametrize(
@@ -287,3 +301,57 @@ def test_runs_that_differ_in_more_than_their_seed_are_not_replicates(short_basel
     ).save(tmp_path / "seed_8")
     with pytest.raises(ResultsError, match="differ in more than their seed"):
         load_results(tmp_path)
+
+
+# Each headline outcome of the report, by its label, and where summary.json keeps it (with the factor
+# that turns the summary's fraction into the report's percent).
+SUMMARY_KEYS = [
+    (r"gap at start \(months\)", "gap_months.start", 1),
+    (r"gap after (?P<event>\w+), [\d-]+ \(months\)", "gap_months.at_events.{event}.gap_months", 1),
+    (r"gap at end of (?P<year>\d{4}) \(months\)", "gap_months.end_of_year.{year}", 1),
+    (r"gap at end \(months\)", "gap_months.end", 1),
+    (r"months with \w+ at or ahead of \w+'s frontier", "months_at_parity", 1),
+    (r"frontier capability (?P<bloc>\w+) at end \(log10 FLOP\)", "frontier_capability_end.{bloc}", 1),
+    (r"largest training run (?P<bloc>\w+) at end \(FLOP\)", "largest_training_run.{bloc}.flop_end", 1),
+    (
+        r"largest training run (?P<bloc>\w+), growth \(x per year\)",
+        "largest_training_run.{bloc}.flop_growth_per_year",
+        1,
+    ),
+    (
+        r"largest training run (?P<bloc>\w+) at end, hardware cost \(USD\)",
+        "largest_training_run.{bloc}.cost_usd_end",
+        1,
+    ),
+    (
+        r"largest training run (?P<bloc>\w+), cost growth \(x per year\)",
+        "largest_training_run.{bloc}.cost_growth_per_year",
+        1,
+    ),
+    (r"(?P<bloc>\w+) share of compute at end \(%\)", "compute_share_end.{bloc}", 100),
+    (r"(?P<bloc>\w+) chips leaked past controls \(% of its chips\)", "chips_leaked_share.{bloc}", 100),
+    (r"(?P<t>\w+) largest one-step fall \(%\)", "largest_one_step_fall.{t}.fall", 100),
+    (r"(?P<t>\w+) maximum drawdown \(%\)", "max_drawdown.{t}.drawdown", 100),
+    (r"(?P<t>\w+) days to win back half the drawdown", "max_drawdown.{t}.recover_half_days", 1),
+    (r"(?P<t>\w+) days to win back all the drawdown", "max_drawdown.{t}.recover_all_days", 1),
+    (r"(?P<t>\w+) return in the 20 days after [\d-]+ \(%\)", "return_after_shock.returns.{t}", 100),
+    (r"AI index at end \(start = 100\)", "ai_index_end", 1),
+]
+
+
+def test_summary_json_holds_every_headline_outcome_of_the_report(shock_folder):
+    """So a sweep can keep any outcome the report shows: each row of the report's table is a number of
+    summary.json, the same number (to the summary's six decimals). A new row fails here until it is."""
+    result = load_results(shock_folder)
+    for stored in result.runs:
+        outcomes = run_outcomes(stored.model, stored.scenario)
+        assert any("share of compute" in o for o in outcomes) and any("drawdown" in o for o in outcomes)
+        for label, value in outcomes.items():
+            found = [(m, key, f) for pattern, key, f in SUMMARY_KEYS if (m := re.fullmatch(pattern, label))]
+            assert found, f"the report's '{label}' has no place in summary.json"
+            match, key, factor = found[0]
+            kept = Key.parse(key.format(**match.groupdict())).get(stored.summary)
+            if math.isnan(value):
+                assert kept is None, label
+            else:
+                assert factor * kept == pytest.approx(value, rel=1e-6, abs=1e-6 * factor), label

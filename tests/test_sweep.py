@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.sensitivity import sweep_indices
-from simulation import run
+from analysis.sensitivity import seed_noise, sweep_indices
+from simulation import load_scenario, parameters, run
 from simulation.apps.cli import main
 from simulation.scenario import ScenarioError
 from simulation.sweep import load_sweep, make_design, read_manifest, read_runs, read_series, run_seed, run_sweep
@@ -64,7 +64,7 @@ chunk_size = 3
 "investors.jevons_belief_mean" = {{ range = [-0.5, 0.5], steps = 2 }}
 
 [outputs]
-metrics = ["gap_months.end", "ai_index_end"]
+metrics = ["gap_months.end", "ai_index_end", "max_drawdown.NVDA.drawdown", "largest_training_run.CN.flop_end"]
 series = ["gap_months", "price_NVDA"]
 stride = 5
 """
@@ -79,6 +79,14 @@ def test_the_example_sweep_files_are_valid():
         assert sweep.base is not None
         assert make_design(sweep).points > 1
     assert 6 <= len(load_sweep(REPO / "scenarios/sweeps/sobol_gap.toml").parameters) <= 8
+
+
+def test_the_sobol_example_sweeps_the_registrys_plausible_ranges_as_its_comment_says():
+    sweep = load_sweep(REPO / "scenarios/sweeps/sobol_gap.toml")
+    assert "`airace params deepseek_shock`" in (REPO / "scenarios/sweeps/sobol_gap.toml").read_text()
+    plausible = {p.name: p.plausible for p in parameters(load_scenario("deepseek_shock"))}
+    for name, vary in sweep.parameters.items():
+        assert vary.range == pytest.approx(plausible[name]), name
 
 
 def test_an_unknown_parameter_name_is_reported_with_file_line_and_closest_match(sweep_file):
@@ -248,12 +256,50 @@ def test_stored_runs_are_the_runs_the_model_gives(sweep_file, tmp_path):
     direct = run("deepseek_shock", seed=int(row["seed"]), overrides=dict(sweep.set) | params)
     assert row["gap_months.end"] == direct.summary["gap_months"]["end"]
     assert row["ai_index_end"] == direct.summary["ai_index_end"]
+    # The report's outcomes in the summary are outputs too (one that a first step has not got included).
+    assert row["max_drawdown.NVDA.drawdown"] == direct.summary["max_drawdown"]["NVDA"]["drawdown"]
+    assert row["largest_training_run.CN.flop_end"] == direct.summary["largest_training_run"]["CN"]["flop_end"]
     series = read_series(tmp_path / "out")
     mine = series[series["run_id"] == row["run_id"]]
     assert list(mine["step"]) == list(direct.model["step"].iloc[::5])
     assert np.allclose(mine["price_NVDA"], direct.model["price_NVDA"].iloc[::5])
     # The two replicates of a point differ only in seed.
     assert runs.iloc[4]["seed"] != runs.iloc[5]["seed"]
+
+
+def test_export_writes_one_tidy_table_of_runs_and_one_of_series_joined_on_parameters(sweep_file, tmp_path):
+    sweep = load_sweep(sweep_file(MODEL_SWEEP))
+    out = tmp_path / "out"
+    run_sweep(sweep, out, backend="serial", announce=None)
+    result = cli("sweep", "export", str(out), "--out", str(tmp_path / "tables" / "tiny.csv"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        str(tmp_path / "tables" / "tiny.csv"),
+        str(tmp_path / "tables" / "tiny_series.csv"),
+    ]
+    runs = pd.read_csv(tmp_path / "tables" / "tiny.csv")
+    names, metrics = list(sweep.parameters), sweep.outputs.metrics
+    assert list(runs.columns) == [
+        "position", "run_id", "sample", "replicate", "seed", *names, *metrics, "status", "error", "seconds"
+    ]  # fmt: skip
+    stored = read_runs(out)
+    assert len(runs) == 8 and runs["run_id"].tolist() == stored["run_id"].tolist()
+    assert runs["seed"].tolist() == stored["seed"].tolist()
+    np.testing.assert_allclose(runs[metrics], stored[metrics])
+    series = pd.read_csv(tmp_path / "tables" / "tiny_series.csv", parse_dates=["date"])
+    assert list(series.columns) == ["position", "run_id", "seed", *names, "step", "date", "gap_months", "price_NVDA"]
+    # Each series row carries its run's id, seed and parameters: it reads alone, or joins the runs on run_id.
+    joined = series.merge(runs, on="run_id", suffixes=("", "_run"))
+    assert len(joined) == len(series) == len(read_series(out))
+    for column in ["seed", *names]:
+        assert (joined[column] == joined[f"{column}_run"]).all(), column
+    # Parquet by default, beside the sweep.
+    default = cli("sweep", "export", str(out))
+    assert default.returncode == 0
+    assert default.stdout.split() == [str(out / "tiny_runs.parquet"), str(out / "tiny_series.parquet")]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "tiny_runs.parquet"), stored[runs.columns])
+    wrong = cli("sweep", str(REPO / "scenarios/sweeps/sobol_gap.toml"), "--format", "csv")
+    assert wrong.returncode == 2 and "airace sweep export DIR" in wrong.stderr
 
 
 @pytest.mark.slow
@@ -269,9 +315,16 @@ design = "grid"
 "labs.deepseek.research_share" = {{ values = [0.2, 0.5] }}
 """
     path = sweep_file(body)
-    result = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1")
-    assert result.returncode == 0, result.stderr
-    assert "4 runs" in result.stdout and "1 failed" in result.stdout
+    # A batch job must see the failure: exit 1, the count and the first error, even with --quiet.
+    result = airace("sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet")
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert "error: 1 of 4 runs failed; the first, run 3 (id " in result.stderr
+    assert "training_share + research_share must be at most 1" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Rerunning skips the finished chunks, failed runs included (they fail the same way every time).
+    again = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--resume")
+    assert again.returncode == 0 and "0 failed" in again.stdout and "4 runs" in again.stdout
     runs = read_runs(tmp_path / "out")
     failed = runs[runs["status"] == "error"]
     assert len(failed) == 1
@@ -433,8 +486,16 @@ metrics = ["y"]
     indices = sweep_indices(out, "morris", "y")
     mu_star = indices[indices["index"] == "mu_star"].set_index("parameter")["value"]
     assert np.allclose(mu_star[["small", "middle", "large"]], [10, 50, 200], rtol=0.25)
+    # The command: its table, its files and its chart (it used to fail on the chart, KeyError: 'mu').
+    result = cli("sensitivity", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("morris indices of y (160 runs):")
+    assert "seed noise: not measured (one run a design point)" in result.stdout
+    assert "warning" not in result.stderr  # mu* is far from 0 and its intervals are narrow
+    pd.testing.assert_frame_equal(pd.read_csv(out / "sensitivity_morris_y.csv"), indices)
+    assert (out / "sensitivity_morris_y.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     wrong = cli("sensitivity", str(out), "--method", "sobol")
-    assert wrong.returncode == 2 and "need a sobol design" in wrong.stderr
+    assert wrong.returncode == 2 and "sobol indices need design = sobol; this sweep's design is morris" in wrong.stderr
     unknown = cli("sensitivity", str(out), "--output", "z")
     assert unknown.returncode == 2 and "not an output of this sweep" in unknown.stderr
 
@@ -445,3 +506,89 @@ def test_indices_need_every_run(sweep_file, tmp_path):
     run_sweep(sweep, tmp_path / "out", backend="serial", shard=(1, 2), announce=None)
     with pytest.raises(ScenarioError, match="runs finished"):
         sweep_indices(tmp_path / "out", "morris", "y")
+
+
+LHS_SUM = """
+name = "lhs_sum"
+function = "simulation.sweep.testfunctions:noisy_sum"
+design = "lhs"
+samples = 200
+replicates = {replicates}
+seed = 3
+[parameters]
+small = {{ range = [0, {small}] }}
+middle = {{ range = [0, {middle}] }}
+large = {{ range = [0, {large}] }}
+[outputs]
+metrics = ["y"]
+"""
+
+
+def test_an_lhs_sweep_has_first_order_indices_by_rbd_fast(sweep_file, tmp_path):
+    """On a sum of uniforms each S1 is the parameter's share of the variance, its range squared: 0.0024,
+    0.059 and 0.94 for ranges 10, 50 and 200. Two replicates a point: the noise (sd 1) is measured, and small."""
+    out = tmp_path / "out"
+    run_sweep(
+        load_sweep(sweep_file(LHS_SUM.format(replicates=2, small=10, middle=50, large=200))),
+        out,
+        "serial",
+        announce=None,
+    )
+    result = cli("sensitivity", str(out))  # the method follows from the design
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("rbd_fast indices of y (400 runs):")
+    indices = pd.read_csv(out / "sensitivity_rbd_fast_y.csv").set_index("parameter")
+    assert list(indices["index"].unique()) == ["S1"]
+    assert indices.loc["large", "value"] == pytest.approx(0.94, abs=0.05)
+    assert indices.loc["large", "value"] > indices.loc["middle", "value"] > 0
+    assert "seed noise: 0.0" in result.stdout and "(2 a point)" in result.stdout
+    assert "dominates" not in result.stderr
+    # RBD-FAST's small indices are biased up and their intervals wide: said, not hidden.
+    assert "warning: " in result.stderr and "S1 of small" in result.stderr and "S1 of large" not in result.stderr
+    assert (out / "sensitivity_rbd_fast_y.png").is_file()
+    grid = cli("sensitivity", str(out), "--method", "morris")
+    assert grid.returncode == 2 and "morris indices need design = morris; this sweep's design is lhs" in grid.stderr
+
+
+def test_sensitivity_says_when_seed_noise_dominates(sweep_file, tmp_path):
+    """Parameters that move the sum by less than its noise (sd 1): the indices would describe noise."""
+    out = tmp_path / "out"
+    run_sweep(
+        load_sweep(sweep_file(LHS_SUM.format(replicates=3, small=0.1, middle=0.2, large=0.3))),
+        out,
+        "serial",
+        announce=None,
+    )
+    result = cli("sensitivity", str(out), "--method", "rbd_fast", "--output", "y")
+    assert result.returncode == 0, result.stderr
+    runs = read_runs(out)
+    within = runs.groupby("sample")["y"].var().mean()
+    share = min(1.0, within / runs["y"].var())  # two estimates: the within-point one may come out above
+    assert share > 0.9  # the noise's variance 1 against the parameters' (0.01 + 0.04 + 0.09) / 12
+    assert f"seed noise: {100 * share:.3g}% of the variance of y over runs" in result.stdout
+    assert "warning: seed noise dominates" in result.stderr
+    assert "wider than the index itself" in result.stderr
+
+
+def test_seed_noise_is_the_variance_within_design_points_against_the_total():
+    runs = pd.DataFrame({"sample": [0, 0, 1, 1], "y": [1.0, 3.0, 11.0, 13.0]})
+    noise = seed_noise(runs, "y")
+    # within: each point's variance is 2; total: variance of 1, 3, 11, 13 = 104 / 3; means 2 and 12: 50
+    assert noise.replicates == 2
+    assert noise.share == pytest.approx(2 / (104 / 3))
+    assert noise.share_of_means == pytest.approx(2 / 2 / 50)
+    assert not noise.dominates
+    assert math.isnan(seed_noise(runs.iloc[[0, 2]], "y").share)  # one run a point: not measured
+
+
+def test_a_grid_sweep_has_no_sensitivity_method_and_says_what_has(sweep_file, tmp_path):
+    body = FUNCTION_SWEEP.replace('design = "lhs"\nsamples = 12', 'design = "grid"').replace(
+        "a = { range = [0, 1] }", "a = { range = [0, 1], steps = 3 }"
+    )
+    out = tmp_path / "out"
+    run_sweep(load_sweep(sweep_file(body)), out, backend="serial", announce=None)
+    result = cli("sensitivity", str(out))
+    assert result.returncode == 2
+    assert "a grid design has no sensitivity method" in result.stderr and "'lhs' (RBD-FAST)" in result.stderr
+    rbd = cli("sensitivity", str(out), "--method", "rbd_fast")
+    assert rbd.returncode == 2 and "rbd_fast indices need design = lhs or sobol" in rbd.stderr

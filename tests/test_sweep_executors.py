@@ -204,7 +204,7 @@ def test_a_sweep_killed_with_sigkill_resumes_without_loss_or_rerun(tmp_path):
         first.wait(timeout=10)
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(first.pid, signal.SIGKILL)  # its pool's workers, orphaned by the kill
+            os.killpg(first.pid, signal.SIGKILL)  # anything left of the session, if the test failed
     finished = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (out / "chunks").glob("chunk-*.parquet")}
     assert 3 <= len(finished) < runs // 2
     resumed = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=240)
@@ -215,6 +215,27 @@ def test_a_sweep_killed_with_sigkill_resumes_without_loss_or_rerun(tmp_path):
     assert len(after) == runs // 2
     stored = read_runs(out)
     assert list(stored["position"]) == list(range(runs)) and stored["run_id"].is_unique
+
+
+def test_workers_exit_when_the_coordinator_is_killed_with_sigkill(tmp_path):
+    """No pool process outlives a coordinator killed with no chance to clean up: workers watch it."""
+    psutil = pytest.importorskip("psutil")  # installed with the cluster extra (make installs it)
+    path = tmp_path / "busy.toml"
+    path.write_text(BUSY_SWEEP.format(seconds=0.5, values=", ".join(map(str, range(40)))))
+    out = tmp_path / "out"
+    command = [str(BIN / "airace"), "sweep", str(path), "--out", str(out), "--workers", "2", "--quiet"]
+    coordinator = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        wait_for_chunks(out, 1, coordinator)  # its pool is up and busy
+        pool = psutil.Process(coordinator.pid).children(recursive=True)  # forkserver, workers, resource tracker
+        assert len(pool) >= 3
+        coordinator.send_signal(signal.SIGKILL)
+        coordinator.wait(timeout=10)
+        _, alive = psutil.wait_procs(pool, timeout=10)
+        assert alive == [], f"still running 10 s after the coordinator was killed: {alive}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(coordinator.pid, signal.SIGKILL)  # whatever is left of the session, if the test failed
 
 
 def wait_for_chunks(out: Path, n: int, process: subprocess.Popen, timeout: float = 120) -> None:

@@ -2,7 +2,9 @@
 print parameter cards; check calibration; run sweeps and their sensitivity analysis.
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
-1 anything else. Invalid input gives one readable line per problem, never a traceback.
+1 anything else (runs of a sweep that failed among them), 130 interrupted, 141 the reader of the
+output went away (`airace params | head`), quietly. Invalid input gives one readable line per
+problem, never a traceback.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from simulation.scenario import (
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+EXIT_PIPE = 128 + 13  # as a tool ended by SIGPIPE, like 130 for SIGINT
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
@@ -72,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     total = spec.time.n_steps * args.replicates
     with tqdm(total=total, desc=spec.name, unit="step", disable=not show, leave=False) as bar:
-        for results in run_replicates(spec, seed, args.replicates, progress=bar.update):
+        for results in run_replicates(spec, seed, args.replicates, progress=bar.update, workers=args.workers):
             folder = results.save(out / f"seed_{results.seed}")
             if not args.quiet:
                 tqdm.write(format_summary(results, folder))
@@ -215,12 +218,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """`airace sweep SWEEP [options]`, or `airace sweep status DIR`."""
     from simulation.sweep import load_sweep, run_sweep
 
-    if args.target[0] == "status":
+    if args.target[0] in ("status", "export"):
         if len(args.target) != 2:
-            raise ScenarioError([Problem("sweep status", "", "expected one folder: airace sweep status DIR")])
+            message = f"expected one folder: airace sweep {args.target[0]} DIR"
+            raise ScenarioError([Problem(f"sweep {args.target[0]}", "", message)])
+        if args.target[0] == "export":
+            return _sweep_export(args.target[1], args.out, args.format)
         return _sweep_status(args.target[1])
+    if args.format:
+        raise ScenarioError([Problem("--format", args.format, "is an option of airace sweep export DIR")])
     if len(args.target) != 1:
-        raise ScenarioError([Problem("sweep", "", "expected one sweep file (or: airace sweep status DIR)")])
+        message = "expected one sweep file (or: airace sweep status DIR, airace sweep export DIR)"
+        raise ScenarioError([Problem("sweep", "", message)])
     if args.scheduler and args.backend != "dask":
         raise ScenarioError([Problem("--scheduler", args.scheduler, "needs --backend dask")])
     if args.backend == "dask":
@@ -245,12 +254,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"ran {report.ran} runs in {report.seconds:.1f} s ({report.skipped} already done or in other shards); "
             f"{report.failed} failed; results: {out}"
         )
+    # Said on stderr and in the exit code even with --quiet: a batch job must not record success for
+    # runs that failed or chunks that were never finished.
+    if report.failed:
+        print(
+            f"error: {report.failed} of {report.ran} runs failed; the first, {report.first_error}. They are kept "
+            f"with their error (`airace sweep status {out}`); rerunning the sweep does not rerun them",
+            file=sys.stderr,
+        )
     for chunk, error in report.lost_chunks:
         print(f"error: chunk {chunk} was not finished: {error}", file=sys.stderr)
     if report.lost_chunks:
         print(f"rerun with --resume to run the {len(report.lost_chunks)} unfinished chunk(s)", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_ERROR if report.failed or report.lost_chunks else EXIT_OK
 
 
 def _sweep_status(folder: str) -> int:
@@ -265,6 +281,20 @@ def _sweep_status(folder: str) -> int:
     return EXIT_OK
 
 
+def _sweep_export(folder: str, out: str | None, fmt: str | None) -> int:
+    """One tidy table of the finished runs (and one of their series), in the format asked or --out's suffix."""
+    from simulation.sweep import export, status
+
+    suffix = Path(out).suffix.removeprefix(".") if out else ""
+    fmt = fmt or (suffix if suffix in ("parquet", "csv") else "parquet")
+    for path in export(folder, out, fmt):
+        print(path)
+    s = status(folder)
+    if s["runs_done"] < s["runs"]:
+        print(f"note: {s['runs_done']} of {s['runs']} runs are finished; the tables hold those", file=sys.stderr)
+    return EXIT_OK
+
+
 def _need_cluster_extra() -> None:
     try:
         import distributed  # noqa: F401
@@ -275,11 +305,12 @@ def _need_cluster_extra() -> None:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from analysis.sensitivity import sweep_indices
+    from analysis import plots
+    from analysis.sensitivity import default_method, sweep_indices, sweep_seed_noise, wide_intervals
     from simulation.sweep import read_manifest
 
     manifest = read_manifest(args.folder)
-    method = args.method or manifest["design"]
+    method = args.method or default_method(manifest["design"])
     output = args.output or manifest["metrics"][0]
     indices = sweep_indices(args.folder, method, output)
     stem = Path(args.folder) / f"sensitivity_{method}_{output}"
@@ -289,9 +320,33 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     table = table.reindex(indices["parameter"].drop_duplicates())
     print(f"{method} indices of {output} ({manifest['runs']} runs):")
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    from analysis import plots
-
-    chart = plots.save_figure(plots.sensitivity_bars(indices), stem.with_suffix(".png"))
+    noise = sweep_seed_noise(args.folder, output)
+    if noise.replicates < 2:
+        print("seed noise: not measured (one run a design point); with replicates >= 2 it is")
+    else:
+        print(
+            f"seed noise: {100 * noise.share:.3g}% of the variance of {output} over runs is between replicates "
+            f"of the same design point ({noise.replicates} a point); {100 * noise.share_of_means:.3g}% of the "
+            "variance of their means, which the indices read"
+        )
+    if noise.dominates:
+        print(
+            f"warning: seed noise dominates: it is {noise.share_of_means:.0%} of the variance the indices read, "
+            "so they describe the noise more than the parameters; run more replicates a point",
+            file=sys.stderr,
+        )
+    wide = wide_intervals(indices)
+    if len(wide):
+        listed = ", ".join(
+            f"{r.index} of {r.parameter} {r.value:.3g} ± {r.conf:.2g}" for r in wide.head(6).itertuples()
+        )
+        more = f" and {len(wide) - 6} more" if len(wide) > 6 else ""
+        print(
+            f"warning: {len(wide)} of {int(indices['conf'].notna().sum())} indices have a 95% interval wider than "
+            f"the index itself ({listed}{more}): they cannot be ranked or told from 0; more samples narrow them",
+            file=sys.stderr,
+        )
+    chart = plots.save_figure(plots.sensitivity_bars(indices, output), stem.with_suffix(".png"))
     print(f"written: {stem.with_suffix('.csv')}, {stem.with_suffix('.parquet').name} and {chart.name}")
     return EXIT_OK
 
@@ -326,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="path to a scenario file, or the name of a built-in scenario (see `airace list`)")
     p.add_argument("--seed", type=_seed, help="seed of the first run (default: the scenario's own)")
     p.add_argument("--replicates", type=_positive, default=1, help="runs with seeds seed, seed+1, ... (default 1)")
+    p.add_argument("--workers", type=_positive, default=1, help="replicates run in parallel, same results (default 1)")
     p.add_argument(
         "--set",
         action="append",
@@ -391,10 +447,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "sweep",
-        help="run a parameter sweep (airace sweep SWEEP), or show how far one is (airace sweep status DIR)",
+        help="run a parameter sweep (airace sweep SWEEP), show how far one is (airace sweep status DIR), "
+        "or write its results as tidy tables (airace sweep export DIR)",
     )
-    p.add_argument("target", nargs="+", metavar="SWEEP", help="a sweep file; or: status DIR")
-    p.add_argument("--out", help="folder for the sweep's results (default results/sweeps/<sweep name>)")
+    p.add_argument("target", nargs="+", metavar="SWEEP", help="a sweep file; or: status DIR; or: export DIR")
+    p.add_argument(
+        "--out",
+        help="folder for the sweep's results (default results/sweeps/<sweep name>); "
+        "with export: the file of the runs table (default DIR/<sweep name>_runs.<format>)",
+    )
+    p.add_argument(
+        "--format",
+        choices=["parquet", "csv"],
+        help="with export: the tables' format (default: --out's suffix, or parquet)",
+    )
     p.add_argument("--workers", type=_positive, help="worker processes (default: one per core)")
     p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool, or Dask")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
@@ -408,9 +474,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("sensitivity", help="Sobol or Morris indices of one output of a finished sweep")
+    p = sub.add_parser("sensitivity", help="Sobol, Morris or RBD-FAST indices of one output of a finished sweep")
     p.add_argument("folder", metavar="DIR", help="the sweep's results folder")
-    p.add_argument("--method", choices=["sobol", "morris"], help="default: the sweep's design")
+    p.add_argument(
+        "--method",
+        choices=["sobol", "morris", "rbd_fast"],
+        help="default: the sweep's design (sobol, morris), or rbd_fast for an lhs design",
+    )
     p.add_argument("--output", metavar="NAME", help="an output metric of the sweep (default: its first)")
     p.set_defaults(func=cmd_sensitivity)
     return parser
@@ -450,7 +520,13 @@ def _report(exc: InputError) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit, where it is not
+        return status
+    except BrokenPipeError:  # the reader stopped (`airace params | head`): stop quietly, as Unix tools do
+        # Later writes (the interpreter's own flush at exit) must not find the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE
     except InputError as exc:  # a scenario, sweep, results folder or command-line value that is not valid
         _report(exc)
         return EXIT_INVALID

@@ -7,12 +7,13 @@ report = run_sweep(load_sweep("scenarios/sweeps/controls_vs_breakthrough.toml"),
 from simulation.sweep.design import Design, make_design, problem, run_seed
 from simulation.sweep.executors import Report, run_sweep
 from simulation.sweep.spec import Sweep, load_sweep
-from simulation.sweep.store import read_manifest, read_runs, read_series, status
+from simulation.sweep.store import export, read_manifest, read_runs, read_series, status
 
 __all__ = [
     "Design",
     "Report",
     "Sweep",
+    "export",
     "load_sweep",
     "make_design",
     "problem",

@@ -7,11 +7,10 @@ every executor, and a worker lost mid-chunk costs that chunk's rerun, never a du
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from simulation.pool import process_pool
 from simulation.scenario import Key, Scenario
 from simulation.sweep.design import Layout, Run, chunk_runs, layout, make_design
 from simulation.sweep.spec import Outputs, Sweep, import_function
@@ -50,6 +50,7 @@ class Report:
     failed: int  # runs that raised; recorded with their error
     lost_chunks: list[tuple[int, str]]  # chunks no worker could finish (rerun them with --resume)
     seconds: float
+    first_error: str | None = None  # of the failed run first in design order, with its position and id
 
 
 # ---------------------------------------------------------------- one chunk
@@ -112,6 +113,8 @@ def _metric(summary: dict[str, Any], dotted: str) -> float:
         node = Key.parse(dotted).get(summary)
     except KeyError as exc:
         raise KeyError(f"no output '{dotted}': {exc.args[0]}") from None
+    if node is None:  # a number this run has none of (never recovered, no training run yet)
+        return float("nan")
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise TypeError(f"output '{dotted}' is not a number (found {node!r})")
     return float(node)
@@ -134,12 +137,9 @@ def serial_map(chunks: Iterable[Chunk]) -> Iterator[Result]:
 
 
 def local_map(chunks: Iterable[Chunk], workers: int) -> Iterator[Result]:
-    """A process pool on this machine; a few chunks in flight per worker, results as they finish."""
-    # forkserver, not fork: this process runs threads (OpenBLAS's from numpy's import, Arrow's, Dask's),
-    # and a forked copy of a threaded process can deadlock. The preload imports the model once.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["simulation.sweep.executors", "simulation.runner"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    """A process pool on this machine (`simulation.pool`: its workers exit if this process dies); a few
+    chunks in flight per worker, results as they finish."""
+    with process_pool(workers) as pool:
         yield from _bounded(chunks, 2 * workers, lambda c: pool.submit(run_chunk, c))
 
 
@@ -256,7 +256,7 @@ def run_sweep(
         results = local_map(chunks, workers)
     else:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)} (or serial)")
-    failed, lost = 0, []
+    failed, lost, first = 0, [], None
     with tqdm(total=to_run, unit="run", desc=sweep.name, disable=not progress, smoothing=0.1) as bar:
         for k, outcome in results:
             if isinstance(outcome, BaseException):
@@ -264,10 +264,14 @@ def run_sweep(
                 continue
             table, series = outcome
             write_chunk(out, k, table, series)
-            failed += int((table["status"] != "ok").sum())
+            errors = table[table["status"] != "ok"]
+            failed += len(errors)
+            if len(errors) and (first is None or errors["position"].iloc[0] < first["position"]):
+                first = errors.iloc[0]
             bar.update(len(table))
     ran = to_run - _runs_in(plan, [k for k, _ in lost])
-    return Report(plan.runs, plan.runs - to_run, ran, failed, lost, time.perf_counter() - started)
+    first_error = None if first is None else f"run {first['position']} (id {first['run_id']}): {first['error']}"
+    return Report(plan.runs, plan.runs - to_run, ran, failed, lost, time.perf_counter() - started, first_error)
 
 
 def _runs_in(plan: Layout, chunks: Iterable[int]) -> int:

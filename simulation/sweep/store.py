@@ -5,6 +5,9 @@ DIR/sweep.toml           a copy of the sweep file as it was first run
 DIR/chunks/chunk-K.parquet     one row per run of chunk K (written whole, then renamed: never half a file)
 DIR/series/chunk-K.parquet     time series of chunk K's runs, when the sweep keeps them (written first)
 
+`export` writes what is finished as one tidy table of runs (and one of their series), for tools
+that read neither Parquet datasets nor this layout.
+
 A chunk file exists only once all its runs are done, so the finished ids are exactly the ids of
 the chunks on disk; a rerun skips them and runs the rest.
 """
@@ -150,6 +153,41 @@ def read_series(out: str | Path) -> pd.DataFrame:
         return pd.DataFrame()
     dataset = ds.dataset(files, format="parquet", schema=pq.read_schema(files[0]))
     return dataset.to_table().sort_by([("position", "ascending"), ("step", "ascending")]).to_pandas()
+
+
+# ---------------------------------------------------------------- export
+
+EXPORT_FORMATS = ("parquet", "csv")
+
+
+def export(out: str | Path, path: str | Path | None = None, fmt: str = "parquet") -> list[Path]:
+    """Write a sweep's finished runs as one tidy table, a row a run: position, run_id, sample, replicate,
+    seed, each parameter, each metric, status, error, seconds (design order). When the sweep keeps
+    series, a second table beside it (`<stem>_series.<fmt>`), a row a run and kept step: position,
+    run_id, seed, each parameter, step, date, each series, so either joins to the other on run_id and
+    each reads alone. Two tables, not one, so no run's outputs repeat on every step. Returns the paths."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(EXPORT_FORMATS)}")
+    manifest = read_manifest(out)
+    runs = read_runs(out)
+    if runs.empty:
+        raise ScenarioError([Problem(str(out), "", "no finished runs to export yet")])
+    parameters, metrics = manifest["parameters"], manifest["metrics"]
+    front = ["position", "run_id", "sample", "replicate", "seed"]
+    runs = runs[[*front, *parameters, *metrics, "status", "error", "seconds"]]
+    path = Path(path) if path is not None else Path(out) / f"{manifest['name']}_runs.{fmt}"
+    tables = {path: runs}
+    if manifest["series"]:
+        series = read_series(out).merge(runs[["position", "seed", *parameters]], on="position", how="left")
+        series = series[["position", "run_id", "seed", *parameters, "step", "date", *manifest["series"]]]
+        tables[path.with_name(f"{path.stem.removesuffix('_runs')}_series{path.suffix}")] = series
+    for target, table in tables.items():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            _write_atomic(target, lambda p, t=table: t.to_csv(p, index=False))
+        else:
+            _write_atomic(target, lambda p, t=table: pq.write_table(_table(t), p))
+    return list(tables)
 
 
 def status(out: str | Path) -> dict[str, Any]:

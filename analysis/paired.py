@@ -1,9 +1,9 @@
 """Paired comparisons: the effect of a scenario against a reference, seed by seed.
 
-Two scenarios run with the same seed start from the same random draws, so the difference of an
-outcome between them, run by run, takes out the part of the seed-to-seed noise they share. (Today a
-run draws from one stream, `model.rng`: once a scenario changes how many numbers are drawn, later
-draws part ways; see docs/model.md, "Stochasticity".) An effect is the median of those
+Two scenarios run with the same seed draw the same random numbers for every agent and mechanism the
+scenario does not touch (each has its own stream, `AIRaceModel.stream`; docs/model.md,
+"Stochasticity"), so the difference of an outcome between them, run by run, is the scenario's effect
+with most of the seed-to-seed noise taken out. An effect is the median of those
 paired differences with a bootstrap confidence interval (`scipy.stats.bootstrap`, percentile method,
 a fixed generator so the same results give the same interval); an interval that excludes zero is
 marked. Results that share too few seeds are refused: two medians side by side are not an effect.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -29,6 +30,7 @@ class AIRaceModel(mesa.Model):
         super().__init__(rng=int(seed))
         self.spec = spec
         self.seed = int(seed)
+        self.streams: dict[tuple[str, str], np.random.Generator] = {}
         self.start = spec.time.start
         self.step_days = spec.time.step_days
         self.dt = self.step_days / DAYS_PER_YEAR
@@ -127,6 +129,17 @@ class AIRaceModel(mesa.Model):
         steps_to = math.ceil((event.date - self.start).days / self.step_days)
         self.schedule_event(action, at=max(steps_to, 1) - 0.5)
         return action  # kept alive: Mesa holds events by weak reference
+
+    def stream(self, owner: str, mechanism: str) -> np.random.Generator:
+        """The random numbers of one agent's mechanism (`stream("deepseek", "breakthrough")`): a generator
+        of its own, spawned from the run's seed by a stable key of the two names. Two scenarios run with
+        the same seed so draw the same numbers for every agent and mechanism the scenario does not
+        touch (common random numbers), however the other agents' draws change."""
+        key = (owner, mechanism)
+        if key not in self.streams:
+            spawn_key = tuple(int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little") for name in key)
+            self.streams[key] = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
+        return self.streams[key]
 
     def schedule_after(self, days: float, action) -> None:
         """Run `action` between steps, before the first step at least `days` from now."""

@@ -227,7 +227,10 @@ def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(r
         assert regulator_series(r, "bis", "decisions").iloc[-1] == len(changes)
         moved = (regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")).abs()
         assert moved.max() >= 0.05
-    assert median(reactive, cn_leaked) < 0.5 * median(base, cn_leaked)  # tighter enforcement, less smuggling
+    # Tighter enforcement, less smuggling: in every seed, paired with the baseline's run of that seed
+    # (over seeds 1-10 the ratio runs from 0.12 to 0.73, median 0.29).
+    leaked = [cn_leaked(r) / cn_leaked(b) for r, b in zip(reactive, base, strict=True)]
+    assert max(leaked) < 1 and statistics.median(leaked) < 0.7
     # China's answer: more subsidy money and a firmer mandate build Huawei's capacity faster
     assert median(reactive, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")) > 1.3 * median(
         base, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")

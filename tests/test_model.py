@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation import AIRaceModel, Results, load_scenario, run
-from simulation.runner import FILES, resolved_toml
+from simulation.runner import FILES, collect, resolved_toml
 
 from .conftest import SHORT
 
@@ -238,3 +238,44 @@ description = "smuggling networks shut down"
     [logged] = results.events.query("actor == 'bis' and channel == 'enforcement' and value == 1.0").itertuples()
     assert logged.date == pd.Timestamp("2024-06-01")
     assert m.loc[logged.step, "date"] >= pd.Timestamp("2024-06-01") > m.loc[logged.step - 1, "date"]
+
+
+# ---------------------------------------------------------------- common random numbers
+
+CRN_SHORT = {"time.end": "2024-06-30", "investors.count": 300}
+
+
+def _finished(overrides: dict) -> AIRaceModel:
+    model = AIRaceModel(load_scenario("baseline", CRN_SHORT | overrides), 11)
+    model.run_model()
+    return model
+
+
+def test_a_value_set_to_itself_gives_bit_identical_outputs():
+    base = collect(_finished({}))
+    same = collect(_finished({"labs.deepseek.research_share": base.scenario.labs[4].research_share}))
+    assert base.scenario.labs[4].id == "deepseek"
+    pd.testing.assert_frame_equal(base.model, same.model)
+    pd.testing.assert_frame_equal(base.agents, same.agents)
+    pd.testing.assert_frame_equal(base.events, same.events)
+
+
+def test_changing_one_lab_leaves_every_other_agents_draws_as_they_were():
+    """Each agent's mechanisms draw from streams of their own (`AIRaceModel.stream`), so DeepSeek's
+    extra research changes its own breakthroughs, and the market and other labs answer it, but every
+    other lab's and the investors' random numbers stay the ones they were: the streams that draw a
+    fixed count each step end in the same state."""
+    base, changed = _finished({}), _finished({"labs.deepseek.research_share": 0.45})
+    assert (
+        collect(base).model["frontier_capability_CN"].iloc[-1]
+        != collect(changed).model["frontier_capability_CN"].iloc[-1]
+    )  # the change does act
+    fixed = ("start", "breakthrough", "population", "whims", "switching")
+    keys = [key for key in base.streams if key[0] != "deepseek" and key[1] in fixed]
+    assert {k[0] for k in keys} >= {"openai", "alibaba", "investors"} and set(keys) <= set(changed.streams)
+    for key in keys:
+        assert base.streams[key].bit_generator.state == changed.streams[key].bit_generator.state, key
+    assert (
+        base.streams[("deepseek", "breakthrough")].bit_generator.state
+        == changed.streams[("deepseek", "breakthrough")].bit_generator.state
+    )  # one draw a step whatever the chance: DeepSeek's own arrivals are compared on common numbers too

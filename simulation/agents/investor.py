@@ -34,7 +34,7 @@ class InvestorPopulation(mesa.Agent):
     def __init__(self, model: AIRaceModel, firms: list[Chipmaker], prices: np.ndarray):
         super().__init__(model)
         spec = model.spec.investors
-        rng = model.rng
+        rng = model.stream("investors", "population")
         n, k = spec.count, len(firms)
         self.id = "investors"
         self.firms = firms
@@ -173,7 +173,7 @@ class InvestorPopulation(mesa.Agent):
 
     def _refresh_whims(self) -> None:
         """Each whim lasts about a month: a share of them is drawn afresh, in row-major order."""
-        rng = self.model.rng
+        rng = self.model.stream("investors", "whims")
         refresh = step_fraction(12.0, self.model.dt)
         fresh = np.flatnonzero(rng.random(self.whim.shape) < refresh)
         # The same numbers as rng.normal(0, sd, size), which is loc + scale * a standard normal draw.
@@ -181,7 +181,7 @@ class InvestorPopulation(mesa.Agent):
 
     def _switch_strategies(self) -> None:
         spec = self.model.spec.investors
-        rng = self.model.rng
+        rng = self.model.stream("investors", "switching")
         chance = step_fraction(spec.switching_rate_per_year, self.model.dt)
         movers = np.flatnonzero(self.switcher & (rng.random(len(self.strategy)) < chance))
         if len(movers):

@@ -55,10 +55,11 @@ class Lab(mesa.Agent):
         self.raised_usd_total = 0.0
         self.pledged_usd = 0.0
         interval = model.spec.markets.funding_interval_days
-        self.next_round_day = float(model.rng.uniform(0, interval))  # rounds are staggered across labs
+        start = model.stream(self.id, "start")
+        self.next_round_day = float(start.uniform(0, interval))  # rounds are staggered across labs
         # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
         run_days = model.spec.time.step_days * math.floor(
-            float(model.rng.uniform(0, model.spec.tech.training_run_days)) / model.spec.time.step_days
+            float(start.uniform(0, model.spec.tech.training_run_days)) / model.spec.time.step_days
         )
         self._started_days = run_days
 
@@ -157,9 +158,12 @@ class Lab(mesa.Agent):
         chance = tech.step_fraction(
             t.breakthrough_rate_per_year * (self.research_share / t.reference_research_share), dt
         )
-        if self.model.rng.random() < chance:
+        if self.model.stream(self.id, "breakthrough").random() < chance:  # one draw a step, whatever the chance
             gain = tech.breakthrough_gain(
-                self.model.rng, t.breakthrough_min_gain, t.breakthrough_tail, t.breakthrough_max_gain
+                self.model.stream(self.id, "breakthrough_size"),
+                t.breakthrough_min_gain,
+                t.breakthrough_tail,
+                t.breakthrough_max_gain,
             )
             self.breakthrough(gain, open_weights=self.open_weights, visible_day=self.model.day)
 
@@ -244,7 +248,7 @@ class Lab(mesa.Agent):
             return
         # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
         block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
-        if block > 0 and self.model.rng.random() < block:
+        if block > 0 and self.model.stream(self.id, "distillation_block").random() < block:
             self.last_distillation = self.model.day
             self.model.log(
                 "distillation_blocked",

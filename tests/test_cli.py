@@ -188,3 +188,25 @@ def test_replicates_run_in_parallel_give_the_same_files_as_one_after_another(tmp
     assert len(files) == 3 * 6
     for name in files:
         assert (tmp_path / "parallel" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
+
+
+def test_validate_takes_set_and_notes_dated_entries_after_the_end():
+    """A rule dated after the end is valid, but validate says it will not happen, at its line."""
+    result = airace("validate", "baseline", "--set", "time.end=2024-06-30")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "baseline: ok"
+    notes = [line for line in lines[1:] if "regulators.bis.equipment_controls.dec2024.date" in line]
+    (note,) = notes
+    assert note.startswith("note: ") and "scenarios/baseline.toml:" in note
+    assert "2024-12-02 is after the scenario's end (2024-06-30): it will not happen" in note
+    assert airace("validate", "baseline").stdout.splitlines() == ["baseline: ok"]  # all within 2030
+
+
+def test_a_set_that_breaks_a_tables_constraint_is_blamed_on_the_set_not_the_file():
+    result = airace("validate", "deepseek_shock", "--set", "labs.deepseek.research_share=0.99")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: --set: labs.deepseek: training_share + research_share must be at most 1 "
+        "(with labs.deepseek.research_share from --set)"
+    ]

@@ -22,13 +22,17 @@ from simulation import __version__
 from simulation.runner import Results, run_replicates
 from simulation.scenario import (
     InputError,
+    Key,
     Problem,
     ScenarioError,
+    after_the_end,
     builtin_scenarios,
     load_scenario,
     parameter_cards,
     parse_value,
+    resolve_path,
 )
+from simulation.scenario.paths import find_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 EXIT_PIPE = 128 + 13  # as a tool ended by SIGPIPE, like 130 for SIGINT
@@ -173,14 +177,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Each scenario (with the --set overrides): ok, or every problem; and a note for each dated entry
+    after the end, which is valid but will not happen."""
     status = EXIT_OK
+    overrides = parse_overrides(args.set)
     for source in args.scenarios:
         try:
-            load_scenario(source)
-            print(f"{source}: ok")
+            spec = load_scenario(source, overrides, label="--set")
         except ScenarioError as exc:
             _report(exc)
             status = EXIT_INVALID
+            continue
+        print(f"{source}: ok")
+        for key, message in after_the_end(spec):
+            file, line = find_line([resolve_path(source)], Key.parse(key))
+            print(f"note: {Problem(file or str(source), key, message, line)}")
     return status
 
 
@@ -395,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check scenario files; print ok or every problem")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="check with this override")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("list", help="list the built-in scenarios")

@@ -12,6 +12,7 @@ registry, and the input errors they raise.
 from simulation.scenario.errors import InputError, Problem, ScenarioError
 from simulation.scenario.load import (
     SCENARIO_DIR,
+    after_the_end,
     apply_overrides,
     builtin_scenarios,
     check_references,
@@ -83,6 +84,7 @@ __all__ = [
     "ScenarioError",
     "Tech",
     "Time",
+    "after_the_end",
     "apply_overrides",
     "builtin_scenarios",
     "check_references",

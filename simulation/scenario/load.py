@@ -166,9 +166,20 @@ def validate(
             file, line = find_line(files, Key.parse(key))
             problems.append(Problem(file or source, key, message, line))
     if problems:
-        # A problem with an overridden value is reported against the overrides (`label`), not the file.
-        raise ScenarioError([Problem(label, p.key, p.message) if p.key in overridden else p for p in problems])
+        raise ScenarioError([_blamed(p, overridden, label) for p in problems])
     return scenario
+
+
+def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:
+    """A problem with an overridden value is reported against the overrides (`label`), not the file's
+    line; so is a problem of a table (`labs.deepseek`: shares that add up to more than 1) that an
+    override changed, naming the overrides."""
+    if problem.key in overridden:
+        return Problem(label, problem.key, problem.message)
+    inside = sorted(k for k in overridden if k.startswith(problem.key + ".")) if problem.key else []
+    if inside:
+        return Problem(label, problem.key, f"{problem.message} (with {', '.join(inside)} from {label})")
+    return problem
 
 
 def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label: str) -> Problem:
@@ -307,6 +318,21 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             if e.regulator in regulators:
                 unknown(f"{key}.rule", e.rule, [r.id for r in regulators[e.regulator].rules], "rules")
     return problems
+
+
+def after_the_end(s: Scenario) -> list[tuple[str, str]]:
+    """Dated entries (events, and regulators' rules, tool controls, policies and distillation controls)
+    that fall after the scenario's end, as (dotted key, message): valid, but they will not happen."""
+    end = s.time.end
+    dated = [(f"events.{e.id}.date", e.date) for e in s.events]
+    for r in s.regulators:
+        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
+            dated += [(f"regulators.{r.id}.{section}.{x.id}.date", x.date) for x in getattr(r, section)]
+    return [
+        (key, f"{day} is after the scenario's end ({end}): it will not happen in this run")
+        for key, day in dated
+        if day > end
+    ]
 
 
 # ---------------------------------------------------------------- overrides

@@ -95,6 +95,8 @@ CHANGES = {
 def _rule(e: Event) -> str:
     """Details: `changes` for a tighten or loosen, as (rule id, "enforcement" or "thresholds", amount) triples."""
     name = e.details["name"]
+    if e.channel == "start" and e.value == 0:  # on the books, but it stops nothing
+        return f"{name} export rule '{e.subject}' takes effect unenforced (enforcement 0): it stops no chips"
     if e.channel == "start":
         return _described(f"{name} export rule '{e.subject}' takes effect", e)
     if e.channel == "end":

@@ -23,8 +23,26 @@ def event(kind: str, actor: str = "deepseek", **fields) -> Event:
 # One event of every kind and channel, with the sentence the log gives it.
 EXAMPLES = [
     (
-        event("rule", "bis", subject="oct2022", channel="start", details={"name": "BIS", "description": "a ban"}),
+        event(
+            "rule",
+            "bis",
+            subject="oct2022",
+            channel="start",
+            value=0.85,
+            details={"name": "BIS", "description": "a ban"},
+        ),
         "BIS export rule 'oct2022' takes effect: a ban",
+    ),
+    (  # a rule on the books that stops nothing is not announced as a ban
+        event(
+            "rule",
+            "bis",
+            subject="oct2022",
+            channel="start",
+            value=0.0,
+            details={"name": "BIS", "description": "a ban"},
+        ),
+        "BIS export rule 'oct2022' takes effect unenforced (enforcement 0): it stops no chips",
     ),
     (event("rule", "bis", subject="oct2022", channel="end", details={"name": "BIS"}), "BIS export rule 'oct2022' ends"),
     (
@@ -234,7 +252,9 @@ def test_a_logged_event_keeps_its_fields_and_a_value_only_where_its_kind_has_one
     raised = results.agents.query("variable == 'raised_usd_total'").groupby("agent_id")["value"].last()
     assert funding.groupby("actor")["value"].sum().to_dict() == pytest.approx(raised[raised > 0].to_dict())
     starts = events[(events.kind == "rule") & (events.channel == "start")]
-    assert set(starts.subject) == {"oct2022", "oct2023"} and starts.value.isna().all()
+    enforcement = {r.id: r.enforcement for r in results.scenario.regulators[0].rules}
+    assert set(starts.subject) == {"oct2022", "oct2023"}
+    assert starts.set_index("subject")["value"].to_dict() == {k: enforcement[k] for k in starts.subject}
     variants = events[events.kind == "variant"]
     assert set(variants.counterpart) == {"CN"} and (variants.value > 0).all()
     assert math.isnan(events[events.kind == "open_weights"].value.iloc[0])

@@ -24,7 +24,9 @@ History of the pin in tests/data/baseline_pinned.json:
 - re-taken whole when random numbers moved from one generator to streams per agent and mechanism
   (`AIRaceModel.stream`, common random numbers): every draw is a different number, so every output
   moves within its seed-to-seed spread (the 2030 gap 9.9 -> 10.8 months for this seed); the
-  calibration targets and the library's stories still pass.
+  calibration targets and the library's stories still pass;
+- its `events_sha256` re-taken when a rule's start event began to carry the rule's enforcement in
+  `value` (NaN before; every text unchanged, everything else of the pin identical).
 """
 
 from __future__ import annotations

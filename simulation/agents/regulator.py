@@ -80,6 +80,7 @@ class Regulator(mesa.Agent):
                 self.id,
                 subject=rid,
                 channel="start",
+                value=self.enforcement[rid],
                 on=rule.date,
                 name=self.name,
                 description=rule.description,

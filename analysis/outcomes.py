@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from analysis import metrics
@@ -68,3 +71,32 @@ def outcome_table(result: ResultSet) -> pd.DataFrame:
 def outcome_summary(result: ResultSet) -> pd.DataFrame:
     """Median, 10th and 90th percentiles of each headline outcome over the replicates."""
     return metrics.summarise_replicates(outcome_table(result))[["q50", "q10", "q90"]]
+
+
+def for_people(value: Any, outcome: str = "") -> str:
+    """A number as a reader of a policy brief writes it, by the unit its outcome's name gives:
+    1.89e28 FLOP as "1.9e28 FLOP", 3.585e9 USD as "$3.6B", 12,345.6 as "12,346", 0.01234 as "0.0123".
+    A missing value says what it means: "not recovered" for a drawdown never won back, else "—"."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return "not recovered" if "win back" in outcome else "—"
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        return str(value)
+    value = float(value)
+    if not np.isfinite(value):
+        return str(value)
+    if "(USD)" in outcome:
+        for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                amount = abs(value) / size
+                return (
+                    f"{'-' if value < 0 else ''}${amount:.1f}{suffix}"
+                    if amount < 10
+                    else (f"{'-' if value < 0 else ''}${amount:.0f}{suffix}")
+                )
+        return f"${value:,.0f}"
+    if abs(value) >= 1e6:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}" + (" FLOP" if "(FLOP)" in outcome else "")
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return f"{value:.3g}"

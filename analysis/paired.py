@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.load import ResultsError, ResultSet
-from analysis.outcomes import run_outcomes
+from analysis.outcomes import for_people, run_outcomes
 
 LEVEL = 0.9  # the confidence level of the intervals
 MIN_SEEDS = 5  # common seeds needed for an interval worth reading
@@ -88,6 +88,17 @@ def effects_against_first(
 ) -> dict[str, tuple[pd.DataFrame, Pairing]]:
     """Each result's paired effects against the first, by label."""
     return {r.label: paired_effects(results[0], r, level) for r in results[1:]}
+
+
+def readable(table: pd.DataFrame) -> pd.DataFrame:
+    """A table of paired effects as text for people: each number in its outcome's unit (`for_people`)."""
+    out = table.astype(object).copy()
+    for outcome, row in table.iterrows():
+        for column, value in row.items():
+            out.loc[outcome, column] = (
+                value if column in ("seeds", "interval excludes 0") else for_people(value, str(outcome))
+            )
+    return out
 
 
 def _outcomes(result: ResultSet, pair: Pairing) -> pd.DataFrame:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis import metrics, plots
 from analysis.load import ResultsError, ResultSet, load_many
-from analysis.outcomes import DAYS_AFTER_SHOCK, outcome_summary
+from analysis.outcomes import DAYS_AFTER_SHOCK, for_people, outcome_summary
 from analysis.paired import LEVEL, effects_against_first
 from simulation.scenario import Scenario, parameters
 
@@ -98,18 +98,9 @@ def _e(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _number(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        return _e(value)
-    if not np.isfinite(value):
-        return "not within the run" if np.isnan(value) else _e(value)
-    if abs(value) >= 1e6:
-        return f"{value:.3g}"  # 1.23e+26 FLOP
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-
-
-def html_table(frame: pd.DataFrame, index: bool = True) -> str:
-    """A DataFrame as an HTML table, numbers right-aligned and rounded for reading."""
+def html_table(frame: pd.DataFrame, index: bool = True, counts: Sequence[str] = ("seeds",)) -> str:
+    """A DataFrame as an HTML table, numbers right-aligned and written for people (`for_people`, in the
+    unit the row's outcome names; columns in `counts` are plain counts)."""
     head = ([f"<th>{_e(frame.index.name or '')}</th>"] if index else []) + [
         f'<th class="num">{_e(c)}</th>' if pd.api.types.is_numeric_dtype(frame[c]) else f"<th>{_e(c)}</th>"
         for c in frame.columns
@@ -117,9 +108,10 @@ def html_table(frame: pd.DataFrame, index: bool = True) -> str:
     rows = []
     for key, row in frame.iterrows():
         cells = [f"<th>{_e(key)}</th>"] if index else []
-        for value in row:
+        for column, value in row.items():
             numeric = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
-            cells.append(f'<td class="num">{_number(value)}</td>' if numeric else f"<td>{_e(value)}</td>")
+            unit = str(key) if index and column not in counts else ""
+            cells.append(f'<td class="num">{_e(for_people(value, unit))}</td>' if numeric else f"<td>{_e(value)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 

@@ -18,7 +18,7 @@ import tomli_w
 
 from analysis import plots
 from analysis.load import ResultsError, load_many, load_results
-from analysis.outcomes import run_outcomes
+from analysis.outcomes import for_people, run_outcomes
 from analysis.report import baseline_differences, build_report, write_report
 from simulation import Results, load_scenario, run
 from simulation.apps.cli import main
@@ -355,3 +355,21 @@ def test_summary_json_holds_every_headline_outcome_of_the_report(shock_folder):
                 assert kept is None, label
             else:
                 assert factor * kept == pytest.approx(value, rel=1e-6, abs=1e-6 * factor), label
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome", "written"),
+    [
+        (1.89e28, "largest training run US at end (FLOP)", "1.9e28 FLOP"),
+        (3.585e9, "largest training run US at end, hardware cost (USD)", "$3.6B"),
+        (-2.3e7, "cost (USD)", "-$23M"),
+        (950e3, "cost (USD)", "$950k"),
+        (float("nan"), "NVDA days to win back all the drawdown", "not recovered"),
+        (float("nan"), "gap after deepseek_r1, 2025-01-20 (months)", "—"),
+        (12345.6, "NVDA maximum drawdown (%)", "12,346"),
+        (9.72, "gap at start (months)", "9.72"),
+        (29.7312, "frontier capability US at end (log10 FLOP)", "29.7"),
+    ],
+)
+def test_tables_write_numbers_for_people(value, outcome, written):
+    assert for_people(value, outcome) == written

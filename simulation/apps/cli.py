@@ -138,7 +138,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from analysis import plots
     from analysis.load import ResultSet
-    from analysis.paired import LEVEL, effects_against_first
+    from analysis.paired import LEVEL, effects_against_first, readable
 
     out = Path(args.out)
     if args.seeds:
@@ -163,7 +163,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print(f"\n{label} against {reference}: paired effects over {len(pair.seeds)} seeds ({LEVEL:.0%} intervals)")
             for note in pair.notes:
                 print(f"note: {note}")
-            print(table.to_string())
+            print(readable(table).to_string())
     combined = pd.concat({label: table for label, (table, _) in effects.items()}, names=["scenario", "outcome"])
     combined.to_csv(out / "effects.csv")
     figures = {

@@ -241,3 +241,18 @@ def test_a_file_with_inf_names_the_file_line_and_key(write_scenario):
     [problem] = err.value.problems
     assert (problem.file, problem.line, problem.key) == (str(path), 5, "markets.chip_price_adjust_per_year")
     assert "finite number" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("2028-13-31", "time.end: 2028-13-31 is not a date: month 13 does not exist (1 to 12)"),
+        ("2025-02-29", "time.end: 2025-02-29 is not a date: February 2025 has days 1 to 28"),
+    ],
+)
+def test_a_date_that_does_not_exist_names_the_key_and_what_is_wrong(write_scenario, written, message):
+    """TOML itself says only "Expected newline" or "Invalid date"."""
+    path = write_scenario(f'extends = "baseline"\nname = "x"\n\n[time]\nend = {written}\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert [str(p) for p in caught.value.problems] == [f"{path}:5: {message}"]

@@ -7,11 +7,13 @@ line), the line and the key, with the closest valid name for a misspelt one.
 
 from __future__ import annotations
 
+import calendar
 import copy
 import difflib
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,28 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ScenarioError([Problem(str(path), "", f"not valid TOML: {reason}", line)]) from None
+        bad_date = _bad_date(text.splitlines()[line - 1]) if line and line <= len(text.splitlines()) else None
+        key, reason = bad_date or ("", f"not valid TOML: {reason}")
+        key = next((str(k) for k, n, _ in keys_in(text) if n == line and k.name == key), key) if key else key
+        raise ScenarioError([Problem(str(path), key, reason, line)]) from None
+
+
+def _bad_date(line: str) -> tuple[str, str] | None:
+    """(key, what is wrong) for a line that sets a key to a date that does not exist (2028-13-31,
+    2025-02-30), which TOML reports only as a syntax error; None for any other line."""
+    match = re.match(r"\s*([\w.\-\"']+)\s*=\s*(\d{4})-(\d{2})-(\d{2})\b", line)
+    if not match:
+        return None
+    key, (year, month, day) = match.group(1).strip("\"'"), map(int, match.groups()[1:])
+    written = f"{match.group(2)}-{match.group(3)}-{match.group(4)}"
+    if not 1 <= month <= 12:
+        return key, f"{written} is not a date: month {month} does not exist (1 to 12)"
+    try:
+        date(year, month, day)
+    except ValueError:
+        last = calendar.monthrange(year, month)[1]
+        return key, f"{written} is not a date: {calendar.month_name[month]} {year} has days 1 to {last}"
+    return None
 
 
 def read_toml(path: Path) -> dict[str, Any]:

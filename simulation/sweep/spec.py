@@ -277,11 +277,11 @@ def load_sweep(path: str | Path, allow_functions: bool = False) -> Sweep:
                 f"'{sweep.function}' would run code named by a data file; only the project's test functions "
                 f"({TEST_FUNCTIONS}:...) run unless the command line allows it (airace sweep --allow-function)"
             )
-            raise ScenarioError([Problem(str(path), "function", message, line_of(text, Key(("function",))))])
+            raise ScenarioError([Problem(str(path), "function", message, _line(text, "function"))])
         try:
             import_function(sweep.function)
         except ValueError as exc:
-            raise ScenarioError([Problem(str(path), "function", str(exc), line_of(text, Key(("function",))))]) from None
+            raise ScenarioError([Problem(str(path), "function", str(exc), _line(text, "function"))]) from None
     return sweep
 
 
@@ -305,9 +305,8 @@ def _located(problems: list[Problem], path: Path, text: str) -> list[Problem]:
     out = []
     for p in problems:
         if p.file == str(path):
-            keys = [Key.parse(f"set.{p.key}"), Key.parse(f"parameters.{p.key}")]
-            exact = [line_of(text, key) for key in keys]
-            line = next((n for n in exact if n), None) or _line(text, f"parameters.{p.key}") or _line(text, "set")
+            # Its own line under [set], else under [parameters] (or that table's), else the [set] table's.
+            line = line_of(text, Key.parse(f"set.{p.key}")) or _line(text, f"parameters.{p.key}") or _line(text, "set")
             p = Problem(p.file, p.key, p.message, line)
         out.append(p)
     return out

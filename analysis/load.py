@@ -73,7 +73,7 @@ def load_results(source: str | Path | Results | ResultSet, label: str | None = N
     if isinstance(source, ResultSet):
         return source
     if isinstance(source, Results):
-        return ResultSet(label or source.scenario.name, [source])
+        return ResultSet(label or source.scenario.label, [source])
     path = Path(source)
     if not path.exists():
         raise ResultsError(path, "no such folder (expected a run folder or a folder of run folders)")
@@ -99,7 +99,7 @@ def load_results(source: str | Path | Results | ResultSet, label: str | None = N
             "replicates; pass each run folder apart",
         )
     runs.sort(key=lambda r: r.seed)
-    return ResultSet(label or runs[0].scenario.name, runs, path)
+    return ResultSet(label or runs[0].scenario.label, runs, path)
 
 
 def load_many(sources: Sequence[str | Path | Results | ResultSet]) -> list[ResultSet]:

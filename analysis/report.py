@@ -140,7 +140,7 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
         parts.append(f"<h2>{_e(result.label)}</h2>")
     seeds = ", ".join(map(str, result.seeds))
     parts.append(
-        f'<p class="meta">Scenario <b>{_e(spec.name)}</b>, {first.summary["start"]} to {first.summary["end"]}, '
+        f'<p class="meta">Scenario <b>{_e(spec.label)}</b>, {first.summary["start"]} to {first.summary["end"]}, '
         f"steps of {spec.time.step_days} day{'s' if spec.time.step_days > 1 else ''}; "
         f"{len(result.runs)} run{'s' if len(result.runs) > 1 else ''}, seeds {_e(seeds)}; "
         f"airace {_e(first.summary.get('airace_version', ''))}.</p>"

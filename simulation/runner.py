@@ -104,16 +104,16 @@ def baseline_values() -> dict[str, Any]:
 def resolved_toml(scenario: Scenario, seed: int) -> str:
     """The scenario as one self-contained TOML file, with the seed and the package version that ran it."""
     stamped = scenario.model_copy(update={"seed": seed, "airace_version": __version__, "extends": None})
-    data = _without_empty_sources(stamped.model_dump(mode="python", exclude_none=True))
+    data = _without_empty_records(stamped.model_dump(mode="python", exclude_none=True))
     header = f"# Resolved scenario written by airace {__version__}: `airace run` on this file reproduces the run.\n"
     return header + tomli_w.dumps(data, multiline_strings=True)  # the story keeps its lines
 
 
-def _without_empty_sources(data: Any) -> Any:
+def _without_empty_records(data: Any) -> Any:
     if isinstance(data, dict):
-        return {k: _without_empty_sources(v) for k, v in data.items() if not (k == "sources" and not v)}
+        return {k: _without_empty_records(v) for k, v in data.items() if not (k in ("sources", "overrides") and not v)}
     if isinstance(data, list):
-        return [_without_empty_sources(v) for v in data]
+        return [_without_empty_records(v) for v in data]
     return data
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.load import load_results
+
 
 def airace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -52,6 +54,11 @@ def test_run_writes_a_folder_per_replicate_and_prints_the_summary(tmp_path):
         assert f"results: {folder}" in result.stdout
     assert "CN behind US, months: start 9.7" in result.stdout
     assert "largest one-step fall of NVDA" in result.stdout
+    # The runs are labelled with the override wherever their name appears, and keep it when reloaded.
+    assert load_results(tmp_path).label == "baseline with time.end=2024-06-30"
+    report = tmp_path / "report.html"
+    assert airace("report", str(tmp_path), "--out", str(report)).returncode == 0
+    assert "Scenario <b>baseline with time.end=2024-06-30</b>" in report.read_text()
 
 
 def _bad(tmp_path: Path, body: str) -> Path:

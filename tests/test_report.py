@@ -24,6 +24,7 @@ from simulation import Results, load_scenario, run
 from simulation.apps.cli import main
 from simulation.runner import baseline_values
 from simulation.scenario import Key
+from tests.conftest import SHORT_SHOCK
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 
@@ -79,7 +80,8 @@ def airace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 def test_a_folder_of_replicates_loads_as_one_scenario(shock_folder):
     result = load_results(shock_folder)
-    assert result.label == "deepseek_shock"
+    # made with overrides (SHORT_SHOCK), so it is labelled with them
+    assert result.label == "deepseek_shock with " + ", ".join(f"{k}={v}" for k, v in SHORT_SHOCK.items())
     assert len(result.runs) == 2 and result.seeds == sorted(result.seeds)
     one = load_results(shock_folder / f"seed_{result.seeds[1]}")
     assert one.seeds == [result.seeds[1]]

@@ -149,8 +149,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             runs = list(run_replicates(spec, args.seed, args.seeds))
             for r in runs:
                 r.save(folder / f"seed_{r.seed}")
-            results.append(ResultSet(spec.name, runs, folder))
-            print(f"ran {spec.name} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
+            results.append(ResultSet(spec.label, runs, folder))
+            print(f"ran {spec.label} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
     else:
         results = _load_results(args.results)
     if len(results) < 2:

@@ -381,4 +381,5 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
             problems.append(Problem(source, dotted, str(exc.args[0])))
     if problems:
         raise ScenarioError(problems)
+    out["overrides"] = {**data.get("overrides", {}), **overrides}  # a record of them, for the runs' labels
     return out

@@ -567,6 +567,11 @@ class Scenario(Strict):
     extends: str | None = Field(None, description="file this scenario changes (resolved when loading)")
     seed: int = Field(0, ge=0, lt=2**63, description="seed of the first run")
     airace_version: str | None = Field(None, description="package version that wrote this resolved scenario")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the overrides (`--set`, a sweep's point) it was made with, by dotted key: a record, their "
+        "values already stand at the keys they name; kept in a resolved scenario.toml to label its runs",
+    )
     leader: Id = Field(description="bloc whose frontier the gap is measured from")
     laggard: Id = Field(description="bloc whose gap to the leader is measured")
     time: Time
@@ -579,6 +584,14 @@ class Scenario(Strict):
     labs: list[Lab]
     regulators: list[Regulator] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """Its name, and the overrides it was made with: how results, reports and figures name its runs
+        (`baseline with labs.deepseek.research_share=0.3`), so that a changed run is never read as the file's."""
+        if not self.overrides:
+            return self.name
+        return f"{self.name} with " + ", ".join(f"{key}={value}" for key, value in self.overrides.items())
 
     def chip(self, chip_id: str) -> Chip:
         return next(c for c in self.chips if c.id == chip_id)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import metrics
 from simulation.runner import Results
 from simulation.scenario import Breakthrough, InputError, Problem, Scenario
 
@@ -58,6 +59,22 @@ class ResultSet:
         Random breakthroughs differ between replicates, so only what the scenario scripts remains.
         """
         return marked_events([r.events for r in self.runs])
+
+    @property
+    def breakthroughs(self) -> pd.DataFrame:
+        """Every breakthrough of every run, random ones included, on the day markets met it
+        (`analysis.metrics.news`), with the run's seed as the first column."""
+        told = pd.concat([metrics.news(r.events).assign(seed=r.seed) for r in self.runs], ignore_index=True)
+        told = told[told["kind"] == "breakthrough"].reset_index(drop=True)
+        return told[["seed", *told.columns.drop("seed")]]
+
+    @property
+    def fall_causes(self) -> pd.DataFrame:
+        """The largest one-step fall of each listed firm in each run and the news behind it
+        (`analysis.metrics.fall_causes`), with the run's seed as the first column."""
+        tables = [metrics.fall_causes(r.model, r.events).assign(seed=r.seed) for r in self.runs]
+        frame = pd.concat(tables, ignore_index=True)
+        return frame[["seed", *frame.columns.drop("seed")]]
 
     @property
     def shock_date(self) -> pd.Timestamp | None:

@@ -27,21 +27,23 @@ from simulation.measures import (
 )
 
 __all__ = [
+    "CAUSE_WINDOW_DAYS",
     "QUANTILES",
     "blocs_with",
     "chip_flows",
     "compute_share",
     "end_of_year_gaps",
     "event_window_returns",
+    "fall_causes",
     "frontier_training",
     "gap_at",
     "gap_over_time",
     "growth_per_year",
-    "largest_falls",
     "largest_one_step_fall",
     "leaked_share",
     "max_drawdown",
     "months_at_parity",
+    "news",
     "parity_date",
     "recovery_days",
     "replicate_bands",
@@ -98,9 +100,66 @@ def summarise_replicates(values: pd.DataFrame, quantiles: tuple[float, ...] = QU
     return replicate_bands(values.apply(pd.to_numeric, errors="coerce").T, quantiles)
 
 
-def largest_falls(models: list[pd.DataFrame]) -> pd.DataFrame:
-    """The largest one-step fall of each listed firm (columns) in each replicate (rows), as fractions."""
-    return pd.DataFrame(
-        [{t: largest_one_step_fall(m[f"price_{t}"])[0] for t in tickers(m)} for m in models],
-        index=pd.RangeIndex(len(models), name="replicate"),
+# ---------------------------------------------------------------- news and the falls it causes
+
+CAUSE_WINDOW_DAYS = 30
+"""A fall is put down to the latest news markets met in the 30 days up to it: investors act on news after
+an attention lag of their own (a few days on average, `investors.attention_lag_days`), so news older than
+a month has been acted on by nearly all of them."""
+
+
+def news(events: pd.DataFrame) -> pd.DataFrame:
+    """What markets learn, from one run's event log: every breakthrough (random or scripted) on the day
+    markets meet it (a scripted one's attention date, else its own), and every rule change. Columns
+    `seen` (date), `kind`, `actor`, `label` (a few words: `bytedance breakthrough (20x, closed)`) and `text`."""
+    attention = events[events["kind"] == "attention"].set_index("subject")["date"]
+    rows = events[events["kind"].isin(("breakthrough", "rule"))]
+    seen = [
+        attention.get(subject, day) if kind == "breakthrough" and subject else day
+        for kind, subject, day in zip(rows["kind"], rows["subject"], rows["date"], strict=True)
+    ]
+    labels = [_news_label(**row) for row in rows[["kind", "actor", "subject", "channel", "value"]].to_dict("records")]
+    out = pd.DataFrame(
+        {
+            "seen": pd.to_datetime(seen),
+            "kind": rows["kind"],
+            "actor": rows["actor"],
+            "label": labels,
+            "text": rows["text"],
+        }
     )
+    return out.sort_values("seen", kind="stable").reset_index(drop=True)
+
+
+def _news_label(kind: str, actor: str, subject: str, channel: str, value: float) -> str:
+    if kind == "breakthrough":
+        weights = "open" if channel == "open_weights" else "closed"
+        return f"{actor} breakthrough ({value:.3g}x, {weights})"
+    return (
+        f"{subject} ends" if channel == "end" else f"{subject}: {channel}" if channel != "start" else f"{subject} rule"
+    )
+
+
+def fall_causes(model: pd.DataFrame, events: pd.DataFrame, window_days: int = CAUSE_WINDOW_DAYS) -> pd.DataFrame:
+    """The largest one-step fall of each listed firm in one run and the news behind it: a row per ticker
+    with `fall` (a fraction), `date` (the row where the fall ends), and `cause`, `cause_seen` and
+    `cause_text` of the latest news (`news`) markets met in the `window_days` up to that date; empty
+    strings and NaT where there was none, so the fall came from trading alone."""
+    told = news(events)
+    rows = []
+    for ticker in tickers(model):
+        fall, row = largest_one_step_fall(model[f"price_{ticker}"])
+        day = pd.Timestamp(model["date"].iloc[row])
+        recent = told[(told["seen"] <= day) & (told["seen"] > day - pd.Timedelta(days=window_days))]
+        cause = recent.iloc[-1] if fall > 0 and len(recent) else None
+        rows.append(
+            {
+                "ticker": ticker,
+                "fall": fall,
+                "date": day,
+                "cause": "" if cause is None else cause["label"],
+                "cause_seen": pd.NaT if cause is None else cause["seen"],
+                "cause_text": "" if cause is None else cause["text"],
+            }
+        )
+    return pd.DataFrame(rows)

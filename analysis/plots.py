@@ -246,10 +246,32 @@ def gap_over_time(
 
 
 @styled
-def share_prices(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None) -> Figure:
-    """Share price of each listed firm (log scale: equal heights are equal percentage moves)."""
+def share_prices(
+    models: Sequence[pd.DataFrame],
+    events: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+    breakthroughs: pd.DataFrame | None = None,
+) -> Figure:
+    """Share price of each listed firm (log scale: equal heights are equal percentage moves). With
+    `breakthroughs` (`metrics.news` rows of every run, random ones included), a triangle at the foot of the
+    axis marks each day markets met one, whether or not the scenario scripted it."""
     lines = {f"price:{t}": (f"price_{t}", t, firm_colour(i)) for i, t in enumerate(metrics.tickers(models[0]))}
-    return _series_chart(models, lines, "share price (USD, log scale)", "Share prices", events, ax, log=True)
+    fig = _series_chart(models, lines, "share price (USD, log scale)", "Share prices", events, ax, log=True)
+    if breakthroughs is not None and len(breakthroughs):
+        ax = fig.axes[0] if ax is None else ax
+        ax.plot(
+            breakthroughs["seen"],
+            np.full(len(breakthroughs), 0.03),
+            linestyle="",
+            marker="^",
+            markersize=8,
+            color=EVENT_COLOUR,
+            transform=ax.get_xaxis_transform(),  # dates along x, a fixed height in the axes
+            gid="breakthroughs",
+            label="a breakthrough (in any run)",
+        )
+        _fan_legend(ax, len(models), loc="best")
+    return fig
 
 
 @styled
@@ -270,11 +292,14 @@ def ai_index(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None,
 
 
 @styled
-def markets(models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None) -> Figure:
-    """Prices, market caps and the AI index on one page, sharing the time axis."""
+def markets(
+    models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, breakthroughs: pd.DataFrame | None = None
+) -> Figure:
+    """Prices (with every run's breakthroughs marked), market caps and the AI index on one page, sharing
+    the time axis."""
     fig = Figure(figsize=(SIZE[0], 12.0), layout="constrained")
     axes = fig.subplots(3, 1, sharex=True)
-    share_prices(models, events, ax=axes[0])
+    share_prices(models, events, ax=axes[0], breakthroughs=breakthroughs)
     market_caps(models, events, ax=axes[1])
     ai_index(models, events, ax=axes[2])
     for ax in axes[:2]:
@@ -313,20 +338,28 @@ def event_study(
 
 
 @styled
-def largest_drop_distribution(falls: pd.DataFrame, ax: Axes | None = None) -> Figure:
-    """Each replicate's largest one-step fall per firm (rows: replicates, columns: firms, values: fractions)."""
-    fig, ax = _axes(ax, (SIZE[0] * 0.7, SIZE[1]))
-    rng = np.random.default_rng(0)  # jitter only, so the figure is the same every time
-    for i, ticker in enumerate(falls.columns):
-        values = falls[ticker].dropna().to_numpy() * 100
-        ax.boxplot(values, positions=[i], widths=0.5, showfliers=False, medianprops={"color": "black"})
-        jitter = rng.uniform(-0.12, 0.12, len(values))
-        ax.scatter(i + jitter, values, color=firm_colour(i), zorder=3, s=40, alpha=0.8, gid=f"falls:{ticker}")
-    ax.set_xticks(range(len(falls.columns)), falls.columns)
-    ax.set_xlabel("listed firm")
-    ax.set_ylabel("largest one-step fall (%)")
-    ax.set_ylim(bottom=0)
-    ax.set_title(f"Largest one-step fall across {len(falls)} runs", loc="left")
+def largest_drops(causes: pd.DataFrame, ticker: str | None = None, ax: Axes | None = None) -> Figure:
+    """The largest one-step fall of one listed firm (default: the first) in each run, a bar per run, each
+    labelled with its date and the news markets met in the month before it (`metrics.fall_causes`, with a
+    `seed` column): which event caused each fall, a scripted one or a random breakthrough."""
+    ticker = ticker or str(causes["ticker"].iloc[0])
+    rows = causes[causes["ticker"] == ticker].sort_values("seed").reset_index(drop=True)
+    fig, ax = _axes(ax, (SIZE[0], max(2.4, 1.4 + 0.42 * len(rows))))
+    y = np.arange(len(rows))[::-1]  # the first seed on top
+    falls = rows["fall"].to_numpy() * 100
+    colours = [firm_colour(0) if cause else EVENT_COLOUR for cause in rows["cause"]]
+    ax.barh(y, falls, color=colours, height=0.6, gid=f"falls:{ticker}")
+    names = [
+        f"seed {seed}, {day.date()}: {cause or 'no news in the month before'}"
+        for seed, day, cause in zip(rows["seed"], rows["date"], rows["cause"], strict=True)
+    ]
+    ax.set_yticks(y, names)
+    ax.grid(axis="y", visible=False)
+    for yi, value in zip(y, falls, strict=True):
+        ax.annotate(f"{value:.0f}%", (value, yi), xytext=(4, 0), textcoords="offset points", va="center", fontsize=11)
+    ax.set_xlim(0, max(falls.max(initial=0) * 1.15, 1))
+    ax.set_xlabel("largest one-step fall of the share price (%)")
+    ax.set_title(f"Largest one-step fall of {ticker} in each run, and the news before it", loc="left")
     return fig
 
 
@@ -502,12 +535,11 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
         "gap_months": gap_over_time(models, events, leader=spec.leader, laggard=spec.laggard),
     }
     if metrics.tickers(models[0]):
-        figures["markets"] = markets(models, events)
+        figures["markets"] = markets(models, events, result.breakthroughs)
         shock = result.shock_date
         if shock is not None and models[0]["date"].iloc[0] < shock <= models[0]["date"].iloc[-1]:
             figures["event_study"] = event_study(models, shock, events=events)
-        if len(models) > 1:
-            figures["largest_drop"] = largest_drop_distribution(metrics.largest_falls(models))
+        figures["largest_drop"] = largest_drops(result.fall_causes)
     figures["compute_and_chips"] = compute_and_chips(models, events)
     return figures
 

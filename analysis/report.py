@@ -40,11 +40,13 @@ CAPTIONS = {
     "training FLOP (one unit = ten times the compute at 2023 algorithms).",
     "gap_months": "How many months the laggard bloc trails the leader: months since the leader first stood where "
     "the laggard stands now. Dotted lines mark rules, breakthroughs and other scripted events.",
-    "markets": "Share prices, market capitalisation and the AI equity index of the listed chipmakers.",
+    "markets": "Share prices, market capitalisation and the AI equity index of the listed chipmakers. Triangles "
+    "mark the days markets met a breakthrough in any run, random ones included.",
     "event_study": f"Event study: cumulative return of each listed firm and the AI index from 5 days before to "
     f"{DAYS_AFTER_SHOCK} days after investors notice the breakthrough, compounded from the day before the window.",
-    "largest_drop": "Largest one-step fall of each listed firm's share price in each run (dots) and their spread "
-    "(boxes: quartiles; whiskers: range).",
+    "largest_drop": "Largest one-step fall of the first listed firm's share price in each run, with its date and the "
+    "news markets met in the month before it (the latest breakthrough, random or scripted, or rule change); grey: "
+    "none, the fall came from trading alone. The table under 'What happened' gives every listed firm.",
     "compute_and_chips": "Compute of each bloc's labs (stacked) and the chips delivered to them each quarter, through "
     "legal channels and leaked past export controls (the last quarter may be partial).",
     "compare_gap_months": "The gap in months under each scenario.",
@@ -100,7 +102,7 @@ def _e(value: Any) -> str:
 
 def html_table(frame: pd.DataFrame, index: bool = True, counts: Sequence[str] = ("seeds",)) -> str:
     """A DataFrame as an HTML table, numbers right-aligned and written for people (`for_people`, in the
-    unit the row's outcome names; columns in `counts` are plain counts)."""
+    unit the row's outcome names; columns in `counts` are plain whole numbers: counts, seeds)."""
     head = ([f"<th>{_e(frame.index.name or '')}</th>"] if index else []) + [
         f'<th class="num">{_e(c)}</th>' if pd.api.types.is_numeric_dtype(frame[c]) else f"<th>{_e(c)}</th>"
         for c in frame.columns
@@ -111,7 +113,8 @@ def html_table(frame: pd.DataFrame, index: bool = True, counts: Sequence[str] = 
         for column, value in row.items():
             numeric = isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)
             unit = str(key) if index and column not in counts else ""
-            cells.append(f'<td class="num">{_e(for_people(value, unit))}</td>' if numeric else f"<td>{_e(value)}</td>")
+            text = str(int(value)) if numeric and column in counts else for_people(value, unit) if numeric else value
+            cells.append(f'<td class="num">{_e(text)}</td>' if numeric else f"<td>{_e(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
@@ -183,6 +186,25 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
         key = marked.assign(date=marked["date"].dt.date)[["date", "text"]]
         parts.append("<p>Rules, breakthroughs and other events marked on the figures:</p>")
         parts.append(html_table(key.rename(columns={"text": "what happened"}), index=False))
+    falls = result.fall_causes
+    falls = falls.assign(
+        fall=[f"{v:.1%}" for v in falls["fall"]],
+        date=falls["date"].dt.date,
+        cause=[text or "no news in the month before: trading alone" for text in falls["cause_text"]],
+    )[["seed", "ticker", "date", "fall", "cause"]]
+    parts.append(
+        f"<p>The largest one-step fall of each listed firm in each run, and the news markets met in the "
+        f"{metrics.CAUSE_WINDOW_DAYS} days before it:</p>"
+    )
+    parts.append(html_table(falls.rename(columns={"cause": "news before it"}), index=False, counts=("seed",)))
+    told = result.breakthroughs
+    if not told.empty:
+        rows = told.assign(seen=told["seen"].dt.date)[["seed", "seen", "text"]]
+        rows = rows.rename(columns={"seen": "date", "text": "what happened"})
+        parts.append(
+            f"<details><summary>Every breakthrough in the runs ({len(rows)}, random ones included), on the day "
+            f"markets met it</summary>{html_table(rows, index=False, counts=('seed',))}</details>"
+        )
     log = first.events.assign(date=first.events["date"].dt.date)[["date", "kind", "text"]]
     parts.append(
         f"<details><summary>Full event log of the run with seed {first.seed} ({len(log)} events: releases, "

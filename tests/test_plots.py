@@ -133,13 +133,56 @@ def test_event_study_plots_cumulative_returns_in_percent_around_the_event():
     assert ax.get_title(loc="left").startswith("Cumulative return around 2025-01-27")  # the title names its output
 
 
-def test_largest_drop_distribution_shows_each_replicates_fall():
-    falls = metrics.largest_falls(MODELS)
-    fig = plots.largest_drop_distribution(falls)
-    for ticker in ("NVDA", "AMD"):
-        dots = next(c for c in fig.axes[0].collections if c.get_gid() == f"falls:{ticker}")
-        np.testing.assert_allclose(np.sort(dots.get_offsets()[:, 1]), np.sort(falls[ticker] * 100))
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["NVDA", "AMD"]
+def _log(*rows: tuple) -> pd.DataFrame:
+    """An event log shaped like events.parquet from (date, kind, actor, subject, channel, value) rows."""
+    frame = pd.DataFrame(rows, columns=["date", "kind", "actor", "subject", "channel", "value"])
+    return frame.assign(
+        date=pd.to_datetime(frame["date"]), text=[f"text of {a} {k}" for k, a in frame[["kind", "actor"]].values]
+    )
+
+
+NEWS = _log(
+    ("2025-01-10", "breakthrough", "bytedance", "", "closed_weights", 20.0),  # random: markets meet it that day
+    ("2025-01-20", "breakthrough", "deepseek", "r1", "open_weights", 4.0),  # scripted, noticed a week later
+    ("2025-01-27", "attention", "investors", "r1", "", np.nan),
+    ("2025-01-30", "funding", "openai", "", "", 1e9),  # not news that moves chip stocks
+)
+
+
+def _falling_on(day: str, fall: float) -> pd.DataFrame:
+    model = synthetic(0).assign(price_NVDA=100.0, price_AMD=50.0)
+    model.loc[model["date"] >= pd.Timestamp(day), ["price_NVDA", "price_AMD"]] *= 1 - fall
+    return model
+
+
+def test_news_dates_a_scripted_breakthrough_when_markets_notice_it():
+    told = metrics.news(NEWS)
+    assert list(told["label"]) == ["bytedance breakthrough (20x, closed)", "deepseek breakthrough (4x, open)"]
+    assert list(told["seen"]) == [pd.Timestamp("2025-01-10"), pd.Timestamp("2025-01-27")]
+
+
+def test_each_fall_is_put_down_to_the_latest_news_of_the_month_before_it():
+    cases = {1: ("2025-01-28", 0.2), 2: ("2025-01-15", 0.1), 3: ("2025-02-28", 0.05)}
+    causes = pd.concat(
+        [metrics.fall_causes(_falling_on(day, fall), NEWS).assign(seed=seed) for seed, (day, fall) in cases.items()]
+    )
+    nvda = causes[causes["ticker"] == "NVDA"].set_index("seed")
+    assert nvda.loc[1, "cause"] == "deepseek breakthrough (4x, open)"  # seen the 27th, not made the 20th
+    assert nvda.loc[2, "cause"] == "bytedance breakthrough (20x, closed)"
+    assert nvda.loc[3, "cause"] == ""  # the last news was 32 days before
+    np.testing.assert_allclose(nvda["fall"], [0.2, 0.1, 0.05])
+
+    fig = plots.largest_drops(causes)
+    ax = fig.axes[0]
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, [5, 10, 20])
+    ticks = sorted(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True), reverse=True)
+    assert [text for _, text in ticks] == [  # the first seed on top
+        "seed 1, 2025-01-28: deepseek breakthrough (4x, open)",
+        "seed 2, 2025-01-15: bytedance breakthrough (20x, closed)",
+        "seed 3, 2025-02-28: no news in the month before",
+    ]
+    assert ax.get_title(loc="left") == "Largest one-step fall of NVDA in each run, and the news before it"
 
 
 def test_compute_is_stacked_and_chip_flows_split_legal_and_leaked():

@@ -165,8 +165,15 @@ def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(
     gap = figures["gap_months"].axes[0]
     marks = {ln.get_gid(): ln.get_xdata()[0] for ln in gap.lines if str(ln.get_gid()).startswith("event:")}
     assert mdates.date2num(marks["event:deepseek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))
+    # a bar for each run (one run too), named by the largest fall's date and the news before it
+    drops = figures["largest_drop"].axes[0]
+    causes = result.fall_causes.query("ticker == 'NVDA'")
+    assert sorted(t.get_text() for t in drops.get_yticklabels()) == sorted(
+        f"seed {seed}, {day.date()}: {cause or 'no news in the month before'}"
+        for seed, day, cause in zip(causes["seed"], causes["date"], causes["cause"], strict=True)
+    )
     one = plots.figures_for(load_results(shock_folder / f"seed_{result.seeds[0]}"))
-    assert "largest_drop" not in one  # a distribution needs replicates
+    assert len(one["largest_drop"].axes[0].patches) == 1
 
 
 def test_parameters_that_differ_from_the_baseline_come_from_the_registry():

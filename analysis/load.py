@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -58,7 +59,7 @@ class ResultSet:
 
         Random breakthroughs differ between replicates, so only what the scenario scripts remains.
         """
-        return marked_events([r.events for r in self.runs])
+        return marked_events([r.events for r in self.runs], self.scenario)
 
     @property
     def breakthroughs(self) -> pd.DataFrame:
@@ -129,31 +130,68 @@ def load_many(sources: Sequence[str | Path | Results | ResultSet]) -> list[Resul
     return sets
 
 
-def marked_events(logs: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Events of MARKED_KINDS present (same date, kind and actor) in every log, with a short label.
-    Their other fields and texts may differ between replicates (a breakthrough's text gives the
-    capability it reached); those of the first log are kept."""
+def marked_events(logs: Sequence[pd.DataFrame], scenario: Scenario) -> pd.DataFrame:
+    """Events of MARKED_KINDS present (same date, kind and actor) in every log, with a short label in the
+    scenario's names (`event_label`). Their other fields and texts may differ between replicates (a
+    breakthrough's text gives the capability it reached); those of the first log are kept. A rule that ends
+    as its regulator's next rule starts (that day or the next) is left to that rule's mark: one change, one label."""
     keys = ["date", "kind", "actor"]
     common = logs[0][logs[0]["kind"].isin(MARKED_KINDS)]
     for log in logs[1:]:
         common = common.merge(log[keys].drop_duplicates(), on=keys, how="inner")
     common = common.drop_duplicates(subset=keys).sort_values("date", kind="stable").reset_index(drop=True)
-    fields = ["kind", "actor", "subject", "channel", "value"]
-    common["label"] = [event_label(**row) for row in common[fields].to_dict("records")]
+    rule = common["kind"] == "rule"
+    starts = common.loc[rule & (common["channel"] == "start"), ["date", "actor"]]
+    begun = pd.MultiIndex.from_frame(starts)
+    replaced = pd.Series(False, index=common.index)
+    for lag in (0, 1):  # a rule's end is its last day in force: the next may start that day or the next
+        after = common[["date", "actor"]].assign(date=common["date"] + pd.Timedelta(days=lag))
+        replaced |= pd.MultiIndex.from_frame(after).isin(begun)
+    common = common[~(rule & (common["channel"] == "end") & replaced)].reset_index(drop=True)
+    names, dates = short_names(scenario), {r.id: r.date for g in scenario.regulators for r in g.rules}
+    fields = ["kind", "actor", "subject", "counterpart", "channel", "value"]
+    common["label"] = [event_label(**row, names=names, rule_dates=dates) for row in common[fields].to_dict("records")]
     return common
 
 
-def event_label(kind: str, actor: str, subject: str = "", channel: str = "", value: float = math.nan) -> str:
-    """A few words for a mark on a chart, from the event's fields: the rule's id, or who did what."""
+def short_names(scenario: Scenario) -> dict[str, str]:
+    """What a chart calls each lab and regulator: its name up to any parenthesis ("Alibaba (Qwen)" is
+    "Alibaba"); a regulator with an id of up to four letters goes by it in capitals ("BIS")."""
+    names = {lab.id: lab.name.split(" (")[0] for lab in scenario.labs}
+    for r in scenario.regulators:
+        names[r.id] = r.id.upper() if len(r.id) <= 4 else r.name.split(" (")[0]
+    return names
+
+
+def event_label(
+    kind: str,
+    actor: str,
+    subject: str = "",
+    counterpart: str = "",
+    channel: str = "",
+    value: float = math.nan,
+    names: dict[str, str] | None = None,
+    rule_dates: dict[str, date] | None = None,
+) -> str:
+    """A few words for a mark on a chart, from the event's fields and the scenario's names: "BIS rule of
+    Oct 2023", "DeepSeek breakthrough", "investors notice DeepSeek", "Meta closes weights"."""
+    names, rule_dates = names or {}, rule_dates or {}
+    who = names.get(actor, actor)
     if kind == "rule":
         if channel in ("tighten", "loosen"):
-            return f"{actor} {channel}s controls"
-        return f"{subject} ends" if channel == "end" else f"{subject} rule"
+            return f"{who} {channel}s controls"
+        day = rule_dates.get(subject)
+        rule = f"{who} rule of {day:%b %Y}" if day else f"{who} rule {subject}"
+        if channel == "end":
+            return f"{rule} ends"
+        return f"{rule}: enforcement {value:.0%}" if channel == "enforcement" else rule
     if kind == "open_weights":
-        return f"{actor} {'open' if channel == 'open_weights' else 'closed'} weights"
+        return f"{who} {'opens' if channel == 'open_weights' else 'closes'} weights"
     if kind == "api_terms":
-        return f"{actor} {'enforces' if value else 'lifts'} API terms"
-    return {"breakthrough": f"{actor} breakthrough", "attention": "investors notice"}.get(kind, f"{actor} {kind}")
+        return f"{who} {'enforces' if value else 'lifts'} API terms"
+    if kind == "attention":
+        return f"investors notice {names.get(counterpart, counterpart)}".rstrip()
+    return f"{who} breakthrough" if kind == "breakthrough" else f"{who} {kind}"
 
 
 def shock_date(scenario: Scenario) -> pd.Timestamp | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,13 +125,21 @@ def fan(ax: Axes, table: pd.DataFrame, color: str, label: str, gid: str, scale: 
     return line
 
 
-def _fan_legend(ax: Axes, replicates: int, **kwargs: Any) -> None:
+LABEL_LINE_POINTS = 14.0  # width of one line of an event's label on end, with its box
+LEGEND_WIDTH = 24  # characters on a line of a legend's label
+
+
+def _fan_legend(ax: Axes, replicates: int) -> None:
+    """The legend, with the fan's bands, outside the axes on the right: it never hides a line or an
+    event's label, whatever the data do."""
     handles, labels = ax.get_legend_handles_labels()
     if replicates > 1:
         handles += [Patch(color="grey", alpha=0.45), Patch(color="grey", alpha=0.15)]
         labels += [f"25–75% of {replicates} runs", f"10–90% of {replicates} runs"]
     if handles:
-        ax.legend(handles, labels, **kwargs)
+        # A long label (a run made with overrides names them) wraps rather than squeezing the axes.
+        labels = [textwrap.fill(label, LEGEND_WIDTH) for label in labels]
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
 
 
 def _title(ax: Axes, title: str, replicates: int) -> None:
@@ -149,19 +158,26 @@ def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp
     points = [(x(pd.Timestamp(d)), label) for d, label in zip(events["date"], events["label"], strict=True)]
     to_num = (lambda v: mdates.date2num(v)) if isinstance(points[0][0], pd.Timestamp) else float
     points = [(v, label) for v, label in points if lo <= to_num(v) <= hi]
-    groups: list[list[tuple[Any, str]]] = []
-    for v, label in points:
-        if groups and to_num(v) - to_num(groups[-1][-1][0]) < (hi - lo) / 70:
-            groups[-1].append((v, label))
-        else:
-            groups.append([(v, label)])
+    # Labels stand on end, left of the last line of their group, one line of type per event
+    # (LABEL_LINE_POINTS wide); neighbouring groups whose labels would touch merge into one.
+    width_points = ax.get_position().width * ax.figure.get_figwidth() * 72
+    at = [(to_num(v) - lo) / (hi - lo) * width_points for v, _ in points]  # in points from the left edge
+    groups = [[i] for i in range(len(points))]
+    merged = True
+    while merged:
+        merged = False
+        for g in range(1, len(groups)):
+            if at[groups[g][-1]] - LABEL_LINE_POINTS * len(groups[g]) < at[groups[g - 1][-1]] + 1:
+                groups[g - 1 : g + 1] = [groups[g - 1] + groups[g]]
+                merged = True
+                break
     for group in groups:
-        for v, label in group:
-            ax.axvline(v, color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid=f"event:{label}", zorder=1)
-        text = " / ".join(dict.fromkeys(label for _, label in group))
+        for i in group:
+            ax.axvline(points[i][0], color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid=f"event:{points[i][1]}")
+        text = "\n".join(dict.fromkeys(points[i][1] for i in group))
         note = ax.annotate(
             text,
-            xy=(group[0][0], 1),
+            xy=(points[group[-1]][0], 1),
             xycoords=("data", "axes fraction"),
             xytext=(-3, -4),
             textcoords="offset points",
@@ -169,12 +185,14 @@ def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp
             ha="right",
             va="top",
             fontsize=10,
+            linespacing=1.1,
             color=EVENT_COLOUR,
             bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
             gid="event-label",
             annotation_clip=True,
         )
         note.set_in_layout(False)  # a long label must not shrink the axes; it is cut at the axes' edge instead
+        note.set_clip_box(ax.bbox)
         note.set_clip_on(True)
     ax.set_xlim(lo, hi)
 
@@ -194,7 +212,7 @@ def frontier_by_bloc(
     ax.set_ylabel("capability (log10 effective FLOP,\n2023 algorithms)")
     _dates(ax)
     mark_events(ax, events)
-    _fan_legend(ax, len(models), loc="lower right")
+    _fan_legend(ax, len(models))
     _title(ax, "Frontier capability by bloc", len(models))
     return fig
 
@@ -224,7 +242,7 @@ def _series_chart(
     ax.set_ylabel(ylabel)
     _dates(ax)
     mark_events(ax, events)
-    _fan_legend(ax, len(models), loc="best")
+    _fan_legend(ax, len(models))
     _title(ax, title, len(models))
     return fig
 
@@ -270,7 +288,7 @@ def share_prices(
             gid="breakthroughs",
             label="a breakthrough (in any run)",
         )
-        _fan_legend(ax, len(models), loc="best")
+        _fan_legend(ax, len(models))
     return fig
 
 
@@ -332,7 +350,7 @@ def event_study(
         ax.axvline(0, color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid="event:day 0")
     ax.set_xlabel(f"days from {day.date().isoformat()}")
     ax.set_ylabel("cumulative return (%)")
-    _fan_legend(ax, len(models), loc="best")
+    _fan_legend(ax, len(models))
     _title(ax, f"Cumulative return around {day.date().isoformat()}", len(models))
     return fig
 
@@ -407,7 +425,7 @@ def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None
             line.set_markersize(4)
     ax.set_ylabel("chips delivered (thousands per quarter)" if freq == "QE" else f"chips (thousands per {freq})")
     _dates(ax)
-    _fan_legend(ax, len(models), loc="upper left", ncols=2)
+    _fan_legend(ax, len(models))
     _title(ax, "Chip flows, legal and leaked", len(models))
     return fig
 
@@ -450,7 +468,7 @@ def compare_scenarios(
     ax.set_ylabel(column_label(column))
     _dates(ax)
     mark_events(ax, events)
-    _fan_legend(ax, max(len(m) for m in sets.values()), loc="best")
+    _fan_legend(ax, max(len(m) for m in sets.values()))
     label = column_label(column)
     ax.set_title(f"{label[0].upper()}{label[1:]}: scenarios compared", loc="left")
     return fig

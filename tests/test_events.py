@@ -260,14 +260,16 @@ def test_a_logged_event_keeps_its_fields_and_a_value_only_where_its_kind_has_one
     assert math.isnan(events[events.kind == "open_weights"].value.iloc[0])
 
 
-def test_marks_are_labelled_from_fields_whatever_the_names_say():
-    """Display names with quotes in them (once read as the rule's id) leave the labels alone."""
+def test_marks_are_labelled_from_fields_and_short_names():
+    """Marks read as a policy brief names things: a rule by its regulator and the month it was made, a
+    lab by its name before any parenthesis; a rule that gives way to the next is one mark, not two.
+    Quotes in a display name (once read as the rule's id) change nothing else."""
     names = {"labs.deepseek.name": "Deep'Seek (the 'whale')", "regulators.bis.name": "Commerce's BIS"}
     results = run("deepseek_shock", seed=3, overrides={"time.end": "2025-03-31", "time.step_days": 7, **names})
     marked = load_results(results).marked_events.set_index("label")["date"].dt.date.to_dict()
-    assert marked["oct2022 rule"] == date(2023, 1, 1)  # in force at the start
-    assert marked["oct2022 ends"] == date(2023, 10, 16)
-    assert marked["oct2023 rule"] == date(2023, 10, 17)
-    assert marked["deepseek breakthrough"] == date(2025, 1, 20)
-    assert marked["investors notice"] == date(2025, 1, 27)
-    assert marked["alibaba open weights"] == date(2023, 8, 3)
+    assert marked["BIS rule of Oct 2022"] == date(2023, 1, 1)  # made in 2022, in force at the start
+    assert marked["BIS rule of Oct 2023"] == date(2023, 10, 17)
+    assert "BIS rule of Oct 2022 ends" not in marked  # the Oct 2023 rule replaced it the next day
+    assert marked["Deep'Seek breakthrough"] == date(2025, 1, 20)
+    assert marked["investors notice Deep'Seek"] == date(2025, 1, 27)
+    assert marked["Alibaba opens weights"] == date(2023, 8, 3)

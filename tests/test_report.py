@@ -1,6 +1,7 @@
 """Reports, figures of stored results and the plot/report/compare commands, on short saved runs."""
 
 import base64
+import itertools
 import json
 import math
 import re
@@ -15,6 +16,9 @@ import matplotlib.dates as mdates
 import pandas as pd
 import pytest
 import tomli_w
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 from analysis import plots
 from analysis.load import ResultsError, load_many, load_results
@@ -87,8 +91,8 @@ def test_a_folder_of_replicates_loads_as_one_scenario(shock_folder):
     assert one.seeds == [result.seeds[1]]
     # the scripted events are marked; the breakthrough and investors' attention at their scenario dates
     marked = result.marked_events.set_index("label")["date"]
-    assert marked["deepseek breakthrough"] == pd.Timestamp("2025-01-20")
-    assert marked["investors notice"] == pd.Timestamp("2025-01-27")
+    assert marked["DeepSeek breakthrough"] == pd.Timestamp("2025-01-20")
+    assert marked["investors notice DeepSeek"] == pd.Timestamp("2025-01-27")
     assert result.shock_date == pd.Timestamp("2025-01-27")
 
 
@@ -148,7 +152,7 @@ description = "others may distil its models"
     assert f"<li>{escape(said)}</li>" in html  # the scripted events, in the log's words
     assert "<li>2023-06-01: openai" not in html
     marked = load_results(results).marked_events
-    assert marked.set_index("label").loc["openai lifts API terms", "text"] == said.removeprefix("2023-06-01: ")
+    assert marked.set_index("label").loc["OpenAI lifts API terms", "text"] == said.removeprefix("2023-06-01: ")
 
 
 def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(shock_folder):
@@ -164,7 +168,7 @@ def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(
     ]
     gap = figures["gap_months"].axes[0]
     marks = {ln.get_gid(): ln.get_xdata()[0] for ln in gap.lines if str(ln.get_gid()).startswith("event:")}
-    assert mdates.date2num(marks["event:deepseek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))
+    assert mdates.date2num(marks["event:DeepSeek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))
     # a bar for each run (one run too), named by the largest fall's date and the news before it
     drops = figures["largest_drop"].axes[0]
     causes = result.fall_causes.query("ticker == 'NVDA'")
@@ -382,3 +386,68 @@ def test_summary_json_holds_every_headline_outcome_of_the_report(shock_folder):
 )
 def test_tables_write_numbers_for_people(value, outcome, written):
     assert for_people(value, outcome) == written
+
+
+# ---------------------------------------------------------------- labels that never overlap
+
+
+def _drawn_texts(fig) -> list[tuple[str, Bbox]]:
+    """Every piece of text the figure draws, with its box on the canvas: tick labels of ticks inside
+    the view only (matplotlib keeps labels of ticks outside it, undrawn), a clipped text cut to its clip."""
+    FigureCanvasAgg(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    drawn, ticks = [], set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                ticks |= {id(tick.label1), id(tick.label2)}
+                if lo - 1e-9 * (hi - lo) <= tick.get_loc() <= hi + 1e-9 * (hi - lo):
+                    drawn += [t for t in (tick.label1, tick.label2) if t.get_visible()]
+    texts = [t for t in fig.findobj(Text) if id(t) not in ticks] + drawn
+    boxes = []
+    for text in texts:
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        if text.get_clip_on() and text.get_clip_box() is not None:
+            box = Bbox.intersection(box, text.get_clip_box())
+        if box is not None:
+            boxes.append((text.get_text(), box))
+    return boxes
+
+
+def overlapping_labels(fig, slack: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap by more than `slack` pixels each way."""
+    boxes = _drawn_texts(fig)
+    return [
+        (a, b)
+        for (a, p), (b, q) in itertools.combinations(boxes, 2)
+        if p.x0 + slack < q.x1 and q.x0 + slack < p.x1 and p.y0 + slack < q.y1 and q.y0 + slack < p.y1
+    ]
+
+
+@pytest.mark.slow
+def test_no_two_labels_of_any_figure_overlap(shock_folder, tmp_path):
+    """Every figure of a report, at its default size, as a reader of a policy brief would see it: no
+    label touches another (events, legend, ticks, titles). A full baseline's events and a comparison too."""
+    shock = load_results(shock_folder)
+    baseline = load_results(run("baseline", seed=1, overrides={"time.end": "2027-12-31"}))
+    figures = {
+        **plots.figures_for(shock),
+        **{f"baseline {k}": v for k, v in plots.figures_for(baseline).items()},
+        **plots.comparison_figures([baseline, shock]),
+    }
+    problems = {name: overlapping_labels(fig) for name, fig in figures.items()}
+    found = {name: pairs[:6] for name, pairs in problems.items() if pairs}
+    assert not found, "\n".join(f"{name}: {pairs}" for name, pairs in found.items())
+
+
+def test_the_overlap_check_sees_labels_that_touch():
+    fig = plots.Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.text(0.5, 0.5, "one label")
+    ax.text(0.52, 0.5, "another label")
+    ax.text(0.1, 0.1, "apart")
+    assert overlapping_labels(fig) == [("one label", "another label")]

@@ -205,7 +205,7 @@ def status_line(model: AIRaceModel) -> str:
 
 def _marks(model: AIRaceModel) -> pd.DataFrame | None:
     log = event_table(events_so_far(model))
-    return None if log.empty else marked_events([log])
+    return None if log.empty else marked_events([log], model.spec)
 
 
 CHARTS = ("frontier", "gap", "markets", "compute")

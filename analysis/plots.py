@@ -388,20 +388,13 @@ def largest_drops(causes: pd.DataFrame, ticker: str | None = None, ax: Axes | No
 def compute_by_bloc(
     models: Sequence[pd.DataFrame], events: pd.DataFrame | None = None, ax: Axes | None = None
 ) -> Figure:
-    """Labs' compute by bloc, stacked (median of each bloc across replicates), in FLOP/s."""
-    fig, ax = _axes(ax)
-    blocs = metrics.blocs_with(models[0], "compute_flops_")
-    medians = [metrics.replicate_table(list(models), f"compute_flops_{b}").median(axis=1) for b in blocs]
-    polys = ax.stackplot(medians[0].index, medians, labels=blocs, colors=[colour(i) for i in range(len(blocs))])
-    for bloc, poly in zip(blocs, polys, strict=True):
-        poly.set_gid(f"compute:{bloc}")
-    ax.yaxis.set_major_formatter(mticker.ScalarFormatter(useMathText=True))  # "×10²⁴" above the axis
-    ax.set_ylabel("compute (FLOP/s)")
-    _dates(ax)
-    mark_events(ax, events)
-    ax.legend(loc="best", reverse=True)
-    _title(ax, "Compute by bloc", len(models))
-    return fig
+    """Labs' compute by bloc in FLOP/s, a fan per bloc on a log scale: a bloc with a tenth of the
+    leader's compute is as plain to see as the leader (a stacked linear chart hid it)."""
+    lines = {
+        f"compute:{b}": (f"compute_flops_{b}", b, colour(i))
+        for i, b in enumerate(metrics.blocs_with(models[0], "compute_flops_"))
+    }
+    return _series_chart(models, lines, "compute (FLOP/s, log scale)", "Compute by bloc", events, ax, log=True)
 
 
 @styled

@@ -47,7 +47,7 @@ CAPTIONS = {
     "largest_drop": "Largest one-step fall of the first listed firm's share price in each run, with its date and the "
     "news markets met in the month before it (the latest breakthrough, random or scripted, or rule change); grey: "
     "none, the fall came from trading alone. The table under 'What happened' gives every listed firm.",
-    "compute_and_chips": "Compute of each bloc's labs (stacked) and the chips delivered to them each quarter, through "
+    "compute_and_chips": "Compute of each bloc's labs (log scale) and the chips delivered to them each quarter, by "
     "legal channels and leaked past export controls (the last quarter may be partial).",
     "compare_gap_months": "The gap in months under each scenario.",
     "compare_ai_index": "The AI equity index under each scenario.",

@@ -57,12 +57,15 @@ STYLE: dict[str, Any] = {
     "svg.fonttype": "none",
 }
 
+LOG_COLUMNS = ("compute_flops_", "chips_delivered_", "price_", "market_cap_usd_")  # drawn on log scales when compared
+
 COLUMN_LABELS = {
     "gap_months": "gap (months)",
     "gap_capability": "gap (capability units)",
     "ai_index": "AI index (start = 100)",
     "frontier_capability": "capability (log10 effective FLOP)",
     "compute_flops": "compute (FLOP/s)",
+    "chips_delivered": "chips delivered since the start, legal and leaked",
     "price": "share price (USD)",
     "market_cap_usd": "market cap (USD)",
 }
@@ -454,11 +457,15 @@ def compare_scenarios(
     events: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """One outcome over time for several scenarios (each a fan over its replicates)."""
+    """One outcome over time for several scenarios (each a fan over its replicates); compute, chips,
+    prices and market values on a log scale, where a scenario's tenfold difference shows as it is."""
     fig, ax = _axes(ax)
     for i, (label, models) in enumerate(sets.items()):
         fan(ax, metrics.replicate_table(list(models), column), colour(i), label, gid=f"compare:{label}")
-    ax.set_ylabel(column_label(column))
+    log = column.startswith(LOG_COLUMNS)
+    if log:
+        _log_scale(ax)
+    ax.set_ylabel(column_label(column) + (" (log scale)" if log else ""))
     _dates(ax)
     mark_events(ax, events)
     _fan_legend(ax, max(len(m) for m in sets.values()))
@@ -579,15 +586,44 @@ def sweep_figures(
 
 
 def comparison_figures(results: Sequence[ResultSet]) -> dict[str, Figure]:
-    """Figures that put several scenarios' runs side by side on one outcome each."""
-    sets = {r.label: r.models for r in results}
+    """Figures that put several scenarios' runs side by side on one outcome each: the gap, the laggard's
+    frontier, compute and the chips it got, the first listed firm's share price and the AI index, each
+    with the events of every scenario (`comparison_events`)."""
     laggard = results[0].scenario.laggard
-    columns = ["gap_months", f"frontier_capability_{laggard}", "ai_index"]
+    sets = {r.label: [_with_chips_delivered(m, laggard) for m in r.models] for r in results}
+    first = metrics.tickers(results[0].models[0])
+    columns = [
+        "gap_months",
+        f"frontier_capability_{laggard}",
+        f"compute_flops_{laggard}",
+        f"chips_delivered_{laggard}",
+        *([f"price_{first[0]}"] if first else []),
+        "ai_index",
+    ]
+    events = comparison_events(results)
     return {
-        f"compare_{column}": compare_scenarios(sets, column)
+        f"compare_{column}": compare_scenarios(sets, column, events)
         for column in columns
-        if all(column in r.models[0].columns for r in results)
+        if all(column in models[0].columns for models in sets.values())
     }
+
+
+def _with_chips_delivered(model: pd.DataFrame, bloc: str) -> pd.DataFrame:
+    """The model table with the chips the bloc got since the start, legal and leaked (`chips_delivered_<bloc>`)."""
+    if f"chips_legal_{bloc}" not in model.columns:
+        return model
+    total = (model[f"chips_legal_{bloc}"] + model[f"chips_leaked_{bloc}"]).cumsum()
+    return model.assign(**{f"chips_delivered_{bloc}": total})
+
+
+def comparison_events(results: Sequence[ResultSet]) -> pd.DataFrame:
+    """The events to mark when scenarios are compared: those every scenario has, as they are labelled,
+    and those of one scenario only, labelled with its name ("BIS rule of Dec 2024 (strict_controls)")."""
+    marked = [r.marked_events[["date", "label"]].assign(scenario=r.label) for r in results]
+    every = pd.concat(marked, ignore_index=True)
+    counts = every.groupby(["date", "label"])["scenario"].transform("nunique")
+    every["label"] = every["label"].where(counts == len(results), every["label"] + " (" + every["scenario"] + ")")
+    return every.drop_duplicates(["date", "label"]).sort_values("date", kind="stable")[["date", "label"]]
 
 
 def paired_effects_figure(effects: Mapping[str, pd.DataFrame], prefix: str = "gap at end") -> Figure:

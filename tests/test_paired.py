@@ -3,6 +3,7 @@ dates both results cover, and never an effect from results that do not share the
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -84,13 +85,16 @@ def test_results_without_common_seeds_are_refused_with_the_way_to_pair_them(fold
 def test_compare_writes_the_paired_effects_and_their_forest_plot(folders, tmp_path, capsys):
     assert main(["compare", str(folders["reference"]), str(folders["efficient"]), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "efficient against reference: paired effects over 6 seeds (90% intervals)" in out
+    # each is named by its scenario and the overrides it was made with
+    reference, efficient = (load_results(folders[name]).label for name in ("reference", "efficient"))
+    assert efficient.endswith("tech.utilisation=0.55") and "utilisation" not in reference
+    assert f"{efficient} against {reference}: paired effects over 6 seeds (90% intervals)" in out
     table = pd.read_csv(tmp_path / "effects.csv", index_col=["scenario", "outcome"])
     expected, _ = paired_effects(load_results(folders["reference"]), load_results(folders["efficient"]))
-    pd.testing.assert_frame_equal(table.loc["efficient"], expected, check_dtype=False, check_names=False)
+    pd.testing.assert_frame_equal(table.loc[efficient], expected, check_dtype=False, check_names=False)
     assert (tmp_path / "paired_effects.png").read_bytes().startswith(b"\x89PNG")
     page = build_report([folders["reference"], folders["efficient"]])
-    assert "efficient against reference (6 seeds)" in page and 'id="fig-paired_effects"' in page
+    assert f"{escape(efficient)} against {escape(reference)} (6 seeds)" in page and 'id="fig-paired_effects"' in page
 
 
 def test_compare_runs_the_scenarios_itself_on_the_same_seeds(tmp_path, capsys):
@@ -99,5 +103,6 @@ def test_compare_runs_the_scenarios_itself_on_the_same_seeds(tmp_path, capsys):
     for name in ("baseline", "no_export_controls"):
         assert load_results(tmp_path / "runs" / name).seeds == [3, 4, 5, 6, 7]
     table = pd.read_csv(tmp_path / "effects.csv", index_col=["scenario", "outcome"])
-    assert table.loc[("no_export_controls", "gap at start (months)"), "seeds"] == 5
-    assert "no_export_controls against baseline" in capsys.readouterr().out
+    made = "with time.end=2023-09-30, investors.count=100"  # both are labelled with the overrides
+    assert table.loc[(f"no_export_controls {made}", "gap at start (months)"), "seeds"] == 5
+    assert f"no_export_controls {made} against baseline {made}" in capsys.readouterr().out

@@ -428,12 +428,17 @@ def overlapping_labels(fig, slack: float = 1.0) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def baseline_to_2027() -> Results:
+    return run("baseline", seed=1, overrides={"time.end": "2027-12-31"})
+
+
 @pytest.mark.slow
-def test_no_two_labels_of_any_figure_overlap(shock_folder, tmp_path):
+def test_no_two_labels_of_any_figure_overlap(shock_folder, baseline_to_2027):
     """Every figure of a report, at its default size, as a reader of a policy brief would see it: no
     label touches another (events, legend, ticks, titles). A full baseline's events and a comparison too."""
     shock = load_results(shock_folder)
-    baseline = load_results(run("baseline", seed=1, overrides={"time.end": "2027-12-31"}))
+    baseline = load_results(baseline_to_2027)
     figures = {
         **plots.figures_for(shock),
         **{f"baseline {k}": v for k, v in plots.figures_for(baseline).items()},
@@ -451,3 +456,26 @@ def test_the_overlap_check_sees_labels_that_touch():
     ax.text(0.52, 0.5, "another label")
     ax.text(0.1, 0.1, "apart")
     assert overlapping_labels(fig) == [("one label", "another label")]
+
+
+def test_a_comparison_draws_compute_chips_and_prices_with_each_scenarios_events(shock_folder, baseline_to_2027):
+    shock, baseline = load_results(shock_folder), load_results(baseline_to_2027)
+    figures = plots.comparison_figures([baseline, shock])
+    assert list(figures) == [
+        "compare_gap_months",
+        "compare_frontier_capability_CN",
+        "compare_compute_flops_CN",
+        "compare_chips_delivered_CN",
+        "compare_price_NVDA",
+        "compare_ai_index",
+    ]
+    compute = figures["compare_compute_flops_CN"].axes[0]
+    assert compute.get_yscale() == "log"
+    # the chips China got since the start, legal and leaked, in the baseline's run
+    chips = next(ln for ln in figures["compare_chips_delivered_CN"].axes[0].lines if ln.get_gid().endswith(":median"))
+    model = baseline_to_2027.model
+    assert chips.get_ydata()[-1] == pytest.approx((model["chips_legal_CN"] + model["chips_leaked_CN"]).sum())
+    # an event both scenarios share is marked as it is; one only the shock scripts names its scenario
+    marks = {str(ln.get_gid()) for ln in figures["compare_gap_months"].axes[0].lines}
+    assert "event:BIS rule of Oct 2023" in marks
+    assert f"event:investors notice DeepSeek ({shock.label})" in marks

@@ -270,8 +270,16 @@ class AIRaceModel(mesa.Model):
             for b in self.spec.blocs
         }
         capabilities = np.array([lab.capability for lab in self._lab_order])
+        # A lab prices service from its serving cost, which falls as its efficiency rises.
+        price_ratios = np.array([lab.spec.efficiency / lab.efficiency for lab in self._lab_order])
+        m = self.spec.markets
         revenue = services_revenue(
-            markets, self._servers, capabilities, self.spec.markets.services_capability_sensitivity
+            markets,
+            self._servers,
+            capabilities,
+            m.services_capability_sensitivity,
+            price_ratios,
+            m.services_price_elasticity,
         )
         for lab, r in zip(self._lab_order, revenue, strict=True):
             lab.earn(float(r))

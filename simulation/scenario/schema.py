@@ -523,6 +523,14 @@ class Markets(Strict):
     services_capability_sensitivity: float = num(
         2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly market share follows capability"
     )
+    services_price_elasticity: float = num(
+        1.0,
+        unit="1",
+        lo=0.5,
+        hi=1.5,
+        ge=0,
+        doc="price elasticity of users' demand for AI service (above 1, cheaper AI raises spending: Jevons)",
+    )
     funding_interval_days: float = num(182, unit="days", lo=60, hi=730, gt=0, doc="time between a lab's funding rounds")
     funding_capability_sensitivity: float = num(
         2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly investors favour the more capable labs"

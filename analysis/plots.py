@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -474,30 +475,45 @@ def compare_scenarios(
     return fig
 
 
+HEATMAP_CELLS = 12  # a swept parameter with more distinct values than this (LHS, Sobol) is binned...
+HEATMAP_BINS = 6  # ...into this many bins
+
+
+def design_bins(values: pd.Series, bins: int = HEATMAP_BINS) -> tuple[pd.Series, list[str]]:
+    """A swept parameter's values as the heatmap's cells: each distinct value its own cell when there
+    are at most HEATMAP_CELLS of them (a grid), else HEATMAP_BINS equal-width bins over their range (a
+    sampled design, where every value is new), labelled by their bounds ("0.5–0.6"). Returns each run's
+    cell number and the cells' labels."""
+    distinct = np.sort(values.unique())
+    if len(distinct) <= HEATMAP_CELLS:
+        labels = [f"{v:g}" if isinstance(v, float | np.floating) else str(v) for v in distinct]
+        return values.map({v: i for i, v in enumerate(distinct)}), labels
+    edges = np.linspace(float(distinct[0]), float(distinct[-1]), bins + 1)
+    cells = np.clip(np.searchsorted(edges, values.to_numpy(dtype=float), side="right") - 1, 0, bins - 1)
+    labels = [f"{lo:.3g}–{hi:.3g}" for lo, hi in itertools.pairwise(edges)]
+    return pd.Series(cells, index=values.index), labels
+
+
 @styled
 def sweep_heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, ax: Axes | None = None) -> Figure:
     """An outcome over two swept parameters: the median over replicates and other parameters in each cell.
 
-    `table` has one row per run, with parameter columns and outcome columns.
+    `table` has one row per run, with parameter columns and outcome columns. A grid's values are its
+    cells; a sampled design's values are binned (`design_bins`), so cells hold runs and labels stay apart.
     """
     fig, ax = _axes(ax, (SIZE[0] * 0.8, SIZE[1]))
-    grid = table.pivot_table(index=y, columns=x, values=outcome, aggfunc="median").sort_index().sort_index(axis=1)
+    (columns, x_labels), (rows, y_labels) = design_bins(table[x]), design_bins(table[y])
+    cells = pd.DataFrame({"row": rows, "column": columns, "value": table[outcome]})
+    grid = cells.pivot_table(index="row", columns="column", values="value", aggfunc="median")
+    grid = grid.reindex(index=range(len(y_labels)), columns=range(len(x_labels)))
     image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", cmap="cividis", gid="heatmap")
-    ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.columns])
-    ax.set_yticks(range(grid.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in grid.index])
-    if grid.size <= 100:
-        threshold = np.nanmean(grid.to_numpy())
-        for (r, c), value in np.ndenumerate(grid.to_numpy()):
-            if np.isfinite(value):
-                ax.text(
-                    c,
-                    r,
-                    f"{value:.3g}",
-                    ha="center",
-                    va="center",
-                    fontsize=10,
-                    color="black" if value > threshold else "white",
-                )
+    ax.set_xticks(range(len(x_labels)), [label.replace("–", "–\n") for label in x_labels])  # a bin's bounds stacked
+    ax.set_yticks(range(len(y_labels)), y_labels)
+    threshold = np.nanmean(grid.to_numpy())
+    for (r, c), value in np.ndenumerate(grid.to_numpy()):
+        if np.isfinite(value):
+            text_colour = "black" if value > threshold else "white"
+            ax.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=10, color=text_colour)
     ax.grid(False)
     ax.set_xlabel(x)
     ax.set_ylabel(y)

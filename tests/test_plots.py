@@ -7,6 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis import metrics, plots
+from tests.drawn import overlapping_labels
 
 DATES = pd.date_range("2025-01-01", periods=60, freq="D")
 
@@ -237,6 +238,25 @@ def test_sweep_heatmap_shows_the_median_over_replicates_in_each_cell():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "0.9"]
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("enforcement", "jevons")
     assert "gap (months)" in fig.axes[1].get_ylabel()  # the colour bar names the outcome and its unit
+
+
+def test_a_sampled_design_is_binned_so_that_cells_hold_runs_and_labels_stay_apart():
+    """An LHS sweep has a new value in every run: a cell per value would be 300 one-run cells with ticks
+    on top of each other. Six bins a side, labelled by their bounds, each the median of its runs."""
+    rng = np.random.default_rng(1)
+    table = pd.DataFrame({"enforcement": rng.uniform(0.3, 0.9, 300), "jevons": rng.uniform(-0.5, 0.5, 300)})
+    table["gap_months"] = 10 * table["enforcement"] + rng.normal(0, 0.1, 300)
+    fig = plots.sweep_heatmap(table, x="enforcement", y="jevons", outcome="gap_months")
+    ax = fig.axes[0]
+    image = next(i for i in ax.images if i.get_gid() == "heatmap")
+    assert image.get_array().shape == (6, 6)
+    labels = [t.get_text().replace("\n", "") for t in ax.get_xticklabels()]
+    lo, hi = table["enforcement"].min(), table["enforcement"].max()
+    assert labels[0] == f"{lo:.3g}–{lo + (hi - lo) / 6:.3g}" and labels[-1].endswith(f"{hi:.3g}")
+    first = table[table["enforcement"] <= lo + (hi - lo) / 6]
+    first_cell = first[first["jevons"] <= table["jevons"].min() + (table["jevons"].max() - table["jevons"].min()) / 6]
+    assert image.get_array()[0, 0] == pytest.approx(first_cell["gap_months"].median())
+    assert overlapping_labels(fig) == []
 
 
 def test_sensitivity_bars_show_each_index_with_its_confidence_interval():

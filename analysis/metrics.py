@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 # The measures of one run's model table live in the core, where the runner's summary takes them too (the
@@ -15,6 +14,7 @@ from simulation.measures import (
     end_of_year_gaps,
     event_window_returns,
     frontier_training,
+    gap_at,
     growth_per_year,
     largest_one_step_fall,
     leaked_share,
@@ -63,15 +63,6 @@ QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 def gap_over_time(model: pd.DataFrame) -> pd.Series:
     """The laggard's lag behind the leader in months, by date (positive: the laggard trails)."""
     return model.set_index("date")["gap_months"].rename("gap_months")
-
-
-def gap_at(model: pd.DataFrame, dates: list) -> pd.Series:
-    """The gap on the first row dated on or after each date (after it took effect); NaN past the last row."""
-    gap = gap_over_time(model)
-    when = pd.DatetimeIndex([pd.Timestamp(d) for d in dates])
-    rows = gap.index.searchsorted(when, side="left")
-    values = [float(gap.iloc[r]) if r < len(gap) else np.nan for r in rows]
-    return pd.Series(values, index=when, name="gap_months")
 
 
 def parity_date(model: pd.DataFrame) -> pd.Timestamp | None:

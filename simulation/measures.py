@@ -217,3 +217,12 @@ def shock_outcomes(prices: pd.Series) -> dict[str, float | pd.Timestamp]:
         "recover_half_days": recovery_days(prices, peak, trough, 0.5) if drawdown > 0 else 0.0,
         "recover_all_days": recovery_days(prices, peak, trough, 1.0) if drawdown > 0 else 0.0,
     }
+
+
+def gap_at(model: pd.DataFrame, dates: list) -> pd.Series:
+    """The gap on the first row dated on or after each date (after it took effect); NaN past the last row."""
+    gap = model.set_index("date")["gap_months"]
+    when = pd.DatetimeIndex([pd.Timestamp(d) for d in dates])
+    rows = gap.index.searchsorted(when, side="left")
+    values = [float(gap.iloc[r]) if r < len(gap) else np.nan for r in rows]
+    return pd.Series(values, index=when, name="gap_months")

@@ -185,12 +185,6 @@ def run_outputs(spec: Scenario) -> tuple[list[str], list[str]]:
     return metrics, list(results.model.columns)
 
 
-def _gap_on(frame: pd.DataFrame, day: date) -> float:
-    """The gap on the first recorded date on or after `day` (the last row if the run ends earlier)."""
-    rows = frame.index[frame["date"] >= pd.Timestamp(day)]
-    return float(frame.loc[rows[0] if len(rows) else frame.index[-1], "gap_months"])
-
-
 def _number(value: float | None) -> float | None:
     """A number for summary.json: rounded to 6 decimals; null where the run has none (NaN: never recovered,
     no training run yet, a date the run has not reached)."""
@@ -206,6 +200,7 @@ def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFra
     step = spec.time.step_days
     last_row = spec.time.start + timedelta(days=spec.time.n_steps * step)  # the date of the run's last row
     gaps = measures.end_of_year_gaps(frame, step)
+    scripted = [e for e in spec.events if isinstance(e, Breakthrough)]
     blocs = [c.removeprefix("frontier_capability_") for c in frame.columns if c.startswith("frontier_capability_")]
     falls = {}
     for m in spec.listed_firms:
@@ -225,9 +220,8 @@ def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFra
             "start": round(float(frame["gap_months"].iloc[0]), 6),
             "end": round(float(last["gap_months"]), 6),
             "at_events": {
-                e.id: {"date": e.date.isoformat(), "gap_months": round(_gap_on(frame, e.date), 6)}
-                for e in spec.events
-                if isinstance(e, Breakthrough)
+                e.id: {"date": e.date.isoformat(), "gap_months": _number(gap)}
+                for e, gap in zip(scripted, measures.gap_at(frame, [e.date for e in scripted]), strict=True)
             },
             "end_of_year": {
                 str(y): _number(gaps.get(y)) for y in measures.years_reached(spec.time.start, last_row, step)

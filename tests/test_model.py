@@ -279,3 +279,14 @@ def test_changing_one_lab_leaves_every_other_agents_draws_as_they_were():
         base.streams[("deepseek", "breakthrough")].bit_generator.state
         == changed.streams[("deepseek", "breakthrough")].bit_generator.state
     )  # one draw a step whatever the chance: DeepSeek's own arrivals are compared on common numbers too
+
+
+def test_the_gap_after_a_scripted_event_is_null_when_the_run_ends_before_it():
+    """DeepSeek-R1 (20 Jan 2025) never happens in a run that ends in 2024: no gap after it, not the end's."""
+    summary = run("deepseek_shock", seed=2, overrides={"time.end": "2024-12-31", "time.step_days": 7}).summary
+    at = summary["gap_months"]["at_events"]
+    assert at["deepseek_r1"] == {"date": "2025-01-20", "gap_months": None}
+    inside = run("deepseek_shock", seed=2, overrides={"time.end": "2025-03-31", "time.step_days": 7})
+    rows = inside.model[inside.model["date"] >= pd.Timestamp("2025-01-20")]
+    after = inside.summary["gap_months"]["at_events"]["deepseek_r1"]["gap_months"]
+    assert after == pytest.approx(rows["gap_months"].iloc[0])

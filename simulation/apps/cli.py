@@ -62,7 +62,12 @@ def format_summary(results: Results, folder: Path) -> str:
     lines.append(f"  frontier capability at the end: {frontier}")
     gap = s["gap_months"]
     parts = [f"start {gap['start']:.1f}"]
-    parts += [f"{name} ({e['date']}) {e['gap_months']:.1f}" for name, e in gap["at_events"].items()]
+    parts += [
+        f"{name} ({e['date']}) {e['gap_months']:.1f}"
+        if e["gap_months"] is not None
+        else f"{name} ({e['date']}) after the end"
+        for name, e in gap["at_events"].items()
+    ]
     parts.append(f"end {gap['end']:.1f}")
     lines.append(f"  {s['laggard']} behind {s['leader']}, months: " + ", ".join(parts))
     for ticker, fall in s["largest_one_step_fall"].items():

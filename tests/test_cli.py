@@ -68,6 +68,14 @@ def _bad(tmp_path: Path, body: str) -> Path:
 
 
 CASES = {
+    "a value in an inline table": (
+        'extends = "baseline"\nname = "x"\ntime = { step_days = 40 }\n',
+        ["bad.toml:3:", "time.step_days", "less than or equal to 31"],  # not the base file's step_days line
+    ),
+    "a value in an array of inline tables": (
+        'extends = "baseline"\nname = "x"\nlabs = [{ id = "deepseek", research_share = 1.5 }]\n',
+        ["bad.toml:3:", "labs.deepseek.research_share", "less than or equal to 1"],
+    ),
     "unknown key": (
         'extends = "baseline"\nname = "x"\n[[labs]]\nid = "deepseek"\nreserch_share = 0.3\n',
         ["labs.deepseek.reserch_share", ":5:", "did you mean 'research_share'"],

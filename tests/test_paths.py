@@ -62,6 +62,8 @@ values = [0.1]
     assert found["labs.openai.bloc"] == (6, "where it is")
     assert found["parameters.investors.jevons_belief_mean"][0] == 8
     assert found["parameters.labs.deepseek.research_share.values"][0] == 10
-    # A key inside an inline table has no line of its own: its table's line is the nearest.
+    # A key inside an inline table is on the table's line, so a problem with it is blamed on this file
+    # (not on a base file that sets the same key on a line of its own).
     key = Key.parse("parameters.investors.jevons_belief_mean.range")
-    assert line_of(text, key) is None and line_of(text, key, prefix=True) == 8
+    assert line_of(text, key) == 8
+    assert line_of(text, Key.parse("parameters.nothing.here")) is None

@@ -11,6 +11,7 @@ before validation (`set`, checked against the schema), and finds the line of the
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -245,7 +246,30 @@ def keys_in(text: str) -> Iterator[tuple[Key, int, str]]:
             ids[header] = assign.group(2).strip().strip("\"'")
             yield _named(header, ids), header_line, ""
             continue
-        yield Key((*_named(header, ids).parts, *parts)), number, comment
+        key = Key((*_named(header, ids).parts, *parts))
+        yield key, number, comment
+        for inner in _inline_keys(assign.group(2)):  # an inline table's keys sit on its line
+            yield Key((*key.parts, *inner)), number, ""
+
+
+def _inline_keys(value: str) -> Iterator[tuple[str, ...]]:
+    """The keys inside a value written on one line as an inline table (`{ step_days = 40 }`) or an array
+    of them (`[{ id = "deepseek", research_share = 0.3 }]`, each entry named by its `id`), as parts
+    below the key that holds them; nothing for any other value."""
+    if not value.startswith(("{", "[")):
+        return
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return  # a value that goes on over several lines, or not an inline table at all
+    entries = [((), parsed)] if isinstance(parsed, dict) else []
+    if isinstance(parsed, list):
+        entries = [((str(e["id"]),), e) for e in parsed if isinstance(e, dict) and "id" in e]
+    for name, table in entries:
+        if name:
+            yield name
+        for dotted in flat(table, leaf=lambda v: not isinstance(v, dict)):
+            yield (*name, *Key.parse(dotted).parts)
 
 
 def _named(header: tuple[str, ...], ids: dict[tuple[str, ...], str]) -> Key:

@@ -68,6 +68,11 @@ def _bad(tmp_path: Path, body: str) -> Path:
 
 
 CASES = {
+    "an impossible date and other problems, in one report": (
+        'extends = "baseline"\nname = "x"\n[time]\nend = 2028-13-31\nstep_days = 40\n'
+        '[[labs]]\nid = "deepseek"\nreserch_share = 0.3\n',
+        ["bad.toml:4: time.end", "month 13 does not exist", "bad.toml:5: time.step_days", ":8:", "reserch_share"],
+    ),
     "a value in an inline table": (
         'extends = "baseline"\nname = "x"\ntime = { step_days = 40 }\n',
         ["bad.toml:3:", "time.step_days", "less than or equal to 31"],  # not the base file's step_days line

@@ -63,39 +63,52 @@ def read_text(path: Path) -> str:
         raise ScenarioError([Problem(str(path), "", message)]) from None
 
 
-def parse_toml(text: str, path: Path) -> dict[str, Any]:
-    """The data of a file's TOML text; invalid TOML is a ScenarioError with the file and line."""
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
-        line = int(match.group(1)) if match else None
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        bad_date = _bad_date(text.splitlines()[line - 1]) if line and line <= len(text.splitlines()) else None
-        key, reason = bad_date or ("", f"not valid TOML: {reason}")
-        key = next((str(k) for k, n, _ in keys_in(text) if n == line and k.name == key), key) if key else key
-        raise ScenarioError([Problem(str(path), key, reason, line)]) from None
+def parse_toml(text: str, path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """The data of a file's TOML text, and the problems found on the way that still let it be read: each
+    date that does not exist (2028-13-31), which TOML would stop at, is reported with its file, line and
+    key and read as the nearest real date (2028-12-31), so that the file's other problems are found in
+    the same pass. Other invalid TOML is a ScenarioError with the file and line (and those dates)."""
+    lines = text.splitlines()
+    problems: list[Problem] = []
+    for _ in range(len(lines) + 1):  # each pass mends one impossible date
+        try:
+            return tomllib.loads("\n".join(lines) + "\n"), problems
+        except tomllib.TOMLDecodeError as exc:
+            match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+            line = int(match.group(1)) if match else None
+            reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+            bad_date = _bad_date(lines[line - 1]) if line and line <= len(lines) else None
+            if bad_date is None:
+                raise ScenarioError([*problems, Problem(str(path), "", f"not valid TOML: {reason}", line)]) from None
+            name, reason, mended = bad_date
+            key = next((str(k) for k, n, _ in keys_in(text) if n == line and k.name == name), name)
+            problems.append(Problem(str(path), key, reason, line))
+            lines[line - 1] = mended
+    raise AssertionError("unreachable: every pass mends a line")
 
 
-def _bad_date(line: str) -> tuple[str, str] | None:
-    """(key, what is wrong) for a line that sets a key to a date that does not exist (2028-13-31,
-    2025-02-30), which TOML reports only as a syntax error; None for any other line."""
+def _bad_date(line: str) -> tuple[str, str, str] | None:
+    """(key, what is wrong, the line with the nearest real date) for a line that sets a key to a date
+    that does not exist (2028-13-31, 2025-02-30), which TOML reports only as a syntax error; None for
+    any other line."""
     match = re.match(r"\s*([\w.\-\"']+)\s*=\s*(\d{4})-(\d{2})-(\d{2})\b", line)
     if not match:
         return None
     key, (year, month, day) = match.group(1).strip("\"'"), map(int, match.groups()[1:])
     written = f"{match.group(2)}-{match.group(3)}-{match.group(4)}"
+    near_month = min(max(month, 1), 12)
+    last = calendar.monthrange(year, near_month)[1]
+    mended = line[: match.start(2)] + f"{year:04d}-{near_month:02d}-{min(max(day, 1), last):02d}" + line[match.end(4) :]
     if not 1 <= month <= 12:
-        return key, f"{written} is not a date: month {month} does not exist (1 to 12)"
+        return key, f"{written} is not a date: month {month} does not exist (1 to 12)", mended
     try:
         date(year, month, day)
     except ValueError:
-        last = calendar.monthrange(year, month)[1]
-        return key, f"{written} is not a date: {calendar.month_name[month]} {year} has days 1 to {last}"
+        return key, f"{written} is not a date: {calendar.month_name[month]} {year} has days 1 to {last}", mended
     return None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     return parse_toml(read_text(path), path)
 
 
@@ -122,15 +135,16 @@ def _is_id_list(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "id" in v for v in value)
 
 
-def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path]]:
-    """The raw data of a file after merging what it extends; also the files read, child first."""
+def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Path], list[Problem]]:
+    """The raw data of a file after merging what it extends; also the files read, child first, and the
+    problems that reading found but read past (`parse_toml`)."""
     path = path.resolve()
     if path in seen:
         raise ScenarioError([Problem(str(path), "extends", "extends itself through " + " -> ".join(map(str, seen)))])
-    data = read_toml(path)
+    data, problems = read_toml(path)
     parent = data.pop("extends", None)
     if parent is None:
-        return data, [path]
+        return data, [path], problems
     if not isinstance(parent, str):
         raise ScenarioError([Problem(str(path), "extends", f"found {parent!r}; expected a file name")])
     parent_path = (path.parent / parent) if (path.parent / parent).is_file() else None
@@ -140,8 +154,8 @@ def read_with_extends(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str
         except ScenarioError:
             message = f"'{parent}' is neither a file next to this one nor a built-in scenario"
             raise ScenarioError([Problem(str(path), "extends", message)]) from None
-    base, files = read_with_extends(parent_path, (*seen, path))
-    return merge(base, data), [path, *files]
+    base, files, more = read_with_extends(parent_path, (*seen, path))
+    return merge(base, data), [path, *files], [*problems, *more]
 
 
 def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, label: str = "overrides") -> Scenario:
@@ -150,12 +164,16 @@ def load_scenario(source: str | Path, overrides: dict[str, Any] | None = None, l
     Problems with the overrides are reported against `label` (the CLI passes "--set").
     """
     path = resolve_path(source)
-    data, files = read_with_extends(path)
+    data, files, problems = read_with_extends(path)
     if "story" not in data and "airace_version" not in data:  # a resolved scenario.toml's header is airace's note
         data["story"] = _header_comment(read_text(path))
     if overrides:
-        data = apply_overrides(data, overrides, label)
-    return _attach_comment_sources(validate(data, files, set(overrides or ()), label), files, overrides, label)
+        try:
+            data = apply_overrides(data, overrides, label)
+        except ScenarioError as exc:
+            raise ScenarioError([*problems, *exc.problems]) from None
+    scenario = validate(data, files, set(overrides or ()), label, problems)
+    return _attach_comment_sources(scenario, files, overrides, label)
 
 
 def _header_comment(text: str) -> str:
@@ -175,9 +193,15 @@ def scenario_from_dict(data: dict[str, Any], overrides: dict[str, Any] | None = 
 
 
 def validate(
-    data: dict[str, Any], files: list[Path], overridden: set[str] = frozenset(), label: str = "overrides"
+    data: dict[str, Any],
+    files: list[Path],
+    overridden: set[str] = frozenset(),
+    label: str = "overrides",
+    read: list[Problem] | None = None,
 ) -> Scenario:
-    """A Scenario, or a ScenarioError naming the file (or the overrides) and line of every problem."""
+    """A Scenario, or a ScenarioError naming the file (or the overrides) and line of every problem:
+    those reading the files found (`read`: dates that do not exist), then the schema's, then, if the
+    schema holds, the links between sections (`check_references`), all in one report."""
     source = str(files[0]) if files else "<scenario>"
     try:
         scenario = Scenario.model_validate(data)
@@ -188,8 +212,8 @@ def validate(
         for key, message in check_references(scenario):
             file, line = find_line(files, Key.parse(key))
             problems.append(Problem(file or source, key, message, line))
-    if problems:
-        raise ScenarioError([_blamed(p, overridden, label) for p in problems])
+    if read or problems:
+        raise ScenarioError([*(read or []), *(_blamed(p, overridden, label) for p in problems)])
     return scenario
 
 

@@ -262,11 +262,13 @@ def load_sweep(path: str | Path, allow_functions: bool = False) -> Sweep:
     if not path.is_file():
         raise ScenarioError([Problem(str(path), "", "no such sweep file")])
     text = read_text(path)
-    data = parse_toml(text, path)
+    data, read = parse_toml(text, path)
     try:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(path, text, data, err) for err in exc.errors()]) from None
+        raise ScenarioError([*read, *(_problem(path, text, data, err) for err in exc.errors())]) from None
+    if read:
+        raise ScenarioError(read)
     if sweep.scenario is not None:
         sweep._base = _load_base(path, text, sweep)
         _check_outputs(path, text, sweep, *run_outputs(sweep._base))

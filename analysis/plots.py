@@ -403,17 +403,24 @@ def compute_by_bloc(
 
 @styled
 def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None = None) -> Figure:
-    """Chips delivered per quarter to each bloc, legal (solid) and leaked past export controls (dashed)."""
+    """Chips delivered per quarter to each bloc: imported legally (solid), made at home (dotted) and
+    leaked past export controls (dashed). Results that do not record domestic chips show legal ones whole."""
     fig, ax = _axes(ax)
     flows = [metrics.chip_flows(m, freq) for m in models]
     blocs = metrics.blocs_with(models[0], "chips_legal_")  # scenario order, so each bloc keeps its colour
+
+    def per_run(bloc: str, channel: str) -> pd.DataFrame:
+        tables = [f[(f.bloc == bloc) & (f.channel == channel)].set_index("date")["chips"] for f in flows]
+        return pd.concat(tables, axis=1, keys=range(len(flows)))
+
     for i, bloc in enumerate(blocs):
-        for channel, style in (("legal", "-"), ("leaked", "--")):
-            table = pd.concat(
-                [f[(f.bloc == bloc) & (f.channel == channel)].set_index("date")["chips"] for f in flows],
-                axis=1,
-                keys=range(len(flows)),
-            )
+        legal, leaked = per_run(bloc, "legal"), per_run(bloc, "leaked")
+        if f"chips_domestic_{bloc}" in models[0].columns:
+            domestic = per_run(bloc, "domestic")
+            channels = {"imported": (legal - domestic, "-"), "domestic": (domestic, ":"), "leaked": (leaked, "--")}
+        else:
+            channels = {"legal": (legal, "-"), "leaked": (leaked, "--")}
+        for channel, (table, style) in channels.items():
             if not table.to_numpy().any():
                 continue
             line = fan(ax, table, colour(i), f"{bloc} {channel}", gid=f"chips:{bloc}:{channel}", scale=1e-3)
@@ -423,7 +430,7 @@ def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None
     ax.set_ylabel("chips delivered (thousands per quarter)" if freq == "QE" else f"chips (thousands per {freq})")
     _dates(ax)
     _fan_legend(ax, len(models))
-    _title(ax, "Chip flows, legal and leaked", len(models))
+    _title(ax, "Chip flows: imported, made at home, leaked", len(models))
     return fig
 
 

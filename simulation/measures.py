@@ -106,13 +106,16 @@ def compute_share(model: pd.DataFrame) -> pd.DataFrame:
 
 
 def chip_flows(model: pd.DataFrame, freq: str | None = "QE") -> pd.DataFrame:
-    """Chips delivered per bloc and channel (`legal`, `leaked`), summed per period of `freq` (None: per step).
+    """Chips delivered per bloc and channel (`legal`, `leaked`, and `domestic`: the part of `legal` made by
+    the bloc's own chipmakers, in results that record it), summed per period of `freq` (None: per step).
 
     Long form (date, bloc, channel, chips); periods are labelled by their last day.
     """
     rows = []
-    for channel in ("legal", "leaked"):
+    for channel in ("legal", "leaked", "domestic"):
         blocs = blocs_with(model, f"chips_{channel}_")
+        if not blocs:
+            continue  # results written before domestic chips were recorded
         flows = _by_date(model, [f"chips_{channel}_{b}" for b in blocs]).set_axis(blocs, axis=1)
         if freq is not None:
             flows = flows.resample(freq).sum()

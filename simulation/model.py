@@ -401,6 +401,7 @@ class AIRaceModel(mesa.Model):
             reporters[f"compute_flops_{b}"] = partial(cls.compute_flops, bloc=b)
             reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
+            reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
         reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")

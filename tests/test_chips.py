@@ -120,6 +120,9 @@ def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(mod
     assert makers["amd"].lost_sales_total_usd == lost["amd"]
     cn = model.bloc_index["CN"]
     assert flows.legal_units[cn] == pytest.approx(sum(units[c] * fill[c] for c in units if c != "H100"), rel=1e-12)
+    # of those, the Ascends are made at home: domestic chips that no export rule can stop
+    home = sum(units[c] * fill[c] for c in ("ASCEND910B", "ASCEND910C"))
+    assert flows.domestic_units[cn] == pytest.approx(home, rel=1e-12)
 
 
 def test_a_labs_throughput_follows_each_change_of_its_fleet(model):

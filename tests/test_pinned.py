@@ -26,7 +26,9 @@ History of the pin in tests/data/baseline_pinned.json:
   moves within its seed-to-seed spread (the 2030 gap 9.9 -> 10.8 months for this seed); the
   calibration targets and the library's stories still pass;
 - its `events_sha256` re-taken when a rule's start event began to carry the rule's enforcement in
-  `value` (NaN before; every text unchanged, everything else of the pin identical).
+  `value` (NaN before; every text unchanged, everything else of the pin identical);
+- re-taken when model.parquet gained `chips_domestic_<BLOC>` (the legal chips made at home): the only
+  change is the new columns' entries, every existing number identical.
 """
 
 from __future__ import annotations

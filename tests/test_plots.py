@@ -206,6 +206,23 @@ def test_compute_is_drawn_per_bloc_on_a_log_scale_and_chip_flows_split_legal_and
     assert "FLOP/s" in top.get_ylabel() and "chips" in bottom.get_ylabel()
 
 
+def test_chips_made_at_home_are_drawn_apart_from_imported_ones():
+    models = [
+        m.assign(chips_domestic_US=m["chips_legal_US"], chips_domestic_CN=m["chips_legal_CN"] / 4) for m in MODELS
+    ]
+    fig = plots.chip_flows(models)
+    legal = pd.concat(
+        [metrics.chip_flows(m, "QE").query("bloc == 'CN' and channel == 'legal'")["chips"] for m in models], axis=1
+    )
+    domestic = legal / 4
+    np.testing.assert_allclose(line(fig, "chips:CN:domestic:median").get_ydata(), domestic.median(axis=1) / 1e3)
+    np.testing.assert_allclose(
+        line(fig, "chips:CN:imported:median").get_ydata(), (legal - domestic).median(axis=1) / 1e3
+    )
+    assert line(fig, "chips:CN:domestic:median").get_linestyle() == ":"
+    assert not [ln for ln in fig.axes[0].lines if ln.get_gid() == "chips:US:imported:median"]  # all made at home
+
+
 def test_compare_scenarios_draws_one_fan_per_scenario():
     fig = plots.compare_scenarios({"weak": MODELS[:2], "strong": MODELS[2:]}, "ai_index")
     np.testing.assert_allclose(

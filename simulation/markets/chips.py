@@ -94,11 +94,12 @@ class Flows:
     fees_usd: float = 0.0
     legal_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
     leaked_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    domestic_units: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the part of legal made at home
 
     @classmethod
     def none(cls, blocs: int) -> Flows:
         """Nothing moved yet: zero flows for each of `blocs` destinations."""
-        return cls(legal_units=np.zeros(blocs), leaked_units=np.zeros(blocs))
+        return cls(legal_units=np.zeros(blocs), leaked_units=np.zeros(blocs), domestic_units=np.zeros(blocs))
 
 
 @dataclass
@@ -293,6 +294,8 @@ class ChipMarket:
         smuggled = got - legal  # got where leaked, 0 elsewhere
         legal_per_lab = legal.sum(axis=1)
         flows.legal_units += self._per_bloc(legal_per_lab)
+        home = self._made_in[None, :] == blocs[:, None]  # lab (row) buys chip (column) from its own bloc's makers
+        flows.domestic_units += self._per_bloc(np.where(home, legal, 0.0).sum(axis=1))
         if markets.leak_delay_days > 0:
             self._deliver(legal, legal_per_lab)
             if smuggled.any():

@@ -7,7 +7,7 @@ The one loader that `airace plot`, `report` and `compare` share. Analysis reads 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -65,16 +65,18 @@ class ResultSet:
     def breakthroughs(self) -> pd.DataFrame:
         """Every breakthrough of every run, random ones included, on the day markets met it
         (`analysis.metrics.news`), with the run's seed as the first column."""
-        told = pd.concat([metrics.news(r.events).assign(seed=r.seed) for r in self.runs], ignore_index=True)
-        told = told[told["kind"] == "breakthrough"].reset_index(drop=True)
-        return told[["seed", *told.columns.drop("seed")]]
+        told = self._of_every_run(lambda r: metrics.news(r.events))
+        return told[told["kind"] == "breakthrough"].reset_index(drop=True)
 
     @property
     def fall_causes(self) -> pd.DataFrame:
         """The largest one-step fall of each listed firm in each run and the news behind it
         (`analysis.metrics.fall_causes`), with the run's seed as the first column."""
-        tables = [metrics.fall_causes(r.model, r.events).assign(seed=r.seed) for r in self.runs]
-        frame = pd.concat(tables, ignore_index=True)
+        return self._of_every_run(lambda r: metrics.fall_causes(r.model, r.events))
+
+    def _of_every_run(self, table: Callable[[Results], pd.DataFrame]) -> pd.DataFrame:
+        """One table of each run's `table`, stacked, with the run's seed as the first column."""
+        frame = pd.concat([table(r).assign(seed=r.seed) for r in self.runs], ignore_index=True)
         return frame[["seed", *frame.columns.drop("seed")]]
 
     @property

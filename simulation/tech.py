@@ -63,6 +63,22 @@ def step_fraction(rate_per_year: float, dt: float) -> float:
     return 1.0 - math.exp(-rate_per_year * dt)
 
 
+def arrivals(rng: np.random.Generator, hazard_left: float, rate_per_year: float, dt: float) -> tuple[int, float]:
+    """Arrivals of a Poisson process over a step of `dt` years at `rate_per_year`, and the hazard left
+    until the next one (start it at `rng.exponential()`).
+
+    The process counts hazard, not steps: each arrival comes when the accumulated rate x time reaches
+    an exponential draw, and a step may hold none, one or several. The same draws give the same
+    arrivals whatever the step length, so a run in daily steps sees a run in weekly steps' random
+    events on nearly the same days (to within a step)."""
+    hazard_left -= rate_per_year * dt
+    count = 0
+    while hazard_left <= 0:
+        count += 1
+        hazard_left += float(rng.exponential())
+    return count, hazard_left
+
+
 def grown(value: float, growth_per_year: float, halflife_years: float | None, years: float) -> float:
     """A quantity growing at `growth_per_year` (0.5 = +50% a year) whose growth rate halves every
     `halflife_years` (none: constant growth). Booms slow down; this keeps 2030 budgets plausible."""

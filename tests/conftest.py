@@ -19,6 +19,25 @@ def short_baseline() -> Results:
     return run("baseline", seed=7, overrides=SHORT)
 
 
+@pytest.fixture(scope="session")
+def replicates():
+    """`replicates(name, seeds, **overrides)`: the scenario's runs with seeds seed .. seed + seeds - 1 (two
+    processes), made once per test session, so that tests asking for the same runs share them (the
+    calibration's weekly baseline is also the time-consistency test's). Overrides are registry names,
+    as with --set, written with `__` for the dots (`time__step_days=1`)."""
+    made: dict[tuple, list[Results]] = {}
+
+    def get(name: str, seeds: int, **overrides) -> list[Results]:
+        changes = {key.replace("__", "."): value for key, value in sorted(overrides.items())}
+        key = (name, seeds, tuple(changes.items()))
+        if key not in made:
+            spec = load_scenario(name, changes or None)
+            made[key] = list(run_replicates(spec, spec.seed, seeds, workers=2))
+        return made[key]
+
+    return get
+
+
 @pytest.fixture
 def write_scenario(tmp_path: Path):
     """Write a TOML scenario that extends the baseline (or stands alone) and return its path."""

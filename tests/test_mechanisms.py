@@ -180,3 +180,15 @@ def test_mean_enforcement_is_the_same_in_every_process():
         for seed in range(6)
     }
     assert len(seen) == 1 and float(seen.pop()) == pytest.approx(0.44)
+
+
+def test_a_training_run_ends_on_its_own_day_and_the_rest_of_the_step_starts_the_next():
+    model = _model(steps=0)  # weekly steps; runs of 120 days
+    lab = model.labs["openai"]
+    lab.run_days, lab.run_flop, lab.run_cost_usd, lab.largest_run_flop = 115.0, 1e25, 1e8, 0.0
+    week = lab.effective_flops * lab.spec.training_share * model.spec.tech.utilisation * 7 * 86_400
+    lab.train(wear_usd=7e6)
+    # five days of the week finish the run, the last two start the next one
+    assert lab.largest_run_flop == pytest.approx(1e25 + week * 5 / 7)
+    assert lab.largest_run_cost_usd == pytest.approx(1e8 + 5e6)
+    assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((2.0, week * 2 / 7, 2e6))

@@ -28,7 +28,13 @@ History of the pin in tests/data/baseline_pinned.json:
 - its `events_sha256` re-taken when a rule's start event began to carry the rule's enforcement in
   `value` (NaN before; every text unchanged, everything else of the pin identical);
 - re-taken when model.parquet gained `chips_domestic_<BLOC>` (the legal chips made at home): the only
-  change is the new columns' entries, every existing number identical.
+  change is the new columns' entries, every existing number identical;
+- re-taken whole when every process became independent of the step length (issue 17): a training
+  run ends on its own day (120 days, no longer rounded up to 126 in weekly steps) and the rest of
+  the step starts the next; the first run's phase is in days, not whole steps; breakthroughs are a
+  Poisson process in hazard (exponential draws instead of one uniform a step); distillations fall
+  due on their day. Every output moves; the calibration targets (ten seeds), the library's stories
+  and the new daily-against-weekly test pass.
 """
 
 from __future__ import annotations

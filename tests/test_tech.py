@@ -64,6 +64,29 @@ def test_step_fraction_compounds_to_the_yearly_rate():
     assert (1 - weekly) ** (365.25 / 7) == pytest.approx(math.exp(-0.25))
 
 
+def _arrival_days(step_days: float, rate_per_year: float, years: float, seed: int = 3) -> list[float]:
+    rng = np.random.default_rng(seed)
+    left, days = float(rng.exponential()), []
+    for n in range(1, round(years * 365.25 / step_days) + 1):
+        count, left = tech.arrivals(rng, left, rate_per_year, step_days / 365.25)
+        days += [n * step_days] * count
+    return days
+
+
+def test_arrivals_come_at_the_yearly_rate_and_several_may_share_a_step():
+    counts = [len(_arrival_days(28.0, 12.0, 10.0, seed)) for seed in range(40)]
+    assert np.mean(counts) == pytest.approx(120.0, rel=0.05)  # Poisson: 120 a run, sd 11, 40 runs
+    days = _arrival_days(28.0, 12.0, 10.0)
+    assert len(days) > len(set(days))  # about one a month: some steps of four weeks hold two
+
+
+def test_the_same_draws_give_the_same_arrivals_whatever_the_step_length():
+    daily, weekly = _arrival_days(1.0, 2.0, 20.0), _arrival_days(7.0, 2.0, 20.0)
+    assert len(daily) == len(weekly) > 20
+    # each arrival falls in the week that holds its day
+    assert all(w - 7 < d <= w for d, w in zip(daily, weekly, strict=True))
+
+
 DAYS = np.array([0.0, 30.0, 60.0, 90.0, 120.0])
 
 

@@ -48,7 +48,7 @@ class Lab(mesa.Agent):
         self.run_cost_usd = 0.0
         self.largest_run_cost_usd = 0.0
         self.research_share = spec.research_share
-        self.last_distillation = -math.inf  # model day of the last distillation
+        self.next_distillation_day = 0.0  # model day from which the lab may distil again
         self.revenue_usd_per_year = 0.0
         self.spent_usd_total = 0.0
         self.chips_received_total = 0.0
@@ -58,10 +58,9 @@ class Lab(mesa.Agent):
         start = model.stream(self.id, "start")
         self.next_round_day = float(start.uniform(0, interval))  # rounds are staggered across labs
         # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
-        run_days = model.spec.time.step_days * math.floor(
-            float(start.uniform(0, model.spec.tech.training_run_days)) / model.spec.time.step_days
-        )
-        self._started_days = run_days
+        self._started_days = float(start.uniform(0, model.spec.tech.training_run_days))
+        # Breakthroughs are a Poisson process: the hazard left until the next one (`tech.arrivals`).
+        self._breakthrough_hazard = float(model.stream(self.id, "breakthrough").exponential())
 
     def start(self) -> None:
         """Put the lab part-way through its first run, on the fleet it holds (once the market exists)."""
@@ -136,11 +135,11 @@ class Lab(mesa.Agent):
         starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
         worn = tech.step_fraction(t.depreciation_per_year, dt)
         # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
-        self.run_cost_usd += self.spec.training_share * worn * self.fleet_value_usd
+        wear_usd = self.spec.training_share * worn * self.fleet_value_usd
         self.fleet *= 1.0 - worn
         self.research(starved)
         self.adopt_published_methods()
-        self.train()
+        self.train(wear_usd)
         self.distil()
 
     def research(self, starved: float) -> None:
@@ -155,10 +154,11 @@ class Lab(mesa.Agent):
             t.efficiency_growth_per_year, self.research_share, t.reference_research_share, t.research_elasticity
         )
         self.efficiency *= math.exp(growth * dt)
-        chance = tech.step_fraction(
-            t.breakthrough_rate_per_year * (self.research_share / t.reference_research_share), dt
+        rate = t.breakthrough_rate_per_year * (self.research_share / t.reference_research_share)
+        count, self._breakthrough_hazard = tech.arrivals(
+            self.model.stream(self.id, "breakthrough"), self._breakthrough_hazard, rate, dt
         )
-        if self.model.stream(self.id, "breakthrough").random() < chance:  # one draw a step, whatever the chance
+        for _ in range(count):
             gain = tech.breakthrough_gain(
                 self.model.stream(self.id, "breakthrough_size"),
                 t.breakthrough_min_gain,
@@ -207,14 +207,33 @@ class Lab(mesa.Agent):
         )
         self.model.news_of_efficiency(gain, visible_day)
 
-    def train(self) -> None:
-        """Accumulate the frontier run; when it is done, release a model if it beats the last one."""
+    def train(self, wear_usd: float) -> None:
+        """Accumulate the frontier run (its FLOP, and `wear_usd`, the hardware this step wears out, as its
+        cost); when it is done, release a model if it beats the last one.
+
+        A run ends on its own day, not at the end of the step that holds it: the step's compute and cost
+        are split at that day, and the rest of the step starts the next run. So runs last
+        `training_run_days` whatever the step length."""
         t = self.model.spec.tech
         step_days = self.model.step_days
-        self.run_flop += tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, step_days)
-        self.run_days += step_days
-        if self.run_days + 1e-9 < t.training_run_days:
+        flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, step_days)
+        left = t.training_run_days - self.run_days
+        if left > step_days:
+            self.run_flop += flop
+            self.run_cost_usd += wear_usd
+            self.run_days += step_days
             return
+        done = left / step_days  # the share of the step before the run's last day
+        self.run_flop += done * flop
+        self.run_cost_usd += done * wear_usd
+        self.finish_run()
+        self.run_flop = (1.0 - done) * flop
+        self.run_cost_usd = (1.0 - done) * wear_usd
+        self.run_days = step_days - left
+
+    def finish_run(self) -> None:
+        """The run is done: it may be the largest so far, and its model is released if it beats the last."""
+        t = self.model.spec.tech
         if self.run_flop > self.largest_run_flop:
             self.largest_run_flop = self.run_flop
             self.largest_run_cost_usd = self.run_cost_usd
@@ -224,14 +243,11 @@ class Lab(mesa.Agent):
             self.capability = new
             weights = "open_weights" if self.open_weights else "closed_weights"
             self.model.log("release", self.id, channel=weights, value=new, name=self.name, run_flop=self.run_flop)
-        self.run_flop = 0.0
-        self.run_days = 0.0
-        self.run_cost_usd = 0.0
 
     def distil(self) -> None:
         """Distil from the strongest model this lab can reach, if it is enough ahead and the lab is due."""
         t = self.model.spec.tech
-        if not self.spec.distils or self.model.day - self.last_distillation < t.distillation_interval_days:
+        if not self.spec.distils or self.model.day < self.next_distillation_day:
             return
         teacher = max(
             (lab for lab in self.model.labs.values() if lab is not self and lab.reachable),
@@ -249,7 +265,7 @@ class Lab(mesa.Agent):
         # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
         block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
         if block > 0 and self.model.stream(self.id, "distillation_block").random() < block:
-            self.last_distillation = self.model.day
+            self.distillation_done()
             self.model.log(
                 "distillation_blocked",
                 self.id,
@@ -267,7 +283,7 @@ class Lab(mesa.Agent):
         self.run_flop -= needed
         before = self.capability
         self.capability = distilled
-        self.last_distillation = self.model.day
+        self.distillation_done()
         self.model.log(
             "distillation",
             self.id,
@@ -280,6 +296,14 @@ class Lab(mesa.Agent):
             teacher_capability=teacher.capability,
             flop=needed,
         )
+
+    def distillation_done(self) -> None:
+        """An attempt was made: the next may come `distillation_interval_days` after it. The attempt is
+        dated when it fell due, if that was within this step, else at the step's start, so that the
+        interval does not stretch to a whole number of steps."""
+        model = self.model
+        when = max(self.next_distillation_day, model.day - model.step_days)
+        self.next_distillation_day = when + model.spec.tech.distillation_interval_days
 
     @property
     def reachable(self) -> bool:

@@ -423,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_params)
 
     p = sub.add_parser("calibrate", help="run the calibration scenarios and compare them with the public targets")
-    p.add_argument("--seeds", type=_positive, default=5, help="runs per scenario; the median is judged (default 5)")
+    p.add_argument("--seeds", type=_positive, default=10, help="runs per scenario; the median is judged (default 10)")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     p.set_defaults(func=cmd_calibrate)
 

@@ -1,6 +1,9 @@
-"""Every target of CALIBRATION.md that the model covers, as the median over 5 seeds, within tolerance.
+"""Every target of CALIBRATION.md that the model covers, as the median over 10 seeds, within tolerance.
 
-The runs are shared by all targets (one set per scenario), so the whole file costs about ten runs.
+The runs are shared by all targets (one set per scenario, and with other tests through the
+`replicates` fixture), so the whole file costs twenty runs. Ten seeds rather than CALIBRATION.md's
+least of five: a median of five moves by a tenth of the band on some targets (US frontier compute
+growth: 3.49 on five seeds, 3.54 on ten, against a band from 3.5).
 """
 
 from __future__ import annotations
@@ -8,10 +11,8 @@ from __future__ import annotations
 import pytest
 
 from analysis import calibration
-from simulation.runner import run_replicates
-from simulation.scenario import load_scenario
 
-SEEDS = 5
+SEEDS = 10
 KNOWN_MISSES = {
     "change of the gap during 2024": "China's frontier follows its labs' own pretraining lifted by distillation "
     "of open models, and US frontier compute grows faster (about 3.75x a year against 2.3x), so the gap widens "
@@ -20,17 +21,14 @@ KNOWN_MISSES = {
 
 
 @pytest.fixture(scope="module")
-def table():
-    runs = {}
-    for name in calibration.scenarios():
-        spec = load_scenario(name)
-        runs[name] = list(run_replicates(spec, spec.seed, SEEDS))
+def table(replicates):
+    runs = {name: replicates(name, SEEDS) for name in calibration.scenarios()}
     return calibration.evaluate(runs).set_index("target")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("target", [t.name for t in calibration.TARGETS])
-def test_target_is_met_by_the_median_of_five_seeds(table, target):
+def test_target_is_met_by_the_median_of_ten_seeds(table, target):
     row = table.loc[target]
     assert row["seeds"] == SEEDS
     met = row["lo"] <= row["median"] <= row["hi"]

@@ -104,6 +104,12 @@ def gap_change_2024(r: Results) -> float:
     return float(gap.loc["2024-10-01":"2024-12-31"].mean() - gap.loc["2023-10-01":"2023-12-31"].mean())
 
 
+def china_compute_ratio_early_2025(r: Results) -> float:
+    """China's compute against the US's (peak 16-bit FLOP/s of the blocs' labs' fleets) on 31 March 2025."""
+    model = _model(r, "compute_flops_CN") / _model(r, "compute_flops_US")
+    return _at(model, "2025-03-31")
+
+
 def smuggled_chips_2024(r: Results) -> float:
     return float(_model(r, "chips_leaked_CN").loc["2024-01-01":"2024-12-31"].sum())
 
@@ -178,6 +184,10 @@ TARGETS = [
     Target(
         "controlled chips smuggled into China in 2024", "baseline", "median ~140k", "chips", 1e4, 4e5,
         "CNAS, June 2025 (10k to several 100k)", smuggled_chips_2024,
+    ),
+    Target(
+        "China's compute against the US's, early 2025", "baseline", "~15% against ~75% of the world's",
+        "ratio", 0.1, 0.35, "Epoch AI, Trends in AI supercomputers (2025)", china_compute_ratio_early_2025,
     ),
     Target(
         "Ascend chips made in 2025", "baseline", "at most 200k", "chips", 0.0, 2e5,

@@ -30,7 +30,10 @@ def months_since_reached(days: np.ndarray, frontier: np.ndarray, level: float, p
     if level <= best[0]:
         first_day = days[0] - (best[0] - level) / prestart_per_year * DAYS_PER_YEAR
     else:
-        first_day = days[int(np.searchsorted(best, level, side="left"))]
+        # The frontier rises in jumps, at releases: between two records, date a level by linear
+        # interpolation in time, so the lag moves with the laggard's level instead of in whole intervals.
+        records = np.concatenate(([0], np.flatnonzero(np.diff(best) > 0) + 1))
+        first_day = float(np.interp(level, best[records], days[records]))
     return float((days[-1] - first_day) / DAYS_PER_MONTH)
 
 

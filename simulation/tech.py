@@ -45,11 +45,17 @@ def breakthrough_gain(rng: np.random.Generator, min_gain: float, tail: float, ma
     return float(min(math.exp(log_gain), max_gain))
 
 
-def distilled_capability(student: float, teacher: float, fraction: float) -> float:
-    """A student closes a fraction of its gap to the teacher; it never passes it."""
+def distilled_capability(student: float, teacher: float, fraction: float, max_lift: float = math.inf) -> float:
+    """A student's pretrained model distilled from a teacher: it closes `fraction` of a small gap, with
+    diminishing returns on a large one, and gains at most `max_lift` over its own pretrained model,
+    whatever the teacher (distillation passes on post-training, not pretrained knowledge); it never
+    passes the teacher. lift = L (1 - exp(-f gap / L)): about f x gap while the gap is small against L."""
     if teacher <= student:
         return student
-    return student + fraction * (teacher - student)
+    closed = fraction * (teacher - student)
+    if math.isinf(max_lift):
+        return student + closed
+    return student + max_lift * -math.expm1(-closed / max_lift)
 
 
 def market_shares(capabilities: np.ndarray, sensitivity: float) -> np.ndarray:

@@ -1,9 +1,11 @@
 """The scenario library: every built-in what-if tells the story its header promises, against the baseline.
 
-Each scenario runs for three seeds to the end of 2026 (four simulated years, ~1-2 s a run) and the
-tests compare medians across seeds, so one lucky breakthrough cannot make or break a story. The
-thresholds are deliberately loose: they check the direction and rough size of each effect, not
-calibrated numbers.
+The mechanisms of each story are checked on three seeds to the end of 2026 (four simulated years,
+~1-2 s a run), comparing medians across seeds, so one lucky breakthrough cannot make or break a story;
+those thresholds are deliberately loose. The effect of each story on the gap is checked as a paired
+effect over ten seeds of full-length runs (the same seeds as the baseline's, median paired difference
+with a 90% bootstrap interval): its sign at the end of 2025, 2027 and 2030, or, where the model says
+the effect is small, an interval within 1.5 months of zero.
 """
 
 from __future__ import annotations
@@ -196,7 +198,9 @@ def test_distillation_wave_goes_through_us_apis_and_narrows_the_gap(runs):
     wave, base = runs("distillation_wave"), runs("baseline")
     assert all(distillations(r, "CN", "US", "api") >= 5 for r in wave)
     assert all(distillations(r, "CN", "US", "api") == 0 for r in base)
-    assert median(wave, mean_gap_months) < 0.85 * median(base, mean_gap_months)
+    # A small effect: a distillation lifts a student at most `tech.distillation_max_lift` over its own
+    # pretrained model, whatever the teacher (the paired test below has its size).
+    assert median(wave, mean_gap_months) < median(base, mean_gap_months)
     assert median(wave, mean_gap_capability) < median(base, mean_gap_capability)
 
 
@@ -227,10 +231,14 @@ def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(r
         assert regulator_series(r, "bis", "decisions").iloc[-1] == len(changes)
         moved = (regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")).abs()
         assert moved.max() >= 0.05
-    # Tighter enforcement, less smuggling: in every seed, paired with the baseline's run of that seed
-    # (over seeds 1-10 the ratio runs from 0.12 to 0.73, median 0.29).
-    leaked = [cn_leaked(r) / cn_leaked(b) for r, b in zip(reactive, base, strict=True)]
-    assert max(leaked) < 1 and statistics.median(leaked) < 0.7
+    # The loop goes both ways (China is seldom within six months, and lost sales pass $15B a year):
+    # in each seed, paired with the baseline's run of that seed, smuggling follows enforcement, more
+    # where enforcement averaged below the baseline's and less where above.
+    for r, b in zip(reactive, base, strict=True):
+        enforcement = (
+            regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")
+        ).mean()
+        assert np.sign(cn_leaked(r) / cn_leaked(b) - 1) == -np.sign(enforcement)
     # China's answer: more subsidy money and a firmer mandate build Huawei's capacity faster
     assert median(reactive, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")) > 1.3 * median(
         base, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")
@@ -308,3 +316,53 @@ def test_h20_buy_domestic_guidance_raises_huaweis_share_of_chinas_chips(h20_runs
     before_ban = [_huawei_share(d, "2025-01-01", "2025-04-06") for _, d in h20_runs]
     assert statistics.median(after_guidance) > 1.2 * statistics.median(before_guidance)
     assert statistics.median(after_guidance) > statistics.median(before_ban)
+
+
+# ---------------------------------------------------------------- paired effects on the gap, ten seeds
+
+PAIRED_SEEDS = 10
+SMALL_MONTHS = 1.5  # an effect the model calls small: its whole interval lies within this of zero
+WIDENS, NARROWS, SMALL = 1, -1, 0
+# The sign of each story's paired effect on the gap at the end of 2025, 2027 and 2030, as each
+# scenario's header tells it (h20_flip_flop ends in 2026: its 2025 effect only).
+GAP_EFFECTS = {
+    "no_export_controls": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
+    "strict_controls": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
+    "leaky_controls": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
+    "efficiency_race": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
+    "distillation_wave": {2025: SMALL, 2027: NARROWS, 2030: NARROWS},
+    "distillation_crackdown": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
+    "reactive_regulators": {2025: SMALL, 2027: NARROWS, 2030: NARROWS},
+    "h20_flip_flop": {2025: SMALL},
+}
+
+
+@pytest.fixture(scope="module")
+def gap_effects(replicates) -> dict[str, pd.DataFrame]:
+    """Each library scenario's paired effects against the baseline, over the calibration's ten seeds
+    (full-length runs, shared with the calibration and time-consistency tests)."""
+    from analysis.load import ResultSet
+    from analysis.paired import paired_effects
+
+    base = ResultSet("baseline", replicates("baseline", PAIRED_SEEDS))
+    return {name: paired_effects(base, ResultSet(name, replicates(name, PAIRED_SEEDS)))[0] for name in GAP_EFFECTS}
+
+
+def test_every_library_scenario_has_its_gap_effects_asserted():
+    assert set(GAP_EFFECTS) == set(LIBRARY)
+
+
+@pytest.mark.parametrize("name", list(GAP_EFFECTS))
+def test_each_story_moves_the_gap_the_way_it_says_over_ten_paired_seeds(gap_effects, name):
+    table = gap_effects[name]
+    for year, sign in GAP_EFFECTS[name].items():
+        row = table.loc[f"gap at end of {year} (months)"]
+        assert row["seeds"] == PAIRED_SEEDS
+        effect, low, high = row.iloc[0], row["low"], row["high"]
+        told = f"{name}, gap at end of {year}: {effect:+.2f} months (90% CI {low:+.2f} to {high:+.2f})"
+        if sign == WIDENS:
+            assert low > 0, f"{told} should widen it"
+        elif sign == NARROWS:
+            assert high < 0, f"{told} should narrow it"
+        else:
+            assert -SMALL_MONTHS < low <= high < SMALL_MONTHS, f"{told} should be within {SMALL_MONTHS} months of 0"

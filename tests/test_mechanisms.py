@@ -192,3 +192,23 @@ def test_a_training_run_ends_on_its_own_day_and_the_rest_of_the_step_starts_the_
     assert lab.largest_run_flop == pytest.approx(1e25 + week * 5 / 7)
     assert lab.largest_run_cost_usd == pytest.approx(1e8 + 5e6)
     assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((2.0, week * 2 / 7, 2e6))
+
+
+def _teacher_of_deepseek(block: float) -> str:
+    """The teacher DeepSeek distils from, when OpenAI's API (the strongest model) is open but a US control
+    bars Chinese attempts with chance `block`, and Meta's weaker model is open-weights."""
+    control = [{"id": "ban", "date": date(2023, 1, 1), "destinations": ["CN"], "enforcement": block}]
+    overrides = {"labs.openai.api_terms_enforced": False, "regulators.bis.distillation_controls": control}
+    model = _model(overrides, steps=0)
+    openai, meta, deepseek = model.labs["openai"], model.labs["meta"], model.labs["deepseek"]
+    openai.capability, meta.capability = 28.0, 27.6
+    deepseek.capability = deepseek.trained_capability = 26.8
+    deepseek.run_flop = 1e30  # compute is no constraint here
+    deepseek.distil()
+    told = [e for e in model.event_log if e["kind"] in ("distillation", "distillation_blocked")]
+    return told[-1]["counterpart"]
+
+
+def test_a_student_distils_from_the_reachable_model_of_the_largest_expected_gain():
+    assert _teacher_of_deepseek(block=0.0) == "openai"  # the strongest reachable model
+    assert _teacher_of_deepseek(block=0.9) == "meta"  # nine attempts in ten barred: the open model is worth more

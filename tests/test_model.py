@@ -78,7 +78,8 @@ def test_results_have_the_documented_columns(short_baseline):
 
 
 def test_gap_in_months_follows_the_epoch_definition(short_baseline):
-    """Recompute the gap from the recorded frontiers: how long ago the US stood where China stands."""
+    """Recompute the gap from the recorded frontiers: how long ago the US stood where China stands, a
+    level between two US records dated in proportion between them."""
     m = short_baseline.model
     us, cn = m["frontier_capability_US"].to_numpy(), m["frontier_capability_CN"].to_numpy()
     days = (m["date"] - m["date"].iloc[0]).dt.days.to_numpy()
@@ -86,8 +87,11 @@ def test_gap_in_months_follows_the_epoch_definition(short_baseline):
         if cn[t] <= us[: t + 1].max():
             if cn[t] <= us[0]:
                 first = -(us[0] - cn[t]) * 365.25  # 1 capability unit a year before the start
-            else:
-                first = days[np.argmax(np.maximum.accumulate(us[: t + 1]) >= cn[t])]
+            else:  # between the record it reached and the one before, in proportion to the level
+                best = np.maximum.accumulate(us[: t + 1])
+                k = int(np.argmax(best >= cn[t]))  # the first row at the level: a record
+                j = int(np.argmax(best >= best[k - 1]))  # the row of the record before it
+                first = days[j] + (cn[t] - best[j]) / (best[k] - best[j]) * (days[k] - days[j])
             assert m["gap_months"].iloc[t] == pytest.approx((days[t] - first) / (365.25 / 12))
 
 

@@ -46,11 +46,19 @@ def test_breakthrough_sizes_are_heavy_tailed_and_bounded():
     assert np.median(gains) < 2.0 < np.quantile(gains, 0.99)
 
 
-@given(st.floats(0, 40), st.floats(0, 40), st.floats(0, 0.999))
-def test_distillation_never_passes_the_teacher(student, teacher, fraction):
-    result = tech.distilled_capability(student, teacher, fraction)
-    assert result >= student
-    assert result <= max(student, teacher)
+@given(st.floats(0, 40), st.floats(0, 40), st.floats(0, 0.999), st.floats(0.05, 5))
+def test_distillation_never_passes_the_teacher_nor_lifts_more_than_its_cap(student, teacher, fraction, cap):
+    for result in (
+        tech.distilled_capability(student, teacher, fraction),
+        tech.distilled_capability(student, teacher, fraction, cap),
+    ):
+        assert student <= result <= max(student, teacher)
+    assert tech.distilled_capability(student, teacher, fraction, cap) <= student + cap
+
+
+def test_distillation_closes_its_share_of_a_small_gap_and_saturates_on_a_large_one():
+    assert tech.distilled_capability(27.0, 27.05, 0.7, 0.5) == pytest.approx(27.0 + 0.7 * 0.05, rel=1e-3)
+    assert tech.distilled_capability(25.0, 30.0, 0.7, 0.5) == pytest.approx(25.5, abs=1e-3)  # 5 decades behind
 
 
 def test_market_shares_sum_to_one_and_favour_capability():
@@ -90,11 +98,13 @@ def test_the_same_draws_give_the_same_arrivals_whatever_the_step_length():
 DAYS = np.array([0.0, 30.0, 60.0, 90.0, 120.0])
 
 
-def test_months_since_reached_finds_the_first_day_at_that_level():
+def test_months_since_reached_dates_a_level_between_the_leaders_records():
     leader = np.array([24.0, 24.0, 25.0, 25.0, 26.0])
     # The leader first stood at 25 on day 60; the last day is 120: 60 days ago.
     assert months_since_reached(DAYS, leader, 25.0, 1.0) == pytest.approx(60 / (365.25 / 12))
-    assert months_since_reached(DAYS, leader, 24.5, 1.0) == pytest.approx(60 / (365.25 / 12))
+    # 24.5 lies half-way between the records of day 0 (24) and day 60 (25): day 30, 90 days ago
+    assert months_since_reached(DAYS, leader, 24.5, 1.0) == pytest.approx(90 / (365.25 / 12))
+    assert months_since_reached(DAYS, leader, 25.75, 1.0) == pytest.approx(15 / (365.25 / 12))
 
 
 def test_months_since_reached_extrapolates_before_the_start():

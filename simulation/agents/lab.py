@@ -245,25 +245,35 @@ class Lab(mesa.Agent):
             self.model.log("release", self.id, channel=weights, value=new, name=self.name, run_flop=self.run_flop)
 
     def distil(self) -> None:
-        """Distil from the strongest model this lab can reach, if it is enough ahead and the lab is due."""
+        """Distil from the reachable model of the largest expected gain, if it is enough ahead and the
+        lab is due."""
         t = self.model.spec.tech
         if not self.spec.distils or self.model.day < self.next_distillation_day:
             return
-        teacher = max(
-            (lab for lab in self.model.labs.values() if lab is not self and lab.reachable),
-            key=lambda lab: lab.capability,
-            default=None,
-        )
-        if teacher is None or teacher.capability - self.capability < t.distillation_min_gap:
+        # Every reachable model is a candidate teacher (open weights, or an API whose terms are not
+        # enforced). Distillation fine-tunes the lab's own pretrained model on the teacher's outputs,
+        # with diminishing returns, so a student's own compute still sets how close it gets and
+        # distilling again from the same teacher gains nothing. The lab picks the teacher of the
+        # largest expected gain: the gain, times the chance that the teacher's bloc does not bar
+        # the attempt (an API barrier; open weights cannot be barred).
+        best = None
+        for teacher in self.model.labs.values():
+            if (
+                teacher is self
+                or not teacher.reachable
+                or teacher.capability - self.capability < t.distillation_min_gap
+            ):
+                continue
+            distilled = tech.distilled_capability(
+                self.trained_capability, teacher.capability, t.distillation_fraction, t.distillation_max_lift
+            )
+            block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
+            expected = (distilled - self.capability) * (1.0 - block)
+            if distilled > self.capability and (best is None or expected > best[0]):
+                best = (expected, teacher, distilled, block)
+        if best is None:
             return
-        # Distillation fine-tunes the lab's own pretrained model on the teacher's outputs: it closes a
-        # share of that model's gap to the teacher, so a student's own compute still sets how close
-        # it gets, and distilling again from the same teacher gains nothing.
-        distilled = tech.distilled_capability(self.trained_capability, teacher.capability, t.distillation_fraction)
-        if distilled <= self.capability:
-            return
-        # The teacher's bloc may bar its labs' APIs to this lab's bloc; each attempt risks it.
-        block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
+        _, teacher, distilled, block = best
         if block > 0 and self.model.stream(self.id, "distillation_block").random() < block:
             self.distillation_done()
             self.model.log(

@@ -471,6 +471,14 @@ class Tech(Strict):
     distillation_fraction: float = num(
         0.7, unit="fraction", lo=0.3, hi=0.95, ge=0, lt=1, doc="share of the gap to the teacher a distillation closes"
     )
+    distillation_max_lift: float = num(
+        0.5,
+        unit="capability",
+        lo=0.2,
+        hi=2,
+        gt=0,
+        doc="most a distillation can lift a student over its own pretrained model (diminishing returns)",
+    )
     distillation_min_gap: float = num(
         0.3, unit="capability", lo=0.05, hi=1, gt=0, doc="smallest lead of a teacher worth distilling"
     )

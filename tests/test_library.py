@@ -366,3 +366,29 @@ def test_each_story_moves_the_gap_the_way_it_says_over_ten_paired_seeds(gap_effe
             assert high < 0, f"{told} should narrow it"
         else:
             assert -SMALL_MONTHS < low <= high < SMALL_MONTHS, f"{told} should be within {SMALL_MONTHS} months of 0"
+
+
+# ---------------------------------------------------------------- China's frontier answers its own compute
+
+CLOSED_US = {"labs__meta__open_weights": False}  # every US model closed; their API terms enforced already
+
+
+@pytest.mark.parametrize("closed", [{}, CLOSED_US], ids=["meta_open", "all_us_weights_closed"])
+def test_chinas_frontier_answers_its_compute_whatever_the_us_opens(replicates, closed):
+    """Strict controls cut China's compute; paired seed by seed, China's frontier is lower by the end
+    of 2025 and more so by 2027, with Meta's weights open (distillation lifts a lab only so far above
+    its own pretrained model) and with every US model closed."""
+    base, strict = replicates("baseline", PAIRED_SEEDS, **closed), replicates("strict_controls", PAIRED_SEEDS, **closed)
+    drop = {}
+    for day in ("2025-12-31", "2027-12-31"):
+        pairs = list(zip(base, strict, strict=True))
+        assert all(_at(s, day, "compute_flops_CN") < _at(b, day, "compute_flops_CN") for b, s in pairs)
+        drop[day] = np.array(
+            [_at(b, day, "frontier_capability_CN") - _at(s, day, "frontier_capability_CN") for b, s in pairs]
+        )
+        assert np.median(drop[day]) > 0 and (drop[day] >= 0).mean() >= 0.8, f"{day}: {np.round(drop[day], 3)}"
+    assert np.median(drop["2027-12-31"]) > np.median(drop["2025-12-31"])
+
+
+def _at(r: Results, day: str, column: str) -> float:
+    return float(r.model.set_index("date")[column].loc[:day].iloc[-1])

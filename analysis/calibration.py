@@ -3,6 +3,10 @@
 A target names the scenario it is measured on, the public figure, its tolerance and its source, and
 a function that reads the figure's counterpart from a run's Results. Nothing here feeds back into
 the model: the targets judge outputs that emerge from the mechanisms.
+
+Each target is fitted or predicted. A fitted target names the parameters (`fitted_by`, registry
+names) that were set with that figure in view, or from the same public source: matching it tests
+little. A predicted one names none: no input was set to meet it, so matching it is evidence.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ class Target:
     hi: float
     source: str
     measure: Callable[[Results], float]
+    fitted_by: tuple[str, ...] = ()  # the parameters set to meet it (registry names); none: predicted
+
+    @property
+    def basis(self) -> str:
+        return "fitted" if self.fitted_by else "predicted"
 
 
 def _at(series: pd.Series, day: str) -> float:
@@ -138,6 +147,11 @@ def nvidia_fall_on_attention_day(r: Results) -> float:
     return float(1 - price.loc[day] / before)
 
 
+# The blocs' capital growth and its half-life, set to meet NVIDIA's FY2024-25 data-centre revenue.
+CAPITAL_GROWTH = tuple(
+    f"blocs.{b}.{k}" for b in ("US", "CN", "ROW") for k in ("capital_growth_per_year", "growth_halflife_years")
+)
+
 # A target a row or two, its fields in the order of the calibration table (ruff would give each field a line).
 # fmt: off
 TARGETS = [
@@ -152,10 +166,12 @@ TARGETS = [
     Target(
         "algorithmic efficiency halving time", "baseline", "~8 months", "months", 5.0, 14.0,
         "Ho et al. 2024, arXiv 2403.05812", efficiency_halving_months,
+        fitted_by=("tech.efficiency_growth_per_year",),
     ),
     Target(
         "hardware price-performance growth", "baseline", "1.3-1.4x a year", "x/year", 1.3, 1.4,
         "Epoch AI hardware trends", price_performance_growth,
+        fitted_by=("chips.R200.price_usd", "chips.N2028.price_usd"),
     ),
     Target(
         "frontier training cost growth", "baseline", "~2.4x a year", "x/year", 2.0, 3.1,
@@ -168,10 +184,12 @@ TARGETS = [
     Target(
         "NVIDIA data-centre revenue FY2024", "baseline", "$47.5B", "USD", 47.5e9 * 0.75, 47.5e9 * 1.25,
         "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2023-01-29", "2024-01-28"),
+        fitted_by=CAPITAL_GROWTH,
     ),
     Target(
         "NVIDIA data-centre revenue FY2025", "baseline", "$115B", "USD", 115e9 * 0.75, 115e9 * 1.25,
         "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2024-01-28", "2025-01-26"),
+        fitted_by=CAPITAL_GROWTH,
     ),
     Target(
         "China's lag behind the US, mean 2023-2025", "baseline", "~7 months", "months", 4.0, 14.0,
@@ -184,6 +202,7 @@ TARGETS = [
     Target(
         "controlled chips smuggled into China in 2024", "baseline", "median ~140k", "chips", 1e4, 4e5,
         "CNAS, June 2025 (10k to several 100k)", smuggled_chips_2024,
+        fitted_by=("regulators.bis.rules.oct2022.enforcement", "regulators.bis.rules.oct2023.enforcement"),
     ),
     Target(
         "China's compute against the US's, early 2025", "baseline", "~15% against ~75% of the world's",
@@ -192,14 +211,17 @@ TARGETS = [
     Target(
         "Ascend chips made in 2025", "baseline", "at most 200k", "chips", 0.0, 2e5,
         "BIS testimony, June 2025", ascend_output_2025,
+        fitted_by=("chipmakers.huawei.capacity_chips_per_year",),
     ),
     Target(
         "DeepSeek's largest run by end 2024, at $2/H800-hour", "deepseek_shock", "$5.576M", "USD", 2.788e6, 11.15e6,
         "DeepSeek-V3 report, arXiv 2412.19437 (tolerance x2, ours)", deepseek_v3_cost,
+        fitted_by=("labs.deepseek.training_share",),
     ),
     Target(
         "NVIDIA's fall on 27 Jan 2025", "deepseek_shock", "16.9%", "fraction", 0.12, 0.22,
         "Reuters/LSEG; Bloomberg (tolerance +-5 points, ours)", nvidia_fall_on_attention_day,
+        fitted_by=("investors.jevons_belief_mean",),
     ),
 ]
 # fmt: on
@@ -229,6 +251,8 @@ def evaluate(runs: dict[str, list[Results]]) -> pd.DataFrame:
                 "p90": float(np.percentile(values, 90)),
                 "seeds": len(values),
                 "passed": bool(t.lo <= median <= t.hi),
+                "basis": t.basis,
+                "fitted_by": ", ".join(t.fitted_by),
                 "source": t.source,
             }
         )
@@ -249,10 +273,11 @@ def _fmt(value: float, unit: str) -> str:
 
 def table(frame: pd.DataFrame, markdown: bool = False) -> str:
     """The calibration table as plain text or Markdown."""
-    header = ["target", "source", "public figure", "tolerance", "model median", "10-90%", "result"]
+    header = ["target", "basis", "source", "public figure", "tolerance", "model median", "10-90%", "result"]
     rows = [
         [
             r.target,
+            r.basis,
             r.source,
             r.figure,
             f"{_fmt(r.lo, r.unit)} to {_fmt(r.hi, r.unit)}",

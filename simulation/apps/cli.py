@@ -226,7 +226,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     frame = calibration.evaluate(runs)
     print(calibration.table(frame, markdown=args.markdown))
     failed = int((~frame["passed"]).sum())
-    print(f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds)")
+    predicted = frame[frame["basis"] == "predicted"]
+    print(
+        f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds); of the "
+        f"{len(predicted)} predicted (no input set to meet them), {int(predicted['passed'].sum())} met"
+    )
     return EXIT_OK if failed == 0 else EXIT_ERROR
 
 

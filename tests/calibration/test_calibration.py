@@ -43,13 +43,14 @@ def test_target_is_met_by_the_median_of_ten_seeds(table, target):
     )
 
 
-def test_the_table_names_each_target_its_source_and_verdict():
+def test_the_table_names_each_target_its_basis_source_and_verdict():
     import pandas as pd
 
     frame = pd.DataFrame(
         [
             {
                 "target": "t",
+                "basis": "predicted",
                 "source": "s",
                 "figure": "~3x",
                 "unit": "x/year",
@@ -64,4 +65,14 @@ def test_the_table_names_each_target_its_source_and_verdict():
         ]
     )
     text = calibration.table(frame, markdown=True)
-    assert text.splitlines()[2] == "| t | s | ~3x | 2.00 to 4.50 | 5.00 | 4.00 to 6.00 | FAIL |"
+    assert text.splitlines()[2] == "| t | predicted | s | ~3x | 2.00 to 4.50 | 5.00 | 4.00 to 6.00 | FAIL |"
+
+
+@pytest.mark.parametrize("target", [t for t in calibration.TARGETS if t.fitted_by], ids=lambda t: t.name)
+def test_a_fitted_target_names_parameters_of_its_scenario(target):
+    from simulation.scenario import load_scenario
+    from simulation.scenario.registry import parameters
+
+    known = {p.name for p in parameters(load_scenario(target.scenario))}
+    assert set(target.fitted_by) <= known, sorted(set(target.fitted_by) - known)
+    assert target.basis == "fitted"

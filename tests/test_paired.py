@@ -106,3 +106,12 @@ def test_compare_runs_the_scenarios_itself_on_the_same_seeds(tmp_path, capsys):
     made = "with time.end=2023-09-30, investors.count=100"  # both are labelled with the overrides
     assert table.loc[(f"no_export_controls {made}", "gap at start (months)"), "seeds"] == 5
     assert f"no_export_controls {made} against baseline {made}" in capsys.readouterr().out
+
+
+def test_compare_on_two_workers_gives_the_effects_of_one(tmp_path):
+    base = ["compare", "baseline", "strict_controls", "--seeds", "5", "--set", "time.end=2023-09-30"]
+    base += ["--set", "investors.count=100"]
+    assert main([*base, "--out", str(tmp_path / "one")]) == 0
+    assert main([*base, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
+    one, two = ((tmp_path / d / "effects.csv").read_text() for d in ("one", "two"))
+    assert one == two and "gap at end" in one

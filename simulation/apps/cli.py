@@ -151,7 +151,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for source in args.results:
             spec = load_scenario(source, parse_overrides(args.set), label="--set")
             folder = out / "runs" / spec.name
-            runs = list(run_replicates(spec, args.seed, args.seeds))
+            runs = list(run_replicates(spec, args.seed, args.seeds, workers=args.workers))
             for r in runs:
                 r.save(folder / f"seed_{r.seed}")
             results.append(ResultSet(spec.label, runs, folder))
@@ -462,6 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", type=_positive, help="run each scenario with this many seeds first (the same for all)")
     p.add_argument("--seed", type=_seed, default=1, help="with --seeds: the first seed (default 1)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="with --seeds: an override")
+    p.add_argument(
+        "--workers", type=_positive, default=1, help="with --seeds: runs in parallel, same results (default 1)"
+    )
     p.add_argument("--out", default="comparison", help="folder for figures and effects.csv (default comparison)")
     p.add_argument("--format", choices=formats, default="png", help="file format of the figures (default png)")
     p.set_defaults(func=cmd_compare)

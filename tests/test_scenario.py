@@ -127,6 +127,51 @@ atention_lag_days = 3
     assert found == {("time.step_days", 6), ("investors.count", 9), ("investors.atention_lag_days", 10)}
 
 
+def test_schema_and_cross_reference_problems_come_in_one_report(write_scenario):
+    path = write_scenario(
+        """
+extends = "baseline"
+name = "mixed"
+
+[[labs]]
+id = "deepseek"
+research_share = "lots"
+bloc = "XX"
+
+[[labs]]
+id = "newlab"
+name = "New lab"
+bloc = "CN"
+cash_usd = 1e9
+
+[[events]]
+id = "bt"
+kind = "breakthrough"
+date = 2025-01-20
+lab = "deepseekk"
+efficiency_gain = 2.0
+open_weights = true
+
+[[events]]
+id = "opened"
+kind = "open_weights"
+date = 2025-02-01
+lab = "newlab"
+open = true
+"""
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    found = {(p.key, p.line): p.message for p in err.value.problems}
+    assert set(found) == {
+        ("labs.deepseek.research_share", 7),  # the schema's
+        ("labs.deepseek.bloc", 8),  # and, in the same report, the links it could check
+        ("labs.newlab.capability", 10),  # a lab missing its capability is left out of the links ...
+        ("events.bt.lab", 20),
+    }  # ... so the event that opens its weights is not also told that the lab is unknown
+    assert "did you mean 'deepseek'" in found[("events.bt.lab", 20)]
+
+
 def test_registry_lists_every_tunable_number_with_unit_and_range(baseline_spec):
     registry = {p.name: p for p in parameters(baseline_spec)}
     enforcement = registry["regulators.bis.rules.oct2023.enforcement"]

@@ -200,13 +200,20 @@ def validate(
     read: list[Problem] | None = None,
 ) -> Scenario:
     """A Scenario, or a ScenarioError naming the file (or the overrides) and line of every problem:
-    those reading the files found (`read`: dates that do not exist), then the schema's, then, if the
-    schema holds, the links between sections (`check_references`), all in one report."""
+    those reading the files found (`read`: dates that do not exist), then the schema's, then the links
+    between sections (`check_references`), all in one report. When the schema refuses something, the
+    links are checked on the rest (`_mended`), so a user does not fix the file in rounds."""
     source = str(files[0]) if files else "<scenario>"
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(err, data, files, source) for err in exc.errors()]
+        mended = _mended(data, exc)
+        if mended is not None:  # the links between sections, on what the schema could read
+            reported = [p.key for p in problems]
+            for key, message in _references_beside(mended, reported):
+                file, line = find_line(files, Key.parse(key))
+                problems.append(Problem(file or source, key, message, line))
     else:
         problems = []
         for key, message in check_references(scenario):
@@ -215,6 +222,65 @@ def validate(
     if read or problems:
         raise ScenarioError([*(read or []), *(_blamed(p, overridden, label) for p in problems)])
     return scenario
+
+
+def _mended(data: dict[str, Any], error: ValidationError, rounds: int = 4) -> tuple[Scenario, set[str]] | None:
+    """The scenario with what the schema refused taken out, so that its cross-references can be checked in
+    the same report: a refused value gives way to its default, an entry (a lab, a rule, an event) that
+    has none is dropped. With the ids of the dropped entries; None if nothing readable is left."""
+    data, dropped = copy.deepcopy(data), set()
+    for _ in range(rounds):
+        for err in error.errors():
+            loc, node, path = err["loc"], data, []
+            for part in loc:  # follow the location through the data, skipping a union's tag
+                entry = isinstance(node, list) and isinstance(part, int) and part < len(node)
+                if entry or (isinstance(node, dict) and part in node):
+                    path.append((node, part))
+                    node = node[part]
+            if not path:
+                return None
+            parent, last = path[-1]
+            if err["type"] != "missing" and isinstance(parent, dict):
+                del parent[last]  # the field's default, or a "missing" error next round
+                continue
+            entries = [(n, i) for n, i in path if isinstance(n, list)]
+            if not entries:
+                return None
+            entries_of, i = entries[-1]
+            if isinstance(entries_of[i], dict):
+                dropped.add(str(entries_of[i].get("id", "")))
+            entries_of[i] = None
+        _drop_none(data)
+        try:
+            return Scenario.model_validate(data), dropped
+        except ValidationError as again:
+            error = again
+    return None
+
+
+def _drop_none(node: Any) -> None:
+    """Take the entries marked None out of every list of `data`, in place."""
+    if isinstance(node, dict):
+        for value in node.values():
+            _drop_none(value)
+    elif isinstance(node, list):
+        node[:] = [item for item in node if item is not None]
+        for item in node:
+            _drop_none(item)
+
+
+def _references_beside(mended: tuple[Scenario, set[str]], reported: list[str]) -> list[tuple[str, str]]:
+    """The cross-reference problems of a mended scenario that the schema's report does not already hold:
+    none about a key it names, and none that merely points to an entry taken out."""
+    scenario, dropped = mended
+    out = []
+    for key, message in check_references(scenario):
+        if any(key == k or key.startswith(k + ".") for k in reported):
+            continue
+        if any(message.startswith("unknown ") and f"'{d}'" in message.split(";")[0] for d in dropped):
+            continue
+        out.append((key, message))
+    return out
 
 
 def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:

@@ -212,3 +212,13 @@ def _teacher_of_deepseek(block: float) -> str:
 def test_a_student_distils_from_the_reachable_model_of_the_largest_expected_gain():
     assert _teacher_of_deepseek(block=0.0) == "openai"  # the strongest reachable model
     assert _teacher_of_deepseek(block=0.9) == "meta"  # nine attempts in ten barred: the open model is worth more
+
+
+def test_runs_shorter_than_a_step_end_as_often_as_their_length_says():
+    model = _model({"tech.training_run_days": 10.0, "time.step_days": 31}, steps=0)
+    lab = model.labs["openai"]
+    lab.run_days, lab.run_flop, lab.largest_run_flop = 0.0, 0.0, 0.0
+    day = lab.effective_flops * lab.spec.training_share * model.spec.tech.utilisation * 86_400
+    lab.train(wear_usd=31.0)  # three runs of ten days end in the month, the 31st day starts a fourth
+    assert lab.largest_run_flop == pytest.approx(10 * day)
+    assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((1.0, day, 1.0))

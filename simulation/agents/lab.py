@@ -217,19 +217,17 @@ class Lab(mesa.Agent):
         t = self.model.spec.tech
         step_days = self.model.step_days
         flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, step_days)
-        left = t.training_run_days - self.run_days
-        if left > step_days:
-            self.run_flop += flop
-            self.run_cost_usd += wear_usd
-            self.run_days += step_days
-            return
-        done = left / step_days  # the share of the step before the run's last day
-        self.run_flop += done * flop
-        self.run_cost_usd += done * wear_usd
-        self.finish_run()
-        self.run_flop = (1.0 - done) * flop
-        self.run_cost_usd = (1.0 - done) * wear_usd
-        self.run_days = step_days - left
+        days, rest = float(step_days), 1.0  # what is left of the step, in days and as a share
+        while self.run_days + days >= t.training_run_days:  # a run shorter than a step may end twice in it
+            part = t.training_run_days - self.run_days  # the days of the step before the run's last day
+            self.run_flop += part / step_days * flop
+            self.run_cost_usd += part / step_days * wear_usd
+            self.finish_run()
+            self.run_flop = self.run_cost_usd = self.run_days = 0.0
+            days, rest = days - part, rest - part / step_days
+        self.run_flop += rest * flop
+        self.run_cost_usd += rest * wear_usd
+        self.run_days += days
 
     def finish_run(self) -> None:
         """The run is done: it may be the largest so far, and its model is released if it beats the last."""

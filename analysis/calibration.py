@@ -52,6 +52,11 @@ def _model(r: Results, column: str) -> pd.Series:
     return r.model.set_index("date")[column]
 
 
+def value_on(r: Results, column: str, day: str) -> float:
+    """A model column's value on the last row of a run dated at or before `day`."""
+    return _at(_model(r, column), day)
+
+
 def _agent(r: Results, agent: str, variable: str) -> pd.Series:
     a = r.agents
     return a[(a["agent_id"] == agent) & (a["variable"] == variable)].set_index("date")["value"]
@@ -92,7 +97,7 @@ def training_cost_growth(r: Results) -> float:
 
 
 def training_cost_2027(r: Results) -> float:
-    return _at(_model(r, "largest_run_cost_usd_US"), "2027-12-31")
+    return value_on(r, "largest_run_cost_usd_US", "2027-12-31")
 
 
 def nvidia_revenue(start: str, end: str) -> Callable[[Results], float]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.calibration import value_on
 from simulation import AIRaceModel, Results, load_scenario, run
 from simulation.agents.regulator import rule_catches
 from simulation.runner import collect
@@ -379,16 +380,11 @@ def test_chinas_frontier_answers_its_compute_whatever_the_us_opens(replicates, c
     of 2025 and more so by 2027, with Meta's weights open (distillation lifts a lab only so far above
     its own pretrained model) and with every US model closed."""
     base, strict = replicates("baseline", PAIRED_SEEDS, **closed), replicates("strict_controls", PAIRED_SEEDS, **closed)
-    drop = {}
+    drop, pairs = {}, list(zip(base, strict, strict=True))
     for day in ("2025-12-31", "2027-12-31"):
-        pairs = list(zip(base, strict, strict=True))
-        assert all(_at(s, day, "compute_flops_CN") < _at(b, day, "compute_flops_CN") for b, s in pairs)
+        assert all(value_on(s, "compute_flops_CN", day) < value_on(b, "compute_flops_CN", day) for b, s in pairs)
         drop[day] = np.array(
-            [_at(b, day, "frontier_capability_CN") - _at(s, day, "frontier_capability_CN") for b, s in pairs]
+            [value_on(b, "frontier_capability_CN", day) - value_on(s, "frontier_capability_CN", day) for b, s in pairs]
         )
         assert np.median(drop[day]) > 0 and (drop[day] >= 0).mean() >= 0.8, f"{day}: {np.round(drop[day], 3)}"
     assert np.median(drop["2027-12-31"]) > np.median(drop["2025-12-31"])
-
-
-def _at(r: Results, day: str, column: str) -> float:
-    return float(r.model.set_index("date")[column].loc[:day].iloc[-1])

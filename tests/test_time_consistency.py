@@ -15,17 +15,11 @@ import pandas as pd
 import pytest
 
 from analysis import calibration
-from simulation import Results
 from tests.calibration.test_calibration import SEEDS
 
 RELATIVE = 0.10  # medians may differ by less than 10% ...
 MONTHS = 0.5  # ... or, for a measure in months, by less than half a month
 GAP_DATES = ("2027-12-31", "2030-12-31")
-
-
-def _gap_on(r: Results, day: str) -> float:
-    """The gap on the last row dated on or before `day` (weekly rows end two days before 2031)."""
-    return float(r.model.set_index("date")["gap_months"].loc[:day].iloc[-1])
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +28,8 @@ def medians(replicates) -> pd.DataFrame:
     daily and weekly steps (columns 1 and 7)."""
     measures = {t.name: (t.measure, t.unit) for t in calibration.TARGETS if t.scenario == "baseline"}
     for day in GAP_DATES:
-        measures[f"gap at {day}"] = (partial(_gap_on, day=day), "months")
+        # the last row on or before the day: weekly rows end two days before 2031
+        measures[f"gap at {day}"] = (partial(calibration.value_on, column="gap_months", day=day), "months")
     columns = {}
     for step_days in (1, 7):
         runs = replicates("baseline", SEEDS) if step_days == 7 else replicates("baseline", SEEDS, time__step_days=1)

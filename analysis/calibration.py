@@ -107,6 +107,16 @@ def nvidia_revenue(start: str, end: str) -> Callable[[Results], float]:
     )
 
 
+PLATFORMS = ("MSFT", "GOOGL", "AMZN", "META")
+
+
+def platforms_capex(year: str) -> Callable[[Results], float]:
+    """Capex of Microsoft, Alphabet, Amazon and Meta together over a calendar year (AI and non-AI)."""
+    return lambda r: float(
+        sum(_model(r, f"capex_usd_{t}").loc[f"{year}-01-01" : f"{year}-12-31"].sum() for t in PLATFORMS)
+    )
+
+
 def mean_gap_2023_2025(r: Results) -> float:
     return float(_model(r, "gap_months").loc["2023-01-01":"2025-12-31"].mean())
 
@@ -195,6 +205,14 @@ TARGETS = [
         "NVIDIA data-centre revenue FY2025", "baseline", "$115B", "USD", 115e9 * 0.75, 115e9 * 1.25,
         "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2024-01-28", "2025-01-26"),
         fitted_by=CAPITAL_GROWTH,
+    ),
+    Target(
+        "capex of Microsoft, Alphabet, Amazon and Meta, 2023", "baseline", "$140-150B", "USD", 140e9 * 0.75,
+        150e9 * 1.25, "the four companies' 10-K filings (tolerance +-25%)", platforms_capex("2023"),
+    ),
+    Target(
+        "capex of Microsoft, Alphabet, Amazon and Meta, 2024", "baseline", "~$230B", "USD", 230e9 * 0.75,
+        230e9 * 1.25, "the four companies' 10-K filings (tolerance +-25%)", platforms_capex("2024"),
     ),
     Target(
         "China's lag behind the US, mean 2023-2025", "baseline", "~7 months", "months", 4.0, 14.0,

@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from simulation.agents import Chipmaker, InvestorPopulation, Lab, Regulator
+from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator
 from simulation.events import Event
 from simulation.markets.chips import ChipMarket
 from simulation.markets.services import services_revenue
@@ -47,6 +47,8 @@ class AIRaceModel(mesa.Model):
         self.regulators = {r.id: Regulator(self, r) for r in spec.regulators}
         self._regulators_of = {b: [r for r in self.regulators.values() if r.bloc == b] for b in self.blocs}
         self.chipmakers = {m.id: Chipmaker(self, m) for m in spec.chipmakers}
+        growth = {b.id: b.services_market_growth_per_year for b in spec.blocs}
+        self.owners = {o.id: Owner(self, o, growth[o.bloc]) for o in spec.owners}
         self.labs = {lab.id: Lab(self, lab) for lab in spec.labs}
         self.listed = [m for m in self.chipmakers.values() if m.ticker]
         self.investors = InvestorPopulation(
@@ -62,6 +64,7 @@ class AIRaceModel(mesa.Model):
             b.id: np.flatnonzero([b.id in self._markets_of(lab.bloc) for lab in self._lab_order]) for b in spec.blocs
         }
         self._start_caps = self.market_caps().sum()
+        self._book_revenue(self._services_revenue())  # owners plan their first step's capex on it
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 
         self._scheduled = [self._schedule(e) for e in spec.events]
@@ -90,12 +93,14 @@ class AIRaceModel(mesa.Model):
         self.refresh_controls()
         self.agents_by_type[Chipmaker].do("produce")
         self.chip_market.start_step()
+        self.agents_by_type[Owner].do("plan")
         self.agents_by_type[Lab].shuffle_do("buy_chips")
         self.chip_market.clear()
         self.best_effective_flops = max(lab.effective_flops for lab in self.labs.values())
         self.agents_by_type[Lab].shuffle_do("step")
         self._sell_services()
         self._fund_labs()
+        self.agents_by_type[Owner].do("settle")
         self.agents_by_type[Chipmaker].do("report")
         self.agents_by_type[InvestorPopulation].do("step")
         self._observe()
@@ -262,7 +267,8 @@ class AIRaceModel(mesa.Model):
     def _grown(self, value: float, growth_per_year: float, halflife_years: float | None) -> float:
         return grown(value, growth_per_year, halflife_years, self.years())
 
-    def _sell_services(self) -> None:
+    def _services_revenue(self) -> np.ndarray:
+        """Each lab's AI-services revenue now (USD a year, in lab order)."""
         markets = {
             b.id: self._grown(
                 b.services_market_usd_per_year, b.services_market_growth_per_year, b.growth_halflife_years
@@ -273,7 +279,7 @@ class AIRaceModel(mesa.Model):
         # A lab prices service from its serving cost, which falls as its efficiency rises.
         price_ratios = np.array([lab.spec.efficiency / lab.efficiency for lab in self._lab_order])
         m = self.spec.markets
-        revenue = services_revenue(
+        return services_revenue(
             markets,
             self._servers,
             capabilities,
@@ -281,8 +287,23 @@ class AIRaceModel(mesa.Model):
             price_ratios,
             m.services_price_elasticity,
         )
-        for lab, r in zip(self._lab_order, revenue, strict=True):
-            lab.earn(float(r))
+
+    def _sell_services(self) -> None:
+        """The labs sell AI services; their owners book the revenue."""
+        revenue = self._services_revenue()
+        for lab, r in zip(self._lab_order, revenue.tolist(), strict=True):
+            lab.earn(r)
+        self._book_revenue(revenue)
+
+    def _book_revenue(self, revenue: np.ndarray) -> None:
+        """Owners book their labs' revenue, and see their blocs' labs' (the market they plan for)."""
+        per_owner = dict.fromkeys(self.owners, 0.0)
+        per_bloc = dict.fromkeys(self.blocs, 0.0)
+        for lab, r in zip(self._lab_order, revenue.tolist(), strict=True):
+            per_owner[lab.owner.id] += r
+            per_bloc[lab.bloc] += r
+        for owner in self.owners.values():
+            owner.book_revenue(per_owner[owner.id], per_bloc[owner.bloc])
 
     def _fund_labs(self) -> None:
         """Each bloc's capital goes to its labs, more to the more capable; it arrives in funding rounds."""
@@ -403,6 +424,8 @@ class AIRaceModel(mesa.Model):
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
             reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
         reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
+        for o in self.owners.values():
+            reporters[f"capex_usd_{o.label}"] = partial(_owner_capex, owner=o)
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
         reporters["price_performance_flops_per_usd"] = attrgetter("price_performance")
@@ -421,6 +444,10 @@ def _recorded_frontier(model: AIRaceModel, bloc: str) -> float:
 def _flow(model: AIRaceModel, kind: str, j: int | None = None) -> float:
     value = getattr(model.chip_market.flows, kind)
     return float(value if j is None else value[j])
+
+
+def _owner_capex(model: AIRaceModel, owner: Owner) -> float:
+    return owner.capex_usd
 
 
 def _price(model: AIRaceModel, j: int) -> float:
@@ -454,6 +481,15 @@ AGENT_VARIABLES = {
         "revenue_total_usd",
         "lost_sales_usd_per_year",
         "subsidies_total_usd",
+    ),
+    Owner: (
+        "cash_usd",
+        "base_revenue_usd_per_year",
+        "ai_revenue_usd_per_year",
+        "ai_capex_usd_per_year",
+        "market_usd_per_year",
+        "capex_total_usd",
+        "raised_usd_total",
     ),
     Regulator: ("rules_in_force", "mean_enforcement", "decisions"),
     InvestorPopulation: ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief"),

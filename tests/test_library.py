@@ -331,7 +331,7 @@ GAP_EFFECTS = {
     "strict_controls": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
     "leaky_controls": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
     "efficiency_race": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
-    "distillation_wave": {2025: SMALL, 2027: NARROWS, 2030: NARROWS},
+    "distillation_wave": {2025: SMALL, 2027: NARROWS, 2030: SMALL},
     "distillation_crackdown": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
     "reactive_regulators": {2025: SMALL, 2027: NARROWS, 2030: NARROWS},
     "h20_flip_flop": {2025: SMALL},

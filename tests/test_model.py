@@ -67,13 +67,15 @@ def test_results_have_the_documented_columns(short_baseline):
         "market_cap_usd_AMD",
         "chips_legal_CN",
         "chips_leaked_CN",
+        "capex_usd_MSFT",
+        "capex_usd_bytedance_ltd",
     ):
         assert column in model.columns, column
     assert model["date"].iloc[0] == pd.Timestamp("2023-01-01")
     assert (model["date"].diff().dropna() == pd.Timedelta(days=7)).all()
     assert model["ai_index"].iloc[0] == 100.0
     assert list(short_baseline.agents.columns) == ["step", "date", "agent_id", "agent_type", "variable", "value"]
-    assert set(short_baseline.agents["agent_type"]) == {"Lab", "Chipmaker", "Regulator", "InvestorPopulation"}
+    assert set(short_baseline.agents["agent_type"]) == {"Lab", "Owner", "Chipmaker", "Regulator", "InvestorPopulation"}
     assert set(short_baseline.events["kind"]) >= {"rule", "release", "funding"}
 
 

@@ -76,6 +76,7 @@ name = "refs"
 id = "newlab"
 name = "New lab"
 bloc = "EU"
+owner = "high_flyer"
 cash_usd = 1e9
 capability = 22.0
 fleet = { H1000 = 5 }
@@ -142,6 +143,7 @@ bloc = "XX"
 id = "newlab"
 name = "New lab"
 bloc = "CN"
+owner = "high_flyer"
 cash_usd = 1e9
 
 [[events]]
@@ -167,9 +169,9 @@ open = true
         ("labs.deepseek.research_share", 7),  # the schema's
         ("labs.deepseek.bloc", 8),  # and, in the same report, the links it could check
         ("labs.newlab.capability", 10),  # a lab missing its capability is left out of the links ...
-        ("events.bt.lab", 20),
+        ("events.bt.lab", 21),
     }  # ... so the event that opens its weights is not also told that the lab is unknown
-    assert "did you mean 'deepseek'" in found[("events.bt.lab", 20)]
+    assert "did you mean 'deepseek'" in found[("events.bt.lab", 21)]
 
 
 def test_registry_lists_every_tunable_number_with_unit_and_range(baseline_spec):

@@ -1,8 +1,9 @@
-"""The four kinds of agent in the race."""
+"""The five kinds of agent in the race."""
 
 from simulation.agents.chipmaker import Chipmaker
 from simulation.agents.investor import InvestorPopulation
 from simulation.agents.lab import Lab
+from simulation.agents.owner import Owner
 from simulation.agents.regulator import Regulator
 
-__all__ = ["Chipmaker", "InvestorPopulation", "Lab", "Regulator"]
+__all__ = ["Chipmaker", "InvestorPopulation", "Lab", "Owner", "Regulator"]

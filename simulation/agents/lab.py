@@ -54,6 +54,8 @@ class Lab(mesa.Agent):
         self.chips_received_total = 0.0
         self.raised_usd_total = 0.0
         self.pledged_usd = 0.0
+        self.owner = model.owners[spec.owner]
+        self.owner.labs.append(self)
         interval = model.spec.markets.funding_interval_days
         start = model.stream(self.id, "start")
         self.next_round_day = float(start.uniform(0, interval))  # rounds are staggered across labs
@@ -107,13 +109,17 @@ class Lab(mesa.Agent):
         return self._totals
 
     def buy_chips(self) -> None:
-        """Spend a share of cash on the best chips this lab may buy (the market fills what it can)."""
-        budget = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
-        if budget > 0:
-            self.model.chip_market.order(self, budget)
+        """Spend a share of its own cash, and its owner's chip budget, on the best chips this lab may buy
+        (the market fills what it can)."""
+        own = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
+        by_owner = self.owner.budget_for(self)
+        if own + by_owner > 0:
+            self.model.chip_market.order(self, own + by_owner, by_owner)
 
-    def pay(self, usd: float) -> None:
-        self.cash_usd -= usd
+    def pay(self, usd: float, by_owner_usd: float = 0.0) -> None:
+        """Pay `usd` for the chips it got: its owner pays `by_owner_usd` of it, its own cash the rest."""
+        self.owner.pay_chips(by_owner_usd)
+        self.cash_usd -= usd - by_owner_usd
         self.spent_usd_total += usd
 
     def take_delivery(self, units: np.ndarray, total: float | None = None) -> None:
@@ -321,10 +327,8 @@ class Lab(mesa.Agent):
     # -- money ---------------------------------------------------------------------------------
 
     def earn(self, revenue_usd_per_year: float) -> None:
-        """Book this step's AI-services revenue, net of the cost of serving it."""
+        """This step's AI-services revenue (a rate): its owner books it (`Owner.book_revenue`)."""
         self.revenue_usd_per_year = revenue_usd_per_year
-        margin = 1.0 - self.model.spec.markets.services_cost_share
-        self.cash_usd += revenue_usd_per_year * margin * self.model.dt
 
     def pledge(self, amount_usd: float) -> None:
         """Investors commit money to this lab; it arrives at the lab's next funding round."""

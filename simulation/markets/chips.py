@@ -142,6 +142,8 @@ class ChipMarket:
         """Licence-fee share a maker pays on each chip (row) sold into each bloc (column)."""
         self.budgets = np.zeros(len(self.labs))
         """Money each lab puts on chips this step."""
+        self.owner_budgets = np.zeros(len(self.labs))
+        """The part of each lab's budget that its owner pays (`Owner.budget_for`)."""
         self.orders = np.zeros((len(self.labs), len(model.chips)))
         """Money each lab (row, as in `labs`) puts on each chip (column) this step, to be spent at the
         chip's offer price (with the leak premium if a control touches it): its budget split over the
@@ -215,6 +217,7 @@ class ChipMarket:
         self._prices = self.prices()
         shape = (len(self.labs), len(self.list_price))
         self.budgets = np.zeros(shape[0])
+        self.owner_budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)
         self.stopped = np.zeros(shape)
         self.flows = Flows.none(len(self.model.blocs))
@@ -229,9 +232,12 @@ class ChipMarket:
             self._deliver(arrived, per_lab)
             self.flows.leaked_units += self._per_bloc(per_lab)
 
-    def order(self, lab: Lab, budget_usd: float) -> None:
-        """Put a budget on the offers to the lab's bloc; it is split over them when the market clears."""
-        self.budgets[self._row[lab.id]] += budget_usd
+    def order(self, lab: Lab, budget_usd: float, by_owner_usd: float = 0.0) -> None:
+        """Put a budget on the offers to the lab's bloc, `by_owner_usd` of it from its owner's chip budget;
+        it is split over the offers when the market clears, and each pays its part of what is bought."""
+        row = self._row[lab.id]
+        self.budgets[row] += budget_usd
+        self.owner_budgets[row] += by_owner_usd
 
     def _split_budgets(self, terms: Terms) -> None:
         """Split the labs' budgets over their blocs' menus, into orders and money stopped: a mandate's
@@ -288,8 +294,9 @@ class ChipMarket:
         flows.received_by_makers_usd += float(received.sum())
         flows.smuggler_margin_usd += float((paid - sale).sum())
         flows.fees_usd += float(fee.sum())
-        for lab, usd in zip(self.labs, paid.sum(axis=1).tolist(), strict=True):
-            lab.pay(usd)
+        owner_part = np.divide(self.owner_budgets, self.budgets, out=np.zeros(len(self.labs)), where=self.budgets > 0)
+        for lab, usd, part in zip(self.labs, paid.sum(axis=1).tolist(), owner_part.tolist(), strict=True):
+            lab.pay(usd, usd * part)
         legal = np.where(leaked, 0.0, got)
         smuggled = got - legal  # got where leaked, 0 elsewhere
         legal_per_lab = legal.sum(axis=1)

@@ -370,6 +370,7 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
     chips = [c.id for c in s.chips]
     makers = [m.id for m in s.chipmakers]
     labs = [lab.id for lab in s.labs]
+    owners = [o.id for o in s.owners]
     regulators = {r.id: r for r in s.regulators}
 
     def unknown(key: str, value: str, known: list[str], what: str) -> None:
@@ -378,10 +379,15 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             more = f"; did you mean '{hint[0]}'?" if hint else f"; known {what}: {', '.join(known)}"
             problems.append((key, f"unknown {what[:-1]} '{value}'{more}"))
 
-    for section in ("blocs", "chips", "chipmakers", "labs", "regulators", "events"):
+    for section in ("blocs", "chips", "chipmakers", "owners", "labs", "regulators", "events"):
         ids = [item.id for item in getattr(s, section)]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append((f"{section}.{dup}", "id used more than once"))
+    agents = [(section, item.id) for section in ("chipmakers", "owners", "labs") for item in getattr(s, section)]
+    for section, agent in agents:  # one namespace: the agents table and `stream` know an agent by its id
+        other = next((sec for sec, i in agents if i == agent and sec != section), None)
+        if other is not None and section > other:
+            problems.append((f"{section}.{agent}", f"id also used in {other}: agents need ids of their own"))
     for name in ("leader", "laggard"):
         unknown(name, getattr(s, name), blocs, "blocs")
     for b in s.blocs:
@@ -397,8 +403,11 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
     for m in s.chipmakers:
         unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
+    for o in s.owners:
+        unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
     for lab in s.labs:
         unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
+        unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")
         for chip_id in lab.fleet:
             unknown(f"labs.{lab.id}.fleet.{chip_id}", chip_id, chips, "chips")
     for r in s.regulators:

@@ -76,7 +76,11 @@ class Bloc(Strict):
         unit="1/year", lo=0.0, hi=3.0, ge=-0.9, le=10, doc="growth of that market (0.8 = +80% a year)"
     )
     capital_usd_per_year: float = num(
-        unit="USD/year", lo=1e8, hi=1e12, ge=0, doc="money investors and parents put into the bloc's labs at start"
+        unit="USD/year",
+        lo=1e8,
+        hi=1e12,
+        ge=0,
+        doc="money outside investors put into the bloc's labs at start (owners' capex apart)",
     )
     capital_growth_per_year: float = num(
         unit="1/year", lo=0.0, hi=2.0, ge=-0.9, le=10, doc="growth of that money at start (0.5 = +50% a year)"
@@ -119,6 +123,7 @@ class Lab(Strict):
     id: Id
     name: str
     bloc: Id
+    owner: Id = Field(description="the owner (`owners`) that pays for its data centres and books its revenue")
     cash_usd: float = num(unit="USD", lo=0, hi=1e12, ge=0, doc="cash at start")
     fleet: dict[Id, float] = Field(default_factory=dict, description="chips held at start, by chip id")
     capability: float = num(
@@ -200,6 +205,43 @@ class Chipmaker(Strict):
     @property
     def listed(self) -> bool:
         return self.ticker is not None
+
+
+class Owner(Strict):
+    """The firm that owns a lab and pays for its data centres: a listed platform (with a ticker) or a
+    private firm. Its base business (everything but AI) is sized from its last annual report before
+    the start; its AI capex answers the AI revenue its labs earn and the revenue it expects."""
+
+    id: Id
+    name: str
+    bloc: Id
+    ticker: str | None = Field(None, description="main US ticker of a listed owner (none: private)")
+    cash_usd: float = num(unit="USD", lo=0, hi=5e11, ge=0, doc="cash and short-term investments at start")
+    base_revenue_usd_per_year: float = num(
+        unit="USD/year", lo=0, hi=1e12, ge=0, doc="revenue of its non-AI business over the year before start"
+    )
+    base_revenue_growth_per_year: float = num(
+        unit="1/year", lo=-0.2, hi=0.5, ge=-0.9, le=5, doc="growth of that revenue (0.1 = +10% a year)"
+    )
+    base_cash_margin: float = num(
+        unit="fraction",
+        lo=0,
+        hi=0.6,
+        ge=-1,
+        le=1,
+        doc="operating cash flow of the non-AI business per dollar of its revenue",
+    )
+    capex_usd_per_year: float = num(
+        unit="USD/year", lo=0, hi=2e11, ge=0, doc="capital expenditure over the year before start, AI and non-AI"
+    )
+    ai_capex_share: float = num(
+        unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of that capex spent on AI data centres and chips"
+    )
+
+    @property
+    def label(self) -> str:
+        """How results name it: its ticker, or its id for a private owner (`capex_usd_MSFT`, `capex_usd_bytedance`)."""
+        return self.ticker or self.id
 
 
 class Investors(Strict):
@@ -539,6 +581,38 @@ class Markets(Strict):
         ge=0,
         doc="price elasticity of users' demand for AI service (above 1, cheaper AI raises spending: Jevons)",
     )
+    capex_horizon_years: float = num(
+        2.0,
+        unit="years",
+        lo=1,
+        hi=4,
+        gt=0,
+        le=10,
+        doc="how far ahead owners plan AI data centres (the AI revenue they build for)",
+    )
+    capex_adjust_per_year: float = num(
+        1.5, unit="1/year", lo=0.5, hi=4, gt=0, doc="speed at which an owner's AI capex moves to its plan"
+    )
+    capex_growth_memory_years: float = num(
+        1.0, unit="years", lo=0.25, hi=3, gt=0, doc="half-life of owners' memory of their AI revenue's growth"
+    )
+    ai_capex_chip_share: float = num(
+        0.5,
+        unit="fraction",
+        lo=0.3,
+        hi=0.8,
+        gt=0,
+        le=1,
+        doc="share of AI capex spent on AI chips (the rest: buildings, power, network)",
+    )
+    owner_net_debt_max_years: float = num(
+        2.0,
+        unit="years",
+        lo=0.5,
+        hi=4,
+        ge=0,
+        doc="most net debt an owner takes on, in years of its operating cash flow (investment-grade leverage)",
+    )
     funding_interval_days: float = num(182, unit="days", lo=60, hi=730, gt=0, doc="time between a lab's funding rounds")
     funding_capability_sensitivity: float = num(
         2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly investors favour the more capable labs"
@@ -597,6 +671,7 @@ class Scenario(Strict):
     blocs: list[Bloc]
     chips: list[Chip]
     chipmakers: list[Chipmaker]
+    owners: list[Owner]
     labs: list[Lab]
     regulators: list[Regulator] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)

@@ -350,6 +350,14 @@ class AIRaceModel(mesa.Model):
     def compute_flops(self, bloc: str) -> float:
         return sum(lab.compute_flops for lab in self._labs_of[bloc])
 
+    def training_flops(self, bloc: str) -> float:
+        """The bloc's compute on training: frontier runs and research experiments (`Lab.training_flops`)."""
+        return sum(lab.training_flops for lab in self._labs_of[bloc])
+
+    def inference_flops(self, bloc: str) -> float:
+        """The bloc's compute serving users: the rest of its labs' fleets."""
+        return sum(lab.compute_flops - lab.training_flops for lab in self._labs_of[bloc])
+
     def largest_run_flop(self, bloc: str) -> float:
         return max((lab.largest_run_flop for lab in self._labs_of[bloc]), default=0.0)
 
@@ -420,6 +428,8 @@ class AIRaceModel(mesa.Model):
         for b in self.blocs:
             j = self.bloc_index[b]
             reporters[f"compute_flops_{b}"] = partial(cls.compute_flops, bloc=b)
+            reporters[f"compute_training_flops_{b}"] = partial(cls.training_flops, bloc=b)
+            reporters[f"compute_inference_flops_{b}"] = partial(cls.inference_flops, bloc=b)
             reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
             reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)

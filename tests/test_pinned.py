@@ -46,7 +46,9 @@ History of the pin in tests/data/baseline_pinned.json:
   $4.5B a year at the start, US growth refitted to NVIDIA's revenue, 1.15 -> 2.0) and distillation's
   compute share was set from the R1-Distill figures (1% -> 0.1% of the teacher's run). Every output
   moves: for this seed the 2030 gap 13.0 -> 16.3 months; over ten seeds the calibration meets 15 of
-  17 targets (the two known misses as before) and the library's stories hold.
+  17 targets (the two known misses as before) and the library's stories hold;
+- re-taken when model.parquet gained compute by use (`compute_training_flops_<BLOC>`,
+  `compute_inference_flops_<BLOC>`): the only change is the new columns' entries.
 """
 
 from __future__ import annotations

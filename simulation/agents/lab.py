@@ -91,6 +91,12 @@ class Lab(mesa.Agent):
         return self._fleet_totals()[0]
 
     @property
+    def training_flops(self) -> float:
+        """Peak throughput on training this step: the frontier run and research experiments (the rest of
+        the fleet serves users). The research share is this step's, raised when the lab is starved."""
+        return self.compute_flops * (self.spec.training_share + self.research_share)
+
+    @property
     def effective_flops(self) -> float:
         """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
         return self._fleet_totals()[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 # The measures of one run's model table live in the core, where the runner's summary takes them too (the
@@ -135,12 +137,19 @@ def fall_causes(model: pd.DataFrame, events: pd.DataFrame, window_days: int = CA
     """The largest one-step fall of each listed firm in one run and the news behind it: a row per ticker
     with `fall` (a fraction), `date` (the row where the fall ends), and `cause`, `cause_seen` and
     `cause_text` of the latest news (`news`) markets met in the `window_days` up to that date; empty
-    strings and NaT where there was none, so the fall came from trading alone."""
+    strings and NaT where there was none, so the fall came from trading alone. `value_lost_usd` is the
+    market value the firm lost in that step and `value_lost_all_usd` what every listed firm lost in it
+    together (NaN for results written before the model recorded value lost)."""
     told = news(events)
     rows = []
     for ticker in tickers(model):
         fall, row = largest_one_step_fall(model[f"price_{ticker}"])
         day = pd.Timestamp(model["date"].iloc[row])
+        lost = (
+            (float(model[f"value_lost_usd_{ticker}"].iloc[row]), float(model["value_lost_usd"].iloc[row]))
+            if f"value_lost_usd_{ticker}" in model
+            else (math.nan, math.nan)
+        )
         recent = told[(told["seen"] <= day) & (told["seen"] > day - pd.Timedelta(days=window_days))]
         cause = recent.iloc[-1] if fall > 0 and len(recent) else None
         rows.append(
@@ -151,6 +160,8 @@ def fall_causes(model: pd.DataFrame, events: pd.DataFrame, window_days: int = CA
                 "cause": "" if cause is None else cause["label"],
                 "cause_seen": pd.NaT if cause is None else cause["seen"],
                 "cause_text": "" if cause is None else cause["text"],
+                "value_lost_usd": lost[0],
+                "value_lost_all_usd": lost[1],
             }
         )
     return pd.DataFrame(rows)

@@ -191,9 +191,13 @@ def scenario_section(result: ResultSet, titled: bool = False) -> str:
         fall=[f"{v:.1%}" for v in falls["fall"]],
         date=falls["date"].dt.date,
         cause=[text or "no news in the month before: trading alone" for text in falls["cause_text"]],
-    )[["seed", "ticker", "date", "fall", "cause"]]
+        lost=[for_people(v, "(USD)") for v in falls["value_lost_usd"]],
+        lost_all=[for_people(v, "(USD)") for v in falls["value_lost_all_usd"]],
+    )[["seed", "ticker", "date", "fall", "lost", "lost_all", "cause"]]
+    falls = falls.rename(columns={"lost": "value it lost", "lost_all": "value all listed firms lost"})
     parts.append(
-        f"<p>The largest one-step fall of each listed firm in each run, and the news markets met in the "
+        f"<p>The largest one-step fall of each listed firm in each run, the market value it and all the "
+        f"listed firms together lost in that step, and the news markets met in the "
         f"{metrics.CAUSE_WINDOW_DAYS} days before it:</p>"
     )
     parts.append(html_table(falls.rename(columns={"cause": "news before it"}), index=False, counts=("seed",)))

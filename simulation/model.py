@@ -64,6 +64,8 @@ class AIRaceModel(mesa.Model):
             b.id: np.flatnonzero([b.id in self._markets_of(lab.bloc) for lab in self._lab_order]) for b in spec.blocs
         }
         self._start_caps = self.market_caps().sum()
+        self._caps_before = self.market_caps()  # at the last recorded row: what `value_lost` is counted from
+        self.value_lost = np.zeros(len(self.listed))  # market value each listed firm lost over the step (USD)
         self._book_revenue(self._services_revenue())  # owners plan their first step's capex on it
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 
@@ -384,7 +386,10 @@ class AIRaceModel(mesa.Model):
             self._frontier[b][i] = self.frontier(b)
         open_labs = [lab.efficiency for lab in self.labs.values() if lab.open_weights]
         self._published[i] = max(open_labs, default=1.0)
+        caps = self.market_caps()
+        self.value_lost = self._caps_before - caps
         self.records.collect(self)
+        self._caps_before = caps
 
     @property
     def gap_months(self) -> float:
@@ -442,6 +447,8 @@ class AIRaceModel(mesa.Model):
         for j, m in enumerate(self.listed):
             reporters[f"price_{m.ticker}"] = partial(_price, j=j)
             reporters[f"market_cap_usd_{m.ticker}"] = partial(_market_cap, j=j)
+            reporters[f"value_lost_usd_{m.ticker}"] = partial(_value_lost, j=j)
+        reporters["value_lost_usd"] = partial(_value_lost, j=None)
         reporters["ai_index"] = attrgetter("ai_index")
         return reporters
 
@@ -454,6 +461,11 @@ def _recorded_frontier(model: AIRaceModel, bloc: str) -> float:
 def _flow(model: AIRaceModel, kind: str, j: int | None = None) -> float:
     value = getattr(model.chip_market.flows, kind)
     return float(value if j is None else value[j])
+
+
+def _value_lost(model: AIRaceModel, j: int | None) -> float:
+    """Market value lost over the step by listed firm `j`, or by all of them (None); a gain is negative."""
+    return float(model.value_lost.sum() if j is None else model.value_lost[j])
 
 
 def _owner_capex(model: AIRaceModel, owner: Owner) -> float:

@@ -301,3 +301,18 @@ def test_the_gap_after_a_scripted_event_is_null_when_the_run_ends_before_it():
     rows = inside.model[inside.model["date"] >= pd.Timestamp("2025-01-20")]
     after = inside.summary["gap_months"]["at_events"]["deepseek_r1"]["gap_months"]
     assert after == pytest.approx(rows["gap_months"].iloc[0])
+
+
+def test_value_lost_is_each_step_s_fall_in_market_value_per_firm_and_in_all(short_baseline):
+    model = short_baseline.model
+    tickers = ("NVDA", "AMD")
+    total = sum(model[f"value_lost_usd_{t}"] for t in tickers)
+    np.testing.assert_allclose(model["value_lost_usd"], total, rtol=1e-12, atol=1e-3)
+    for t in tickers:
+        caps = model[f"market_cap_usd_{t}"]
+        np.testing.assert_allclose(model[f"value_lost_usd_{t}"].iloc[1:], -caps.diff().iloc[1:], rtol=1e-9, atol=1.0)
+    assert model["value_lost_usd"].iloc[0] == 0.0
+    worst = model["value_lost_usd"].idxmax()  # the step of the largest loss lost money: not a sign slip
+    assert model["market_cap_usd_NVDA"].iloc[worst] + model["market_cap_usd_AMD"].iloc[worst] < (
+        model["market_cap_usd_NVDA"].iloc[worst - 1] + model["market_cap_usd_AMD"].iloc[worst - 1]
+    )

@@ -267,6 +267,8 @@ def test_report_tells_the_story_outcomes_events_and_changed_parameters(shock_rep
     assert "NVIDIA lost 16.9% in one day" in text  # the header comment of the built-in file
     assert "NVDA largest one-step fall (%)" in text and "90th percentile" in text  # outcomes over replicates
     assert "investors notice DeepSeek's breakthrough" in text  # the event log in plain words
+    assert "value all listed firms lost" in text  # the falls in dollars, as a reader writes them
+    assert re.search(r"\$\d+(\.\d)?B", text)
     assert "investors.jevons_belief_mean" in text  # the parameter moved off the baseline...
     assert "investors.count" not in text  # ...and not those left alone
     assert "http" not in path.read_text(encoding="utf-8")

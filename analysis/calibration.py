@@ -81,6 +81,20 @@ def efficiency_halving_months(r: Results) -> float:
     return float(np.median(rates))
 
 
+def fixed_capability_price_fall(r: Results) -> float:
+    """How many times a year the price of a fixed level of capability falls, start to end of 2025: the
+    level is the best model's at the start (GPT-3.5's), and its price on a day is the lowest serving
+    cost, 1 / efficiency, among the labs whose capability has reached it (labs price service from
+    serving cost, S5.1)."""
+    a = r.agents[r.agents["agent_type"] == "Lab"]
+    wide = a[a["variable"].isin(["capability", "efficiency"])].pivot_table(
+        index="date", columns=["variable", "agent_id"], values="value"
+    )
+    level = wide["capability"].iloc[0].max()
+    cost = (1.0 / wide["efficiency"]).where(wide["capability"] >= level).min(axis=1)
+    return 1.0 / _growth_per_year(cost, str(wide.index[0].date()), "2025-12-31")
+
+
 def price_performance_growth(r: Results) -> float:
     """Yearly growth of the best FLOP/s per dollar on offer, from a log-linear fit over the run."""
     series = _model(r, "price_performance_flops_per_usd")
@@ -213,6 +227,10 @@ TARGETS = [
     Target(
         "capex of Microsoft, Alphabet, Amazon and Meta, 2024", "baseline", "~$230B", "USD", 230e9 * 0.75,
         230e9 * 1.25, "the four companies' 10-K filings (tolerance +-25%)", platforms_capex("2024"),
+    ),
+    Target(
+        "fall in the price of a fixed capability", "baseline", "~10x a year (9-900x by task)", "x/year", 9.0,
+        900.0, "a16z, LLMflation (2024); Epoch AI, LLM inference prices (2025)", fixed_capability_price_fall,
     ),
     Target(
         "China's lag behind the US, mean 2023-2025", "baseline", "~7 months", "months", 4.0, 14.0,

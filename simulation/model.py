@@ -58,6 +58,7 @@ class AIRaceModel(mesa.Model):
         for lab in self.labs.values():
             lab.start()
         self.controls = np.zeros((len(self.chips), len(self.blocs)))
+        self.rental_controls = np.zeros_like(self.controls)
         self._lab_order = list(self.labs.values())
         self._labs_of = {b: [lab for lab in self._lab_order if lab.bloc == b] for b in self.blocs}  # in lab order
         self._servers = {  # positions in _lab_order of the labs serving each bloc's market, as index arrays
@@ -222,10 +223,12 @@ class AIRaceModel(mesa.Model):
         """Combine the regulators' controls and licence fees for the chip market."""
         shape = (len(self.chips), len(self.blocs))
         self.controls, self.chip_market.fees = np.zeros(shape), np.zeros(shape)
+        self.rental_controls = np.zeros(shape)
         for regulator in self.regulators.values():
             if regulator.controls.shape != shape:
                 regulator.compute_controls()
             self.controls = np.maximum(self.controls, regulator.controls)
+            self.rental_controls = np.maximum(self.rental_controls, regulator.rental_controls)
             self.chip_market.fees = np.maximum(self.chip_market.fees, regulator.fees)
 
     def add_chip(self, chip: Chip) -> None:
@@ -438,10 +441,12 @@ class AIRaceModel(mesa.Model):
             reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
             reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
+            reporters[f"chips_rented_{b}"] = partial(_flow, kind="rented_units", j=j)
         reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
         for o in self.owners.values():
             reporters[f"capex_usd_{o.label}"] = partial(_owner_capex, owner=o)
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
+        reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
         reporters["price_performance_flops_per_usd"] = attrgetter("price_performance")
         for j, m in enumerate(self.listed):

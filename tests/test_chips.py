@@ -15,13 +15,13 @@ from tests.conftest import SHORT
 BUDGET = 1e9
 
 
-@pytest.fixture
-def model() -> AIRaceModel:
+def _model(rental_reach: float) -> AIRaceModel:
     """The baseline in October 2025 (Ascend chips on sale to China, the buy-domestic mandate of 0.5 in
     force), with labs splitting budgets in proportion to value per dollar (choice sensitivity 1), and by
     hand: China may buy every chip on offer freely except the H100 (half of the money on it stopped)
     and the B200 (all of it stopped); a licence fee of 15% on the MI300X_CN. The market is open."""
-    model = AIRaceModel(load_scenario("baseline", {**SHORT, "markets.chip_choice_sensitivity": 1.0}), 1)
+    overrides = {**SHORT, "markets.chip_choice_sensitivity": 1.0, "markets.rental_reach": rental_reach}
+    model = AIRaceModel(load_scenario("baseline", overrides), 1)
     while model.date < date(2025, 10, 1):
         model.step()
     cn = model.bloc_index["CN"]
@@ -32,6 +32,12 @@ def model() -> AIRaceModel:
     model.chip_market.fees[model.chip_index["MI300X_CN"], cn] = 0.15
     model.chip_market.start_step()
     return model
+
+
+@pytest.fixture
+def model() -> AIRaceModel:
+    """`_model` with no clouds abroad renting to Chinese labs: controlled chips only leak or are stopped."""
+    return _model(0.0)
 
 
 def _expected_orders(model: AIRaceModel) -> tuple[dict[str, float], float]:
@@ -123,6 +129,41 @@ def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(mod
     # of those, the Ascends are made at home: domestic chips that no export rule can stop
     home = sum(units[c] * fill[c] for c in ("ASCEND910B", "ASCEND910C"))
     assert flows.domestic_units[cn] == pytest.approx(home, rel=1e-12)
+
+
+def test_part_of_the_stopped_money_rents_the_chips_abroad_at_once_and_the_maker_sells_them_to_the_cloud():
+    # Half of what controls stop finds a cloud abroad: it buys the H100s and B200s at their price and
+    # leases them to the lab at the rental premium, at once; the rest of the stopped money goes back
+    # to the legal offers as before. A rule that covers rentals would stop them (the simulation test).
+    reach = 0.5
+    model = _model(reach)
+    market, lab = model.chip_market, model.labs["deepseek"]
+    model.chipmakers["nvidia"].capacity_chips_per_year = model.chipmakers["amd"].capacity_chips_per_year = 1e9
+    model.chipmakers["huawei"].capacity_chips_per_year = 1e9
+    no_rentals, stopped = _expected_orders(model)
+    rental = model.spec.markets.rental_premium
+    prices = market.prices()
+    h100, b200 = model.chip_index["H100"], model.chip_index["B200"]
+    fleet, revenue = lab.fleet.copy(), model.chipmakers["nvidia"].revenue_total_usd
+    market.order(lab, BUDGET)
+    flows = market.clear()
+    row = market.labs.index(lab)
+    # the stopped part of the money on each controlled chip: the H100's equals what leaks (half is
+    # stopped), the B200's is all of the rest of `stopped`; `reach` of each rents the chip
+    rented = {h100: no_rentals["H100"] * reach, b200: (stopped - no_rentals["H100"]) * reach}
+    for i, usd in rented.items():
+        assert market.rentals[row, i] == pytest.approx(usd, rel=1e-12)
+        units = usd / (prices[i] * (1 + rental))
+        assert lab.fleet[i] - fleet[i] == pytest.approx(units, rel=1e-12)  # no delay: a lease starts at once
+    assert market.stopped[row].sum() == pytest.approx(stopped * (1 - reach), rel=1e-12)
+    assert market.orders[row].sum() + market.rentals[row].sum() == pytest.approx(BUDGET, rel=1e-12)
+    lease = sum(rented.values())
+    assert flows.rental_margin_usd == pytest.approx(lease * rental / (1 + rental), rel=1e-12)
+    assert flows.rented_units[model.bloc_index["CN"]] == pytest.approx(
+        sum(usd / (prices[i] * (1 + rental)) for i, usd in rented.items()), rel=1e-12
+    )
+    # NVIDIA sells the leased chips to the cloud at their price, besides what it sold to labs
+    assert model.chipmakers["nvidia"].revenue_total_usd - revenue > lease / (1 + rental)
 
 
 def test_a_labs_throughput_follows_each_change_of_its_fleet(model):

@@ -126,11 +126,12 @@ def _step_through(spec, seed, check):
     return model
 
 
-def test_full_enforcement_keeps_banned_chips_out():
-    spec = load_scenario(
-        "baseline",
-        {**SHORT, "regulators.bis.rules.oct2022.enforcement": 1.0, "regulators.bis.rules.oct2023.enforcement": 1.0},
-    )
+FULL = {f"regulators.bis.rules.{r}.enforcement": 1.0 for r in ("oct2022", "oct2023")}
+COVERS_RENTALS = {f"regulators.bis.rules.{r}.covers_rentals": True for r in ("oct2022", "oct2023")}
+
+
+def test_full_enforcement_of_rules_that_cover_rentals_keeps_banned_chips_out():
+    spec = load_scenario("baseline", {**SHORT, **FULL, **COVERS_RENTALS})
     cn_labs = [lab.id for lab in spec.labs if lab.bloc == "CN"]
     previous = {}
 
@@ -147,6 +148,8 @@ def test_full_enforcement_keeps_banned_chips_out():
             assert not (grew & banned).any(), np.flatnonzero(grew & banned)
             previous[lab_id] = fleet.copy()
         assert model.chip_market.flows.leaked_units[model.bloc_index["CN"]] == 0
+        assert model.chip_market.flows.rented_units[model.bloc_index["CN"]] == 0
+        assert not model.chip_market.rentals.any()
 
     model = _step_through(spec, 3, check)
     # Not vacuous: Chinese labs did buy chips, only the compliant variants NVIDIA designed (an H800-like
@@ -155,6 +158,22 @@ def test_full_enforcement_keeps_banned_chips_out():
     assert sum(model.labs[i].fleet[h800] for i in cn_labs) > 0
     assert sum(model.labs[i].fleet[h20] for i in cn_labs) > 0
     assert all(model.labs[i].fleet[model.chip_index["H100"]] == 0 for i in cn_labs)
+
+
+def test_with_rentals_open_fully_enforced_rules_let_banned_chips_reach_china_only_as_rentals():
+    spec = load_scenario("baseline", {**SHORT, **FULL})
+    rented = []
+
+    def check(model):
+        flows = model.chip_market.flows
+        assert flows.leaked_units[model.bloc_index["CN"]] == 0  # no smuggling at full enforcement
+        rented.append(flows.rented_units[model.bloc_index["CN"]])
+        assert flows.rented_units[model.bloc_index["US"]] == 0  # nothing is controlled for the US
+
+    model = _step_through(spec, 3, check)
+    assert sum(rented) > 0
+    h100 = model.chip_index["H100"]
+    assert sum(lab.fleet[h100] for lab in model.labs.values() if lab.bloc == "CN") > 0
 
 
 def test_leaky_enforcement_lets_some_banned_chips_through():
@@ -176,10 +195,13 @@ def test_accounting_holds_every_step(overrides):
         labs, makers = model.labs.values(), model.chipmakers.values()
         paid = sum(lab.spent_usd_total for lab in labs)
         market = model.chip_market
-        received = sum(m.revenue_total_usd for m in makers) + market.smuggler_margin_total_usd + market.fees_total_usd
+        received = sum(m.revenue_total_usd for m in makers) + market.fees_total_usd
+        received += market.smuggler_margin_total_usd + market.rental_margin_total_usd
         assert paid == pytest.approx(received, rel=1e-12)
         if overrides:
             assert market.smuggler_margin_total_usd == 0
+        else:  # the baseline's rules leave rentals abroad open
+            assert model.steps < 60 or market.rental_margin_total_usd > 0
         in_transit = sum(s.units.sum() for s in market.in_transit)
         assert sum(lab.chips_received_total for lab in labs) + in_transit == pytest.approx(
             sum(m.units_sold_total for m in makers), rel=1e-12

@@ -111,7 +111,8 @@ class Books:
         step = f"step {model.steps} ({model.date})"
 
         paid = sum(lab.spent_usd_total for lab in labs)
-        received = sum(m.revenue_total_usd for m in makers) + market.smuggler_margin_total_usd + market.fees_total_usd
+        received = sum(m.revenue_total_usd for m in makers) + market.fees_total_usd
+        received += market.smuggler_margin_total_usd + market.rental_margin_total_usd
         assert paid == pytest.approx(received, rel=1e-9, abs=1e-3), f"{step}: money paid by labs != received"
 
         sold = sum(m.units_sold_total for m in makers)
@@ -126,6 +127,13 @@ class Books:
             f"{step}: investors' total cash changed"
         )
 
+        for owner in model.owners.values():
+            # it spends on AI only what cash, borrowing within its limit and the step's cash flow could pay
+            ai_spend = owner.capex_usd - owner.base_capex_usd_per_year * model.dt  # (base revenue grew since: less)
+            assert ai_spend <= owner.payable_usd * (1 + 1e-9) + 1.0, (
+                f"{step}: {owner.id} spent {ai_spend} on AI, more than it could pay ({owner.payable_usd})"
+            )
+            assert owner.capex_usd >= 0 and owner.ai_capex_usd_per_year >= 0, f"{step}: {owner.id} negative capex"
         for lab in labs:
             assert (lab.fleet >= 0).all(), f"{step}: {lab.id} holds a negative number of chips"
             assert lab.cash_usd >= -1e-6 * max(lab.spent_usd_total, 1.0), f"{step}: {lab.id} cash {lab.cash_usd}"
@@ -210,6 +218,7 @@ def _coverage(model: AIRaceModel) -> None:
     market = model.chip_market
     event(f"licence fees paid: {market.fees_total_usd > 0}")
     event(f"smuggled chips paid for: {market.smuggler_margin_total_usd > 0}")
+    event(f"chips rented abroad: {market.rental_margin_total_usd > 0}")
     event(f"chips in transit at the end: {bool(market.in_transit)}")
     event(f"compliant variants designed: {len(model.chips) > len(model.spec.chips)}")
     kinds = {e["kind"] for e in model.event_log}

@@ -15,7 +15,10 @@ towards the plan at `markets.capex_adjust_per_year`, as data-centre projects tak
 to stop. A share `markets.ai_capex_chip_share` of AI capex is the labs' chip budget; the rest goes to
 buildings, power and networks. What cash flow and cash do not cover is borrowed on capital markets,
 up to a net debt of `markets.owner_net_debt_max_years` years of operating cash flow (the leverage
-that keeps an investment-grade rating); a plan beyond that is cut to what can be paid for.
+that keeps an investment-grade rating); an AI plan beyond that is cut to what can be paid for, to
+nothing if need be. The base business's capex is paid whatever (it is the firm's own business, not
+modelled beyond its revenue, margin and capex), so an owner whose base business does not pay for
+itself borrows past the limit, and then spends nothing on AI.
 
 The books balance every step: the change in cash (negative cash is net debt) equals the base
 business's operating cash flow, plus the AI margin, less capex paid.
@@ -64,6 +67,7 @@ class Owner(mesa.Agent):
         self._intensity: float | None = None  # AI capex per dollar of expected AI revenue, fixed at the start
         self.chip_budget_usd = 0.0  # what its labs may spend on chips this step
         self.chips_paid_usd = 0.0  # what they spent of it
+        self.payable_usd = 0.0  # the most it could spend on AI this step, as it planned (`plan`)
         self.capex_usd = 0.0  # capex paid this step (a flow), AI and non-AI
         self.capex_total_usd = 0.0
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
@@ -95,7 +99,8 @@ class Owner(mesa.Agent):
         payable = (
             self.cash_usd + self.debt_limit_usd + (self.operating_cash_usd_per_year - self.base_capex_usd_per_year) * dt
         )
-        self.ai_capex_usd_per_year = min(self.ai_capex_usd_per_year, max(payable, 0.0) / dt)
+        self.payable_usd = max(payable, 0.0)
+        self.ai_capex_usd_per_year = min(self.ai_capex_usd_per_year, self.payable_usd / dt)
         self.chip_budget_usd = self.ai_capex_usd_per_year * markets.ai_capex_chip_share * dt
         self.chips_paid_usd = 0.0
 

@@ -61,6 +61,8 @@ class Regulator(mesa.Agent):
         """Enforcement (0 to 1) that stops each chip (row) reaching each bloc (column)."""
         self.fees = np.zeros_like(self.controls)
         """Licence-fee share on each chip (row) sold into each bloc (column)."""
+        self.rental_controls = np.zeros_like(self.controls)
+        """Enforcement that stops each bloc's (column) labs renting each chip (row) abroad: rules that cover rentals."""
         self.reaction = spec.reaction
         self.next_review_day = spec.reaction.review_interval_days if spec.reaction else np.inf
         self.decisions = 0
@@ -128,6 +130,7 @@ class Regulator(mesa.Agent):
         chips = self.model.chips
         controls = np.zeros((len(chips), len(self.model.blocs)))
         fees = np.zeros_like(controls)
+        rentals = np.zeros_like(controls)
         for i, chip in enumerate(chips):
             if self.model.maker_bloc[chip.maker] != self.bloc:
                 continue  # a bloc's rules cover the chips made in it
@@ -141,7 +144,9 @@ class Regulator(mesa.Agent):
                         fees[i, j] = max(fees[i, j], rule.licence_fee_share)
                     else:
                         controls[i, j] = max(controls[i, j], self.enforcement[rid])
-        self.controls, self.fees = controls, fees
+                        if rule.covers_rentals:
+                            rentals[i, j] = max(rentals[i, j], self.enforcement[rid])
+        self.controls, self.fees, self.rental_controls = controls, fees, rentals
 
     # -- levers other than export rules -------------------------------------------------------------
 

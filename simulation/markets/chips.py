@@ -7,7 +7,11 @@ output this step is shared pro rata among the orders for its chips.
 
 A chip banned for a bloc at enforcement e can still be bought through smugglers and foreign clouds
 for a share (1 - e) of the money a lab puts on it, at a price premium that the maker does not see,
-and it arrives after a delay; the share e that is stopped goes back to the legal offers. The money
+and it arrives after a delay. Of the share e that is stopped, a part `markets.rental_reach` finds a
+cloud abroad that buys the chip legally (if it is sold outside the lab's bloc: not a variant made
+for that bloc alone) and rents it to the lab for its service life, at
+`markets.rental_premium` over its price, unless a rule that covers rentals stops that too (with its
+enforcement); the rest goes back to the legal offers. The money
 that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
 rule sell legally, and the maker pays the regulator its share of the revenue.
 
@@ -51,18 +55,30 @@ class Menu:
     """Share of a budget drawn by the legal offers, per bloc."""
     passes: np.ndarray
     """Share of the money put on each chip that gets past the controls (1 - `enforcement`)."""
+    rents: np.ndarray
+    """Share of the money put on each chip that rents it abroad instead: part of what controls stop."""
     returned_over: np.ndarray
     """What the money stopped on a bloc's offers is shared over: `legal_total`, or 1 where that is 0 (then
     every legal share is 0, and so is the money returned)."""
 
     @classmethod
-    def of(cls, offered: np.ndarray, value_per_usd: np.ndarray, enforcement: np.ndarray, sensitivity: float) -> Menu:
-        """The menu of the `offered` chips, from their value per dollar and the controls' enforcement."""
+    def of(
+        cls,
+        offered: np.ndarray,
+        value_per_usd: np.ndarray,
+        enforcement: np.ndarray,
+        sensitivity: float,
+        rentable: np.ndarray | float = 0.0,
+    ) -> Menu:
+        """The menu of the `offered` chips, from their value per dollar, the controls' enforcement and
+        the share of the stopped money that can rent the chip abroad (`rentable`)."""
         shares = logit_split(value_per_usd, sensitivity, offered)
         legal_shares = np.where(enforcement == 0, shares, 0.0)
         legal_total = legal_shares.sum(axis=1)
         returned_over = np.where(legal_total > 0, legal_total, 1.0)
-        return cls(offered, shares, enforcement, legal_shares, legal_total, 1 - enforcement, returned_over)
+        rents = enforcement * rentable
+        passes = 1 - enforcement
+        return cls(offered, shares, enforcement, legal_shares, legal_total, passes, rents, returned_over)
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,8 @@ class Terms:
     """Price a lab pays per unit: a controlled chip at the leak premium."""
     maker_price: np.ndarray
     """Of that price, what reaches the chip's maker: the smugglers keep the premium."""
+    rental_price: np.ndarray
+    """Price a lab pays per unit rented abroad for its service life; the maker gets the chip's price."""
 
 
 @dataclass
@@ -91,15 +109,18 @@ class Flows:
     paid_by_labs_usd: float = 0.0
     received_by_makers_usd: float = 0.0
     smuggler_margin_usd: float = 0.0
+    rental_margin_usd: float = 0.0
     fees_usd: float = 0.0
     legal_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
     leaked_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
     domestic_units: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the part of legal made at home
+    rented_units: np.ndarray = field(default_factory=lambda: np.zeros(0))  # controlled chips rented abroad
 
     @classmethod
     def none(cls, blocs: int) -> Flows:
         """Nothing moved yet: zero flows for each of `blocs` destinations."""
-        return cls(legal_units=np.zeros(blocs), leaked_units=np.zeros(blocs), domestic_units=np.zeros(blocs))
+        zeros = [np.zeros(blocs) for _ in range(4)]
+        return cls(legal_units=zeros[0], leaked_units=zeros[1], domestic_units=zeros[2], rented_units=zeros[3])
 
 
 @dataclass
@@ -136,6 +157,7 @@ class ChipMarket:
             self.add_chip(chip)
         self.in_transit: list[Shipment] = []
         self.smuggler_margin_total_usd = 0.0
+        self.rental_margin_total_usd = 0.0
         self.fees_total_usd = 0.0
         self.flows = Flows.none(len(model.blocs))
         self.fees = np.zeros((len(model.chips), len(model.blocs)))
@@ -149,7 +171,10 @@ class ChipMarket:
         chip's offer price (with the leak premium if a control touches it): its budget split over the
         offers when the market clears."""
         self.stopped = np.zeros_like(self.orders)
-        """Money controls stop on its way from each lab (row) to each chip (column) this step."""
+        """Money controls stop on its way from each lab (row) to each chip (column) this step, and that
+        does not rent the chip abroad instead: what the chip's maker loses to controls."""
+        self.rentals = np.zeros_like(self.orders)
+        """Money each lab (row) puts on renting each controlled chip (column) abroad this step."""
         # What is on sale, and at what price, as the market last opened (`start_step`): both hold within a step.
         self._on_sale = self.on_sale()
         self._prices = self.prices()
@@ -202,13 +227,17 @@ class ChipMarket:
         controlled = enforcement > 0
         price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
         maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
+        rental_price = np.broadcast_to(self._prices * (1.0 + markets.rental_premium), price.shape)
+        # A cloud abroad can rent only a chip sold outside the lab's bloc (not a variant made for it alone).
+        abroad = (self.sold_to.sum(axis=1, keepdims=True) - self.sold_to).T > 0
+        rentable = markets.rental_reach * (1.0 - model.rental_controls.T) * abroad
         value = self.effective_flops / price
         home = offered & self._home
         mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
         sensitivity = markets.chip_choice_sensitivity
-        home_made = Menu.of(home, value, enforcement, sensitivity) if mandate.any() else None
-        everything = Menu.of(offered, value, enforcement, sensitivity)
-        return Terms(everything, home_made, mandate, controlled, price, maker_price)
+        home_made = Menu.of(home, value, enforcement, sensitivity, rentable) if mandate.any() else None
+        everything = Menu.of(offered, value, enforcement, sensitivity, rentable)
+        return Terms(everything, home_made, mandate, controlled, price, maker_price, rental_price)
 
     def start_step(self) -> None:
         """Open the market: note what is on sale and at what price, clear the order book and deliver
@@ -220,6 +249,7 @@ class ChipMarket:
         self.owner_budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)
         self.stopped = np.zeros(shape)
+        self.rentals = np.zeros(shape)
         self.flows = Flows.none(len(self.model.blocs))
         today = self.model.day
         due = [s for s in self.in_transit if s.arrival_day <= today]
@@ -248,15 +278,18 @@ class ChipMarket:
         self._split(self.budgets * (1.0 - reserved), terms.everything)
 
     def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
-        """Add each lab's budget split over its bloc's menu to its orders: the money controls stop on
-        banned offers goes back to the legal ones, in proportion to their shares (if there are any)."""
+        """Add each lab's budget split over its bloc's menu to its orders: of the money controls stop on
+        banned offers, part rents the chips abroad and the rest goes back to the legal offers, in
+        proportion to their shares (if there are any)."""
         blocs = self._lab_bloc
         spend = budgets_usd[:, None] * menu.shares.take(blocs, axis=0)
-        stopped = spend * menu.enforcement.take(blocs, axis=0)
+        rented = spend * menu.rents.take(blocs, axis=0)
+        stopped = spend * menu.enforcement.take(blocs, axis=0) - rented
         placed = spend * menu.passes.take(blocs, axis=0)
         returned = stopped.sum(axis=1, keepdims=True) * menu.legal_shares.take(blocs, axis=0)
         placed += returned / menu.returned_over.take(blocs)[:, None]
         self.orders += placed
+        self.rentals += rented
         self.stopped += stopped
 
     def clear(self) -> Flows:
@@ -269,31 +302,39 @@ class ChipMarket:
         blocs = self._lab_bloc
         leaked = terms.controlled.take(blocs, axis=0)  # lab (row) gets chip (column) only past controls
         price = terms.price.take(blocs, axis=0)
+        rental_price = terms.rental_price.take(blocs, axis=0)
         units = self.orders / price
-        asked = self._per_maker(units).tolist()
+        rent_units = self.rentals / rental_price
+        asked = self._per_maker(units + rent_units).tolist()
         diverted = self._per_maker(self.stopped).tolist()
         fill = np.zeros(len(self.makers))
         for m, maker in enumerate(self.makers):
             available = maker.output_this_step()
             fill[m] = min(1.0, available / asked[m]) if asked[m] > 0 else 0.0
             maker.observe_demand(asked[m], available, diverted[m])
-        got = units * fill.take(self.maker_of)
+        fill_of_chip = fill.take(self.maker_of)
+        got = units * fill_of_chip
+        got_rented = rent_units * fill_of_chip  # bought by clouds abroad, at the maker's price, and leased
         paid = got * price
+        paid_rent = got_rented * rental_price
         sale = got * terms.maker_price.take(blocs, axis=0)
+        sale_rent = got_rented * self._prices
         fee = sale * self.fees.T.take(blocs, axis=0)
-        received = sale - fee
+        received = sale - fee + sale_rent
         for maker, sold, revenue, cost in zip(
             self.makers,
-            self._per_maker(got).tolist(),
+            self._per_maker(got + got_rented).tolist(),
             self._per_maker(received).tolist(),
-            self._per_maker(got * self.unit_cost).tolist(),
+            self._per_maker((got + got_rented) * self.unit_cost).tolist(),
             strict=True,
         ):
             maker.sell(sold, revenue, cost)
-        flows.paid_by_labs_usd += float(paid.sum())
+        flows.paid_by_labs_usd += float(paid.sum() + paid_rent.sum())
         flows.received_by_makers_usd += float(received.sum())
         flows.smuggler_margin_usd += float((paid - sale).sum())
+        flows.rental_margin_usd += float((paid_rent - sale_rent).sum())
         flows.fees_usd += float(fee.sum())
+        paid = paid + paid_rent
         owner_part = np.divide(self.owner_budgets, self.budgets, out=np.zeros(len(self.labs)), where=self.budgets > 0)
         for lab, usd, part in zip(self.labs, paid.sum(axis=1).tolist(), owner_part.tolist(), strict=True):
             lab.pay(usd, usd * part)
@@ -303,14 +344,17 @@ class ChipMarket:
         flows.legal_units += self._per_bloc(legal_per_lab)
         home = self._made_in[None, :] == blocs[:, None]  # lab (row) buys chip (column) from its own bloc's makers
         flows.domestic_units += self._per_bloc(np.where(home, legal, 0.0).sum(axis=1))
+        rented_per_lab = got_rented.sum(axis=1)
+        flows.rented_units += self._per_bloc(rented_per_lab)
         if markets.leak_delay_days > 0:
-            self._deliver(legal, legal_per_lab)
+            self._deliver(legal + got_rented, legal_per_lab + rented_per_lab)  # a lease starts at once
             if smuggled.any():
                 self.in_transit.append(Shipment(model.day + markets.leak_delay_days, smuggled))
         else:
-            self._deliver(got, got.sum(axis=1))
+            self._deliver(got + got_rented, got.sum(axis=1) + rented_per_lab)
             flows.leaked_units += self._per_bloc(smuggled.sum(axis=1))
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
+        self.rental_margin_total_usd += flows.rental_margin_usd
         self.fees_total_usd += flows.fees_usd
         return flows
 

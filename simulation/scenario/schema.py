@@ -327,6 +327,11 @@ class Rule(Dated):
     compliant_variants: bool = Field(
         False, description="also covers the variants makers designed to pass earlier rules (the 2025 H20 licence)"
     )
+    covers_rentals: bool = Field(
+        False,
+        description="also bars the destinations' labs from renting the chips it controls in data centres abroad "
+        "(remote access), with the same enforcement; false leaves that channel open, as every rule to 2025 did",
+    )
     enforcement: float = num(
         1.0, unit="fraction", lo=0.5, hi=1, ge=0, le=1, doc="share of banned demand actually stopped"
     )
@@ -624,6 +629,23 @@ class Markets(Strict):
     chip_markup_min: float = num(0.6, unit="x", lo=0.3, hi=1, gt=0, le=1, doc="lowest price over list")
     leak_price_premium: float = num(
         0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers or clouds"
+    )
+    rental_premium: float = num(
+        0.5,
+        unit="fraction",
+        lo=0.2,
+        hi=1.5,
+        ge=0,
+        doc="what renting a chip abroad for its service life costs over buying it (the cloud's margin)",
+    )
+    rental_reach: float = num(
+        0.2,
+        unit="fraction",
+        lo=0,
+        hi=1,
+        ge=0,
+        le=1,
+        doc="share of the money controls stop that rents the chip in a cloud abroad (where no rule covers rentals)",
     )
     leak_delay_days: float = num(
         60.0, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"

@@ -21,6 +21,8 @@ KNOWN_MISSES = {
     "owners' AI capex is sized from small 2022 AI shares and answers a slower Chinese AI market, so it misses "
     "the 2024 surge of Chinese platforms' AI capex (and Tencent has no lab): China holds about 4% of the US's "
     "compute against 10-35%",
+    "fall in the price of a fixed capability": "serving cost falls only with labs' algorithmic efficiency "
+    "(about 4-5x a year), not with hardware nor with the smaller models that reach an old level of capability",
 }
 
 

@@ -403,8 +403,9 @@ def compute_by_bloc(
 
 @styled
 def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None = None) -> Figure:
-    """Chips delivered per quarter to each bloc: imported legally (solid), made at home (dotted) and
-    leaked past export controls (dashed). Results that do not record domestic chips show legal ones whole."""
+    """Chips delivered per quarter to each bloc: imported legally (solid), made at home (dotted), leaked
+    past export controls (dashed) and rented in clouds abroad (dash-dot). Results that do not record
+    domestic chips show legal ones whole."""
     fig, ax = _axes(ax)
     flows = [metrics.chip_flows(m, freq) for m in models]
     blocs = metrics.blocs_with(models[0], "chips_legal_")  # scenario order, so each bloc keeps its colour
@@ -420,6 +421,8 @@ def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None
             channels = {"imported": (legal - domestic, "-"), "domestic": (domestic, ":"), "leaked": (leaked, "--")}
         else:
             channels = {"legal": (legal, "-"), "leaked": (leaked, "--")}
+        if f"chips_rented_{bloc}" in models[0].columns:
+            channels["rented abroad"] = (per_run(bloc, "rented"), "-.")
         for channel, (table, style) in channels.items():
             if not table.to_numpy().any():
                 continue
@@ -430,7 +433,7 @@ def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None
     ax.set_ylabel("chips delivered (thousands per quarter)" if freq == "QE" else f"chips (thousands per {freq})")
     _dates(ax)
     _fan_legend(ax, len(models))
-    _title(ax, "Chip flows: imported, made at home, leaked", len(models))
+    _title(ax, "Chip flows: imported, made at home, leaked, rented abroad", len(models))
     return fig
 
 
@@ -632,10 +635,12 @@ def comparison_figures(results: Sequence[ResultSet]) -> dict[str, Figure]:
 
 
 def _with_chips_delivered(model: pd.DataFrame, bloc: str) -> pd.DataFrame:
-    """The model table with the chips the bloc got since the start, legal and leaked (`chips_delivered_<bloc>`)."""
+    """The model table with the chips the bloc got since the start, legal, leaked and rented abroad
+    (`chips_delivered_<bloc>`)."""
     if f"chips_legal_{bloc}" not in model.columns:
         return model
-    total = (model[f"chips_legal_{bloc}"] + model[f"chips_leaked_{bloc}"]).cumsum()
+    rented = model[f"chips_rented_{bloc}"] if f"chips_rented_{bloc}" in model.columns else 0.0
+    total = (model[f"chips_legal_{bloc}"] + model[f"chips_leaked_{bloc}"] + rented).cumsum()
     return model.assign(**{f"chips_delivered_{bloc}": total})
 
 

@@ -48,7 +48,7 @@ CAPTIONS = {
     "news markets met in the month before it (the latest breakthrough, random or scripted, or rule change); grey: "
     "none, the fall came from trading alone. The table under 'What happened' gives every listed firm.",
     "compute_and_chips": "Compute of each bloc's labs (log scale) and the chips delivered to them each quarter, by "
-    "legal channels and leaked past export controls (the last quarter may be partial).",
+    "legal channels, leaked past export controls and rented in clouds abroad (the last quarter may be partial).",
     "compare_gap_months": "The gap in months under each scenario.",
     "compare_ai_index": "The AI equity index under each scenario.",
     "paired_effects": "Each scenario's paired effect on the gap at the end of each year and at the end: the median "

@@ -109,16 +109,17 @@ def compute_share(model: pd.DataFrame) -> pd.DataFrame:
 
 
 def chip_flows(model: pd.DataFrame, freq: str | None = "QE") -> pd.DataFrame:
-    """Chips delivered per bloc and channel (`legal`, `leaked`, and `domestic`: the part of `legal` made by
-    the bloc's own chipmakers, in results that record it), summed per period of `freq` (None: per step).
+    """Chips delivered per bloc and channel (`legal`, `leaked`, `rented` abroad, and `domestic`: the part
+    of `legal` made by the bloc's own chipmakers; the last two in results that record them), summed per
+    period of `freq` (None: per step).
 
     Long form (date, bloc, channel, chips); periods are labelled by their last day.
     """
     rows = []
-    for channel in ("legal", "leaked", "domestic"):
+    for channel in ("legal", "leaked", "rented", "domestic"):
         blocs = blocs_with(model, f"chips_{channel}_")
         if not blocs:
-            continue  # results written before domestic chips were recorded
+            continue  # results written before domestic (or rented) chips were recorded
         flows = _by_date(model, [f"chips_{channel}_{b}" for b in blocs]).set_axis(blocs, axis=1)
         if freq is not None:
             flows = flows.resample(freq).sum()
@@ -129,9 +130,11 @@ def chip_flows(model: pd.DataFrame, freq: str | None = "QE") -> pd.DataFrame:
 
 
 def leaked_share(model: pd.DataFrame) -> pd.Series:
-    """Share of each bloc's chips over the whole run that came past an export control (NaN if it got none)."""
+    """Share of each bloc's chips over the whole run that were smuggled past an export control, of all it
+    got (legal, leaked and rented abroad; NaN if it got none)."""
     totals = chip_flows(model, freq=None).pivot_table(index="bloc", columns="channel", values="chips", aggfunc="sum")
-    return (totals["leaked"] / (totals["legal"] + totals["leaked"]).replace(0, np.nan)).rename("leaked_share")
+    got = totals["legal"] + totals["leaked"] + totals.get("rented", 0.0)
+    return (totals["leaked"] / got.replace(0, np.nan)).rename("leaked_share")
 
 
 # ---------------------------------------------------------------- frontier training cost

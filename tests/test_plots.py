@@ -223,6 +223,21 @@ def test_chips_made_at_home_are_drawn_apart_from_imported_ones():
     assert not [ln for ln in fig.axes[0].lines if ln.get_gid() == "chips:US:imported:median"]  # all made at home
 
 
+def test_chips_rented_abroad_are_drawn_as_their_own_channel():
+    models = [m.assign(chips_rented_US=0.0, chips_rented_CN=m["chips_leaked_CN"] * 2) for m in MODELS]
+    fig = plots.chip_flows(models)
+    rented = pd.concat(
+        [metrics.chip_flows(m, "QE").query("bloc == 'CN' and channel == 'rented'")["chips"] for m in models], axis=1
+    )
+    leaked = pd.concat(
+        [metrics.chip_flows(m, "QE").query("bloc == 'CN' and channel == 'leaked'")["chips"] for m in models], axis=1
+    )
+    np.testing.assert_allclose(rented.to_numpy(), 2 * leaked.to_numpy())
+    np.testing.assert_allclose(line(fig, "chips:CN:rented abroad:median").get_ydata(), rented.median(axis=1) / 1e3)
+    assert line(fig, "chips:CN:rented abroad:median").get_linestyle() == "-."
+    assert not [ln for ln in fig.axes[0].lines if ln.get_gid() == "chips:US:rented abroad:median"]  # none rented
+
+
 def test_compare_scenarios_draws_one_fan_per_scenario():
     fig = plots.compare_scenarios({"weak": MODELS[:2], "strong": MODELS[2:]}, "ai_index")
     np.testing.assert_allclose(

@@ -129,9 +129,8 @@ class Books:
 
         for owner in model.owners.values():
             # it spends on AI only what cash, borrowing within its limit and the step's cash flow could pay
-            ai_spend = owner.capex_usd - owner.base_capex_usd_per_year * model.dt  # (base revenue grew since: less)
-            assert ai_spend <= owner.payable_usd * (1 + 1e-9) + 1.0, (
-                f"{step}: {owner.id} spent {ai_spend} on AI, more than it could pay ({owner.payable_usd})"
+            assert owner.ai_spend_usd <= owner.payable_usd * (1 + 1e-9) + 1.0, (
+                f"{step}: {owner.id} spent {owner.ai_spend_usd} on AI, more than it could pay ({owner.payable_usd})"
             )
             assert owner.capex_usd >= 0 and owner.ai_capex_usd_per_year >= 0, f"{step}: {owner.id} negative capex"
         for lab in labs:

@@ -69,6 +69,7 @@ class Owner(mesa.Agent):
         self.chips_paid_usd = 0.0  # what they spent of it
         self.payable_usd = 0.0  # the most it could spend on AI this step, as it planned (`plan`)
         self.capex_usd = 0.0  # capex paid this step (a flow), AI and non-AI
+        self.ai_spend_usd = 0.0  # the AI part of it
         self.capex_total_usd = 0.0
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
 
@@ -142,7 +143,8 @@ class Owner(mesa.Agent):
         markets = self.model.spec.markets
         dt = self.model.dt
         other_ai = self.ai_capex_usd_per_year * (1.0 - markets.ai_capex_chip_share) * dt
-        self.capex_usd = self.base_capex_usd_per_year * dt + other_ai + self.chips_paid_usd
+        self.ai_spend_usd = other_ai + self.chips_paid_usd
+        self.capex_usd = self.base_capex_usd_per_year * dt + self.ai_spend_usd
         debt = max(-self.cash_usd, 0.0)
         self.cash_usd += self.operating_cash_usd_per_year * dt - self.capex_usd
         self.raised_usd_total += max(max(-self.cash_usd, 0.0) - debt, 0.0)

@@ -41,7 +41,7 @@ History of the pin in tests/data/baseline_pinned.json:
   in whole intervals between US releases). Every gap and capability moves (mean gap 2023-2025 over
   ten seeds 5.0 -> 7.8 months); chips, prices and revenue barely;
 - re-taken whole when labs got owners (issue 15: Microsoft, Alphabet, Amazon, Meta, Alibaba, Baidu,
-  ByteDance, High-Flyer and European backers, whose AI capex pays most of their labs' chips and who
+  ByteDance, High-Flyer and European backers, whose AI capex pays part of their labs' chips and who
   book their labs' revenue), the blocs' capital became outside capital (US $55B -> $45B, CN $6B ->
   $4.5B a year at the start, US growth refitted to NVIDIA's revenue, 1.15 -> 2.0) and distillation's
   compute share was set from the R1-Distill figures (1% -> 0.1% of the teacher's run). Every output

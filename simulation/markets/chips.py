@@ -5,11 +5,11 @@ value gets most orders but not all (labs hedge suppliers, and software stacks di
 domestic-chip mandate reserves part of the budget for chips made at home. Each chipmaker's
 output this step is shared pro rata among the orders for its chips.
 
-A chip banned for a bloc at enforcement e can still be bought through smugglers and foreign clouds
+A chip banned for a bloc at enforcement e can still be bought through smugglers
 for a share (1 - e) of the money a lab puts on it, at a price premium that the maker does not see,
 and it arrives after a delay. Of the share e that is stopped, a part `markets.rental_reach` finds a
-cloud abroad that buys the chip legally (if it is sold outside the lab's bloc: not a variant made
-for that bloc alone) and rents it to the lab for its service life, at
+cloud abroad that buys the chip legally (if it is sold, and not controlled, in another bloc: not a
+variant made for the lab's bloc alone) and rents it to the lab for its service life, at
 `markets.rental_premium` over its price, unless a rule that covers rentals stops that too (with its
 enforcement); the rest goes back to the legal offers. The money
 that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
@@ -229,7 +229,8 @@ class ChipMarket:
         maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
         rental_price = np.broadcast_to(self._prices * (1.0 + markets.rental_premium), price.shape)
         # A cloud abroad can rent only a chip sold outside the lab's bloc (not a variant made for it alone).
-        abroad = (self.sold_to.sum(axis=1, keepdims=True) - self.sold_to).T > 0
+        buyable = self.sold_to & (model.controls == 0)  # a cloud in that bloc may buy it legally
+        abroad = (buyable.sum(axis=1, keepdims=True) - buyable).T > 0
         rentable = markets.rental_reach * (1.0 - model.rental_controls.T) * abroad
         value = self.effective_flops / price
         home = offered & self._home

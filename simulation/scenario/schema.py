@@ -628,7 +628,7 @@ class Markets(Strict):
     chip_markup_max: float = num(2.0, unit="x", lo=1.2, hi=4, ge=1, doc="highest price over list a maker charges")
     chip_markup_min: float = num(0.6, unit="x", lo=0.3, hi=1, gt=0, le=1, doc="lowest price over list")
     leak_price_premium: float = num(
-        0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers or clouds"
+        0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers"
     )
     rental_premium: float = num(
         0.5,

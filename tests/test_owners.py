@@ -3,13 +3,11 @@ AI market they build for (simulation.agents.owner)."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
+from analysis.calibration import platforms_capex
 from simulation import AIRaceModel, load_scenario, run
 from simulation.scenario import ScenarioError
-
-FOUR = ("MSFT", "GOOGL", "AMZN", "META")
 
 
 def test_owners_books_balance_every_step_and_labs_pay_only_what_owners_do_not():
@@ -41,11 +39,6 @@ def test_owners_books_balance_every_step_and_labs_pay_only_what_owners_do_not():
     assert sum(o.chips_paid_usd for o in model.owners.values()) > 0  # owners did buy chips
 
 
-def four_capex(results, year: str) -> float:
-    m = results.model.set_index(pd.to_datetime(results.model["date"])).loc[year]
-    return float(sum(m[f"capex_usd_{t}"].sum() for t in FOUR))
-
-
 def test_under_elastic_demand_a_breakthrough_brings_more_capex_than_under_inelastic_paired_by_seed():
     # jevons and no_jevons differ only in the price elasticity of AI service (1.5 against 0.6), on the
     # same seeds. Cheaper service after DeepSeek's breakthroughs raises the AI market under elastic
@@ -53,7 +46,7 @@ def test_under_elastic_demand_a_breakthrough_brings_more_capex_than_under_inelas
     # sized at the start), so their AI capex in 2025 answers it.
     for seed in (1, 2):
         elastic, inelastic = (run(name, seed=seed, overrides={"time.step_days": 7}) for name in ("jevons", "no_jevons"))
-        assert four_capex(elastic, "2025") > 1.02 * four_capex(inelastic, "2025")
+        assert platforms_capex("2025")(elastic) > 1.02 * platforms_capex("2025")(inelastic)
         ai = [_last(r, "microsoft", "ai_capex_usd_per_year") for r in (elastic, inelastic)]
         assert ai[0] > 1.05 * ai[1]
 

@@ -68,7 +68,7 @@ class Menu:
         value_per_usd: np.ndarray,
         enforcement: np.ndarray,
         sensitivity: float,
-        rentable: np.ndarray | float = 0.0,
+        rentable: np.ndarray,
     ) -> Menu:
         """The menu of the `offered` chips, from their value per dollar, the controls' enforcement and
         the share of the stopped money that can rent the chip abroad (`rentable`)."""
@@ -228,8 +228,9 @@ class ChipMarket:
         price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
         maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
         rental_price = np.broadcast_to(self._prices * (1.0 + markets.rental_premium), price.shape)
-        # A cloud abroad can rent only a chip sold outside the lab's bloc (not a variant made for it alone).
-        buyable = self.sold_to & (model.controls == 0)  # a cloud in that bloc may buy it legally
+        # A cloud abroad can rent out only a chip it may buy legally in its own bloc: sold there and not
+        # controlled there (so not a variant made for the lab's bloc alone).
+        buyable = self.sold_to & (model.controls == 0)
         abroad = (buyable.sum(axis=1, keepdims=True) - buyable).T > 0
         rentable = markets.rental_reach * (1.0 - model.rental_controls.T) * abroad
         value = self.effective_flops / price

@@ -383,11 +383,12 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         ids = [item.id for item in getattr(s, section)]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append((f"{section}.{dup}", "id used more than once"))
-    agents = [(section, item.id) for section in ("chipmakers", "owners", "labs") for item in getattr(s, section)]
-    for section, agent in agents:  # one namespace: the agents table and `stream` know an agent by its id
-        other = next((sec for sec, i in agents if i == agent and sec != section), None)
-        if other is not None and section > other:
-            problems.append((f"{section}.{agent}", f"id also used in {other}: agents need ids of their own"))
+    first_in: dict[str, str] = {}  # one namespace: the agents table and `stream` know an agent by its id
+    for section in ("chipmakers", "labs", "owners"):
+        for agent in dict.fromkeys(item.id for item in getattr(s, section)):
+            other = first_in.setdefault(agent, section)
+            if other != section:
+                problems.append((f"{section}.{agent}", f"id also used in {other}: agents need ids of their own"))
     for name in ("leader", "laggard"):
         unknown(name, getattr(s, name), blocs, "blocs")
     for b in s.blocs:

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
+from analysis.metrics import autocorrelation, daily_log_returns
 from simulation.runner import Results
 from simulation.tech import interconnect_factor
 
@@ -176,6 +178,71 @@ def nvidia_fall_on_attention_day(r: Results) -> float:
     return float(1 - price.loc[day] / before)
 
 
+PRE_2025 = ("2023-01-01", "2024-12-31")  # the stylized facts are measured on daily returns before the shock
+
+
+def nvidia_returns(r: Results) -> pd.Series:
+    return daily_log_returns(r.model, "NVDA", *PRE_2025)
+
+
+def returns_autocorrelation(r: Results) -> float:
+    return autocorrelation(nvidia_returns(r), 1)
+
+
+def absolute_returns_autocorrelation(lag: int) -> Callable[[Results], float]:
+    def measure(r: Results) -> float:
+        return autocorrelation(nvidia_returns(r).abs(), lag)
+
+    return measure
+
+
+def excess_kurtosis(r: Results) -> float:
+    return float(stats.kurtosis(nvidia_returns(r)))
+
+
+def nvidia_volatility(r: Results) -> float:
+    """NVIDIA's annualised volatility: the daily returns' standard deviation over calendar days."""
+    return float(nvidia_returns(r).std() * math.sqrt(365.25))
+
+
+def common_factor(r: Results) -> float:
+    """Correlation of NVIDIA's and AMD's daily returns."""
+    return float(nvidia_returns(r).corr(daily_log_returns(r.model, "AMD", *PRE_2025)))
+
+
+def market_value(ticker: str, day: str) -> Callable[[Results], float]:
+    def measure(r: Results) -> float:
+        return value_on(r, f"market_cap_usd_{ticker}", day)
+
+    return measure
+
+
+def efficiency_selloffs_before_2025(r: Results) -> float:
+    """Share of the efficiency breakthroughs made public before 2025 on whose day, or the next (investors act
+    within hours: `investors.attention_lag_days`), NVIDIA fell 5% or more in a day (0 when there was none)."""
+    ev = r.events
+    news = ev[(ev["kind"] == "breakthrough") & (ev["date"] < pd.Timestamp("2025-01-01"))]
+    if news.empty:
+        return 0.0
+    returns = daily_log_returns(r.model, "NVDA", "2023-01-01", "2025-01-15")
+    falls = [bool((returns.loc[day : day + pd.Timedelta(days=7)] <= math.log(0.95)).any()) for day in news["date"]]
+    return float(np.mean(falls))
+
+
+# The investors' parameters set with the stylized facts and the market values of 2023-2024 in view.
+MARKET = tuple(
+    f"investors.{k}"
+    for k in (
+        "sentiment_sd_per_year",
+        "sentiment_halflife_days",
+        "trend_strength",
+        "switching_intensity",
+        "switching_rate_per_year",
+        "revenue_news_interval_days",
+    )
+)
+GROWTH = ("investors.growth_fade_years",)
+
 # The blocs' capital growth and its half-life, set to meet NVIDIA's FY2024-25 data-centre revenue.
 CAPITAL_GROWTH = tuple(
     f"blocs.{b}.{k}" for b in ("US", "CN", "ROW") for k in ("capital_growth_per_year", "growth_halflife_years")
@@ -258,6 +325,51 @@ TARGETS = [
         "DeepSeek's largest run by end 2024, at $2/H800-hour", "deepseek_shock", "$5.576M", "USD", 2.788e6, 11.15e6,
         "DeepSeek-V3 report, arXiv 2412.19437 (tolerance x2, ours)", deepseek_v3_cost,
         fitted_by=("labs.deepseek.training_share",),
+    ),
+    Target(
+        "NVIDIA's daily returns, lag-1 autocorrelation 2023-2024", "deepseek_shock", "about 0", "1", -0.1, 0.1,
+        "Cont 2001, Empirical properties of asset returns", returns_autocorrelation, fitted_by=MARKET,
+    ),
+    Target(
+        "volatility clustering: autocorrelation of |returns| at lag 1", "deepseek_shock", ">= 0.1", "1", 0.1,
+        1.0, "Cont 2001", absolute_returns_autocorrelation(1), fitted_by=MARKET,
+    ),
+    Target(
+        "volatility clustering: autocorrelation of |returns| at lag 10", "deepseek_shock", "> 0", "1", 0.0, 1.0,
+        "Cont 2001", absolute_returns_autocorrelation(10), fitted_by=MARKET,
+    ),
+    Target(
+        "fat tails: excess kurtosis of NVIDIA's daily returns", "deepseek_shock", "2-20", "1", 2.0, 20.0,
+        "Cont 2001", excess_kurtosis, fitted_by=MARKET,
+    ),
+    Target(
+        "NVIDIA's volatility 2023-2024", "deepseek_shock", "about 50% a year", "1/year", 0.35, 0.70,
+        "exchange prices (realised about 50%)", nvidia_volatility, fitted_by=MARKET,
+    ),
+    Target(
+        "a common factor: correlation of NVIDIA's and AMD's daily returns", "deepseek_shock", "positive", "1", 0.0,
+        1.0, "Cont 2001; exchange prices", common_factor, fitted_by=("investors.sentiment_factor_share",),
+    ),
+    Target(
+        "NVIDIA's market value, end 2023", "deepseek_shock", "~$1.2T", "USD", 1.2e12 * 0.65, 1.2e12 * 1.35,
+        "exchange closing prices (tolerance +-35%)", market_value("NVDA", "2023-12-31"), fitted_by=GROWTH,
+    ),
+    Target(
+        "NVIDIA's market value, end 2024", "deepseek_shock", "~$3.3T", "USD", 3.3e12 * 0.65, 3.3e12 * 1.35,
+        "exchange closing prices (tolerance +-35%)", market_value("NVDA", "2024-12-31"), fitted_by=GROWTH,
+    ),
+    Target(
+        "AMD's market value, end 2023", "deepseek_shock", "~$240B", "USD", 240e9 * 0.65, 240e9 * 1.35,
+        "exchange closing prices (tolerance +-35%)", market_value("AMD", "2023-12-31"), fitted_by=GROWTH,
+    ),
+    Target(
+        "AMD's market value, end 2024", "deepseek_shock", "~$195B", "USD", 195e9 * 0.65, 195e9 * 1.35,
+        "exchange closing prices (tolerance +-35%)", market_value("AMD", "2024-12-31"), fitted_by=GROWTH,
+    ),
+    Target(
+        "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA", "deepseek_shock",
+        "most brought none", "share", 0.0, 0.5, "exchange prices: no sell-off on the open-weights releases "
+        "and price cuts of 2023-2024", efficiency_selloffs_before_2025,
     ),
     Target(
         "NVIDIA's fall on 27 Jan 2025", "deepseek_shock", "16.9%", "fraction", 0.12, 0.22,

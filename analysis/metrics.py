@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 # The measures of one run's model table live in the core, where the runner's summary takes them too (the
@@ -165,3 +166,17 @@ def fall_causes(model: pd.DataFrame, events: pd.DataFrame, window_days: int = CA
             }
         )
     return pd.DataFrame(rows)
+
+
+def daily_log_returns(model: pd.DataFrame, ticker: str, start: str, end: str) -> pd.Series:
+    """A listed firm's log returns from one recorded row to the next, for rows dated from `start` to `end`."""
+    price = model.set_index("date")[f"price_{ticker}"]
+    returns = np.log(price).diff().dropna()
+    return returns.loc[pd.Timestamp(start) : pd.Timestamp(end)]
+
+
+def autocorrelation(values: pd.Series | np.ndarray, lag: int) -> float:
+    """Sample autocorrelation at `lag` (deviations from the whole sample's mean, over its whole variance)."""
+    x = np.asarray(values, dtype=float)
+    x = x - x.mean()
+    return float((x[lag:] * x[:-lag]).sum() / (x * x).sum())

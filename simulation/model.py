@@ -324,8 +324,12 @@ class AIRaceModel(mesa.Model):
 
     # -- news and the event log ------------------------------------------------------------------
 
-    def news_of_efficiency(self, gain: float, visible_day: float) -> None:
-        self.investors.hear(gain, visible_day)
+    def news_of_efficiency(self, gain: float, visible_day: float, lab: Lab, open_weights: bool) -> None:
+        """Investors hear of an efficiency gain. Open weights spread it to every lab; closed, it cuts only the
+        compute its own lab needs, so it reaches that lab's share of the world's compute."""
+        world = sum(other.compute_flops for other in self._lab_order)
+        reach = 1.0 if open_weights or world <= 0 else lab.compute_flops / world
+        self.investors.hear(gain, visible_day, reach)
 
     def log(
         self,

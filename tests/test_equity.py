@@ -1,4 +1,5 @@
-"""The equity market's exact clearing price against a brute-force root search on the same demand."""
+"""The equity market's maths against brute force: the growth multiple against numerical integration, and the
+clearing price against a root search on the demand written out."""
 
 from __future__ import annotations
 
@@ -6,144 +7,85 @@ import math
 
 import numpy as np
 import pytest
+from scipy.integrate import quad
 from scipy.optimize import brentq
 
-from simulation.markets.equity import MAX_LOG_MOVE, clearing_price, value_investors_money, value_investors_terms
+from simulation.markets.equity import ClippedGroup, clearing_log_price, growth_multiple
 
-SUPPLY = 2.5e9
-PRICE = 120.0
-
-
-def shares_wanted(price, fixed_money, value, wealth, sensitivity, base_weight) -> float:
-    """The demand written out: fixed money plus each value investor's floored weight times its wealth,
-    over the price."""
-    weights = np.maximum(base_weight + sensitivity * np.log(value / price), 0.0)
-    return (fixed_money + float(np.sum(weights * wealth))) / price
+LIMIT = 0.8
 
 
-def brute_force(supply, previous_price, fixed_money, value, wealth, sensitivity, base_weight) -> float:
-    """Brent's method on log price over the whole allowed range, to machine precision; the edge when no root."""
-    lo, hi = math.log(previous_price) - 6.0, math.log(previous_price) + 6.0
+@pytest.mark.parametrize("growth", [-0.5, 0.0, 0.03, 0.2, 0.8, 1.5, 3.0])
+@pytest.mark.parametrize("fade", [0.5, 1.0, 3.0])
+def test_the_growth_multiple_is_the_discounted_integral_of_the_fading_cash_flow(growth, fade):
+    r, g_inf = 0.1, 0.03
 
-    def excess(x):
-        return shares_wanted(math.exp(x), fixed_money, value, wealth, sensitivity, base_weight) - supply
+    def flow(t):
+        return math.exp(g_inf * t + (growth - g_inf) * fade * (1 - math.exp(-t / fade)) - r * t)
 
-    if excess(lo) <= 0:
-        return math.exp(lo)
-    if excess(hi) >= 0:
-        return math.exp(hi)
-    return math.exp(brentq(excess, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500))
+    want = quad(flow, 0, math.inf, limit=400)[0]
+    assert float(growth_multiple(np.array([growth]), r, g_inf, fade)[0]) == pytest.approx(want, rel=1e-9)
 
 
-def population(n, seed, value_spread=0.3, sensitivity=2.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Values around PRICE, lognormal wealth and sensitivities, as the model draws them."""
+def test_with_growth_at_its_terminal_rate_the_multiple_is_gordons():
+    assert float(growth_multiple(np.array([0.04]), 0.09, 0.04, 2.0)[0]) == pytest.approx(1 / 0.05, rel=1e-12)
+
+
+def test_a_discount_rate_at_or_below_terminal_growth_is_refused():
+    with pytest.raises(ValueError, match="must exceed the terminal growth"):
+        growth_multiple(np.array([0.1]), 0.03, 0.03, 1.0)
+
+
+def demand(x, x0, fixed, capital, slope, log_value):
+    """The money on one firm at log price x, over its consensus value, less the value of its shares at x."""
+    return fixed + float(capital @ (1 + np.clip(slope * (log_value - x), -LIMIT, LIMIT))) - math.exp(x - x0)
+
+
+def population(n, k, seed):
     rng = np.random.default_rng(seed)
-    value = PRICE * np.exp(rng.normal(0.0, value_spread, n))
-    wealth = rng.lognormal(0.0, 1.0, n) * 1e9
-    return value, wealth, sensitivity * rng.lognormal(-0.125, 0.5, n)
+    capital = rng.lognormal(0, 1, 2 * n)
+    capital /= capital.sum()
+    fixed = capital[n:] @ (1 + np.clip(rng.normal(0, 0.5, (n, k)), -LIMIT, LIMIT))
+    x0 = rng.normal(3.0, 1.0, k)
+    log_value = x0 + rng.normal(0, rng.uniform(0.01, 0.5), (n, k))
+    slope = 8.0 * rng.lognormal(-0.125, 0.5, n)
+    return x0, fixed, capital[:n], slope, log_value
 
 
-def knots(value, sensitivity, base_weight) -> np.ndarray:
-    """Log price above which each value investor buys nothing."""
-    return np.log(value) + base_weight / sensitivity
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("n", [1, 3, 50, 1000])
+def test_the_clearing_price_is_the_root_of_the_written_out_demand(seed, n):
+    x0, fixed, capital, slope, log_value = population(n, 3, seed)
+    x, tilt = clearing_log_price(x0, fixed, capital, slope, log_value, LIMIT)
+    for j in range(3):
+        args = (x0[j], fixed[j], capital, slope, log_value[:, j])
+        want = brentq(demand, x0[j] + math.log(1 - LIMIT), x0[j] + math.log(1 + LIMIT), args=args, xtol=1e-14)
+        assert x[j] == pytest.approx(want, abs=1e-11)
+        # the money at that price buys exactly the shares: holdings add up to the shares outstanding
+        assert demand(x[j], *args) == pytest.approx(0, abs=1e-12)
+    assert np.all(np.abs(tilt) <= LIMIT)
 
 
-def check(fixed_money, value, wealth, sensitivity, base_weight=0.25, supply=SUPPLY, previous=PRICE) -> float:
-    """The clearing price, after checking it against the brute-force one."""
-    knots, slopes = value_investors_terms(np.log(value), wealth, sensitivity, base_weight)
-    got = clearing_price(supply, previous, fixed_money, knots, slopes)
-    want = brute_force(supply, previous, fixed_money, value, wealth, sensitivity, base_weight)
-    assert got == pytest.approx(want, rel=1e-12, abs=0)
-    return got
+def test_everyone_far_above_the_price_buys_at_the_limit_and_the_price_is_the_top_of_the_bracket():
+    x0, capital = np.array([1.0]), np.array([0.5, 0.5])
+    x, tilt = clearing_log_price(x0, np.array([0.0]), capital, np.array([10.0, 10.0]), np.full((2, 1), 50.0), LIMIT)
+    assert x[0] == pytest.approx(x0[0] + math.log(1 + LIMIT), abs=1e-12)
+    assert np.all(tilt == LIMIT)
 
 
-def test_the_root_between_the_knots():
-    value, wealth, sensitivity = population(1000, 1)
-    price = check(5e10, value, wealth, sensitivity)
-    k = knots(value, sensitivity, 0.25)
-    assert k.min() < math.log(price) < k.max()  # some value investors buy, some do not
+def test_with_no_tilts_the_price_is_the_consensus_value():
+    x0 = np.array([2.0, -1.0])
+    log_value = np.tile(x0, (4, 1))
+    x, tilt = clearing_log_price(x0, np.array([0.5, 0.5]), np.full(4, 0.125), np.ones(4), log_value, LIMIT)
+    np.testing.assert_allclose(x, x0, atol=1e-14)
+    np.testing.assert_allclose(tilt, 0, atol=1e-13)
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_random_populations(seed):
-    rng = np.random.default_rng(100 + seed)
+@pytest.mark.parametrize("seed", range(8))
+def test_a_clipped_groups_tilt_sum_is_the_sum_written_out(seed):
+    rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 300))
-    value, wealth, sensitivity = population(n, seed, value_spread=rng.uniform(0.01, 1.0))
-    check(rng.uniform(0, 3e11), value, wealth, sensitivity, base_weight=rng.uniform(0.0, 0.5))
-
-
-@pytest.mark.parametrize("seed", range(10))
-@pytest.mark.parametrize("move", [-3.0, -0.5, -0.02, 0.02, 0.5, 3.0])
-def test_the_root_far_from_or_near_the_previous_price(seed, move):
-    """The search starts at the previous price: the root may lie far above or below it, across thousands
-    of knots, or just beside it."""
-    rng = np.random.default_rng(200 + seed)
-    value, wealth, sensitivity = population(5000, seed, value_spread=rng.uniform(0.05, 1.0))
-    fixed = rng.uniform(0, 3e11)
-    root = clearing_price(SUPPLY, PRICE, fixed, *value_investors_terms(np.log(value), wealth, sensitivity, 0.25))
-    check(fixed, value, wealth, sensitivity, previous=root * math.exp(-move))
-
-
-def test_every_value_investor_buys():
-    value, wealth, sensitivity = population(200, 2, value_spread=0.05)
-    price = check(1e10, value, wealth, sensitivity)
-    assert math.log(price) < knots(value, sensitivity, 0.25).min()
-
-
-def test_no_value_investor_buys_only_the_fixed_money_clears():
-    value, wealth, sensitivity = population(200, 3, value_spread=0.05)
-    fixed = 2e12  # far more than the shares are worth at any value investor's price
-    price = check(fixed, value, wealth, sensitivity)
-    assert math.log(price) > knots(value, sensitivity, 0.25).max()
-    assert price == pytest.approx(fixed / SUPPLY, rel=1e-14)
-
-
-def test_no_value_investors_at_all():
-    empty = np.zeros(0)
-    assert check(3e11, empty, empty, empty) == pytest.approx(3e11 / SUPPLY, rel=1e-14)
-
-
-def test_a_single_investor():
-    check(0.0, np.array([150.0]), np.array([1e12]), np.array([1.7]))
-    check(4e10, np.array([90.0]), np.array([5e11]), np.array([0.8]))
-
-
-def test_no_fixed_money():
-    value, wealth, sensitivity = population(500, 4)
-    check(0.0, value, wealth, sensitivity)
-
-
-def test_knots_tied():
-    value, wealth, sensitivity = np.full(50, 130.0), np.full(50, 2e9), np.full(50, 1.5)
-    check(1e10, value, wealth, sensitivity)
-
-
-def test_the_price_moves_at_most_e_to_the_sixth_either_way():
-    value, wealth, sensitivity = population(100, 5)
-    # So much money that the price would rise far more than e^6: it stops at the top.
-    high = check(1e16, value, wealth, sensitivity)
-    assert high == pytest.approx(PRICE * math.exp(MAX_LOG_MOVE), rel=1e-14)
-    # So little that it would fall far more: it stops at the bottom.
-    low = check(0.0, value, wealth * 1e-12, sensitivity)
-    assert low == pytest.approx(PRICE * math.exp(-MAX_LOG_MOVE), rel=1e-14)
-
-
-def test_nobody_wants_the_shares_the_price_falls_to_the_bottom():
-    empty = np.zeros(0)
-    assert check(0.0, empty, empty, empty) == pytest.approx(PRICE * math.exp(-MAX_LOG_MOVE), rel=1e-14)
-    # Value investors who would buy only far below the lowest price allowed do not hold it up either.
-    value, wealth, sensitivity = population(100, 6)
-    low = check(0.0, value * 1e-6, wealth, sensitivity)
-    assert low == pytest.approx(PRICE * math.exp(-MAX_LOG_MOVE), rel=1e-14)
-
-
-def test_the_demand_at_the_clearing_price_buys_the_supply():
-    value, wealth, sensitivity = population(1000, 7)
-    fixed = 6e10
-    knots, slopes = value_investors_terms(np.log(value), wealth, sensitivity, 0.25)
-    price = clearing_price(SUPPLY, PRICE, fixed, knots, slopes)
-    money = fixed + value_investors_money(math.log(price), knots, slopes).sum()
-    assert money / price == pytest.approx(SUPPLY, rel=1e-12)
-    # The same money as each value investor's floored mean-variance weight times its wealth.
-    weights = np.maximum(0.25 + sensitivity * np.log(value / price), 0.0)
-    assert value_investors_money(math.log(price), knots, slopes) == pytest.approx(weights * wealth, rel=1e-12, abs=1e-3)
+    capital, scale = rng.lognormal(0, 1, n), rng.lognormal(0.5, 0.5, n)
+    signal = np.concatenate((rng.normal(0, 0.5, 5), [0.0, 10.0, -10.0]))
+    want = capital @ np.clip(np.outer(scale, signal), -LIMIT, LIMIT)
+    np.testing.assert_allclose(ClippedGroup(capital, scale).tilt_sum(signal, LIMIT), want, rtol=1e-12, atol=1e-14)

@@ -1,4 +1,5 @@
-"""The investor population's shortcuts give what the plain computations give."""
+"""The investor population: its kept groups match its strategies, news moves beliefs by its reach, and
+revenue news reaches values as a trailing quarter."""
 
 from __future__ import annotations
 
@@ -6,17 +7,8 @@ import numpy as np
 import pytest
 
 from simulation import load_scenario
-from simulation.agents.investor import FUNDAMENTALIST, NOISE, TREND, _column_medians
+from simulation.agents.investor import FUNDAMENTALIST, NOISE, TREND
 from simulation.model import AIRaceModel
-
-
-@pytest.mark.parametrize("n", [1, 2, 3, 10, 100, 999, 1000, 2000])
-@pytest.mark.parametrize("order", ["C", "F"])
-def test_column_medians_are_numpys_to_the_last_bit(n, order):
-    for seed in range(20):
-        values = np.asarray(np.random.default_rng(seed).lognormal(0.0, 1.0, (n, 3)), order=order)
-        values[: n // 3, 1] = values[0, 1]  # ties as well
-        assert np.array_equal(_column_medians(values), np.median(values, axis=0)), seed
 
 
 def test_kept_strategy_groups_and_beliefs_match_the_population_through_a_run():
@@ -33,3 +25,42 @@ def test_kept_strategy_groups_and_beliefs_match_the_population_through_a_run():
             assert investors.strategy_share(s) == (investors.strategy == s).mean()
         assert np.array_equal(investors.demand_belief, np.exp(investors.log_demand_belief))
     assert switched and np.abs(investors.log_demand_belief).max() > 0  # strategies moved and news was heard
+
+
+def _model(overrides=None):
+    spec = load_scenario("baseline", {"time.end": "2023-06-30", "investors.count": 200, **(overrides or {})})
+    return AIRaceModel(spec, 5)
+
+
+def test_open_weights_news_moves_beliefs_by_the_whole_gain_closed_by_the_labs_share_of_compute():
+    model = _model()
+    lab = model.labs["openai"]
+    world = sum(other.compute_flops for other in model.labs.values())
+    for open_weights in (True, False):
+        investors = model.investors
+        investors.log_demand_belief[:] = 0.0
+        model.news_of_efficiency(4.0, model.day, lab, open_weights)
+        investors._hear_news(model.day + 365.0)  # everyone's lag has passed
+        reach = 1.0 if open_weights else lab.compute_flops / world
+        np.testing.assert_allclose(investors.log_demand_belief, investors.jevons_belief * reach * np.log(4.0))
+    assert 0 < reach < 0.5
+
+
+def test_values_read_revenue_as_a_trailing_quarter_and_prices_clear_the_shares():
+    model = _model()
+    investors = model.investors
+    nvidia = investors.firms[0]
+    news = []
+    while model.running:
+        before = investors.report_day
+        model.step()
+        if investors.report_day != before:
+            news.append((investors.report_day, nvidia.revenue_total_usd, investors.revenue[0]))
+        np.testing.assert_allclose(investors.holdings.sum(axis=0), investors.shares_outstanding, rtol=1e-9)
+    assert len(news) >= 20  # weekly news over half a year
+    days = np.array([d for d, _, _ in news])
+    totals = np.array([t for _, t, _ in news])
+    for day, total, seen in news[14:]:  # the trailing quarter lies after the first news
+        then = day - 365.25 / 4
+        before = np.interp(then, days, totals)
+        assert seen == pytest.approx((total - before) * 4, rel=1e-9)

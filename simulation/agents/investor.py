@@ -1,13 +1,22 @@
 """Investors: a population of fundamentalists, trend followers and noise traders, held as NumPy arrays.
 
-One Mesa agent holds the whole population so that 10,000 investors cost little more than 100:
-every investor's state is a row of an array and each step is a handful of vector operations.
+One Mesa agent holds the whole population so that 10,000 investors cost little more than 100: every
+investor's state is a row of an array and each trading day is a handful of vector operations.
 
-Fundamentalists value a listed chipmaker from its AI-chip revenue run rate, scaled by their own view
-of the right multiple and by their belief about how compute demand answers efficiency news (from
-"it falls" to Jevons). Trend followers chase momentum; noise traders follow persistent whims. Each
-investor reconsiders its strategy now and then, choosing by the strategies' recent returns
-(Brock-Hommes logit switching). The equity market clears each firm's price from their demand.
+Values. A fundamentalist values a listed firm as its non-AI business plus its AI cash flow discounted
+(`simulation.markets.equity.growth_multiple`): the firm's AI revenue run rate from the real side, times its
+cash-flow margin (from its filings), times the multiple of the investor's growth belief, times its belief
+about how compute demand answers efficiency news (from "it falls" to Jevons), times its own view of the
+firm. Growth beliefs learn from the AI revenue the listed firms report; efficiency news moves the demand
+belief through each investor's attention. The non-AI business is what the start price leaves once the
+AI cash flow is valued: the market values at the start are inputs.
+
+Trading. The market trades every day, whatever the step length, and clears each firm's price from the day's
+orders (`simulation.markets.equity.clearing_log_price`). Each investor holds a firm at its market weight
+tilted by a mean-variance amount, within symmetric limits: fundamentalists by how far price is from their
+value, trend followers by the recent trend, noise traders by a common sentiment that wanders and reverts over
+months (shared across firms through a common AI factor). Each investor reconsiders its strategy now and
+then, choosing by the strategies' recent profits (Brock-Hommes logit switching).
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulation.markets.equity import clearing_price, value_investors_money, value_investors_terms
+from simulation.markets.equity import ClippedGroup, clearing_log_price, growth_multiple
 from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 if TYPE_CHECKING:
@@ -26,6 +35,9 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
+QUARTER_DAYS = DAYS_PER_YEAR / 4
+GROWTH_GRID = np.linspace(-1.0, 4.0, 2001)
+"""Growth beliefs (per year) at which the growth multiple is tabulated; beliefs outside are held at the ends."""
 
 
 class InvestorPopulation(mesa.Agent):
@@ -39,145 +51,191 @@ class InvestorPopulation(mesa.Agent):
         self.id = "investors"
         self.firms = firms
         self.prices = prices.astype(float)
-        self.start_prices = self.prices.copy()
-        self.start_revenue = np.array([f.revenue_usd_per_year for f in firms])
-        self.ai_value_share = np.array([f.spec.ai_value_share for f in firms])
         self.shares_outstanding = np.array([f.shares_outstanding for f in firms])
-        caps = self.prices * self.shares_outstanding
-        # Passive weights in proportion to market value make the start prices clear the market.
-        self.base_weight = (1 - spec.cash_share) * caps / caps.sum() if k else np.zeros(0)
+        # AI revenue a year as of the last news of it (on `report_day`); at the start, the year before's.
+        self.revenue = np.array([f.revenue_usd_per_year for f in firms])
+        self.report_day = self.day = 0.0
+        # Cumulative revenue at each news day within the last quarter; before the start, at the start's run rate.
+        self._reported = [(-QUARTER_DAYS, -self.revenue * QUARTER_DAYS / DAYS_PER_YEAR), (0.0, np.zeros(len(firms)))]
+        self.sector_revenue = float(self.revenue.sum())
+        self.growth_belief = spec.start_growth_belief_per_year  # the consensus, learnt from reported revenue
+        self.multiples = growth_multiple(
+            GROWTH_GRID, spec.discount_rate_per_year, spec.terminal_growth_per_year, spec.growth_fade_years
+        )
+        start_multiple = float(self._growth_multiple(np.array([self.growth_belief]))[0])
+        # AI cash flow per share per dollar of AI revenue; the non-AI business is what the start price leaves.
+        self.cash_flow_per_share = np.array([f.spec.cash_flow_margin for f in firms]) / self.shares_outstanding
+        self.base_value = np.maximum(self.prices - self.cash_flow_per_share * self.revenue * start_multiple, 0.0)
+
         wealth = rng.lognormal(0.0, 1.0, n)
-        wealth *= caps.sum() / (1 - spec.cash_share) / wealth.sum()
-        self.holdings = np.outer(wealth, self.base_weight) / self.prices if k else np.zeros((n, 0))
-        self.holdings *= self.shares_outstanding / self.holdings.sum(axis=0) if k else 1
-        self.holdings = np.asfortranarray(self.holdings)  # firm by firm, as trading reads and writes it
-        self.cash = wealth * spec.cash_share
         self.capital_share = wealth / wealth.sum()
         shares = [spec.fundamentalist_share, spec.trend_share, 1 - spec.fundamentalist_share - spec.trend_share]
         self.strategy = rng.choice(3, size=n, p=shares)
         self.members = _members(self.strategy)  # kept with `strategy`: trading, learning and records read it
         self.switcher = rng.random(n) >= spec.loyal_share  # loyal investors keep their strategy for good
-        self.risk_aversion = spec.risk_aversion * rng.lognormal(-0.125, 0.5, n)
-        # Mean-variance weight per unit of expected return per year.
-        self.scale = 1.0 / (self.risk_aversion * spec.return_variance_per_year)
+        risk_aversion = spec.risk_aversion * rng.lognormal(-0.125, 0.5, n)
+        # Tilt per unit of expected excess return per year (mean-variance, relative to the market weight).
+        self.scale = 1.0 / (risk_aversion * spec.return_variance_per_year)
         self.attention_lag = rng.exponential(spec.attention_lag_days, n) if spec.attention_lag_days > 0 else np.zeros(n)
         self.jevons_belief = rng.normal(spec.jevons_belief_mean, spec.jevons_belief_sd, n)
-        # Multiples are held firm by firm (column-major): each firm's column is contiguous, so valuing
-        # (numbers per firm times entries per investor) and the median run along the investors.
-        self.multiple = np.asfortranarray(np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k))))
-        # Efficiency news moves beliefs about compute demand, which every listed chipmaker shares: one each.
+        self.growth_bias = rng.normal(0.0, spec.growth_belief_sd, n)
+        # Each investor's own view of each firm, as a factor on its AI cash flow.
+        self.view = np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k)))
         self.log_demand_belief = np.zeros(n)
         self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
-        self.whim = rng.normal(0.0, spec.noise_sd_per_year, (n, k))  # row-major: refreshes fill it in that order
+        self.sentiment = np.zeros(k)  # noise traders' expected excess return per year, by firm
         self.momentum = np.zeros(k)  # smoothed log return per year
-        self.fitness = np.zeros(3)  # smoothed return per year of each strategy
-        self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, gain, who has acted)
+        self.fitness = np.zeros(3)  # smoothed profit per year of each strategy's tilts
+        self.tilt = np.zeros((n, k))  # today's positions against market weights
+        self._money_per_share = np.ones(k)  # consensus value over price on the last day traded
+        self.news: list[tuple[float, float, np.ndarray]] = []  # (day investors can see it, log shift, who has acted)
+        self._value_factor = self._cash_flow_factor()
 
-    # -- news ------------------------------------------------------------------------------------
+    # -- beliefs ---------------------------------------------------------------------------------
 
-    def hear(self, gain: float, visible_day: float) -> None:
-        """Efficiency news becomes visible on `visible_day`; each investor acts on it after its own lag."""
-        self.news.append((visible_day, gain, np.zeros(len(self.strategy), dtype=bool)))
+    def hear(self, gain: float, visible_day: float, reach: float = 1.0) -> None:
+        """Efficiency news becomes visible on `visible_day`; each investor acts on it after its own lag.
+        `reach` is the share of the world's compute the gain applies to (1 for open weights)."""
+        self.news.append((visible_day, reach * math.log(gain), np.zeros(len(self.strategy), dtype=bool)))
 
-    def _revise_beliefs(self) -> None:
-        spec = self.model.spec.investors
-        dt = self.model.dt
-        # News-driven revisions fade as earnings reports show what demand really did.
-        self.log_demand_belief *= 1 - step_fraction(math.log(2) * DAYS_PER_YEAR / spec.belief_halflife_days, dt)
-        today = self.model.day
-        for visible_day, gain, acted in self.news:
-            # A step that reaches day t simulates the whole of day t: an investor whose lag ends
-            # before day t is over acts in this step.
-            now = ~acted & (today + 1 > visible_day + self.attention_lag)
+    def _hear_news(self, day: float) -> bool:
+        """Investors whose lag has passed by the end of `day` act on news; True if any belief moved."""
+        moved = False
+        for visible_day, shift, acted in self.news:
+            now = ~acted & (day + 1 > visible_day + self.attention_lag)
             if now.any():
-                # An investor with belief e expects compute demand to move by gain**e.
-                self.log_demand_belief[now] += self.jevons_belief[now] * math.log(gain)
+                # An investor with belief e expects compute demand to move by gain**(e * reach).
+                self.log_demand_belief[now] += self.jevons_belief[now] * shift
                 acted |= now
+                moved = True
         self.news = [item for item in self.news if not item[2].all()]
+        return moved
+
+    def _read_reports(self) -> None:
+        """News of the firms' AI revenue since the last (reports, the foundry's monthly sales, channel checks):
+        the consensus growth belief follows the growth of the listed firms' revenue, with a memory."""
+        spec = self.model.spec.investors
+        self.revenue = self._revenue()
+        sector = float(self.revenue.sum())
+        if sector > 0 and self.sector_revenue > 0:
+            interval = self.day - self.report_day
+            seen = math.log(sector / self.sector_revenue) * DAYS_PER_YEAR / interval
+            self.growth_belief += (1 - 0.5 ** (interval / spec.growth_memory_days)) * (seen - self.growth_belief)
+        self.sector_revenue = sector
+        self.report_day = self.day
+
+    def _revenue(self) -> np.ndarray:
+        """Each firm's AI revenue over the last quarter to today, a year's worth (a trailing quarter: what a
+        report shows, and what monthly sales add up to, smoothing the lumps of single orders)."""
+        totals = np.array([f.revenue_total_usd for f in self.firms])
+        self._reported.append((self.day, totals))
+        start = self.day - QUARTER_DAYS
+        while self._reported[1][0] <= start:  # keep the last news day at or before the quarter's start
+            self._reported.pop(0)
+        (d0, t0), (d1, t1) = self._reported[0], self._reported[1]
+        before = t0 + (t1 - t0) * (start - d0) / (d1 - d0)  # cumulative revenue then, in a straight line between news
+        return np.maximum((totals - before) * DAYS_PER_YEAR / QUARTER_DAYS, 0.0)
+
+    def _growth_multiple(self, growth: np.ndarray) -> np.ndarray:
+        return np.interp(growth, GROWTH_GRID, self.multiples)
+
+    def _cash_flow_factor(self) -> np.ndarray:
+        """Each investor's multiple of a firm's AI cash flow per share: growth multiple, demand belief, view."""
         self.demand_belief = np.exp(self.log_demand_belief)
+        multiple = self._growth_multiple(self.growth_belief + self.growth_bias) * self.demand_belief
+        factor = self.view * multiple[:, None]
+        self._consensus_factor = self.capital_share @ factor
+        return factor
+
+    def expected_revenue(self) -> np.ndarray:
+        """Each firm's AI revenue run rate today as investors expect it: the last report grown at the consensus
+        growth belief since, so that a report moves values by its surprise only."""
+        return self.revenue * math.exp(self.growth_belief * (self.day - self.report_day) / DAYS_PER_YEAR)
+
+    def fundamental_values(self) -> np.ndarray:
+        """Each investor's value per share of each firm (rows: investors), as of the last day traded."""
+        return self.base_value + self._value_factor * (self.cash_flow_per_share * self.expected_revenue())
 
     # -- trading -----------------------------------------------------------------------------------
 
-    def fundamental_values(self) -> np.ndarray:
-        """Each investor's value per share of each firm: the AI-chip part of the start price scaled by
-        revenue growth and by the investor's belief about compute demand; the rest as it was."""
-        revenue = np.array([f.revenue_usd_per_year for f in self.firms])
-        growth = np.maximum(revenue, 1.0) / self.start_revenue
-        # Investor i's belief times firm j's AI share of value and its growth, built firm by firm (column-major).
-        ai = ((self.ai_value_share * growth)[:, None] * self.demand_belief).T
-        return self.start_prices * (1.0 - self.ai_value_share + ai) * self.multiple
-
     def step(self) -> None:
-        """Revise beliefs, reconsider strategies, then trade: the market clears each firm's price."""
+        """Reconsider strategies, then trade each day of the step, reading the reports and news of each day."""
         if not self.firms:
             return
         spec = self.model.spec.investors
-        self._revise_beliefs()
+        days = self.model.step_days
+        first_day = self.model.day - days + 1  # the step simulates the days after the last one recorded, to `day`
         self._switch_strategies()
-        self._refresh_whims()
+        # News-driven revisions of demand fade as earnings show what demand really did.
+        self.log_demand_belief *= 0.5 ** (days / spec.belief_halflife_days)
+        self._value_factor = self._cash_flow_factor()
+        rng = self.model.stream("investors", "sentiment")
+        shocks = rng.standard_normal((days, len(self.firms) + 1))
+        persistence = 0.5 ** (1.0 / spec.sentiment_halflife_days)
+        common, own = math.sqrt(spec.sentiment_factor_share), math.sqrt(1 - spec.sentiment_factor_share)
+        kick = spec.sentiment_sd_per_year * math.sqrt(1 - persistence**2)
+        keep_trend = 1 - 0.5 ** (1.0 / spec.momentum_halflife_days)
+        keep_fitness = 1 - 0.5 ** (1.0 / spec.fitness_halflife_days)
+        limit = spec.position_limit
+        interval = spec.revenue_news_interval_days
+        weights = self.capital_share
+        funds, trend_followers, noise = self.members
+        c_f = weights[funds]
+        slope = spec.reversion_per_year * self.scale[funds]
+        tilt = self.tilt
+        groups = [ClippedGroup(weights[m], self.scale[m]) for m in (trend_followers, noise)]
+        capital = np.array([weights[m].sum() for m in self.members])
+        mean_tilts = self._strategy_tilts(tilt)
+        for d in range(days):  # a step is at least one day long
+            self.day = day = first_day + d
+            reports = math.floor(day / interval) > math.floor((day - 1) / interval)
+            if reports:
+                self._read_reports()
+            if (self.news and self._hear_news(day)) or reports:
+                self._value_factor = self._cash_flow_factor()
+            log_value, log_consensus = self._log_values(funds)
+            held = mean_tilts  # carried into the day from yesterday's trades
+            self.sentiment = persistence * self.sentiment + kick * (common * shocks[d, 0] + own * shocks[d, 1:])
+            trend = spec.trend_strength * self.momentum
+            trend_tilts, sentiment_tilts = groups[0].tilt_sum(trend, limit), groups[1].tilt_sum(self.sentiment, limit)
+            fixed = capital[TREND] + capital[NOISE] + trend_tilts + sentiment_tilts
+            x0 = np.log(self.prices)
+            x, fund_tilt = clearing_log_price(log_consensus, fixed, c_f, slope, log_value, limit)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean_tilts = np.array([c_f @ fund_tilt, trend_tilts, sentiment_tilts]) / capital[:, None]
+            mean_tilts[capital == 0] = 0.0
+            self._money_per_share = np.exp(log_consensus - x)  # consensus value over price
+            returns = x - x0
+            self.prices = np.exp(x)
+            self.momentum += keep_trend * (returns * DAYS_PER_YEAR - self.momentum)
+            caps = self.prices * self.shares_outstanding
+            profit = held @ (returns * caps / caps.sum()) * DAYS_PER_YEAR
+            self.fitness += keep_fitness * (profit - self.fitness)
+        # Each investor's tilt after the last day, for its holdings.
+        tilt[funds] = fund_tilt
+        tilt[trend_followers] = np.clip(np.outer(self.scale[trend_followers], trend), -limit, limit)
+        tilt[noise] = np.clip(np.outer(self.scale[noise], self.sentiment), -limit, limit)
 
-        values = self.fundamental_values()
-        # As in Brock-Hommes, demand does not depend on an investor's own realised wealth: each sizes
-        # positions by its fixed share of the sector's capital, valued at consensus value. So the mix
-        # of strategies drives prices, and a crash cannot wipe out the value investors who anchor them.
-        capital = self.cash.sum() + self.shares_outstanding @ _column_medians(values)
-        wealth = self.capital_share * capital
-        # Chartists' conviction saturates (tanh), as in Chiarella-He style trend rules.
-        trend = spec.trend_strength * np.tanh(self.momentum)
-        top = self.base_weight / (1 - spec.cash_share)
-        trend_followers, value_investors = self.members[TREND], self.members[FUNDAMENTALIST]
-        value_wealth = wealth[value_investors]
-        sensitivity = spec.reversion_per_year * self.scale[value_investors]
-        old_prices = self.prices.copy()
-        held, cash = self.holdings.copy(order="K"), self.cash.copy()  # what each investor carried into this step
-        for j, supply in enumerate(self.shares_outstanding):
-            base = self.base_weight[j]
-            # Chartists and noise traders put money on the firm whatever its price, at most all in by market value.
-            expected = self.whim[:, j].copy()
-            expected[trend_followers] = trend[j]
-            money = np.clip(base + expected * self.scale, 0.0, top[j]) * wealth
-            # Value investors' money moves with the price: they may borrow against their wealth to buy a firm
-            # below its value (mean-variance demand without a cap), which anchors prices when chartists run.
-            money[value_investors] = 0.0
-            fixed = money.sum()
-            log_values = np.log(values[:, j].take(value_investors))
-            knots, slopes = value_investors_terms(log_values, value_wealth, sensitivity, base)
-            price = clearing_price(supply, old_prices[j], fixed, knots, slopes)
-            value_money = value_investors_money(math.log(price), knots, slopes)
-            money[value_investors] = value_money
-            total = fixed + value_money.sum()
-            if total > 0:  # the shares go out in proportion to the money on them (the price makes it buy them all)
-                self.holdings[:, j] = money * (supply / total)
-            self.prices[j] = price
-        self.cash -= (self.holdings - held) @ self.prices  # everyone pays for what it bought at the new prices
-        self._learn(old_prices, held, cash)
+    def _log_values(self, funds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The fundamentalists' log values per share (rows) and the log consensus value of each firm, today."""
+        cash_flow = self.cash_flow_per_share * self.expected_revenue()
+        consensus = self.base_value + self._consensus_factor * cash_flow
+        return np.log(self.base_value + self._value_factor[funds] * cash_flow), np.log(consensus)
 
-    def _learn(self, old_prices: np.ndarray, held: np.ndarray, cash: np.ndarray) -> None:
-        """Update momentum and each strategy's fitness from the returns just realised on the positions
-        carried into the step (not the ones just bought)."""
-        spec = self.model.spec.investors
-        dt = self.model.dt
-        log_returns = np.log(self.prices / old_prices)
-        keep = step_fraction(math.log(2) * DAYS_PER_YEAR / spec.momentum_halflife_days, dt)
-        self.momentum += keep * (log_returns / dt - self.momentum)
-        wealth = cash + held @ old_prices
-        gains = held @ (self.prices - old_prices)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            returns = gains / wealth
-        returns[wealth <= 0] = 0.0  # an investor with nothing left counts as a zero return
-        returns /= dt
-        # Each strategy's mean return over its followers (a strategy nobody follows keeps its fitness).
-        counts = np.array([len(m) for m in self.members])
-        means = np.bincount(self.strategy, returns, minlength=3) / np.maximum(counts, 1)
-        self.fitness += np.where(counts > 0, keep * (means - self.fitness), 0.0)
+    def _strategy_tilts(self, tilt: np.ndarray) -> np.ndarray:
+        """Each strategy's capital-weighted mean tilt per firm (rows: strategies)."""
+        out = np.zeros((3, tilt.shape[1]))
+        for s, members in enumerate(self.members):
+            if len(members):
+                w = self.capital_share[members]
+                out[s] = w @ tilt[members] / w.sum()
+        return out
 
-    def _refresh_whims(self) -> None:
-        """Each whim lasts about a month: a share of them is drawn afresh, in row-major order."""
-        rng = self.model.stream("investors", "whims")
-        refresh = step_fraction(12.0, self.model.dt)
-        fresh = np.flatnonzero(rng.random(self.whim.shape) < refresh)
-        # The same numbers as rng.normal(0, sd, size), which is loc + scale * a standard normal draw.
-        self.whim.ravel()[fresh] = rng.standard_normal(len(fresh)) * self.model.spec.investors.noise_sd_per_year
+    @property
+    def holdings(self) -> np.ndarray:
+        """Shares each investor holds after the last trading day: its capital share of the firm's consensus value,
+        tilted, at the day's price."""
+        return self.capital_share[:, None] * (1 + self.tilt) * (self.shares_outstanding * self._money_per_share)
 
     def _switch_strategies(self) -> None:
         spec = self.model.spec.investors
@@ -220,14 +278,3 @@ class InvestorPopulation(mesa.Agent):
 def _members(strategy: np.ndarray) -> list[np.ndarray]:
     """Who follows each strategy: the positions of its followers, in order."""
     return [(strategy == s).nonzero()[0] for s in (FUNDAMENTALIST, TREND, NOISE)]
-
-
-def _column_medians(values: np.ndarray) -> np.ndarray:
-    """np.median(values, axis=0) for finite values, to the last bit, without its overhead: partition each
-    column around its middle and, when the count is even, average the middle value with the largest below it."""
-    n = len(values)
-    middle = n // 2
-    ordered = np.partition(values, middle, axis=0)
-    if n % 2:
-        return ordered[middle]
-    return (ordered[:middle].max(axis=0) + ordered[middle]) / 2

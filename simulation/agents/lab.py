@@ -217,7 +217,7 @@ class Lab(mesa.Agent):
             capability=self.capability,
             description=description,
         )
-        self.model.news_of_efficiency(gain, visible_day)
+        self.model.news_of_efficiency(gain, visible_day, self, open_weights)
 
     def train(self, wear_usd: float) -> None:
         """Accumulate the frontier run (its FLOP, and `wear_usd`, the hardware this step wears out, as its

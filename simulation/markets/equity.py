@@ -1,111 +1,95 @@
-"""The equity market: the price at which investors' demand for a firm's shares equals the shares outstanding.
+"""The equity market's pure maths: what a growing cash flow is worth, and the price that clears a day's orders.
 
-Two kinds of demand meet here. Chartists and noise traders put an amount of money on the firm that does
-not depend on its price. Each value investor puts wealth * max(base weight + sensitivity * ln(value / price), 0)
-on it: linear in log price while positive. So in x = ln p the money on the firm is piecewise linear, convex
-and falling, with a knot where each value investor stops buying, and the market clears where that money
-buys exactly the shares outstanding: money(x) = shares * e^x. The root is found by Newton's method on the
-money's pieces: each step solves the equation exactly on the line through the current piece, which lies
-below the money everywhere (the money is convex). So every step lands at or below the root, the steps rise,
-and they stop exactly once no knot lies between the current point and the root: a few passes over the
-value investors, and no sort.
+Values. A cash flow that grows at g0 now, its growth fading to a terminal rate g_inf with a time constant of
+f years, is worth, discounted at r, the flow times
+
+    A(g0) = integral over t >= 0 of exp(g_inf t + (g0 - g_inf) f (1 - e^(-t/f)) - r t) dt
+          = 1F1(1; 1 + f (r - g_inf); f (g0 - g_inf)) / (r - g_inf),
+
+Kummer's confluent hypergeometric function (substitute u = e^(-t/f)); with g0 = g_inf it is the Gordon
+growth multiple 1 / (r - g_inf).
+
+Clearing. Each investor puts on a firm its capital share c_i of the firm's consensus value (the capital-weighted
+mean of investors' values: as in Brock and Hommes, demand does not depend on realised wealth) times
+(1 + tilt), the tilt within +-limit (limit < 1, so nobody is short and nobody more than doubles up). The
+price that makes that money buy the shares outstanding solves
+
+    sum_i c_i (1 + tilt_i(x)) = e^(x - x0)        (x = ln price, x0 = ln consensus value)
+
+where only fundamentalists' tilts move with the price: clip(b_i (v_i - x), -limit, limit). The left side
+falls with x and the right rises, so there is one root, between x0 + ln(1 - limit) and x0 + ln(1 + limit):
+tilts move the price around the consensus value, within those bounds.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-
-MAX_LOG_MOVE = 6.0
-"""A price moves at most this far in log terms in one clearing (a factor e^6, about 400, either way)."""
+from scipy.special import hyp1f1
 
 
-def value_investors_terms(
-    log_value: np.ndarray, wealth: np.ndarray, sensitivity: np.ndarray, base_weight: float
+def growth_multiple(growth: np.ndarray, discount: float, terminal: float, fade_years: float) -> np.ndarray:
+    """A(g0): value of a cash flow of 1 a year now growing at `growth`, fading to `terminal` (module docstring)."""
+    if not discount > terminal:
+        raise ValueError(f"the discount rate ({discount}) must exceed the terminal growth ({terminal})")
+    g = np.asarray(growth, dtype=float)
+    return hyp1f1(1.0, 1.0 + fade_years * (discount - terminal), fade_years * (g - terminal)) / (discount - terminal)
+
+
+def clearing_log_price(
+    x0: np.ndarray,
+    fixed: np.ndarray,
+    capital: np.ndarray,
+    slope: np.ndarray,
+    log_value: np.ndarray,
+    limit: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each value investor's demand as a knot and a slope: at price p it puts wealth times its mean-variance
-    weight, `base_weight + sensitivity * (ln value - ln p)`, on the firm, floored at zero (no short selling)
-    and not capped (value investors may borrow to buy below value). That is slope * max(knot - ln p, 0),
-    with knot = ln value + base_weight / sensitivity and slope = wealth * sensitivity."""
-    return log_value + base_weight / sensitivity, wealth * sensitivity
+    """Today's log price of each firm (column) and the fundamentalists' tilts at it; `x0` is the log of the
+    consensus value (module docstring).
 
-
-def value_investors_money(log_price: float, knots: np.ndarray, slopes: np.ndarray) -> np.ndarray:
-    """Money each value investor puts on the firm at price e^log_price (`value_investors_terms`)."""
-    return np.maximum(knots - log_price, 0.0) * slopes
-
-
-def clearing_price(
-    supply: float, previous_price: float, fixed_money: float, knots: np.ndarray, slopes: np.ndarray
-) -> float:
-    """The price at which investors want `supply` shares: `fixed_money` (put on the firm whatever its price)
-    plus the value investors' money (`value_investors_money`: arrays of their knots and slopes), divided by
-    the price.
-
-    The price moves at most MAX_LOG_MOVE in log terms from `previous_price`: if investors want more shares
-    than `supply` even at the highest price allowed, the price is that; if fewer even at the lowest
-    (nobody wants the shares at any price, say), the price is the lowest.
+    `fixed` (per firm) is sum c_i (1 + tilt_i) over the investors whose tilt does not depend on today's price;
+    `capital` (c_i), `slope` (b_i) and `log_value` (v_i, one column per firm) are the fundamentalists'. The
+    root is found by Newton's method inside a bracket that it keeps (bisecting when a step would leave it):
+    the left side is piecewise linear, so a step that keeps the set of unsaturated investors lands on the root.
     """
-    centre = math.log(previous_price)
-    lo, hi = centre - MAX_LOG_MOVE, centre + MAX_LOG_MOVE
-    # Value investor i puts slopes[i] * (knots[i] - x) on the firm below its knot and nothing above it.
-    terms = np.array((slopes * knots, slopes))
-
-    def buying(x: float) -> tuple[np.ndarray, int]:
-        """Which value investors buy at log price x (those whose knot is above it), and how many."""
-        mask = knots > x
-        return mask, int(np.count_nonzero(mask))
-
-    def line(mask: np.ndarray, count: int) -> tuple[float, float]:
-        """The money on the firm as intercept - slope * x with the `count` value investors in `mask` buying:
-        exact from x to the nearest knots on either side."""
-        if not count:
-            return fixed_money, 0.0
-        intercept, slope = terms @ mask
-        return fixed_money + float(intercept), float(slope)
-
-    x = centre
-    mask, count = buying(x)
-    intercept, slope = line(mask, count)
-    if intercept - slope * x <= 0:  # nobody puts money on the firm at the previous price: look from the bottom
-        x = lo
-        mask, count = buying(x)
-        intercept, slope = line(mask, count)
-        if intercept - slope * x <= 0:
-            return math.exp(lo)
-    x = _solve_line(intercept, slope, supply, x)  # at or below the root, wherever the first point was
-    for _ in range(len(knots)):  # each step passes at least one knot; a handful of steps in practice
-        if x >= hi:
-            return math.exp(hi)
-        mask, now = buying(x)
-        if now == count:  # no knot passed since the last line, which is exact up to the root: x is it
+    lo, hi = x0 + np.log1p(-limit), x0 + np.log1p(limit)
+    x = x0.copy()
+    for _ in range(200):  # a handful of steps in practice; bisection alone would need ~40
+        raw = slope[:, None] * (log_value - x)
+        tilt = np.clip(raw, -limit, limit)
+        free = np.abs(raw) < limit
+        held = np.exp(x - x0)
+        excess = fixed + capital @ (1.0 + tilt) - held  # falls with x
+        if np.all(excess == 0):
             break
-        count = now
-        intercept, slope = line(mask, count)
-        after = _solve_line(intercept, slope, supply, x)
-        if not after > x:  # the root, up to rounding
+        below = excess > 0
+        lo = np.where(below, x, lo)
+        hi = np.where(below, hi, x)
+        step = excess / ((capital * slope) @ free + held)
+        after = x + step
+        outside = ~((after > lo) & (after < hi))
+        after = np.where(outside, 0.5 * (lo + hi), after)
+        if np.all(np.abs(after - x) <= 4 * np.finfo(float).eps * np.maximum(np.abs(x), 1.0)):
+            x = after
             break
         x = after
-    return math.exp(max(x, lo))
+    raw = slope[:, None] * (log_value - x)
+    return x, np.clip(raw, -limit, limit)
 
 
-def _solve_line(intercept: float, slope: float, supply: float, x: float) -> float:
-    """The log price t where intercept - slope * t = supply * e^t, the line being positive at `x` (there is
-    one root: the difference falls).
+class ClippedGroup:
+    """Investors whose tilt is clip(scale_i * signal, -limit, limit) on one signal per firm: the capital-weighted
+    sum of their tilts in O(log n) per firm. Sorted by scale, those below limit / |signal| are unclipped, so the
+    sum is signal * (sum of c_i scale_i below) + limit * sign(signal) * (capital above)."""
 
-    With no slope it is a logarithm. Otherwise Newton steps from the right of the root: the difference is
-    concave and falling, so each step lands between the root and the point before, and the steps stop when
-    they no longer move left. They start at the greater of `x` and the t at which the shares cost the
-    money on offer at `x`: if the difference is negative at `x`, `x` is right of the root; otherwise that t is.
-    """
-    if slope == 0:
-        return math.log(intercept / supply)
-    t = max(x, math.log((intercept - slope * x) / supply))
-    for _ in range(100):  # three to five steps in practice; the bound only guards against creeping by rounding
-        cost = supply * math.exp(t)
-        after = t + (intercept - slope * t - cost) / (slope + cost)
-        if not after < t:
-            break
-        t = after
-    return t
+    def __init__(self, capital: np.ndarray, scale: np.ndarray):
+        order = np.argsort(scale, kind="stable")
+        self.scale = scale[order]
+        self.scaled = np.concatenate(([0.0], np.cumsum(capital[order] * self.scale)))
+        self.capital = np.concatenate(([0.0], np.cumsum(capital[order])))
+
+    def tilt_sum(self, signal: np.ndarray, limit: float) -> np.ndarray:
+        """sum_i c_i clip(scale_i * signal_j, -limit, limit), per firm j."""
+        size = np.abs(signal)
+        with np.errstate(divide="ignore"):
+            below = np.searchsorted(self.scale, limit / size, side="left")
+        return signal * self.scaled[below] + limit * np.sign(signal) * (self.capital[-1] - self.capital[below])

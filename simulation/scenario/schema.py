@@ -167,14 +167,14 @@ class Chipmaker(Strict):
     revenue_usd_per_year: float = num(
         unit="USD/year", lo=1e8, hi=1e11, gt=0, doc="AI-chip revenue over the year before start"
     )
-    ai_value_share: float = num(
-        1.0,
+    cash_flow_margin: float = num(
+        0.5,
         unit="fraction",
-        lo=0.05,
-        hi=1,
+        lo=0.1,
+        hi=0.6,
         gt=0,
         le=1,
-        doc="share of the firm's value at start that rests on AI chips (the rest is valued as it was)",
+        doc="share of its AI-chip revenue investors expect to become free cash flow (net margin)",
     )
     designs_variants: bool = Field(True, description="answers export rules with compliant variants of its chips")
     redesign_lag_days: float = num(
@@ -246,9 +246,6 @@ class Owner(Strict):
 
 class Investors(Strict):
     count: int = num(1000, unit="investors", lo=100, hi=100000, ge=1, le=1_000_000, doc="size of the population")
-    cash_share: float = num(
-        0.5, unit="fraction", lo=0.2, hi=0.8, gt=0, lt=1, doc="share of investors' wealth held as cash at start"
-    )
     fundamentalist_share: float = num(0.5, unit="fraction", lo=0.2, hi=0.8, ge=0, le=1, doc="value investors at start")
     trend_share: float = num(0.3, unit="fraction", lo=0.05, hi=0.5, ge=0, le=1, doc="trend followers at start")
     risk_aversion: float = num(2.0, unit="1", lo=0.5, hi=10, gt=0, doc="mean relative risk aversion")
@@ -262,9 +259,52 @@ class Investors(Strict):
         4.0, unit="1/year", lo=0.5, hi=20, gt=0, doc="speed at which fundamentalists expect price to meet value"
     )
     momentum_halflife_days: float = num(20, unit="days", lo=5, hi=120, gt=0, doc="memory of trend followers")
-    trend_strength: float = num(1.0, unit="1", lo=0.2, hi=3, ge=0, doc="weight trend followers give momentum")
-    noise_sd_per_year: float = num(
-        0.3, unit="1/year", lo=0.05, hi=1, ge=0, doc="spread of noise traders' expected returns"
+    trend_strength: float = num(
+        0.05,
+        unit="1",
+        lo=0,
+        hi=0.3,
+        ge=0,
+        doc="share of the recent trend's yearly return trend followers expect to go on",
+    )
+    sentiment_sd_per_year: float = num(
+        0.3,
+        unit="1/year",
+        lo=0.05,
+        hi=1,
+        ge=0,
+        doc="spread of noise traders' common sentiment (expected excess return)",
+    )
+    sentiment_halflife_days: float = num(
+        60, unit="days", lo=5, hi=365, gt=0, doc="how long a swing of sentiment takes to fade by half"
+    )
+    sentiment_factor_share: float = num(
+        0.5, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of sentiment's swings common to all AI firms"
+    )
+    position_limit: float = num(
+        0.8, unit="fraction", lo=0.3, hi=0.95, gt=0, lt=1, doc="largest tilt from market weight, either way"
+    )
+    discount_rate_per_year: float = num(
+        0.1, unit="1/year", lo=0.07, hi=0.14, gt=0, doc="rate at which investors discount expected cash flows"
+    )
+    terminal_growth_per_year: float = num(
+        0.03, unit="1/year", lo=0.0, hi=0.05, ge=-0.1, doc="growth of AI cash flows in the long run"
+    )
+    growth_fade_years: float = num(
+        1.5, unit="years", lo=0.5, hi=5, gt=0, doc="time constant over which expected growth fades to terminal"
+    )
+    start_growth_belief_per_year: float = num(
+        0.2, unit="1/year", lo=0.0, hi=0.6, ge=-1, le=4, doc="growth of AI revenue investors expect at the start"
+    )
+    growth_memory_days: float = num(
+        180, unit="days", lo=30, hi=720, gt=0, doc="half-life of the reported growth investors' belief follows"
+    )
+    growth_belief_sd: float = num(0.1, unit="1/year", lo=0, hi=0.3, ge=0, doc="disagreement about growth")
+    revenue_news_interval_days: float = num(
+        30, unit="days", lo=7, hi=91, ge=1, doc="how often investors learn the firms' AI revenue"
+    )
+    fitness_halflife_days: float = num(
+        60, unit="days", lo=5, hi=365, gt=0, doc="memory of the strategies' profits that switching reads"
     )
     attention_lag_days: float = num(
         3, unit="days", lo=0, hi=30, ge=0, doc="mean delay before an investor acts on news it can see"

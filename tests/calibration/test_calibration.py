@@ -21,6 +21,13 @@ KNOWN_MISSES = {
     "owners' AI capex is sized from small 2022 AI shares and answers a slower Chinese AI market, so it misses "
     "the 2024 surge of Chinese platforms' AI capex (and Tencent has no lab): China holds about 4% of the US's "
     "compute against 10-35%",
+    "AMD's market value, end 2023": "investors read revenue, not guidance: the market priced AMD's MI300 ramp "
+    "in 2023 before its revenue came",
+    "AMD's market value, end 2024": "the model's AMD sells about twice the AI revenue AMD reported in 2024 "
+    "(a real-side miss), and its value follows its revenue",
+    "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "
+    "gives the 27 January 2025 fall, an open-weights breakthrough of 1.5x or more before 2025 knocks NVIDIA "
+    "down 5% or more on its day in most seeds: the market tells a DeepSeek from a Mistral release only by size",
     "fall in the price of a fixed capability": "serving cost falls only with labs' algorithmic efficiency "
     "(about 4-5x a year), not with hardware nor with the smaller models that reach an old level of capability",
 }

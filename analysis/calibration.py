@@ -235,6 +235,7 @@ MARKET = tuple(
     for k in (
         "sentiment_sd_per_year",
         "sentiment_halflife_days",
+        "reversion_per_year",
         "trend_strength",
         "switching_intensity",
         "switching_rate_per_year",
@@ -368,7 +369,7 @@ TARGETS = [
     ),
     Target(
         "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA", "deepseek_shock",
-        "most brought none", "share", 0.0, 0.5, "exchange prices: no sell-off on the open-weights releases "
+        "most brought none", "share", 0.0, 0.49, "exchange prices: no sell-off on the open-weights releases "
         "and price cuts of 2023-2024", efficiency_selloffs_before_2025,
     ),
     Target(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -385,6 +386,44 @@ def largest_drops(causes: pd.DataFrame, ticker: str | None = None, ax: Axes | No
     return fig
 
 
+@styled
+def return_diagnostics(
+    models: Sequence[pd.DataFrame], ticker: str, before: pd.Timestamp | None = None, lags: int = 20
+) -> Figure:
+    """The stylized facts of a listed firm's returns from row to row (daily in daily runs), pooled over the
+    runs and taken before `before` (a shock, say): their distribution, standardised, against a normal on a
+    log scale (fat tails lie above it), and the autocorrelation of returns (about 0) and of absolute returns
+    (positive: volatility clusters), the median over runs at each lag."""
+    fig = Figure(figsize=(SIZE[0], SIZE[1] * 0.9), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    series = []
+    for m in models:
+        end = m["date"].iloc[-1] if before is None else before - pd.Timedelta(days=1)
+        series.append(metrics.daily_log_returns(m, ticker, m["date"].iloc[0], end))
+    pooled = pd.concat([(r - r.mean()) / r.std() for r in series]).to_numpy()
+    edges = np.linspace(-8, 8, 65)
+    density, _ = np.histogram(pooled, bins=edges, density=True)
+    centres = (edges[:-1] + edges[1:]) / 2
+    left.semilogy(centres[density > 0], density[density > 0], "o", color=firm_colour(0), label=f"{ticker}, model")
+    grid = np.linspace(-8, 8, 400)
+    left.semilogy(grid, np.exp(-(grid**2) / 2) / math.sqrt(2 * math.pi), color="0.4", label="normal")
+    left.set_ylim(max(density[density > 0].min(initial=1e-4) / 2, 1e-5), 1)
+    left.set_xlabel("return, in standard deviations")
+    left.set_ylabel("density (log scale)")
+    left.legend(loc="upper right")
+    left.set_title("Distribution of returns", loc="left")
+    steps = np.arange(1, lags + 1)
+    for values, label, style in ((lambda r: r, "returns", "o-"), (np.abs, "|returns|", "s-")):
+        acf = np.median([[metrics.autocorrelation(values(r), k) for k in steps] for r in series], axis=0)
+        right.plot(steps, acf, style, label=label, markersize=4)
+    right.axhline(0, color="0.4", linewidth=1)
+    right.set_xlabel("lag (rows)")
+    right.set_ylabel("autocorrelation")
+    right.legend(loc="upper right")
+    right.set_title("Autocorrelation" + (f" (median of {len(models)} runs)" if len(models) > 1 else ""), loc="left")
+    return fig
+
+
 # ---------------------------------------------------------------- compute and chips
 
 
@@ -584,6 +623,8 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
         if shock is not None and models[0]["date"].iloc[0] < shock <= models[0]["date"].iloc[-1]:
             figures["event_study"] = event_study(models, shock, events=events)
         figures["largest_drop"] = largest_drops(result.fall_causes)
+        before = shock if shock is not None and shock > models[0]["date"].iloc[0] else None
+        figures["return_diagnostics"] = return_diagnostics(models, metrics.tickers(models[0])[0], before)
     figures["compute_and_chips"] = compute_and_chips(models, events)
     return figures
 

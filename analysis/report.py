@@ -47,6 +47,10 @@ CAPTIONS = {
     "largest_drop": "Largest one-step fall of the first listed firm's share price in each run, with its date and the "
     "news markets met in the month before it (the latest breakthrough, random or scripted, or rule change); grey: "
     "none, the fall came from trading alone. The table under 'What happened' gives every listed firm.",
+    "return_diagnostics": "The stylized facts of the first listed firm's returns from row to row (daily in daily "
+    "runs), pooled over the runs and taken before the shock: their distribution, standardised, against a normal "
+    "(log scale: fat tails lie above it), and the autocorrelation of returns (about 0 in real markets) and of "
+    "absolute returns (positive: volatility clusters).",
     "compute_and_chips": "Compute of each bloc's labs (log scale) and the chips delivered to them each quarter, by "
     "legal channels, leaked past export controls and rented in clouds abroad (the last quarter may be partial).",
     "compare_gap_months": "The gap in months under each scenario.",

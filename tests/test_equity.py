@@ -41,6 +41,13 @@ def demand(x, x0, fixed, capital, slope, log_value):
     return fixed + float(capital @ (1 + np.clip(slope * (log_value - x), -LIMIT, LIMIT))) - math.exp(x - x0)
 
 
+def clear(x0, fixed, capital, slope, log_value, start=None):
+    """The clearing with the fundamentalists' values given as logs (no base, cash flow 1)."""
+    k = len(x0)
+    start = x0 if start is None else start
+    return clearing_log_price(x0, fixed, capital, slope, np.zeros(k), np.exp(log_value), np.ones(k), LIMIT, start)
+
+
 def population(n, k, seed):
     rng = np.random.default_rng(seed)
     capital = rng.lognormal(0, 1, 2 * n)
@@ -54,9 +61,11 @@ def population(n, k, seed):
 
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("n", [1, 3, 50, 1000])
-def test_the_clearing_price_is_the_root_of_the_written_out_demand(seed, n):
+@pytest.mark.parametrize("start", [0.0, -0.5, 0.3, -10.0, 10.0])
+def test_the_clearing_price_is_the_root_of_the_written_out_demand(seed, n, start):
     x0, fixed, capital, slope, log_value = population(n, 3, seed)
-    x, tilt = clearing_log_price(x0, fixed, capital, slope, log_value, LIMIT)
+    x, tilt = clear(x0, fixed, capital, slope, log_value, x0 + start)
+    log_value = np.log(np.exp(log_value))  # the values the clearing reads
     for j in range(3):
         args = (x0[j], fixed[j], capital, slope, log_value[:, j])
         want = brentq(demand, x0[j] + math.log(1 - LIMIT), x0[j] + math.log(1 + LIMIT), args=args, xtol=1e-14)
@@ -68,7 +77,7 @@ def test_the_clearing_price_is_the_root_of_the_written_out_demand(seed, n):
 
 def test_everyone_far_above_the_price_buys_at_the_limit_and_the_price_is_the_top_of_the_bracket():
     x0, capital = np.array([1.0]), np.array([0.5, 0.5])
-    x, tilt = clearing_log_price(x0, np.array([0.0]), capital, np.array([10.0, 10.0]), np.full((2, 1), 50.0), LIMIT)
+    x, tilt = clear(x0, np.array([0.0]), capital, np.array([10.0, 10.0]), np.full((2, 1), 50.0))
     assert x[0] == pytest.approx(x0[0] + math.log(1 + LIMIT), abs=1e-12)
     assert np.all(tilt == LIMIT)
 
@@ -76,7 +85,7 @@ def test_everyone_far_above_the_price_buys_at_the_limit_and_the_price_is_the_top
 def test_with_no_tilts_the_price_is_the_consensus_value():
     x0 = np.array([2.0, -1.0])
     log_value = np.tile(x0, (4, 1))
-    x, tilt = clearing_log_price(x0, np.array([0.5, 0.5]), np.full(4, 0.125), np.ones(4), log_value, LIMIT)
+    x, tilt = clear(x0, np.array([0.5, 0.5]), np.full(4, 0.125), np.ones(4), log_value)
     np.testing.assert_allclose(x, x0, atol=1e-14)
     np.testing.assert_allclose(tilt, 0, atol=1e-13)
 
@@ -89,3 +98,13 @@ def test_a_clipped_groups_tilt_sum_is_the_sum_written_out(seed):
     signal = np.concatenate((rng.normal(0, 0.5, 5), [0.0, 10.0, -10.0]))
     want = capital @ np.clip(np.outer(scale, signal), -LIMIT, LIMIT)
     np.testing.assert_allclose(ClippedGroup(capital, scale).tilt_sum(signal, LIMIT), want, rtol=1e-12, atol=1e-14)
+
+
+def test_values_are_the_base_plus_the_factor_times_the_cash_flow():
+    rng = np.random.default_rng(3)
+    base, cash_flow = np.array([5.0, 0.0]), np.array([2.0, 7.0])
+    factor, capital, slope = rng.lognormal(0, 0.3, (40, 2)), np.full(40, 0.0125), np.full(40, 4.0)
+    x0 = np.log(base + factor.mean(axis=0) * cash_flow)
+    got = clearing_log_price(x0, np.full(2, 0.5), capital, slope, base, factor, cash_flow, LIMIT, x0)
+    want = clear(x0, np.full(2, 0.5), capital, slope, np.log(base + factor * cash_flow))
+    np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-14)

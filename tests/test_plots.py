@@ -332,3 +332,22 @@ def test_saved_files_follow_the_format(tmp_path):
     fig = plots.gap_over_time(MODELS, EVENTS)
     for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")):
         assert plots.save_figure(fig, tmp_path / f"gap.{fmt}").read_bytes().startswith(magic)
+
+
+def test_return_diagnostics_compare_the_distribution_with_a_normal_and_show_both_autocorrelations():
+    rng = np.random.default_rng(0)
+    days = pd.date_range("2023-01-01", periods=400, freq="D")
+    # returns with fat tails (Student t, 3 degrees of freedom) and clustered volatility (a slow regime)
+    volatility = np.repeat(rng.choice([0.01, 0.04], 40), 10)
+    returns = volatility * rng.standard_t(3, 400)
+    model = pd.DataFrame({"date": days, "price_NVDA": 100 * np.exp(np.cumsum(returns))})
+    fig = plots.return_diagnostics([model], "NVDA", before=pd.Timestamp("2024-01-01"))
+    left, right = fig.axes
+    assert left.get_yscale() == "log"
+    labels = [line.get_label() for line in right.lines]
+    assert labels[:2] == ["returns", "|returns|"]
+    acf_returns, acf_abs = (line.get_ydata() for line in right.lines[:2])
+    assert len(acf_returns) == 20 and abs(acf_returns[0]) < 0.15  # no linear dependence
+    assert acf_abs[0] > 0.1 and acf_abs[9] > 0  # the volatility regimes show in absolute returns
+    model_points = left.lines[0]
+    assert (model_points.get_ydata() > 0).all()  # densities of the bins that hold returns only

@@ -161,6 +161,7 @@ def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(
         "markets",
         "event_study",
         "largest_drop",
+        "return_diagnostics",
         "compute_and_chips",
     ]
     gap = figures["gap_months"].axes[0]
@@ -230,7 +231,15 @@ def test_results_stored_without_story_or_baseline_say_so_plainly(short_baseline,
     assert short_baseline.scenario.description in text  # the description always was
 
 
-FIGURES = ["frontier_by_bloc", "gap_months", "markets", "event_study", "largest_drop", "compute_and_chips"]
+FIGURES = [
+    "frontier_by_bloc",
+    "gap_months",
+    "markets",
+    "event_study",
+    "largest_drop",
+    "return_diagnostics",
+    "compute_and_chips",
+]
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
-QUARTER_DAYS = DAYS_PER_YEAR / 4
+WINDOW_DAYS = DAYS_PER_YEAR / 2
+"""Investors read each firm's AI revenue over the last half-year: it looks through the lumps of single orders."""
 GROWTH_GRID = np.linspace(-1.0, 4.0, 2001)
 """Growth beliefs (per year) at which the growth multiple is tabulated; beliefs outside are held at the ends."""
 
@@ -55,8 +56,8 @@ class InvestorPopulation(mesa.Agent):
         # AI revenue a year as of the last news of it (on `report_day`); at the start, the year before's.
         self.revenue = np.array([f.revenue_usd_per_year for f in firms])
         self.report_day = self.day = 0.0
-        # Cumulative revenue at each news day within the last quarter; before the start, at the start's run rate.
-        self._reported = [(-QUARTER_DAYS, -self.revenue * QUARTER_DAYS / DAYS_PER_YEAR), (0.0, np.zeros(len(firms)))]
+        # Cumulative revenue at each news day within the window; before the start, at the start's run rate.
+        self._reported = [(-WINDOW_DAYS, -self.revenue * WINDOW_DAYS / DAYS_PER_YEAR), (0.0, np.zeros(len(firms)))]
         self.sector_revenue = float(self.revenue.sum())
         self.growth_belief = spec.start_growth_belief_per_year  # the consensus, learnt from reported revenue
         self.multiples = growth_multiple(
@@ -125,19 +126,23 @@ class InvestorPopulation(mesa.Agent):
         self.report_day = self.day
 
     def _revenue(self) -> np.ndarray:
-        """Each firm's AI revenue over the last quarter to today, a year's worth (a trailing quarter: what a
-        report shows, and what monthly sales add up to, smoothing the lumps of single orders)."""
+        """Each firm's AI revenue over the last half-year to today, a year's worth: the last two quarterly
+        reports, or the foundry's monthly sales added up, which look through the lumps of single orders."""
         totals = np.array([f.revenue_total_usd for f in self.firms])
         self._reported.append((self.day, totals))
-        start = self.day - QUARTER_DAYS
-        while self._reported[1][0] <= start:  # keep the last news day at or before the quarter's start
+        start = self.day - WINDOW_DAYS
+        while self._reported[1][0] <= start:  # keep the last news day at or before the window's start
             self._reported.pop(0)
         (d0, t0), (d1, t1) = self._reported[0], self._reported[1]
         before = t0 + (t1 - t0) * (start - d0) / (d1 - d0)  # cumulative revenue then, in a straight line between news
-        return np.maximum((totals - before) * DAYS_PER_YEAR / QUARTER_DAYS, 0.0)
+        return np.maximum((totals - before) * DAYS_PER_YEAR / WINDOW_DAYS, 0.0)
 
     def _growth_multiple(self, growth: np.ndarray) -> np.ndarray:
-        return np.interp(growth, GROWTH_GRID, self.multiples)
+        """The growth multiple, interpolated on its uniform grid (held at the grid's ends)."""
+        at = np.clip((growth - GROWTH_GRID[0]) / (GROWTH_GRID[1] - GROWTH_GRID[0]), 0, len(GROWTH_GRID) - 1)
+        below = np.minimum(at.astype(np.intp), len(GROWTH_GRID) - 2)
+        share = at - below
+        return self.multiples[below] * (1 - share) + self.multiples[below + 1] * share
 
     def _cash_flow_factor(self) -> np.ndarray:
         """Each investor's multiple of a firm's AI cash flow per share: growth multiple, demand belief, view."""
@@ -171,13 +176,16 @@ class InvestorPopulation(mesa.Agent):
         self._value_factor = self._cash_flow_factor()
         rng = self.model.stream("investors", "sentiment")
         shocks = rng.standard_normal((days, len(self.firms) + 1))
+        # Revenue news comes on random days (a Poisson process), not on a calendar that returns would echo.
+        news_days = self.model.stream("investors", "revenue_news").random(days) < 1 - math.exp(
+            -1.0 / spec.revenue_news_interval_days
+        )
         persistence = 0.5 ** (1.0 / spec.sentiment_halflife_days)
         common, own = math.sqrt(spec.sentiment_factor_share), math.sqrt(1 - spec.sentiment_factor_share)
         kick = spec.sentiment_sd_per_year * math.sqrt(1 - persistence**2)
         keep_trend = 1 - 0.5 ** (1.0 / spec.momentum_halflife_days)
         keep_fitness = 1 - 0.5 ** (1.0 / spec.fitness_halflife_days)
         limit = spec.position_limit
-        interval = spec.revenue_news_interval_days
         weights = self.capital_share
         funds, trend_followers, noise = self.members
         c_f = weights[funds]
@@ -186,21 +194,26 @@ class InvestorPopulation(mesa.Agent):
         groups = [ClippedGroup(weights[m], self.scale[m]) for m in (trend_followers, noise)]
         capital = np.array([weights[m].sum() for m in self.members])
         mean_tilts = self._strategy_tilts(tilt)
+        fund_factor = self._value_factor[funds]
         for d in range(days):  # a step is at least one day long
             self.day = day = first_day + d
-            reports = math.floor(day / interval) > math.floor((day - 1) / interval)
+            reports = bool(news_days[d])
             if reports:
                 self._read_reports()
             if (self.news and self._hear_news(day)) or reports:
                 self._value_factor = self._cash_flow_factor()
-            log_value, log_consensus = self._log_values(funds)
+                fund_factor = self._value_factor[funds]
+            cash_flow = self.cash_flow_per_share * self.expected_revenue()
+            log_consensus = np.log(self.base_value + self._consensus_factor * cash_flow)
             held = mean_tilts  # carried into the day from yesterday's trades
             self.sentiment = persistence * self.sentiment + kick * (common * shocks[d, 0] + own * shocks[d, 1:])
             trend = spec.trend_strength * self.momentum
             trend_tilts, sentiment_tilts = groups[0].tilt_sum(trend, limit), groups[1].tilt_sum(self.sentiment, limit)
             fixed = capital[TREND] + capital[NOISE] + trend_tilts + sentiment_tilts
             x0 = np.log(self.prices)
-            x, fund_tilt = clearing_log_price(log_consensus, fixed, c_f, slope, log_value, limit)
+            x, fund_tilt = clearing_log_price(
+                log_consensus, fixed, c_f, slope, self.base_value, fund_factor, cash_flow, limit, x0
+            )
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_tilts = np.array([c_f @ fund_tilt, trend_tilts, sentiment_tilts]) / capital[:, None]
             mean_tilts[capital == 0] = 0.0
@@ -215,12 +228,6 @@ class InvestorPopulation(mesa.Agent):
         tilt[funds] = fund_tilt
         tilt[trend_followers] = np.clip(np.outer(self.scale[trend_followers], trend), -limit, limit)
         tilt[noise] = np.clip(np.outer(self.scale[noise], self.sentiment), -limit, limit)
-
-    def _log_values(self, funds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The fundamentalists' log values per share (rows) and the log consensus value of each firm, today."""
-        cash_flow = self.cash_flow_per_share * self.expected_revenue()
-        consensus = self.base_value + self._consensus_factor * cash_flow
-        return np.log(self.base_value + self._value_factor[funds] * cash_flow), np.log(consensus)
 
     def _strategy_tilts(self, tilt: np.ndarray) -> np.ndarray:
         """Each strategy's capital-weighted mean tilt per firm (rows: strategies)."""

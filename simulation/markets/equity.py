@@ -23,6 +23,9 @@ tilts move the price around the consensus value, within those bounds.
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
 from scipy.special import hyp1f1
 
@@ -35,45 +38,68 @@ def growth_multiple(growth: np.ndarray, discount: float, terminal: float, fade_y
     return hyp1f1(1.0, 1.0 + fade_years * (discount - terminal), fade_years * (g - terminal)) / (discount - terminal)
 
 
+@numba.njit(cache=True)
 def clearing_log_price(
     x0: np.ndarray,
     fixed: np.ndarray,
     capital: np.ndarray,
     slope: np.ndarray,
-    log_value: np.ndarray,
+    base: np.ndarray,
+    factor: np.ndarray,
+    cash_flow: np.ndarray,
     limit: float,
+    start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Today's log price of each firm (column) and the fundamentalists' tilts at it; `x0` is the log of the
-    consensus value (module docstring).
+    """Today's log price of each firm j and the fundamentalists' tilts at it; `x0` is the log of the consensus
+    value (module docstring), `start` where the search starts (yesterday's log price, say; held inside the
+    bracket).
 
     `fixed` (per firm) is sum c_i (1 + tilt_i) over the investors whose tilt does not depend on today's price;
-    `capital` (c_i), `slope` (b_i) and `log_value` (v_i, one column per firm) are the fundamentalists'. The
-    root is found by Newton's method inside a bracket that it keeps (bisecting when a step would leave it):
-    the left side is piecewise linear, so a step that keeps the set of unsaturated investors lands on the root.
+    `capital` (c_i) and `slope` (b_i) are the fundamentalists', whose log values are
+    v_ij = ln(base_j + factor_ij * cash_flow_j). The root is found by Newton's method inside a bracket that it
+    keeps (bisecting when a step would leave it): the left side is piecewise linear, so a step that keeps the
+    set of unsaturated investors lands next to the root, and the steps stop once they are at rounding level.
+    A compiled loop (numba, no fastmath: the same operations in the same order on every run).
     """
-    lo, hi = x0 + np.log1p(-limit), x0 + np.log1p(limit)
+    n, k = factor.shape
     x = x0.copy()
-    for _ in range(200):  # a handful of steps in practice; bisection alone would need ~40
-        raw = slope[:, None] * (log_value - x)
-        tilt = np.clip(raw, -limit, limit)
-        free = np.abs(raw) < limit
-        held = np.exp(x - x0)
-        excess = fixed + capital @ (1.0 + tilt) - held  # falls with x
-        if np.all(excess == 0):
-            break
-        below = excess > 0
-        lo = np.where(below, x, lo)
-        hi = np.where(below, hi, x)
-        step = excess / ((capital * slope) @ free + held)
-        after = x + step
-        outside = ~((after > lo) & (after < hi))
-        after = np.where(outside, 0.5 * (lo + hi), after)
-        if np.all(np.abs(after - x) <= 4 * np.finfo(float).eps * np.maximum(np.abs(x), 1.0)):
-            x = after
-            break
-        x = after
-    raw = slope[:, None] * (log_value - x)
-    return x, np.clip(raw, -limit, limit)
+    tilt = np.empty((n, k))
+    log_value = np.empty(n)
+    tiny = 4 * np.finfo(np.float64).eps
+    for j in range(k):
+        for i in range(n):
+            log_value[i] = math.log(base[j] + factor[i, j] * cash_flow[j])
+        lo, hi = x0[j] + math.log1p(-limit), x0[j] + math.log1p(limit)
+        xj = min(max(start[j], lo + 0.25 * (x0[j] - lo)), hi - 0.25 * (hi - x0[j]))
+        for _ in range(200):  # a handful of steps in practice; bisection alone would need ~40
+            held = math.exp(xj - x0[j])
+            excess = fixed[j] - held
+            free = held
+            for i in range(n):
+                raw = slope[i] * (log_value[i] - xj)
+                if raw >= limit:
+                    excess += capital[i] * (1.0 + limit)
+                elif raw <= -limit:
+                    excess += capital[i] * (1.0 - limit)
+                else:
+                    excess += capital[i] * (1.0 + raw)
+                    free += capital[i] * slope[i]
+            if excess > 0:  # the left side falls with x: the root is above
+                lo = xj
+            else:
+                hi = xj
+            step = excess / free
+            after = xj + step
+            settled = abs(step) <= tiny * max(abs(xj), 1.0)
+            if not settled and not (lo < after < hi):  # a step leaving the bracket bisects it instead
+                after = 0.5 * (lo + hi)
+            xj = after
+            if settled:
+                break
+        x[j] = xj
+        for i in range(n):
+            tilt[i, j] = min(max(slope[i] * (log_value[i] - xj), -limit), limit)
+    return x, tilt
 
 
 class ClippedGroup:

@@ -301,7 +301,7 @@ class Investors(Strict):
     )
     growth_belief_sd: float = num(0.1, unit="1/year", lo=0, hi=0.3, ge=0, doc="disagreement about growth")
     revenue_news_interval_days: float = num(
-        30, unit="days", lo=7, hi=91, ge=1, doc="how often investors learn the firms' AI revenue"
+        30, unit="days", lo=7, hi=91, ge=1, doc="mean days between news of the firms' AI revenue (random days)"
     )
     fitness_halflife_days: float = num(
         60, unit="days", lo=5, hi=365, gt=0, doc="memory of the strategies' profits that switching reads"

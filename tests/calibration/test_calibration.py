@@ -26,8 +26,8 @@ KNOWN_MISSES = {
     "AMD's market value, end 2024": "the model's AMD sells about twice the AI revenue AMD reported in 2024 "
     "(a real-side miss), and its value follows its revenue",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "
-    "gives the 27 January 2025 fall, an open-weights breakthrough of 1.5x or more before 2025 knocks NVIDIA "
-    "down 5% or more on its day in most seeds: the market tells a DeepSeek from a Mistral release only by size",
+    "gives the 27 January 2025 fall, half the breakthroughs of 2023-2024 knock NVIDIA down 5% or more on their "
+    "day or the next: the market tells a DeepSeek from a Mistral release only by the gain's size and reach",
     "fall in the price of a fixed capability": "serving cost falls only with labs' algorithmic efficiency "
     "(about 4-5x a year), not with hardware nor with the smaller models that reach an old level of capability",
 }

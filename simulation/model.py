@@ -106,6 +106,8 @@ class AIRaceModel(mesa.Model):
         self.agents_by_type[Owner].do("settle")
         self.agents_by_type[Chipmaker].do("report")
         self.agents_by_type[InvestorPopulation].do("step")
+        for maker, price in zip(self.listed, self.investors.prices.tolist(), strict=True):
+            maker.see_share_price(price)
         self._observe()
         self.running = self.steps < self.n_steps
 

@@ -222,3 +222,37 @@ def test_runs_shorter_than_a_step_end_as_often_as_their_length_says():
     lab.train(wear_usd=31.0)  # three runs of ten days end in the month, the 31st day starts a fourth
     assert lab.largest_run_flop == pytest.approx(10 * day)
     assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((1.0, day, 1.0))
+
+
+def _capacity_growth(result, start: str, end: str) -> float:
+    a = result.agents
+    capacity = a[(a.agent_id == "nvidia") & (a.variable == "capacity_chips_per_year")].set_index("date")["value"]
+    return float(np.log(capacity.loc[:end].iloc[-1] / capacity.loc[:start].iloc[-1]))
+
+
+@pytest.mark.slow
+def test_a_sell_off_slows_the_sellers_capacity_growth_against_the_same_runs_without_the_market_link(replicates):
+    """Story (issue 16): the market feeds back into real investment. NVIDIA's capacity grows less in the year
+    after the 27 January 2025 fall with the link on than with it off, in every paired seed and by a paired
+    interval that excludes 0; in the rally of 2024 before it, more."""
+    from analysis.paired import LEVEL, _effect
+
+    linked = replicates("deepseek_shock", 10)
+    unlinked = replicates("deepseek_shock", 10, markets__capacity_q_elasticity=0.0)
+    assert [r.seed for r in linked] == [r.seed for r in unlinked]
+    after = np.array(
+        [
+            _capacity_growth(a, "2025-01-26", "2025-12-31") - _capacity_growth(b, "2025-01-26", "2025-12-31")
+            for a, b in zip(linked, unlinked, strict=True)
+        ]
+    )
+    before = np.array(
+        [
+            _capacity_growth(a, "2024-01-26", "2025-01-26") - _capacity_growth(b, "2024-01-26", "2025-01-26")
+            for a, b in zip(linked, unlinked, strict=True)
+        ]
+    )
+    assert (after < 0).all(), after
+    _, low, high, _, excludes_zero = _effect(after, LEVEL)
+    assert excludes_zero and high < 0, (low, high)
+    assert (before > 0).all(), before

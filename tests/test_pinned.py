@@ -69,7 +69,11 @@ History of the pin in tests/data/baseline_pinned.json:
   differ from NumPy's pairwise sums in the last bits), revenue news came on random days instead of every
   seventh, investors read a trailing half-year instead of a quarter, and the market's parameters were
   refitted to the stylized facts (reversion 4 -> 1 a year, sentiment spread 0.3 -> 0.2, trend strength
-  0.01 -> 0.003). Again only the market's outputs move.
+  0.01 -> 0.003). Again only the market's outputs move;
+- re-taken whole when market values began to feed back into the listed chipmakers' capacity
+  investment (`markets.capacity_q_elasticity` 0.5, Tobin's q against the past year's price): the real
+  side now reads prices, so every output moves (NVIDIA's FY2025 revenue over ten seeds $104B -> $112B,
+  the 2024 gap change +3.3 -> +2.9 months); the calibration meets the same targets.
 """
 
 from __future__ import annotations

@@ -91,6 +91,8 @@ class Chipmaker(mesa.Agent):
         self.shares_outstanding = spec.shares_outstanding or 0.0
         self.capacity_chips_per_year = spec.capacity_chips_per_year
         self.capacity_growth_per_year = spec.capacity_growth_per_year
+        self.log_q = 0.0  # log of its share price against the price's smoothed past (0 when unlisted)
+        self._past_log_price: float | None = None
         self.opex_usd_per_year = spec.opex_usd_per_year
         self.markup = 1.0
         self.order_ratio = 1.0
@@ -180,7 +182,10 @@ class Chipmaker(mesa.Agent):
         model = self.model
         dt = model.dt
         pull = min(max(self.order_ratio, 0.0), 1.5)
-        growth = self.capacity_growth_per_year * pull
+        # A listed maker invests more when its shares stand above their past level, less after a sell-off
+        # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
+        q = math.exp(model.spec.markets.capacity_q_elasticity * self.log_q)
+        growth = self.capacity_growth_per_year * pull * q
         subsidy = model.subsidy_for(self)
         if subsidy > 0 and self.capacity_chips_per_year > 0:
             built = subsidy * dt / self.spec.capacity_cost_usd
@@ -212,6 +217,18 @@ class Chipmaker(mesa.Agent):
         self.revenue_total_usd += revenue_usd
         self._step_revenue += revenue_usd
         self._step_cost += cost_usd
+
+    def see_share_price(self, price: float) -> None:
+        """After the day's trading: the share price against its smoothed past (half-life
+        `markets.capacity_q_memory_days`), which the next step's investment answers."""
+        log_price = math.log(price)
+        if self._past_log_price is None:
+            self._past_log_price = log_price
+        memory = self.model.spec.markets.capacity_q_memory_days
+        self._past_log_price += step_fraction(math.log(2) * 365.25 / memory, self.model.dt) * (
+            log_price - self._past_log_price
+        )
+        self.log_q = log_price - self._past_log_price
 
     def report(self) -> None:
         """Update the smoothed revenue, earnings and lost-sales run rates (per year)."""

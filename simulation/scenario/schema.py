@@ -626,6 +626,17 @@ class Markets(Strict):
         ge=0,
         doc="price elasticity of users' demand for AI service (above 1, cheaper AI raises spending: Jevons)",
     )
+    capacity_q_elasticity: float = num(
+        0.5,
+        unit="1",
+        lo=0.0,
+        hi=1.5,
+        ge=0,
+        doc="how a listed chipmaker's capacity investment answers its share price against its past year (0: not)",
+    )
+    capacity_q_memory_days: float = num(
+        365, unit="days", lo=90, hi=730, gt=0, doc="half-life of the past share price that investment compares with"
+    )
     capex_horizon_years: float = num(
         2.0,
         unit="years",

@@ -225,7 +225,7 @@ def efficiency_selloffs_before_2025(r: Results) -> float:
     if news.empty:
         return 0.0
     returns = daily_log_returns(r.model, "NVDA", "2023-01-01", "2025-01-15")
-    falls = [bool((returns.loc[day : day + pd.Timedelta(days=7)] <= math.log(0.95)).any()) for day in news["date"]]
+    falls = [bool((returns.loc[day : day + pd.Timedelta(days=1)] <= math.log(0.95)).any()) for day in news["date"]]
     return float(np.mean(falls))
 
 

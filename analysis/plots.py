@@ -399,7 +399,12 @@ def return_diagnostics(
     series = []
     for m in models:
         end = m["date"].iloc[-1] if before is None else before - pd.Timedelta(days=1)
-        series.append(metrics.daily_log_returns(m, ticker, m["date"].iloc[0], end))
+        returns = metrics.daily_log_returns(m, ticker, m["date"].iloc[0], end)
+        if len(returns) > 2 and returns.std() > 0:  # a run too short, or a price that never moved, shows nothing
+            series.append(returns)
+    if not series:
+        left.set_title("Distribution of returns: too few to show", loc="left")
+        return fig
     pooled = pd.concat([(r - r.mean()) / r.std() for r in series]).to_numpy()
     edges = np.linspace(-8, 8, 65)
     density, _ = np.histogram(pooled, bins=edges, density=True)

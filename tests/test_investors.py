@@ -1,5 +1,5 @@
 """The investor population: its kept groups match its strategies, news moves beliefs by its reach, and
-revenue news reaches values as a trailing half-year."""
+revenue news reaches values as a trailing four months."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_open_weights_news_moves_beliefs_by_the_whole_gain_closed_by_the_labs_sh
     assert 0 < reach < 0.5
 
 
-def test_values_read_revenue_as_a_trailing_half_year_and_prices_clear_the_shares():
+def test_values_read_revenue_as_a_trailing_four_months_and_prices_clear_the_shares():
     model = _model({"time.step_days": 1})  # a row a day, so that every news day is seen
     investors = model.investors
     nvidia = investors.firms[0]
@@ -57,15 +57,15 @@ def test_values_read_revenue_as_a_trailing_half_year_and_prices_clear_the_shares
         if investors.report_day != before:
             news.append((investors.report_day, nvidia.revenue_total_usd, investors.revenue[0]))
         np.testing.assert_allclose(investors.holdings.sum(axis=0), investors.shares_outstanding, rtol=1e-9)
-    assert len(news) >= 20  # news every four days on average, over half a year
+    assert len(news) >= 20  # news every four days on average, over ten months
     days = np.array([d for d, _, _ in news])
     totals = np.array([t for _, t, _ in news])
     checked = 0
     for day, total, seen in news:
-        then = day - 365.25 / 2
+        then = day - 365.25 / 3
         if then < days[0]:  # the window starts before the first news
             continue
         checked += 1
         before = np.interp(then, days, totals)
-        assert seen == pytest.approx((total - before) * 2, rel=1e-9)
+        assert seen == pytest.approx((total - before) * 3, rel=1e-9)
     assert checked >= 10

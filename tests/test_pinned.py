@@ -73,7 +73,13 @@ History of the pin in tests/data/baseline_pinned.json:
 - re-taken whole when market values began to feed back into the listed chipmakers' capacity
   investment (`markets.capacity_q_elasticity` 0.5, Tobin's q against the past year's price): the real
   side now reads prices, so every output moves (NVIDIA's FY2025 revenue over ten seeds $104B -> $112B,
-  the 2024 gap change +3.3 -> +2.9 months); the calibration meets the same targets.
+  the 2024 gap change +3.3 -> +2.9 months); the calibration meets the same targets;
+- re-taken after a review: within a step investors now read revenue as it accrues day by day (they had
+  seen a weekly step's whole revenue from its first day, which made the weekly baseline's growth
+  belief twice as noisy as the daily one), over a trailing four months instead of a half-year; the
+  demand belief fades day by day; a news day comes with chance 1/n; fitness weighs returns by the day
+  before's market values; q starts from the start price; a non-AI value is at least 1% of the start
+  price. Only the market's outputs and, through capacity, the real side move.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ import pandas as pd
 import pytest
 
 from analysis import calibration
+from simulation import load_scenario
+from simulation.model import AIRaceModel
 from tests.calibration.test_calibration import SEEDS
 
 RELATIVE = 0.10  # medians may differ by less than 10% ...
@@ -51,3 +53,23 @@ def test_every_calibration_measure_and_the_gap_agree_between_daily_and_weekly_st
     assert len(medians) == sum(t.scenario == "baseline" for t in calibration.TARGETS) + len(GAP_DATES)
     apart = medians[~medians.apply(_agree, axis=1)]
     assert apart.empty, f"medians of {SEEDS} seeds differ by 10% or more (0.5 months):\n{apart.to_string()}"
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_what_investors_learn_of_revenue_does_not_depend_on_the_step_length(seed):
+    """The market trades daily whatever the step, and investors read revenue as it accrues day by day within a
+    step (not the whole step's on its first day): the growth belief and NVIDIA's value come out the same with
+    daily and weekly steps, and the belief is no noisier week to week."""
+    runs = {}
+    for step in (1, 7):
+        model = AIRaceModel(load_scenario("baseline", {"time.end": "2024-12-31", "time.step_days": step}), seed)
+        beliefs = []
+        while model.running:
+            model.step()
+            if model.steps % (7 // step) == 0:
+                beliefs.append(model.investors.growth_belief)
+        runs[step] = (model.investors.growth_belief, np.std(np.diff(beliefs)), model.market_caps()[0])
+    (daily_belief, daily_noise, daily_cap), (weekly_belief, weekly_noise, weekly_cap) = runs[1], runs[7]
+    assert weekly_belief == pytest.approx(daily_belief, rel=0.05)
+    assert weekly_noise == pytest.approx(daily_noise, rel=0.25)
+    assert weekly_cap == pytest.approx(daily_cap, rel=0.10)

@@ -92,7 +92,7 @@ class Chipmaker(mesa.Agent):
         self.capacity_chips_per_year = spec.capacity_chips_per_year
         self.capacity_growth_per_year = spec.capacity_growth_per_year
         self.log_q = 0.0  # log of its share price against the price's smoothed past (0 when unlisted)
-        self._past_log_price: float | None = None
+        self._past_log_price = math.log(spec.share_price_usd) if spec.share_price_usd else 0.0
         self.opex_usd_per_year = spec.opex_usd_per_year
         self.markup = 1.0
         self.order_ratio = 1.0
@@ -222,8 +222,6 @@ class Chipmaker(mesa.Agent):
         """After the day's trading: the share price against its smoothed past (half-life
         `markets.capacity_q_memory_days`), which the next step's investment answers."""
         log_price = math.log(price)
-        if self._past_log_price is None:
-            self._past_log_price = log_price
         memory = self.model.spec.markets.capacity_q_memory_days
         self._past_log_price += step_fraction(math.log(2) * 365.25 / memory, self.model.dt) * (
             log_price - self._past_log_price

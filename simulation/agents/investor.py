@@ -35,8 +35,9 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
-WINDOW_DAYS = DAYS_PER_YEAR / 2
-"""Investors read each firm's AI revenue over the last half-year: it looks through the lumps of single orders."""
+WINDOW_DAYS = DAYS_PER_YEAR / 3
+"""Investors read each firm's AI revenue over the last four months: it looks through the lumps of single orders."""
+BASE_FLOOR = 0.01
 GROWTH_GRID = np.linspace(-1.0, 4.0, 2001)
 """Growth beliefs (per year) at which the growth multiple is tabulated; beliefs outside are held at the ends."""
 
@@ -58,6 +59,7 @@ class InvestorPopulation(mesa.Agent):
         self.report_day = self.day = 0.0
         # Cumulative revenue at each news day within the window; before the start, at the start's run rate.
         self._reported = [(-WINDOW_DAYS, -self.revenue * WINDOW_DAYS / DAYS_PER_YEAR), (0.0, np.zeros(len(firms)))]
+        self._step_start_totals = np.array([f.revenue_total_usd for f in firms])  # at the last step's end
         self.sector_revenue = float(self.revenue.sum())
         self.growth_belief = spec.start_growth_belief_per_year  # the consensus, learnt from reported revenue
         self.multiples = growth_multiple(
@@ -66,7 +68,10 @@ class InvestorPopulation(mesa.Agent):
         start_multiple = float(self._growth_multiple(np.array([self.growth_belief]))[0])
         # AI cash flow per share per dollar of AI revenue; the non-AI business is what the start price leaves.
         self.cash_flow_per_share = np.array([f.spec.cash_flow_margin for f in firms]) / self.shares_outstanding
-        self.base_value = np.maximum(self.prices - self.cash_flow_per_share * self.revenue * start_multiple, 0.0)
+        # At least 1% of the start price, so that a value never reaches 0 (a firm whose AI revenue dries up).
+        self.base_value = np.maximum(
+            self.prices - self.cash_flow_per_share * self.revenue * start_multiple, BASE_FLOOR * self.prices
+        )
 
         wealth = rng.lognormal(0.0, 1.0, n)
         self.capital_share = wealth / wealth.sum()
@@ -125,10 +130,18 @@ class InvestorPopulation(mesa.Agent):
         self.sector_revenue = sector
         self.report_day = self.day
 
+    def _totals_on(self, day: float) -> np.ndarray:
+        """Each firm's cumulative AI revenue by the end of `day`: the real side books a step's revenue at once,
+        so within a step it is taken in a straight line from the last step's end to this one's."""
+        step_end = np.array([f.revenue_total_usd for f in self.firms])
+        days = self.model.step_days
+        done = (day - (self.model.day - days)) / days
+        return self._step_start_totals + (step_end - self._step_start_totals) * done
+
     def _revenue(self) -> np.ndarray:
-        """Each firm's AI revenue over the last half-year to today, a year's worth: the last two quarterly
-        reports, or the foundry's monthly sales added up, which look through the lumps of single orders."""
-        totals = np.array([f.revenue_total_usd for f in self.firms])
+        """Each firm's AI revenue over the last four months to today, a year's worth: the foundry's monthly
+        sales added up, or a quarterly report and the month since, which look through the lumps of single orders."""
+        totals = self._totals_on(self.day)
         self._reported.append((self.day, totals))
         start = self.day - WINDOW_DAYS
         while self._reported[1][0] <= start:  # keep the last news day at or before the window's start
@@ -171,15 +184,11 @@ class InvestorPopulation(mesa.Agent):
         days = self.model.step_days
         first_day = self.model.day - days + 1  # the step simulates the days after the last one recorded, to `day`
         self._switch_strategies()
-        # News-driven revisions of demand fade as earnings show what demand really did.
-        self.log_demand_belief *= 0.5 ** (days / spec.belief_halflife_days)
-        self._value_factor = self._cash_flow_factor()
+        fade = 0.5 ** (1.0 / spec.belief_halflife_days)  # news-driven revisions fade as earnings show demand
         rng = self.model.stream("investors", "sentiment")
         shocks = rng.standard_normal((days, len(self.firms) + 1))
         # Revenue news comes on random days (a Poisson process), not on a calendar that returns would echo.
-        news_days = self.model.stream("investors", "revenue_news").random(days) < 1 - math.exp(
-            -1.0 / spec.revenue_news_interval_days
-        )
+        news_days = self.model.stream("investors", "revenue_news").random(days) < 1.0 / spec.revenue_news_interval_days
         persistence = 0.5 ** (1.0 / spec.sentiment_halflife_days)
         common, own = math.sqrt(spec.sentiment_factor_share), math.sqrt(1 - spec.sentiment_factor_share)
         kick = spec.sentiment_sd_per_year * math.sqrt(1 - persistence**2)
@@ -200,7 +209,10 @@ class InvestorPopulation(mesa.Agent):
             reports = bool(news_days[d])
             if reports:
                 self._read_reports()
-            if (self.news and self._hear_news(day)) or reports:
+            faded = self.log_demand_belief.any()
+            if faded:
+                self.log_demand_belief *= fade
+            if (self.news and self._hear_news(day)) or reports or faded:
                 self._value_factor = self._cash_flow_factor()
                 fund_factor = self._value_factor[funds]
             cash_flow = self.cash_flow_per_share * self.expected_revenue()
@@ -219,11 +231,12 @@ class InvestorPopulation(mesa.Agent):
             mean_tilts[capital == 0] = 0.0
             self._money_per_share = np.exp(log_consensus - x)  # consensus value over price
             returns = x - x0
+            caps = self.prices * self.shares_outstanding  # yesterday's market values weigh today's returns
             self.prices = np.exp(x)
             self.momentum += keep_trend * (returns * DAYS_PER_YEAR - self.momentum)
-            caps = self.prices * self.shares_outstanding
             profit = held @ (returns * caps / caps.sum()) * DAYS_PER_YEAR
             self.fitness += keep_fitness * (profit - self.fitness)
+        self._step_start_totals = np.array([f.revenue_total_usd for f in self.firms])
         # Each investor's tilt after the last day, for its holdings.
         tilt[funds] = fund_tilt
         tilt[trend_followers] = np.clip(np.outer(self.scale[trend_followers], trend), -limit, limit)

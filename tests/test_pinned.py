@@ -79,7 +79,10 @@ History of the pin in tests/data/baseline_pinned.json:
   belief twice as noisy as the daily one), over a trailing four months instead of a half-year; the
   demand belief fades day by day; a news day comes with chance 1/n; fitness weighs returns by the day
   before's market values; q starts from the start price; a non-AI value is at least 1% of the start
-  price. Only the market's outputs and, through capacity, the real side move.
+  price. Only the market's outputs and, through capacity, the real side move;
+- re-taken when the fade of news-driven beliefs, still day by day, began to be applied on the days values
+  are revised (news and revenue days) rather than every day, which cost a revision of every value a day
+  (the 10,000-investor run 0.365 -> 0.30 s); values between revisions carry beliefs a few days unfaded.
 """
 
 from __future__ import annotations

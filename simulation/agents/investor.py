@@ -88,6 +88,7 @@ class InvestorPopulation(mesa.Agent):
         # Each investor's own view of each firm, as a factor on its AI cash flow.
         self.view = np.exp(rng.normal(0.0, spec.valuation_dispersion, (n, k)))
         self.log_demand_belief = np.zeros(n)
+        self._faded_to = 0.0  # the day to which revisions have faded
         self.demand_belief = np.ones(n)  # exp(log_demand_belief), kept with it for valuing and records
         self.sentiment = np.zeros(k)  # noise traders' expected excess return per year, by firm
         self.momentum = np.zeros(k)  # smoothed log return per year
@@ -104,12 +105,19 @@ class InvestorPopulation(mesa.Agent):
         `reach` is the share of the world's compute the gain applies to (1 for open weights)."""
         self.news.append((visible_day, reach * math.log(gain), np.zeros(len(self.strategy), dtype=bool)))
 
-    def _hear_news(self, day: float) -> bool:
+    def _fade_beliefs(self, day: float, fade: float) -> None:
+        """News-driven revisions fade day by day (a factor `fade` a day) as earnings show what demand did;
+        the days since the last fade are applied at once, when values are next revised."""
+        self.log_demand_belief *= fade ** (day - self._faded_to)
+        self._faded_to = day
+
+    def _hear_news(self, day: float, fade: float) -> bool:
         """Investors whose lag has passed by the end of `day` act on news; True if any belief moved."""
         moved = False
         for visible_day, shift, acted in self.news:
             now = ~acted & (day + 1 > visible_day + self.attention_lag)
             if now.any():
+                self._fade_beliefs(day, fade)  # the older revisions first, then the new one
                 # An investor with belief e expects compute demand to move by gain**(e * reach).
                 self.log_demand_belief[now] += self.jevons_belief[now] * shift
                 acted |= now
@@ -209,10 +217,9 @@ class InvestorPopulation(mesa.Agent):
             reports = bool(news_days[d])
             if reports:
                 self._read_reports()
-            faded = self.log_demand_belief.any()
-            if faded:
-                self.log_demand_belief *= fade
-            if (self.news and self._hear_news(day)) or reports or faded:
+            heard = bool(self.news) and self._hear_news(day, fade)
+            if heard or reports:
+                self._fade_beliefs(day, fade)
                 self._value_factor = self._cash_flow_factor()
                 fund_factor = self._value_factor[funds]
             cash_flow = self.cash_flow_per_share * self.expected_revenue()

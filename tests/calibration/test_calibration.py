@@ -23,8 +23,6 @@ KNOWN_MISSES = {
     "compute against 10-35%",
     "AMD's market value, end 2023": "investors read revenue, not guidance: the market priced AMD's MI300 ramp "
     "in 2023 before its revenue came",
-    "AMD's market value, end 2024": "the model's AMD sells about twice the AI revenue AMD reported in 2024 "
-    "(a real-side miss), and its value follows its revenue",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "
     "gives the 27 January 2025 fall, half the breakthroughs of 2023-2024 knock NVIDIA down 5% or more on their "
     "day or the next: the market tells a DeepSeek from a Mistral release only by the gain's size and reach",

@@ -339,14 +339,22 @@ def event_study(
     events: pd.DataFrame | None = None,
     ax: Axes | None = None,
 ) -> Figure:
-    """Cumulative return of each listed firm and the AI index, `before` days before `event` to `after` days after."""
+    """Cumulative return of each listed firm and the AI index, `before` days before `event` to `after` days after;
+    each label gives the market value lost on the day (the median over runs, where the runs record it)."""
+    from analysis.outcomes import for_people
+
     fig, ax = _axes(ax)
     day = pd.Timestamp(event)
     windows = [metrics.event_window_returns(m, day, before, after) for m in models]
     for i, name in enumerate(windows[0].columns):
         table = pd.concat([w[name] for w in windows], axis=1, keys=range(len(windows)))
         color = INDEX_COLOUR if name == "ai_index" else firm_colour(i)
-        line = fan(ax, table, color, "AI index" if name == "ai_index" else name, gid=f"event_study:{name}", scale=100)
+        label = "AI index" if name == "ai_index" else name
+        column = "value_lost_usd" if name == "ai_index" else f"value_lost_usd_{name}"
+        lost = [m.set_index("date")[column].get(day, np.nan) for m in models if column in m.columns]
+        if lost and np.isfinite(np.median(lost)):
+            label += f", {for_people(float(np.median(lost)), '(USD)')} lost on the day"
+        line = fan(ax, table, color, label, gid=f"event_study:{name}", scale=100)
         line.set_marker("o" if len(table) <= 40 else "")
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xlim(-before - 0.5, after + 0.5)

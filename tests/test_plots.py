@@ -132,6 +132,23 @@ def test_event_study_plots_cumulative_returns_in_percent_around_the_event():
     assert event_lines(ax) == {"investors notice": 0}
     assert ax.get_ylabel() == "cumulative return (%)"
     assert ax.get_title(loc="left").startswith("Cumulative return around 2025-01-27")  # the title names its output
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "NVDA" in labels  # these runs record no value lost: the label is the ticker alone
+
+
+def test_event_study_labels_give_the_median_value_lost_on_the_day():
+    day = pd.Timestamp("2025-01-27")
+    models = []
+    for i, m in enumerate(MODELS[:3]):
+        m = m.copy()
+        m["value_lost_usd_NVDA"] = np.where(m["date"] == day, (500 + 50 * i) * 1e9, 0.0)  # median $550B
+        m["value_lost_usd_AMD"] = 0.0
+        m["value_lost_usd"] = m["value_lost_usd_NVDA"]
+        models.append(m)
+    fig = plots.event_study(models, day)
+    labels = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_legend().get_texts()]  # wrapped to fit
+    assert "NVDA, $550B lost on the day" in labels
+    assert "AI index, $550B lost on the day" in labels
 
 
 def _log(*rows: tuple) -> pd.DataFrame:

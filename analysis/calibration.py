@@ -351,22 +351,18 @@ TARGETS = [
         "a common factor: correlation of NVIDIA's and AMD's daily returns", "deepseek_shock", "positive", "1", 0.0,
         1.0, "Cont 2001; exchange prices", common_factor, fitted_by=("investors.sentiment_factor_share",),
     ),
-    Target(
-        "NVIDIA's market value, end 2023", "deepseek_shock", "~$1.2T", "USD", 1.2e12 * 0.65, 1.2e12 * 1.35,
-        "exchange closing prices (tolerance +-35%)", market_value("NVDA", "2023-12-31"), fitted_by=GROWTH,
-    ),
-    Target(
-        "NVIDIA's market value, end 2024", "deepseek_shock", "~$3.3T", "USD", 3.3e12 * 0.65, 3.3e12 * 1.35,
-        "exchange closing prices (tolerance +-35%)", market_value("NVDA", "2024-12-31"), fitted_by=GROWTH,
-    ),
-    Target(
-        "AMD's market value, end 2023", "deepseek_shock", "~$240B", "USD", 240e9 * 0.65, 240e9 * 1.35,
-        "exchange closing prices (tolerance +-35%)", market_value("AMD", "2023-12-31"), fitted_by=GROWTH,
-    ),
-    Target(
-        "AMD's market value, end 2024", "deepseek_shock", "~$195B", "USD", 195e9 * 0.65, 195e9 * 1.35,
-        "exchange closing prices (tolerance +-35%)", market_value("AMD", "2024-12-31"), fitted_by=GROWTH,
-    ),
+    *[
+        Target(
+            f"{name}'s market value, end {year}", "deepseek_shock", figure, "USD", value * 0.65, value * 1.35,
+            "exchange closing prices (tolerance +-35%)", market_value(ticker, f"{year}-12-31"), fitted_by=GROWTH,
+        )
+        for name, ticker, year, value, figure in (
+            ("NVIDIA", "NVDA", 2023, 1.2e12, "~$1.2T"),
+            ("NVIDIA", "NVDA", 2024, 3.3e12, "~$3.3T"),
+            ("AMD", "AMD", 2023, 240e9, "~$240B"),
+            ("AMD", "AMD", 2024, 195e9, "~$195B"),
+        )
+    ],
     Target(
         "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA", "deepseek_shock",
         "most brought none", "share", 0.0, 0.49, "exchange prices: no sell-off on the open-weights releases "

@@ -155,15 +155,7 @@ description = "others may distil its models"
 def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(shock_folder):
     result = load_results(shock_folder)
     figures = plots.figures_for(result)
-    assert list(figures) == [
-        "frontier_by_bloc",
-        "gap_months",
-        "markets",
-        "event_study",
-        "largest_drop",
-        "return_diagnostics",
-        "compute_and_chips",
-    ]
+    assert list(figures) == FIGURES
     gap = figures["gap_months"].axes[0]
     marks = {ln.get_gid(): ln.get_xdata()[0] for ln in gap.lines if str(ln.get_gid()).startswith("event:")}
     assert mdates.date2num(marks["event:DeepSeek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))

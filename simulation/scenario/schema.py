@@ -256,27 +256,17 @@ class Investors(Strict):
         0.15, unit="log", lo=0.0, hi=0.5, ge=0, doc="spread of investors' views of fair value"
     )
     reversion_per_year: float = num(
-        4.0, unit="1/year", lo=0.5, hi=20, gt=0, doc="speed at which fundamentalists expect price to meet value"
+        1.0, unit="1/year", lo=0.5, hi=8, gt=0, doc="speed at which fundamentalists expect price to meet value"
     )
     momentum_halflife_days: float = num(20, unit="days", lo=5, hi=120, gt=0, doc="memory of trend followers")
     trend_strength: float = num(
-        0.05,
-        unit="1",
-        lo=0,
-        hi=0.3,
-        ge=0,
-        doc="share of the recent trend's yearly return trend followers expect to go on",
+        0.003, unit="1", lo=0, hi=0.02, ge=0, doc="share of the trend's yearly return trend followers expect to go on"
     )
     sentiment_sd_per_year: float = num(
-        0.3,
-        unit="1/year",
-        lo=0.05,
-        hi=1,
-        ge=0,
-        doc="spread of noise traders' common sentiment (expected excess return)",
+        0.2, unit="1/year", lo=0.05, hi=1, ge=0, doc="spread of noise traders' common sentiment (excess return)"
     )
     sentiment_halflife_days: float = num(
-        60, unit="days", lo=5, hi=365, gt=0, doc="how long a swing of sentiment takes to fade by half"
+        20, unit="days", lo=5, hi=120, gt=0, doc="how long a swing of sentiment takes to fade by half"
     )
     sentiment_factor_share: float = num(
         0.5, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of sentiment's swings common to all AI firms"
@@ -301,7 +291,7 @@ class Investors(Strict):
     )
     growth_belief_sd: float = num(0.1, unit="1/year", lo=0, hi=0.3, ge=0, doc="disagreement about growth")
     revenue_news_interval_days: float = num(
-        30, unit="days", lo=7, hi=91, ge=1, doc="mean days between news of the firms' AI revenue (random days)"
+        4, unit="days", lo=1, hi=30, ge=1, doc="mean days between news of the firms' AI revenue (random days)"
     )
     fitness_halflife_days: float = num(
         60, unit="days", lo=5, hi=365, gt=0, doc="memory of the strategies' profits that switching reads"
@@ -310,7 +300,7 @@ class Investors(Strict):
         3, unit="days", lo=0, hi=30, ge=0, doc="mean delay before an investor acts on news it can see"
     )
     jevons_belief_mean: float = num(
-        -0.1,
+        -0.2,
         unit="elasticity",
         lo=-1,
         hi=1,
@@ -323,13 +313,13 @@ class Investors(Strict):
         120, unit="days", lo=20, hi=720, gt=0, doc="how long a news-driven revision of value persists"
     )
     switching_intensity: float = num(
-        2.0, unit="1", lo=0, hi=10, ge=0, doc="Brock-Hommes intensity of choice between strategies"
+        30, unit="year", lo=0, hi=60, ge=0, doc="Brock-Hommes intensity of choice, on profits per year"
     )
     loyal_share: float = num(
-        0.5, unit="fraction", lo=0.2, hi=0.9, ge=0, le=1, doc="investors who never change strategy"
+        0.4, unit="fraction", lo=0.2, hi=0.9, ge=0, le=1, doc="investors who never change strategy"
     )
     switching_rate_per_year: float = num(
-        2.0, unit="1/year", lo=0, hi=12, ge=0, doc="how often an investor reconsiders its strategy"
+        20, unit="1/year", lo=0, hi=52, ge=0, doc="how often an investor reconsiders its strategy"
     )
 
     @model_validator(mode="after")

@@ -59,8 +59,7 @@ class InvestorPopulation(mesa.Agent):
         self.report_day = self.day = 0.0
         # Cumulative revenue at each news day within the window; before the start, at the start's run rate.
         self._reported = [(-WINDOW_DAYS, -self.revenue * WINDOW_DAYS / DAYS_PER_YEAR), (0.0, np.zeros(len(firms)))]
-        self._step_start_totals = np.array([f.revenue_total_usd for f in firms])  # at the last step's end
-        self.sector_revenue = float(self.revenue.sum())
+        self._step_start_totals = self._revenue_totals()  # at the last step's end
         self.growth_belief = spec.start_growth_belief_per_year  # the consensus, learnt from reported revenue
         self.multiples = growth_multiple(
             GROWTH_GRID, spec.discount_rate_per_year, spec.terminal_growth_per_year, spec.growth_fade_years
@@ -100,7 +99,7 @@ class InvestorPopulation(mesa.Agent):
 
     # -- beliefs ---------------------------------------------------------------------------------
 
-    def hear(self, gain: float, visible_day: float, reach: float = 1.0) -> None:
+    def hear(self, gain: float, visible_day: float, reach: float) -> None:
         """Efficiency news becomes visible on `visible_day`; each investor acts on it after its own lag.
         `reach` is the share of the world's compute the gain applies to (1 for open weights)."""
         self.news.append((visible_day, reach * math.log(gain), np.zeros(len(self.strategy), dtype=bool)))
@@ -129,22 +128,26 @@ class InvestorPopulation(mesa.Agent):
         """News of the firms' AI revenue since the last (reports, the foundry's monthly sales, channel checks):
         the consensus growth belief follows the growth of the listed firms' revenue, with a memory."""
         spec = self.model.spec.investors
+        before = float(self.revenue.sum())
         self.revenue = self._revenue()
         sector = float(self.revenue.sum())
-        if sector > 0 and self.sector_revenue > 0:
+        if sector > 0 and before > 0:
             interval = self.day - self.report_day
-            seen = math.log(sector / self.sector_revenue) * DAYS_PER_YEAR / interval
+            seen = math.log(sector / before) * DAYS_PER_YEAR / interval
             self.growth_belief += (1 - 0.5 ** (interval / spec.growth_memory_days)) * (seen - self.growth_belief)
-        self.sector_revenue = sector
         self.report_day = self.day
 
     def _totals_on(self, day: float) -> np.ndarray:
         """Each firm's cumulative AI revenue by the end of `day`: the real side books a step's revenue at once,
         so within a step it is taken in a straight line from the last step's end to this one's."""
-        step_end = np.array([f.revenue_total_usd for f in self.firms])
+        step_end = self._revenue_totals()
         days = self.model.step_days
         done = (day - (self.model.day - days)) / days
         return self._step_start_totals + (step_end - self._step_start_totals) * done
+
+    def _revenue_totals(self) -> np.ndarray:
+        """Each firm's cumulative AI revenue as the real side has booked it."""
+        return np.array([f.revenue_total_usd for f in self.firms])
 
     def _revenue(self) -> np.ndarray:
         """Each firm's AI revenue over the last four months to today, a year's worth: the foundry's monthly
@@ -178,10 +181,6 @@ class InvestorPopulation(mesa.Agent):
         growth belief since, so that a report moves values by its surprise only."""
         return self.revenue * math.exp(self.growth_belief * (self.day - self.report_day) / DAYS_PER_YEAR)
 
-    def fundamental_values(self) -> np.ndarray:
-        """Each investor's value per share of each firm (rows: investors), as of the last day traded."""
-        return self.base_value + self._value_factor * (self.cash_flow_per_share * self.expected_revenue())
-
     # -- trading -----------------------------------------------------------------------------------
 
     def step(self) -> None:
@@ -195,7 +194,7 @@ class InvestorPopulation(mesa.Agent):
         fade = 0.5 ** (1.0 / spec.belief_halflife_days)  # news-driven revisions fade as earnings show demand
         rng = self.model.stream("investors", "sentiment")
         shocks = rng.standard_normal((days, len(self.firms) + 1))
-        # Revenue news comes on random days (a Poisson process), not on a calendar that returns would echo.
+        # Revenue news comes on random days, each with chance 1/n, not on a calendar that returns would echo.
         news_days = self.model.stream("investors", "revenue_news").random(days) < 1.0 / spec.revenue_news_interval_days
         persistence = 0.5 ** (1.0 / spec.sentiment_halflife_days)
         common, own = math.sqrt(spec.sentiment_factor_share), math.sqrt(1 - spec.sentiment_factor_share)
@@ -243,7 +242,7 @@ class InvestorPopulation(mesa.Agent):
             self.momentum += keep_trend * (returns * DAYS_PER_YEAR - self.momentum)
             profit = held @ (returns * caps / caps.sum()) * DAYS_PER_YEAR
             self.fitness += keep_fitness * (profit - self.fitness)
-        self._step_start_totals = np.array([f.revenue_total_usd for f in self.firms])
+        self._step_start_totals = self._revenue_totals()
         # Each investor's tilt after the last day, for its holdings.
         tilt[funds] = fund_tilt
         tilt[trend_followers] = np.clip(np.outer(self.scale[trend_followers], trend), -limit, limit)

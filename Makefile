@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-sweeps venv clean dashboard
+.PHONY: demo test lint bench bench-sweeps bench-dashboard venv clean dashboard
 
 # The flagship scenario with 5 replicates, its figures, and the HTML report (its path printed last).
 demo: $(STAMP)
@@ -28,6 +28,11 @@ bench: $(STAMP)
 # Sweep benchmarks (not part of `make test`): about 7 minutes on 2 cores; figures in benchmarks/results/.
 bench-sweeps: $(STAMP)
 	$(PY) benchmarks/sweeps.py
+
+# The dashboard in headless Chromium (not part of `make test`): Step, jump and Play times, and the screenshots
+# of docs/images/; about 2 minutes.
+bench-dashboard: $(STAMP)
+	$(PY) -m benchmarks.bench_dashboard
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -383,7 +383,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             "error: the dashboard needs the teaching extra: pip install -e '.[teach]' (make venv does)", file=sys.stderr
         )
         return EXIT_ERROR
-    env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name}
+    # Solara's "runs on Solara" banner would sit over the charts' corner on a projector.
+    env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name, "SOLARA_THEME_SHOW_BANNER": "False"}
     command = [sys.executable, "-m", "solara", "run", "simulation.apps.dashboard", "--production", "--no-open"]
     command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
     print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)

@@ -101,11 +101,14 @@ class Dashboard:
         return [int(c.get_attribute("data-points")) for c in self.page.locator(".airace-chart").all()]
 
     def wait_for_charts(self) -> None:
-        """Until every time chart holds one point a step so far (the moves chart holds one bar a firm)."""
-        steps = int(self.text("step").split()[1]) + 1
+        """Until every time chart holds one point a step so far, the step read in the page at the same
+        moment (the moves chart holds one bar a firm)."""
         self.page.wait_for_function(
-            "n => [...document.querySelectorAll('.airace-chart')].slice(0, 3).every(c => +c.dataset.points === n)",
-            arg=steps,
+            """() => {
+                const steps = +document.querySelector('.airace-step').innerText.split(' ')[1] + 1;
+                const charts = [...document.querySelectorAll('.airace-chart')].slice(0, 3);
+                return charts.length === 3 && charts.every(c => +c.dataset.points === steps);
+            }"""
         )
 
     def step(self) -> float:
@@ -157,6 +160,9 @@ class Dashboard:
             if _day(self.text("date")) >= target:
                 took = time.perf_counter() - started
                 self.page.get_by_role("button", name="Pause").click()
+                # Play stops at the end of the frame it is drawing: wait until it has, and is drawn.
+                self.expect(self.page.get_by_role("button", name="Play")).to_be_visible()
+                self.wait_for_charts()
                 return took
             time.sleep(0.05)
         raise TimeoutError(f"Play did not reach {day_text} within {timeout_s:.0f} s")

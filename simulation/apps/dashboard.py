@@ -516,19 +516,26 @@ def Controls(
     seed: solara.Reactive[int],
 ):
     """Reset, Play and Step; the speed presets; a jump to a date; the seed."""
-    playing = solara.use_reactive(False)
+    playing = solara.use_reactive(False)  # Play pressed, Pause not yet
+    busy = solara.use_reactive(False)  # Play's loop is still drawing (it stops at the end of a frame)
     chosen = solara.use_reactive(None)  # the day picked to jump to
     m = model.value
     update_counter.get()
 
     def play() -> None:
-        while playing.value and model.value.running:
-            preset = SPEEDS[speed.value]
-            m = model.value
-            run_to(m, m.date + timedelta(days=m.step_days * frame_steps(preset, m.step_days)))
-            force_update()
-            time.sleep(preset.pause_s)
-        playing.value = False
+        if not playing.value:
+            return
+        busy.value = True
+        try:
+            while playing.value and model.value.running:
+                preset = SPEEDS[speed.value]
+                m = model.value
+                run_to(m, m.date + timedelta(days=m.step_days * frame_steps(preset, m.step_days)))
+                force_update()
+                time.sleep(preset.pause_s)
+        finally:
+            playing.value = False
+            busy.value = False
 
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
@@ -550,15 +557,16 @@ def Controls(
         run_to(model.value, day)
         force_update()
 
+    going = playing.value or busy.value  # the page says Play again only once the loop has stopped
     with solara.Row(justify="space-between"):
-        solara.Button("Reset", color="primary", on_click=reset, disabled=playing.value)
+        solara.Button("Reset", color="primary", on_click=reset, disabled=going)
         solara.Button(
-            "Pause" if playing.value else "Play",
+            "Pause" if going else "Play",
             color="primary",
-            on_click=lambda: playing.set(not playing.value),
-            disabled=not m.running,
+            on_click=lambda: playing.set(not going),
+            disabled=not (m.running or going),
         )
-        solara.Button("Step", color="primary", on_click=step, disabled=playing.value or not m.running)
+        solara.Button("Step", color="primary", on_click=step, disabled=going or not m.running)
     solara.Text("Speed of Play", classes=["airace-label"])
     solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["airace-speed"])
     solara.Text(SPEEDS[speed.value].help, classes=["airace-help"])
@@ -571,7 +579,7 @@ def Controls(
             "Go",
             color="primary",
             on_click=lambda: jump(options.get(chosen.value)),
-            disabled=playing.value or chosen.value is None,
+            disabled=going or chosen.value is None,
         )
     solara.Text("Runs the race to the day picked at once and draws it there.", classes=["airace-help"])
     solara.InputInt("Seed", value=seed, classes=["airace-seed"])

@@ -36,23 +36,27 @@ def test_a_discount_rate_at_or_below_terminal_growth_is_refused():
         growth_multiple(np.array([0.1]), 0.03, 0.03, 1.0)
 
 
-def demand(x, x0, fixed, capital, slope, log_value):
+# (up, down): the baseline's symmetric limits, leverage with little room to sell, and the reverse
+BOUNDS = [(LIMIT, LIMIT), (1.5, 0.3), (0.2, 0.9)]
+
+
+def demand(x, x0, fixed, capital, slope, log_value, up=LIMIT, down=LIMIT):
     """The money on one firm at log price x, over its consensus value, less the value of its shares at x."""
-    return fixed + float(capital @ (1 + np.clip(slope * (log_value - x), -LIMIT, LIMIT))) - math.exp(x - x0)
+    return fixed + float(capital @ (1 + np.clip(slope * (log_value - x), -down, up))) - math.exp(x - x0)
 
 
-def clear(x0, fixed, capital, slope, log_value, start=None):
+def clear(x0, fixed, capital, slope, log_value, start=None, up=LIMIT, down=LIMIT):
     """The clearing with the fundamentalists' values given as logs (no base, cash flow 1)."""
     k = len(x0)
     start = x0 if start is None else start
-    return clearing_log_price(x0, fixed, capital, slope, np.zeros(k), np.exp(log_value), np.ones(k), LIMIT, start)
+    return clearing_log_price(x0, fixed, capital, slope, np.zeros(k), np.exp(log_value), np.ones(k), up, down, start)
 
 
-def population(n, k, seed):
+def population(n, k, seed, up=LIMIT, down=LIMIT):
     rng = np.random.default_rng(seed)
     capital = rng.lognormal(0, 1, 2 * n)
     capital /= capital.sum()
-    fixed = capital[n:] @ (1 + np.clip(rng.normal(0, 0.5, (n, k)), -LIMIT, LIMIT))
+    fixed = capital[n:] @ (1 + np.clip(rng.normal(0, 0.5, (n, k)), -down, up))  # the others, within the same limits
     x0 = rng.normal(3.0, 1.0, k)
     log_value = x0 + rng.normal(0, rng.uniform(0.01, 0.5), (n, k))
     slope = 8.0 * rng.lognormal(-0.125, 0.5, n)
@@ -62,24 +66,31 @@ def population(n, k, seed):
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("n", [1, 3, 50, 1000])
 @pytest.mark.parametrize("start", [0.0, -0.5, 0.3, -10.0, 10.0])
-def test_the_clearing_price_is_the_root_of_the_written_out_demand(seed, n, start):
-    x0, fixed, capital, slope, log_value = population(n, 3, seed)
-    x, tilt = clear(x0, fixed, capital, slope, log_value, x0 + start)
+@pytest.mark.parametrize(("up", "down"), BOUNDS)
+def test_the_clearing_price_is_the_root_of_the_written_out_demand(seed, n, start, up, down):
+    x0, fixed, capital, slope, log_value = population(n, 3, seed, up, down)
+    x, tilt = clear(x0, fixed, capital, slope, log_value, x0 + start, up, down)
     log_value = np.log(np.exp(log_value))  # the values the clearing reads
     for j in range(3):
-        args = (x0[j], fixed[j], capital, slope, log_value[:, j])
-        want = brentq(demand, x0[j] + math.log(1 - LIMIT), x0[j] + math.log(1 + LIMIT), args=args, xtol=1e-14)
+        args = (x0[j], fixed[j], capital, slope, log_value[:, j], up, down)
+        # The bracket widened a hair: a root on its edge (everyone at a limit) would read as no change of sign.
+        lo, hi = x0[j] + math.log(1 - down) - 1e-9, x0[j] + math.log(1 + up) + 1e-9
+        want = brentq(demand, lo, hi, args=args, xtol=1e-14)
         assert x[j] == pytest.approx(want, abs=1e-11)
         # the money at that price buys exactly the shares: holdings add up to the shares outstanding
         assert demand(x[j], *args) == pytest.approx(0, abs=1e-12)
-    assert np.all(np.abs(tilt) <= LIMIT)
+    assert np.all((-down <= tilt) & (tilt <= up))
 
 
-def test_everyone_far_above_the_price_buys_at_the_limit_and_the_price_is_the_top_of_the_bracket():
+@pytest.mark.parametrize(("up", "down"), BOUNDS)
+def test_the_price_stays_between_the_limits_around_the_consensus(up, down):
+    """Everyone far below the price sells to the underweight limit, everyone far above buys to the
+    overweight limit: the price sits at the bottom or the top of its bracket, whatever the others do."""
     x0, capital = np.array([1.0]), np.array([0.5, 0.5])
-    x, tilt = clear(x0, np.array([0.0]), capital, np.array([10.0, 10.0]), np.full((2, 1), 50.0))
-    assert x[0] == pytest.approx(x0[0] + math.log(1 + LIMIT), abs=1e-12)
-    assert np.all(tilt == LIMIT)
+    for far, bound, edge in ((-50.0, -down, math.log(1 - down)), (50.0, up, math.log(1 + up))):
+        x, tilt = clear(x0, np.array([0.0]), capital, np.array([10.0, 10.0]), np.full((2, 1), far), None, up, down)
+        assert x[0] == pytest.approx(x0[0] + edge, abs=1e-12)
+        assert np.all(tilt == bound)
 
 
 def test_with_no_tilts_the_price_is_the_consensus_value():
@@ -91,13 +102,15 @@ def test_with_no_tilts_the_price_is_the_consensus_value():
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_a_clipped_groups_tilt_sum_is_the_sum_written_out(seed):
+@pytest.mark.parametrize(("up", "down"), BOUNDS)
+def test_a_clipped_groups_tilt_sum_is_the_sum_written_out(seed, up, down):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 300))
     capital, scale = rng.lognormal(0, 1, n), rng.lognormal(0.5, 0.5, n)
     signal = np.concatenate((rng.normal(0, 0.5, 5), [0.0, 10.0, -10.0]))
-    want = capital @ np.clip(np.outer(scale, signal), -LIMIT, LIMIT)
-    np.testing.assert_allclose(ClippedGroup(capital, scale).tilt_sum(signal, LIMIT), want, rtol=1e-12, atol=1e-14)
+    want = capital @ np.clip(np.outer(scale, signal), -down, up)
+    got = ClippedGroup(capital, scale).tilt_sum(signal, up, down)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
 
 
 def test_values_are_the_base_plus_the_factor_times_the_cash_flow():
@@ -105,6 +118,6 @@ def test_values_are_the_base_plus_the_factor_times_the_cash_flow():
     base, cash_flow = np.array([5.0, 0.0]), np.array([2.0, 7.0])
     factor, capital, slope = rng.lognormal(0, 0.3, (40, 2)), np.full(40, 0.0125), np.full(40, 4.0)
     x0 = np.log(base + factor.mean(axis=0) * cash_flow)
-    got = clearing_log_price(x0, np.full(2, 0.5), capital, slope, base, factor, cash_flow, LIMIT, x0)
+    got = clearing_log_price(x0, np.full(2, 0.5), capital, slope, base, factor, cash_flow, LIMIT, LIMIT, x0)
     want = clear(x0, np.full(2, 0.5), capital, slope, np.log(base + factor * cash_flow))
     np.testing.assert_allclose(got[0], want[0], rtol=0, atol=1e-14)

@@ -13,7 +13,8 @@ AI cash flow is valued: the market values at the start are inputs.
 
 Trading. The market trades every day, whatever the step length, and clears each firm's price from the day's
 orders (`simulation.markets.equity.clearing_log_price`). Each investor holds a firm at its market weight
-tilted by a mean-variance amount, within symmetric limits: fundamentalists by how far price is from their
+tilted by a mean-variance amount, within limits above and below it (`overweight_limit`, `underweight_limit`),
+the same for optimists and pessimists: fundamentalists by how far price is from their
 value, trend followers by the recent trend, noise traders by a common sentiment that wanders and reverts over
 months (shared across firms through a common AI factor). Each investor reconsiders its strategy now and
 then, choosing by the strategies' recent profits (Brock-Hommes logit switching).
@@ -201,7 +202,7 @@ class InvestorPopulation(mesa.Agent):
         kick = spec.sentiment_sd_per_year * math.sqrt(1 - persistence**2)
         keep_trend = 1 - 0.5 ** (1.0 / spec.momentum_halflife_days)
         keep_fitness = 1 - 0.5 ** (1.0 / spec.fitness_halflife_days)
-        limit = spec.position_limit
+        up, down = spec.overweight_limit, spec.underweight_limit
         weights = self.capital_share
         funds, trend_followers, noise = self.members
         c_f = weights[funds]
@@ -226,11 +227,14 @@ class InvestorPopulation(mesa.Agent):
             held = mean_tilts  # carried into the day from yesterday's trades
             self.sentiment = persistence * self.sentiment + kick * (common * shocks[d, 0] + own * shocks[d, 1:])
             trend = spec.trend_strength * self.momentum
-            trend_tilts, sentiment_tilts = groups[0].tilt_sum(trend, limit), groups[1].tilt_sum(self.sentiment, limit)
+            trend_tilts, sentiment_tilts = (
+                groups[0].tilt_sum(trend, up, down),
+                groups[1].tilt_sum(self.sentiment, up, down),
+            )
             fixed = capital[TREND] + capital[NOISE] + trend_tilts + sentiment_tilts
             x0 = np.log(self.prices)
             x, fund_tilt = clearing_log_price(
-                log_consensus, fixed, c_f, slope, self.base_value, fund_factor, cash_flow, limit, x0
+                log_consensus, fixed, c_f, slope, self.base_value, fund_factor, cash_flow, up, down, x0
             )
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean_tilts = np.array([c_f @ fund_tilt, trend_tilts, sentiment_tilts]) / capital[:, None]
@@ -245,8 +249,8 @@ class InvestorPopulation(mesa.Agent):
         self._step_start_totals = self._revenue_totals()
         # Each investor's tilt after the last day, for its holdings.
         tilt[funds] = fund_tilt
-        tilt[trend_followers] = np.clip(np.outer(self.scale[trend_followers], trend), -limit, limit)
-        tilt[noise] = np.clip(np.outer(self.scale[noise], self.sentiment), -limit, limit)
+        tilt[trend_followers] = np.clip(np.outer(self.scale[trend_followers], trend), -down, up)
+        tilt[noise] = np.clip(np.outer(self.scale[noise], self.sentiment), -down, up)
 
     def _strategy_tilts(self, tilt: np.ndarray) -> np.ndarray:
         """Each strategy's capital-weighted mean tilt per firm (rows: strategies)."""

@@ -11,13 +11,14 @@ growth multiple 1 / (r - g_inf).
 
 Clearing. Each investor puts on a firm its capital share c_i of the firm's consensus value (the capital-weighted
 mean of investors' values: as in Brock and Hommes, demand does not depend on realised wealth) times
-(1 + tilt), the tilt within +-limit (limit < 1, so nobody is short and nobody more than doubles up). The
-price that makes that money buy the shares outstanding solves
+(1 + tilt), the tilt between -down and +up: `down` < 1 is how far below its market weight an investor may
+go (nobody is short), `up` how far above (leverage). The price that makes that money buy the shares
+outstanding solves
 
     sum_i c_i (1 + tilt_i(x)) = e^(x - x0)        (x = ln price, x0 = ln consensus value)
 
-where only fundamentalists' tilts move with the price: clip(b_i (v_i - x), -limit, limit). The left side
-falls with x and the right rises, so there is one root, between x0 + ln(1 - limit) and x0 + ln(1 + limit):
+where only fundamentalists' tilts move with the price: clip(b_i (v_i - x), -down, up). The left side
+falls with x and the right rises, so there is one root, between x0 + ln(1 - down) and x0 + ln(1 + up):
 tilts move the price around the consensus value, within those bounds.
 """
 
@@ -47,7 +48,8 @@ def clearing_log_price(
     base: np.ndarray,
     factor: np.ndarray,
     cash_flow: np.ndarray,
-    limit: float,
+    up: float,
+    down: float,
     start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Today's log price of each firm j and the fundamentalists' tilts at it; `x0` is the log of the consensus
@@ -69,7 +71,7 @@ def clearing_log_price(
     for j in range(k):
         for i in range(n):
             log_value[i] = math.log(base[j] + factor[i, j] * cash_flow[j])
-        lo, hi = x0[j] + math.log1p(-limit), x0[j] + math.log1p(limit)
+        lo, hi = x0[j] + math.log1p(-down), x0[j] + math.log1p(up)
         xj = min(max(start[j], lo + 0.25 * (x0[j] - lo)), hi - 0.25 * (hi - x0[j]))
         for _ in range(200):  # a handful of steps in practice; bisection alone would need ~40
             held = math.exp(xj - x0[j])
@@ -77,10 +79,10 @@ def clearing_log_price(
             free = held
             for i in range(n):
                 raw = slope[i] * (log_value[i] - xj)
-                if raw >= limit:
-                    excess += capital[i] * (1.0 + limit)
-                elif raw <= -limit:
-                    excess += capital[i] * (1.0 - limit)
+                if raw >= up:
+                    excess += capital[i] * (1.0 + up)
+                elif raw <= -down:
+                    excess += capital[i] * (1.0 - down)
                 else:
                     excess += capital[i] * (1.0 + raw)
                     free += capital[i] * slope[i]
@@ -98,14 +100,15 @@ def clearing_log_price(
                 break
         x[j] = xj
         for i in range(n):
-            tilt[i, j] = min(max(slope[i] * (log_value[i] - xj), -limit), limit)
+            tilt[i, j] = min(max(slope[i] * (log_value[i] - xj), -down), up)
     return x, tilt
 
 
 class ClippedGroup:
-    """Investors whose tilt is clip(scale_i * signal, -limit, limit) on one signal per firm: the capital-weighted
-    sum of their tilts in O(log n) per firm. Sorted by scale, those below limit / |signal| are unclipped, so the
-    sum is signal * (sum of c_i scale_i below) + limit * sign(signal) * (capital above)."""
+    """Investors whose tilt is clip(scale_i * signal, -down, up) on one signal per firm (scale_i >= 0): the
+    capital-weighted sum of their tilts in O(log n) per firm. With bound = up for a signal above 0 and down
+    below it, and sorted by scale, those below bound / |signal| are unclipped, so the sum is
+    signal * (sum of c_i scale_i below) + bound * sign(signal) * (capital above)."""
 
     def __init__(self, capital: np.ndarray, scale: np.ndarray):
         order = np.argsort(scale, kind="stable")
@@ -113,9 +116,10 @@ class ClippedGroup:
         self.scaled = np.concatenate(([0.0], np.cumsum(capital[order] * self.scale)))
         self.capital = np.concatenate(([0.0], np.cumsum(capital[order])))
 
-    def tilt_sum(self, signal: np.ndarray, limit: float) -> np.ndarray:
-        """sum_i c_i clip(scale_i * signal_j, -limit, limit), per firm j."""
+    def tilt_sum(self, signal: np.ndarray, up: float, down: float) -> np.ndarray:
+        """sum_i c_i clip(scale_i * signal_j, -down, up), per firm j."""
         size = np.abs(signal)
+        bound = np.where(signal > 0, up, down)
         with np.errstate(divide="ignore"):
-            below = np.searchsorted(self.scale, limit / size, side="left")
-        return signal * self.scaled[below] + limit * np.sign(signal) * (self.capital[-1] - self.capital[below])
+            below = np.searchsorted(self.scale, bound / size, side="left")
+        return signal * self.scaled[below] + bound * np.sign(signal) * (self.capital[-1] - self.capital[below])

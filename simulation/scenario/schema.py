@@ -271,8 +271,22 @@ class Investors(Strict):
     sentiment_factor_share: float = num(
         0.5, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of sentiment's swings common to all AI firms"
     )
-    position_limit: float = num(
-        0.8, unit="fraction", lo=0.3, hi=0.95, gt=0, lt=1, doc="largest tilt from market weight, either way"
+    overweight_limit: float = num(
+        0.8,
+        unit="fraction",
+        lo=0.3,
+        hi=2,
+        gt=0,
+        doc="largest tilt above market weight: 1 + it is the most an investor holds of its weight (leverage)",
+    )
+    underweight_limit: float = num(
+        0.8,
+        unit="fraction",
+        lo=0.3,
+        hi=0.95,
+        gt=0,
+        lt=1,
+        doc="largest tilt below market weight: below 1, so nobody is short (short positions are not modelled)",
     )
     discount_rate_per_year: float = num(
         0.1, unit="1/year", lo=0.07, hi=0.14, gt=0, doc="rate at which investors discount expected cash flows"

@@ -13,9 +13,11 @@ from typing import Any
 import mesa
 import numpy as np
 
+from simulation import scripted
 from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator
 from simulation.events import Event
 from simulation.markets.chips import ChipMarket
+from simulation.markets.news import NewsWire
 from simulation.markets.services import services_revenue
 from simulation.measures import gap_months
 from simulation.records import Records
@@ -54,6 +56,8 @@ class AIRaceModel(mesa.Model):
         self.investors = InvestorPopulation(
             self, self.listed, np.array([m.share_price_usd for m in spec.chipmakers if m.listed], dtype=float)
         )
+        self.news = NewsWire()  # what labs publish; investors read it
+        self.news.subscribe(self.investors.hear)
         self.chip_market = ChipMarket(self)
         for lab in self.labs.values():
             lab.start()
@@ -135,7 +139,7 @@ class AIRaceModel(mesa.Model):
 
     def _schedule(self, event: Breakthrough | OpenWeights | ApiTerms | RuleChange) -> partial:
         """Scenario events run between steps, just before the first step whose date reaches them."""
-        action = partial(self._apply_event, event)
+        action = partial(scripted.apply, self, event)
         steps_to = math.ceil((event.date - self.start).days / self.step_days)
         self.schedule_event(action, at=max(steps_to, 1) - 0.5)
         return action  # kept alive: Mesa holds events by weak reference
@@ -156,68 +160,6 @@ class AIRaceModel(mesa.Model):
         act = partial(action)
         self._actions.append(act)
         self.schedule_event(act, at=self.steps + max(math.ceil(days / self.step_days), 1) - 0.5)
-
-    def _apply_event(self, event: Breakthrough | OpenWeights | ApiTerms | RuleChange) -> None:
-        if isinstance(event, Breakthrough):
-            lab = self.labs[event.lab]
-            seen = event.attention_date or event.date
-            lab.breakthrough(
-                event.efficiency_gain,
-                event.open_weights,
-                (seen - self.start).days,
-                on=event.date,
-                event_id=event.id,
-                description=event.description,
-            )
-            if event.attention_date and event.attention_date > event.date:
-                self.log(
-                    "attention",
-                    "investors",
-                    subject=event.id,
-                    counterpart=lab.id,
-                    on=event.attention_date,
-                    counterpart_name=lab.name,
-                )
-        elif isinstance(event, ApiTerms):
-            lab = self.labs[event.lab]
-            lab.api_terms_enforced = event.enforced
-            self.log(
-                "api_terms",
-                lab.id,
-                subject=event.id,
-                channel="api",
-                value=float(event.enforced),
-                on=event.date,
-                name=lab.name,
-                description=event.description,
-            )
-        elif isinstance(event, OpenWeights):
-            lab = self.labs[event.lab]
-            lab.open_weights = event.open
-            weights = "open_weights" if event.open else "closed_weights"
-            self.log(
-                "open_weights",
-                lab.id,
-                subject=event.id,
-                channel=weights,
-                on=event.date,
-                name=lab.name,
-                description=event.description,
-            )
-        else:
-            regulator = self.regulators[event.regulator]
-            regulator.set_enforcement(event.rule, event.enforcement)
-            self.refresh_controls()
-            self.log(
-                "rule",
-                regulator.id,
-                subject=event.rule,
-                channel="enforcement",
-                value=event.enforcement,
-                on=event.date,
-                name=regulator.name,
-                description=event.description,
-            )
 
     # -- markets and money -----------------------------------------------------------------------
 
@@ -324,14 +266,7 @@ class AIRaceModel(mesa.Model):
             for lab, share in zip(labs, shares, strict=True):
                 lab.pledge(pot * float(share))
 
-    # -- news and the event log ------------------------------------------------------------------
-
-    def news_of_efficiency(self, gain: float, visible_day: float, lab: Lab, open_weights: bool) -> None:
-        """Investors hear of an efficiency gain. Open weights spread it to every lab; closed, it cuts only the
-        compute its own lab needs, so it reaches that lab's share of the world's compute."""
-        world = sum(other.compute_flops for other in self._lab_order)
-        reach = 1.0 if open_weights or world <= 0 else lab.compute_flops / world
-        self.investors.hear(gain, visible_day, reach)
+    # -- the event log ------------------------------------------------------------------
 
     def log(
         self,

@@ -39,7 +39,8 @@ def test_open_weights_news_moves_beliefs_by_the_whole_gain_closed_by_the_labs_sh
     for open_weights in (True, False):
         investors = model.investors
         investors.log_demand_belief[:] = 0.0
-        model.news_of_efficiency(4.0, model.day, lab, open_weights)
+        lab.breakthrough(4.0, open_weights)  # publishes the news; investors read it from the wire
+        assert model.news.records[-1].source == lab.id
         investors._hear_news(model.day + 365.0, 1.0)  # everyone's lag has passed; no fading
         reach = 1.0 if open_weights else lab.compute_flops / world
         np.testing.assert_allclose(investors.log_demand_belief, investors.jevons_belief * reach * np.log(4.0))

@@ -20,6 +20,7 @@ LAYERS = {
     "simulation.measures": 1,
     "simulation.records": 1,
     "simulation.events": 1,
+    "simulation.scripted": 1,
     "simulation.agents": 1,
     "simulation.markets": 1,
     "simulation.model": 1,

@@ -71,14 +71,14 @@ def test_open_weights_spread_efficiency_and_closed_labs_keep_it():
     for _ in range(10):
         model.step()
     before = {lab.id: lab.efficiency for lab in model.labs.values()}
-    mistral.breakthrough(8.0, open_weights=True, visible_day=model.day)
+    mistral.breakthrough(8.0, open_weights=True)
     for _ in range(30):
         model.step()
     gained = {lab.id: lab.efficiency / before[lab.id] for lab in model.labs.values()}
     # Thirty weeks later every lab has taken up much of the 8x (own research adds ~1.5x at most).
     assert min(gained.values()) > 3.0
     closed = _model({**event, "tech.spillover_rate_per_year": 0.0}, steps=10)
-    closed.labs["mistral"].breakthrough(8.0, open_weights=True, visible_day=closed.day)
+    closed.labs["mistral"].breakthrough(8.0, open_weights=True)
     for _ in range(30):
         closed.step()
     assert closed.labs["openai"].efficiency < model.labs["openai"].efficiency / 3

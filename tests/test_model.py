@@ -335,3 +335,12 @@ def test_value_lost_is_each_step_s_fall_in_market_value_per_firm_and_in_all(shor
     assert model["market_cap_usd_NVDA"].iloc[worst] + model["market_cap_usd_AMD"].iloc[worst] < (
         model["market_cap_usd_NVDA"].iloc[worst - 1] + model["market_cap_usd_AMD"].iloc[worst - 1]
     )
+
+
+def test_every_kind_of_scenario_event_has_one_handler():
+    """A kind added to the scenario's events without a handler would be silently ignored by no model: the table
+    from kind to handler covers every kind a file may hold, and nothing else."""
+    from simulation import scripted
+    from simulation.scenario.schema import EVENT_KINDS
+
+    assert set(scripted.HANDLERS) == set(EVENT_KINDS.values())

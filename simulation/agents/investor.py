@@ -29,6 +29,7 @@ import mesa
 import numpy as np
 
 from simulation.markets.equity import ClippedGroup, clearing_log_price, growth_multiple
+from simulation.markets.news import News
 from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 if TYPE_CHECKING:
@@ -100,10 +101,10 @@ class InvestorPopulation(mesa.Agent):
 
     # -- beliefs ---------------------------------------------------------------------------------
 
-    def hear(self, gain: float, visible_day: float, reach: float) -> None:
-        """Efficiency news becomes visible on `visible_day`; each investor acts on it after its own lag.
-        `reach` is the share of the world's compute the gain applies to (1 for open weights)."""
-        self.news.append((visible_day, reach * math.log(gain), np.zeros(len(self.strategy), dtype=bool)))
+    def hear(self, news: News) -> None:
+        """Efficiency news becomes visible on its `visible_day`; each investor acts on it after its own lag,
+        by the gain over the share of the world's compute it reaches."""
+        self.news.append((news.visible_day, news.reach * math.log(news.gain), np.zeros(len(self.strategy), dtype=bool)))
 
     def _fade_beliefs(self, day: float, fade: float) -> None:
         """News-driven revisions fade day by day (a factor `fade` a day) as earnings show what demand did;

@@ -9,13 +9,14 @@ teacher's compute.
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from simulation import tech
+from simulation.markets.news import News, reach
+from simulation.scenario import Breakthrough
 from simulation.scenario import Lab as LabSpec
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ class Lab(mesa.Agent):
                 t.breakthrough_tail,
                 t.breakthrough_max_gain,
             )
-            self.breakthrough(gain, open_weights=self.open_weights, visible_day=self.model.day)
+            self.breakthrough(gain, open_weights=self.open_weights)
 
     def adopt_published_methods(self) -> None:
         """Open weights and papers spread methods: close part of the gap to the best open model's
@@ -186,17 +187,10 @@ class Lab(mesa.Agent):
         published = self.model.published_efficiency(t.spillover_lag_days)
         self.efficiency = tech.spillover(self.efficiency, published, t.spillover_rate_per_year, self.model.dt)
 
-    def breakthrough(
-        self,
-        gain: float,
-        open_weights: bool,
-        visible_day: float,
-        on: date | None = None,
-        event_id: str = "",
-        description: str = "",
-    ) -> None:
-        """An efficiency jump: the lab's methods get `gain` times better; investors hear of it. A scripted
-        one names its scenario event (`event_id`) and the event's description."""
+    def breakthrough(self, gain: float, open_weights: bool, scripted: Breakthrough | None = None) -> None:
+        """An efficiency jump: the lab's methods get `gain` times better, and it publishes the news. A scripted
+        one is the scenario's event (`scripted`): its date, id and description go to the log, and investors
+        can see it from its attention date; a random one is seen today."""
         self.efficiency *= gain
         # The better methods also lift the lab's current model (post-training, as R1 did for V3):
         # capability is log10 of the last run's FLOP times efficiency.
@@ -209,15 +203,20 @@ class Lab(mesa.Agent):
         self.model.log(
             "breakthrough",
             self.id,
-            subject=event_id,
+            subject=scripted.id if scripted else "",
             channel=weights,
             value=gain,
-            on=on,
+            on=scripted.date if scripted else None,
             name=self.name,
             capability=self.capability,
-            description=description,
+            description=scripted.description if scripted else "",
         )
-        self.model.news_of_efficiency(gain, visible_day, self, open_weights)
+        if scripted:
+            visible_day: float = ((scripted.attention_date or scripted.date) - self.model.start).days
+        else:
+            visible_day = self.model.day
+        world = sum(other.compute_flops for other in self.model.labs.values())
+        self.model.news.publish(News(self.id, gain, reach(open_weights, self.compute_flops, world), visible_day))
 
     def train(self, wear_usd: float) -> None:
         """Accumulate the frontier run (its FLOP, and `wear_usd`, the hardware this step wears out, as its

@@ -191,7 +191,7 @@ class BatchModel(AIRaceModel):
             },
         )
         super().__init__(spec, seed if seed is not None else 0)
-        reporters = {name: partial(report) for name, report in self._model_reporters().items()}
+        reporters = {name: partial(report) for name, report in self.observation.reporters().items()}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def step(self) -> None:

@@ -25,11 +25,11 @@ def _model(rental_reach: float) -> AIRaceModel:
     while model.date < date(2025, 10, 1):
         model.step()
     cn = model.bloc_index["CN"]
-    model.controls[:, cn] = 0.0
-    model.controls[model.chip_index["H100"], cn] = 0.5
-    model.controls[model.chip_index["B200"], cn] = 1.0
-    model.chip_market.fees[:, cn] = 0.0
-    model.chip_market.fees[model.chip_index["MI300X_CN"], cn] = 0.15
+    model.regulation.controls[:, cn] = 0.0
+    model.regulation.controls[model.chip_index["H100"], cn] = 0.5
+    model.regulation.controls[model.chip_index["B200"], cn] = 1.0
+    model.regulation.fees[:, cn] = 0.0
+    model.regulation.fees[model.chip_index["MI300X_CN"], cn] = 0.15
     model.chip_market.start_step()
     return model
 
@@ -165,7 +165,7 @@ def test_part_of_the_stopped_money_rents_the_chips_abroad_at_once_and_the_maker_
     # NVIDIA sells the leased chips to the cloud at their price, besides what it sold to labs (all orders
     # are filled; a smuggled chip's maker gets its price, the smugglers the premium)
     nvidia = [i for i, chip in enumerate(model.chips) if chip.maker == "nvidia"]
-    controlled = model.controls[:, model.bloc_index["CN"]] > 0
+    controlled = model.regulation.controls[:, model.bloc_index["CN"]] > 0
     premium = model.spec.markets.leak_price_premium
     sold = sum(market.orders[row, i] / (1 + premium if controlled[i] else 1) for i in nvidia)
     expected = sold + sum(market.rentals[row, i] for i in nvidia) / (1 + rental)

@@ -57,7 +57,7 @@ def test_values_read_revenue_as_a_trailing_four_months_and_prices_clear_the_shar
         model.step()
         if investors.report_day != before:
             news.append((investors.report_day, nvidia.revenue_total_usd, investors.revenue[0]))
-        np.testing.assert_allclose(investors.holdings.sum(axis=0), investors.shares_outstanding, rtol=1e-9)
+        np.testing.assert_allclose(investors.holdings.sum(axis=0), model.equity.shares_outstanding, rtol=1e-9)
     assert len(news) >= 20  # news every four days on average, over ten months
     days = np.array([d for d, _, _ in news])
     totals = np.array([t for _, t, _ in news])

@@ -21,6 +21,7 @@ LAYERS = {
     "simulation.records": 1,
     "simulation.events": 1,
     "simulation.scripted": 1,
+    "simulation.observation": 1,
     "simulation.agents": 1,
     "simulation.markets": 1,
     "simulation.model": 1,

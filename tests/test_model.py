@@ -136,7 +136,7 @@ def test_full_enforcement_of_rules_that_cover_rentals_keeps_banned_chips_out():
     previous = {}
 
     def check(model):
-        banned = model.controls[:, model.bloc_index["CN"]] >= 1.0
+        banned = model.regulation.controls[:, model.bloc_index["CN"]] >= 1.0
         market = model.chip_market
         for row, lab in enumerate(market.labs):  # no money at all ordered on a banned chip
             ordered = banned & (market.orders[row] != 0)

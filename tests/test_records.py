@@ -16,7 +16,7 @@ def stepped():
     """A short daily run, with what each agent and the model showed after every step, read live."""
     spec = load_scenario("deepseek_shock", {"time.step_days": 3, "time.end": "2023-02-15"})
     model = AIRaceModel(spec, 11)
-    reporters = model._model_reporters()
+    reporters = model.observation.reporters()
     seen, model_seen = [], []
 
     def look():
@@ -52,7 +52,7 @@ def test_agent_records_hold_each_agents_values_at_each_step(stepped):
 def test_model_records_hold_each_variable_at_each_step(stepped):
     model, _, model_seen = stepped
     frame = model.records.model_frame()
-    assert list(frame.columns) == ["step", "date", *model._model_reporters()]
+    assert list(frame.columns) == ["step", "date", *model.observation.reporters()]
     assert frame["step"].tolist() == list(range(model.n_steps + 1))
     assert frame["date"].dt.date.tolist() == [model.start + timedelta(days=3 * s) for s in range(model.n_steps + 1)]
     assert frame.drop(columns=["step", "date"]).to_dict("records") == model_seen

@@ -68,7 +68,7 @@ def test_what_investors_learn_of_revenue_does_not_depend_on_the_step_length(seed
             model.step()
             if model.steps % (7 // step) == 0:
                 beliefs.append(model.investors.growth_belief)
-        runs[step] = (model.investors.growth_belief, np.std(np.diff(beliefs)), model.market_caps()[0])
+        runs[step] = (model.investors.growth_belief, np.std(np.diff(beliefs)), model.equity.market_caps()[0])
     (daily_belief, daily_noise, daily_cap), (weekly_belief, weekly_noise, weekly_cap) = runs[1], runs[7]
     assert weekly_belief == pytest.approx(daily_belief, rel=0.05)
     assert weekly_noise == pytest.approx(daily_noise, rel=0.25)

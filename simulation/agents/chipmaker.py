@@ -126,7 +126,7 @@ class Chipmaker(mesa.Agent):
         if not self.spec.designs_variants:
             return
         model = self.model
-        rules_to = {dest: model.export_rules(self.bloc, dest) for dest in model.blocs if dest != self.bloc}
+        rules_to = {dest: model.regulation.export_rules(self.bloc, dest) for dest in model.blocs if dest != self.bloc}
         on_sale = model.chip_market.on_sale()
         if self._searched is not None and self._searched[0] == rules_to and np.array_equal(self._searched[1], on_sale):
             return
@@ -186,12 +186,13 @@ class Chipmaker(mesa.Agent):
         # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
         q = math.exp(model.spec.markets.capacity_q_elasticity * self.log_q)
         growth = self.capacity_growth_per_year * pull * q
-        subsidy = model.subsidy_for(self)
+        peers = [m.capacity_chips_per_year for m in model.chipmakers.values() if m.bloc == self.bloc]
+        subsidy = model.regulation.subsidy_for(self.bloc, self.capacity_chips_per_year, peers)
         if subsidy > 0 and self.capacity_chips_per_year > 0:
             built = subsidy * dt / self.spec.capacity_cost_usd
             growth += math.log1p(built / self.capacity_chips_per_year) / dt
             self.subsidies_total_usd += subsidy * dt
-        cap, enforcement = model.equipment_cap(self.bloc)
+        cap, enforcement = model.regulation.equipment_cap(self.bloc)
         if growth > cap:
             growth = cap + (1.0 - enforcement) * (growth - cap)
         self.capacity_chips_per_year *= math.exp(growth * dt)

@@ -33,7 +33,7 @@ from simulation.markets.news import News
 from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 if TYPE_CHECKING:
-    from simulation.agents.chipmaker import Chipmaker
+    from simulation.markets.exchange import EquityMarket
     from simulation.model import AIRaceModel
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
@@ -47,15 +47,15 @@ GROWTH_GRID = np.linspace(-1.0, 4.0, 2001)
 class InvestorPopulation(mesa.Agent):
     model: AIRaceModel
 
-    def __init__(self, model: AIRaceModel, firms: list[Chipmaker], prices: np.ndarray):
+    def __init__(self, model: AIRaceModel, market: EquityMarket):
+        """The population that trades on `market`: it sets the market's prices each trading day."""
         super().__init__(model)
         spec = model.spec.investors
         rng = model.stream("investors", "population")
-        n, k = spec.count, len(firms)
+        n, k = spec.count, len(market.firms)
         self.id = "investors"
-        self.firms = firms
-        self.prices = prices.astype(float)
-        self.shares_outstanding = np.array([f.shares_outstanding for f in firms])
+        self.market = market
+        self.firms = firms = market.firms
         # AI revenue a year as of the last news of it (on `report_day`); at the start, the year before's.
         self.revenue = np.array([f.revenue_usd_per_year for f in firms])
         self.report_day = self.day = 0.0
@@ -68,10 +68,10 @@ class InvestorPopulation(mesa.Agent):
         )
         start_multiple = float(self._growth_multiple(np.array([self.growth_belief]))[0])
         # AI cash flow per share per dollar of AI revenue; the non-AI business is what the start price leaves.
-        self.cash_flow_per_share = np.array([f.spec.cash_flow_margin for f in firms]) / self.shares_outstanding
+        self.cash_flow_per_share = np.array([f.spec.cash_flow_margin for f in firms]) / market.shares_outstanding
         # At least 1% of the start price, so that a value never reaches 0 (a firm whose AI revenue dries up).
         self.base_value = np.maximum(
-            self.prices - self.cash_flow_per_share * self.revenue * start_multiple, BASE_FLOOR * self.prices
+            market.prices - self.cash_flow_per_share * self.revenue * start_multiple, BASE_FLOOR * market.prices
         )
 
         wealth = rng.lognormal(0.0, 1.0, n)
@@ -233,7 +233,7 @@ class InvestorPopulation(mesa.Agent):
                 groups[1].tilt_sum(self.sentiment, up, down),
             )
             fixed = capital[TREND] + capital[NOISE] + trend_tilts + sentiment_tilts
-            x0 = np.log(self.prices)
+            x0 = np.log(self.market.prices)
             x, fund_tilt = clearing_log_price(
                 log_consensus, fixed, c_f, slope, self.base_value, fund_factor, cash_flow, up, down, x0
             )
@@ -242,8 +242,8 @@ class InvestorPopulation(mesa.Agent):
             mean_tilts[capital == 0] = 0.0
             self._money_per_share = np.exp(log_consensus - x)  # consensus value over price
             returns = x - x0
-            caps = self.prices * self.shares_outstanding  # yesterday's market values weigh today's returns
-            self.prices = np.exp(x)
+            caps = self.market.market_caps()  # yesterday's market values weigh today's returns
+            self.market.prices = np.exp(x)
             self.momentum += keep_trend * (returns * DAYS_PER_YEAR - self.momentum)
             profit = held @ (returns * caps / caps.sum()) * DAYS_PER_YEAR
             self.fitness += keep_fitness * (profit - self.fitness)
@@ -266,7 +266,7 @@ class InvestorPopulation(mesa.Agent):
     def holdings(self) -> np.ndarray:
         """Shares each investor holds after the last trading day: its capital share of the firm's consensus value,
         tilted, at the day's price."""
-        return self.capital_share[:, None] * (1 + self.tilt) * (self.shares_outstanding * self._money_per_share)
+        return self.capital_share[:, None] * (1 + self.tilt) * (self.market.shares_outstanding * self._money_per_share)
 
     def _switch_strategies(self) -> None:
         spec = self.model.spec.investors

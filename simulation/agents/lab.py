@@ -184,7 +184,7 @@ class Lab(mesa.Agent):
         """Open weights and papers spread methods: close part of the gap to the best open model's
         efficiency as it stood a reading-and-reproducing lag ago."""
         t = self.model.spec.tech
-        published = self.model.published_efficiency(t.spillover_lag_days)
+        published = self.model.observation.published_efficiency(t.spillover_lag_days)
         self.efficiency = tech.spillover(self.efficiency, published, t.spillover_rate_per_year, self.model.dt)
 
     def breakthrough(self, gain: float, open_weights: bool, scripted: Breakthrough | None = None) -> None:
@@ -276,7 +276,7 @@ class Lab(mesa.Agent):
             distilled = tech.distilled_capability(
                 self.trained_capability, teacher.capability, t.distillation_fraction, t.distillation_max_lift
             )
-            block = 0.0 if teacher.open_weights else self.model.distillation_block(teacher.bloc, self.bloc)
+            block = 0.0 if teacher.open_weights else self.model.regulation.distillation_block(teacher.bloc, self.bloc)
             expected = (distilled - self.capability) * (1.0 - block)
             if distilled > self.capability and (best is None or expected > best[0]):
                 best = (expected, teacher, distilled, block)

@@ -9,6 +9,7 @@ decision takes effect after a lag.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -175,7 +176,7 @@ class Regulator(mesa.Agent):
         """Tighten if the rival is closing in, loosen if controls cost the industry too much."""
         reaction = self.reaction
         assert reaction is not None
-        gap = self.model.gap_months_between(self.bloc, reaction.rival)
+        gap = self.model.observation.gap_months_between(self.bloc, reaction.rival)
         lost = sum(m.lost_sales_usd_per_year for m in self.model.chipmakers.values() if m.bloc == self.bloc)
         if gap < reaction.tighten_below_gap_months:
             decision, value = "tighten", gap
@@ -245,3 +246,52 @@ class Regulator(mesa.Agent):
         a set's order changes with the process's hash seed, and a sum's last bit with its order."""
         bans = [self.enforcement[r] for r in sorted(self.in_force) if self.rules[r].licence_fee_share == 0]
         return float(np.mean(bans)) if bans else 0.0
+
+
+class Regulation:
+    """The regulators seen together, as the other parts of the model ask about them: the controls, rental
+    controls and licence fees in force on each chip (row) sold into each bloc (column), the tightest any
+    regulator sets, and the questions of makers, labs and the chip market about the rules."""
+
+    def __init__(self, regulators: dict[str, Regulator], blocs: list[str], chips: int):
+        self.regulators = regulators
+        self._of = {b: [r for r in regulators.values() if r.bloc == b] for b in blocs}
+        self.controls = np.zeros((chips, len(blocs)))
+        """Share of the demand for each chip (row) from each bloc (column) that controls stop."""
+        self.rental_controls = np.zeros_like(self.controls)
+        self.fees = np.zeros_like(self.controls)
+        """Licence-fee share a maker pays on each chip (row) sold into each bloc (column)."""
+
+    def refresh(self, chips: int) -> None:
+        """Combine the regulators' controls and licence fees over a catalogue of `chips` chips."""
+        shape = (chips, self.controls.shape[1])
+        self.controls, self.fees = np.zeros(shape), np.zeros(shape)
+        self.rental_controls = np.zeros(shape)
+        for regulator in self.regulators.values():
+            if regulator.controls.shape != shape:
+                regulator.compute_controls()
+            self.controls = np.maximum(self.controls, regulator.controls)
+            self.rental_controls = np.maximum(self.rental_controls, regulator.rental_controls)
+            self.fees = np.maximum(self.fees, regulator.fees)
+
+    def export_rules(self, maker_bloc: str, dest: str) -> list[Rule]:
+        """Export bans in force today on chips made in `maker_bloc` going to `dest`."""
+        return [rule for r in self._of[maker_bloc] for rule in r.rules_for(dest)]
+
+    def equipment_cap(self, bloc: str) -> tuple[float, float]:
+        """The tightest cap on capacity growth that any bloc's tool controls put on chipmakers of `bloc`."""
+        return min((r.equipment_cap(bloc) for r in self.regulators.values()), default=(math.inf, 0.0))
+
+    def subsidy_for(self, bloc: str, capacity: float, peers: list[float]) -> float:
+        """A chipmaker's part of its bloc's subsidies, in proportion to its `capacity` among its bloc's makers'
+        (`peers`, itself included), in USD a year."""
+        pot = sum(r.subsidy_usd_per_year() for r in self._of[bloc])
+        if pot <= 0:
+            return 0.0
+        return pot * capacity / sum(peers) if sum(peers) > 0 else 0.0
+
+    def domestic_share_min(self, bloc: str) -> float:
+        return max((r.domestic_share_min() for r in self._of[bloc]), default=0.0)
+
+    def distillation_block(self, teacher_bloc: str, student_bloc: str) -> float:
+        return max((r.distillation_block(student_bloc) for r in self._of[teacher_bloc]), default=0.0)

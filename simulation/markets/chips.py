@@ -160,8 +160,6 @@ class ChipMarket:
         self.rental_margin_total_usd = 0.0
         self.fees_total_usd = 0.0
         self.flows = Flows.none(len(model.blocs))
-        self.fees = np.zeros((len(model.chips), len(model.blocs)))
-        """Licence-fee share a maker pays on each chip (row) sold into each bloc (column)."""
         self.budgets = np.zeros(len(self.labs))
         """Money each lab puts on chips this step."""
         self.owner_budgets = np.zeros(len(self.labs))
@@ -223,19 +221,19 @@ class ChipMarket:
         model = self.model
         markets = model.spec.markets
         offered = self._on_sale & self.sold_to.T
-        enforcement = model.controls.T
+        enforcement = model.regulation.controls.T
         controlled = enforcement > 0
         price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
         maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
         rental_price = np.broadcast_to(self._prices * (1.0 + markets.rental_premium), price.shape)
         # A cloud abroad can rent out only a chip it may buy legally in its own bloc: sold there and not
         # controlled there (so not a variant made for the lab's bloc alone).
-        buyable = self.sold_to & (model.controls == 0)
+        buyable = self.sold_to & (model.regulation.controls == 0)
         abroad = (buyable.sum(axis=1, keepdims=True) - buyable).T > 0
-        rentable = markets.rental_reach * (1.0 - model.rental_controls.T) * abroad
+        rentable = markets.rental_reach * (1.0 - model.regulation.rental_controls.T) * abroad
         value = self.effective_flops / price
         home = offered & self._home
-        mandate = np.array([model.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
+        mandate = np.array([model.regulation.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
         sensitivity = markets.chip_choice_sensitivity
         home_made = Menu.of(home, value, enforcement, sensitivity, rentable) if mandate.any() else None
         everything = Menu.of(offered, value, enforcement, sensitivity, rentable)
@@ -321,7 +319,7 @@ class ChipMarket:
         paid_rent = got_rented * rental_price
         sale = got * terms.maker_price.take(blocs, axis=0)
         sale_rent = got_rented * self._prices
-        fee = sale * self.fees.T.take(blocs, axis=0)
+        fee = sale * model.regulation.fees.T.take(blocs, axis=0)
         received = sale - fee + sale_rent
         for maker, sold, revenue, cost in zip(
             self.makers,

@@ -10,9 +10,15 @@ was. Hardware's share of the fall in serving cost is not modelled here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from simulation.tech import market_shares
+from simulation.tech import grown, market_shares
+
+if TYPE_CHECKING:
+    from simulation.agents import Lab, Owner
+    from simulation.scenario import Bloc
 
 
 def service_quantity(price_ratio: np.ndarray | float, elasticity: float) -> np.ndarray | float:
@@ -43,3 +49,53 @@ def services_revenue(
         if len(labs):
             revenue[labs] += size * market_shares(capabilities[labs], sensitivity) * spending[labs]
     return revenue
+
+
+class ServicesMarket:
+    """Each bloc's users buying AI services from the labs that serve it (its own and those of the blocs
+    it opens its market to); each lab's owner books what the lab sells, and sees what its bloc's labs sell
+    (the market it plans its capex for)."""
+
+    def __init__(
+        self, blocs: list[Bloc], labs: list[Lab], owners: list[Owner], capability_sensitivity: float, elasticity: float
+    ):
+        self.blocs = blocs
+        self.labs = labs
+        self.owners = owners
+        self.capability_sensitivity = capability_sensitivity
+        self.elasticity = elasticity
+        served_by = {b.id: [b.id, *b.serves] for b in blocs}
+        # The positions in `labs` of the labs serving each bloc's market, as index arrays.
+        self._servers = {b.id: np.flatnonzero([b.id in served_by[lab.bloc] for lab in labs]) for b in blocs}
+
+    def revenue(self, years: float) -> np.ndarray:
+        """Each lab's AI-services revenue `years` after the start (USD a year, in the order of `labs`)."""
+        markets = {
+            b.id: grown(
+                b.services_market_usd_per_year, b.services_market_growth_per_year, b.growth_halflife_years, years
+            )
+            for b in self.blocs
+        }
+        capabilities = np.array([lab.capability for lab in self.labs])
+        # A lab prices service from its serving cost, which falls as its efficiency rises.
+        price_ratios = np.array([lab.spec.efficiency / lab.efficiency for lab in self.labs])
+        return services_revenue(
+            markets, self._servers, capabilities, self.capability_sensitivity, price_ratios, self.elasticity
+        )
+
+    def sell(self, years: float) -> None:
+        """The labs sell AI services; their owners book the revenue."""
+        revenue = self.revenue(years)
+        for lab, r in zip(self.labs, revenue.tolist(), strict=True):
+            lab.earn(r)
+        self.book(revenue)
+
+    def book(self, revenue: np.ndarray) -> None:
+        """Owners book their labs' revenue, and see their blocs' labs' (the market they plan for)."""
+        per_owner = {owner.id: 0.0 for owner in self.owners}
+        per_bloc = {b.id: 0.0 for b in self.blocs}
+        for lab, r in zip(self.labs, revenue.tolist(), strict=True):
+            per_owner[lab.owner.id] += r
+            per_bloc[lab.bloc] += r
+        for owner in self.owners:
+            owner.book_revenue(per_owner[owner.id], per_bloc[owner.bloc])

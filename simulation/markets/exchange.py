@@ -1,0 +1,59 @@
+"""The equity market: the listed firms, their prices and shares outstanding, market values, cap-weighted
+indices and the value lost each step.
+
+Investors (`simulation.agents.investor`) hold beliefs, strategies and tilts; each trading day they hand
+the market the price their orders clear at (`simulation.markets.equity.clearing_log_price`, the pure
+maths), and the market sets it. Everything read about the market afterwards, by the real side (a
+chipmaker's Tobin's q), the records and the dashboard, is read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+
+class Listed(Protocol):
+    """A firm with a listing: all the market needs of it."""
+
+    ticker: str
+    shares_outstanding: float
+
+    def see_share_price(self, price: float) -> None: ...
+
+
+class EquityMarket:
+    """The listed firms (in the order of `firms`), priced from their start prices. `indices` names each
+    cap-weighted index by the positions of its members in `firms`; every index stands at 100 at the start."""
+
+    def __init__(self, firms: Sequence[Listed], start_prices: np.ndarray, indices: dict[str, list[int]] | None = None):
+        self.firms = list(firms)
+        self.prices = np.asarray(start_prices, dtype=float)
+        self.shares_outstanding = np.array([f.shares_outstanding for f in self.firms], dtype=float)
+        self.indices = indices if indices is not None else {"ai_index": list(range(len(self.firms)))}
+        caps = self.market_caps()
+        self._start_caps = {name: caps[members].sum() for name, members in self.indices.items()}
+        self._caps_before = caps  # at the last close: what `value_lost` is counted from
+        self.value_lost = np.zeros(len(self.firms))
+        """Market value each listed firm lost over the last step (USD; a gain is negative)."""
+
+    def market_caps(self) -> np.ndarray:
+        return self.prices * self.shares_outstanding
+
+    def index(self, name: str) -> float:
+        """A cap-weighted index of its members, 100 at the start (100 while it has none)."""
+        members = self.indices[name]
+        if not members:
+            return 100.0
+        return 100.0 * self.market_caps()[members].sum() / self._start_caps[name]
+
+    def close_step(self) -> None:
+        """After the step's last session: each listed firm sees its share price, and the value lost since the
+        last close is counted."""
+        for firm, price in zip(self.firms, self.prices.tolist(), strict=True):
+            firm.see_share_price(price)
+        caps = self.market_caps()
+        self.value_lost = self._caps_before - caps
+        self._caps_before = caps

@@ -1,0 +1,221 @@
+"""What the model shows at each row of its records: the frontier of each bloc and the gap between them,
+compute by bloc and by use, the largest runs, chip flows, capex, price-performance, and the equity
+market's prices, values, indices and value lost. The model calls `observe` after the start and after
+each step; the records read the variables through `reporters`, and the agents' through `AGENT_VARIABLES`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator
+from simulation.measures import gap_months
+
+if TYPE_CHECKING:
+    from simulation.model import AIRaceModel
+
+
+class Observation:
+    """The measurements of a run, kept a row at a time: the frontier of each bloc with labs, and the
+    efficiency of the best open-weights model (which labs read back, `published_efficiency`)."""
+
+    def __init__(self, model: AIRaceModel):
+        self.model = model
+        self.labs_of = {b: [lab for lab in model.labs.values() if lab.bloc == b] for b in model.blocs}  # lab order
+        self.frontier_blocs = [b for b in model.blocs if self.labs_of[b]]
+        self.days = np.zeros(model.n_steps + 1)
+        self.frontiers = {b: np.zeros(model.n_steps + 1) for b in self.frontier_blocs}
+        self.published = np.ones(model.n_steps + 1)  # efficiency of the best open-weights model, by row
+        self.row = 0  # the last row observed
+
+    def observe(self) -> None:
+        """Store this row's frontier and published efficiency, and collect the records."""
+        model = self.model
+        i = self.row = model.steps
+        self.days[i] = model.day
+        for b in self.frontier_blocs:
+            self.frontiers[b][i] = self.frontier(b)
+        open_labs = [lab.efficiency for lab in model.labs.values() if lab.open_weights]
+        self.published[i] = max(open_labs, default=1.0)
+        model.records.collect(model)
+
+    def published_efficiency(self, lag_days: float) -> float:
+        """Efficiency of the best open-weights model as it stood `lag_days` ago."""
+        back = math.ceil(lag_days / self.model.step_days)
+        return float(self.published[max(self.model.steps - back, 0)])
+
+    # -- by bloc ---------------------------------------------------------------------------------
+
+    def frontier(self, bloc: str) -> float:
+        """The best capability of the bloc's labs now (the records read it from `frontiers`, stored once a row)."""
+        return max(lab.capability for lab in self.labs_of[bloc])
+
+    def compute_flops(self, bloc: str) -> float:
+        return sum(lab.compute_flops for lab in self.labs_of[bloc])
+
+    def training_flops(self, bloc: str) -> float:
+        """The bloc's compute on training: frontier runs and research experiments (`Lab.training_flops`)."""
+        return sum(lab.training_flops for lab in self.labs_of[bloc])
+
+    def inference_flops(self, bloc: str) -> float:
+        """The bloc's compute serving users: the rest of its labs' fleets."""
+        return sum(lab.compute_flops - lab.training_flops for lab in self.labs_of[bloc])
+
+    def largest_run_flop(self, bloc: str) -> float:
+        return max((lab.largest_run_flop for lab in self.labs_of[bloc]), default=0.0)
+
+    def largest_run_cost_usd(self, bloc: str) -> float:
+        """Amortised hardware cost of the bloc's largest training run so far."""
+        labs = self.labs_of[bloc]
+        return max(labs, key=lambda lab: lab.largest_run_flop).largest_run_cost_usd if labs else 0.0
+
+    # -- the gap -----------------------------------------------------------------------------------
+
+    def gap_months_between(self, leader: str, laggard: str) -> float:
+        """Months since the leader's frontier stood where the laggard's stands now (negative: the laggard
+        leads), as of the last row observed (during a step, the one before it)."""
+        i = self.row + 1
+        if leader not in self.frontiers or laggard not in self.frontiers:
+            return math.inf
+        return gap_months(
+            self.days[:i],
+            self.frontiers[leader][:i],
+            self.frontiers[laggard][:i],
+            self.model.spec.markets.prestart_frontier_growth_per_year,
+        )
+
+    def gap_months(self) -> float:
+        """The scenario's laggard's gap behind its leader, in months (`gap_months_between`)."""
+        return self.gap_months_between(self.model.spec.leader, self.model.spec.laggard)
+
+    def gap_capability(self) -> float:
+        """The leader's frontier less the laggard's, as of the last row observed (like `gap_months_between`)."""
+        spec = self.model.spec
+        return float(self.frontiers[spec.leader][self.row] - self.frontiers[spec.laggard][self.row])
+
+    def price_performance(self) -> float:
+        """Best effective FLOP/s per dollar on legal offer to the leader's labs at today's prices."""
+        model = self.model
+        j = model.bloc_index[model.spec.leader]
+        market = model.chip_market
+        legal = market.on_sale() & market.sold_to[:, j] & (model.regulation.controls[:, j] == 0)
+        return float((market.effective_flops[legal] / market.prices()[legal]).max(initial=0.0))
+
+    # -- the records' columns ----------------------------------------------------------------------
+
+    def reporters(self) -> dict[str, Callable[[AIRaceModel], float]]:
+        """The model's recorded variables (after `step` and `date`), each read from the model at every row."""
+        model = self.model
+        reporters: dict[str, Callable[[AIRaceModel], float]] = {
+            "gap_months": partial(_measure, name="gap_months"),
+            "gap_capability": partial(_measure, name="gap_capability"),
+        }
+        for b in self.frontier_blocs:
+            reporters[f"frontier_capability_{b}"] = partial(_recorded_frontier, bloc=b)
+            reporters[f"largest_run_flop_{b}"] = partial(_measure, name="largest_run_flop", bloc=b)
+            reporters[f"largest_run_cost_usd_{b}"] = partial(_measure, name="largest_run_cost_usd", bloc=b)
+        for b in model.blocs:
+            j = model.bloc_index[b]
+            reporters[f"compute_flops_{b}"] = partial(_measure, name="compute_flops", bloc=b)
+            reporters[f"compute_training_flops_{b}"] = partial(_measure, name="training_flops", bloc=b)
+            reporters[f"compute_inference_flops_{b}"] = partial(_measure, name="inference_flops", bloc=b)
+            reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
+            reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
+            reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
+            reporters[f"chips_rented_{b}"] = partial(_flow, kind="rented_units", j=j)
+        reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
+        for o in model.owners.values():
+            reporters[f"capex_usd_{o.label}"] = partial(_owner_capex, owner=o.id)
+        reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
+        reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
+        reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
+        reporters["price_performance_flops_per_usd"] = partial(_measure, name="price_performance")
+        for j, firm in enumerate(model.equity.firms):
+            reporters[f"price_{firm.ticker}"] = partial(_price, j=j)
+            reporters[f"market_cap_usd_{firm.ticker}"] = partial(_market_cap, j=j)
+            reporters[f"value_lost_usd_{firm.ticker}"] = partial(_value_lost, j=j)
+        reporters["value_lost_usd"] = partial(_value_lost, j=None)
+        for name in model.equity.indices:
+            reporters[name] = partial(_index, name=name)
+        return reporters
+
+
+def _measure(model: AIRaceModel, name: str, bloc: str | None = None) -> float:
+    """A measurement of the model's `observation`, of one bloc or of the whole race."""
+    measure = getattr(model.observation, name)
+    return measure() if bloc is None else measure(bloc)
+
+
+def _recorded_frontier(model: AIRaceModel, bloc: str) -> float:
+    """The bloc's frontier as `observe` stored it for this row."""
+    return float(model.observation.frontiers[bloc][model.observation.row])
+
+
+def _flow(model: AIRaceModel, kind: str, j: int | None = None) -> float:
+    value = getattr(model.chip_market.flows, kind)
+    return float(value if j is None else value[j])
+
+
+def _owner_capex(model: AIRaceModel, owner: str) -> float:
+    return model.owners[owner].capex_usd
+
+
+def _price(model: AIRaceModel, j: int) -> float:
+    return float(model.equity.prices[j])
+
+
+def _market_cap(model: AIRaceModel, j: int) -> float:
+    return float(model.equity.market_caps()[j])
+
+
+def _value_lost(model: AIRaceModel, j: int | None) -> float:
+    """Market value lost over the step by listed firm `j`, or by all of them (None); a gain is negative."""
+    value_lost = model.equity.value_lost
+    return float(value_lost.sum() if j is None else value_lost[j])
+
+
+def _index(model: AIRaceModel, name: str) -> float:
+    return model.equity.index(name)
+
+
+AGENT_VARIABLES = {
+    Lab: (
+        "cash_usd",
+        "compute_flops",
+        "capability",
+        "efficiency",
+        "revenue_usd_per_year",
+        "largest_run_flop",
+        "largest_run_cost_usd",
+        "research_share",
+        "spent_usd_total",
+        "chips_received_total",
+        "raised_usd_total",
+    ),
+    Chipmaker: (
+        "capacity_chips_per_year",
+        "markup",
+        "revenue_usd_per_year",
+        "earnings_usd_per_year",
+        "units_sold_total",
+        "revenue_total_usd",
+        "lost_sales_usd_per_year",
+        "subsidies_total_usd",
+    ),
+    Owner: (
+        "cash_usd",
+        "base_revenue_usd_per_year",
+        "ai_revenue_usd_per_year",
+        "ai_capex_usd_per_year",
+        "market_usd_per_year",
+        "capex_total_usd",
+        "raised_usd_total",
+    ),
+    Regulator: ("rules_in_force", "mean_enforcement", "decisions"),
+    InvestorPopulation: ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief"),
+}

@@ -23,6 +23,7 @@ from simulation import scripted
 from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator
 from simulation.agents.regulator import Regulation
 from simulation.events import Event
+from simulation.firms import Ledger
 from simulation.markets.chips import ChipMarket
 from simulation.markets.exchange import EquityMarket
 from simulation.markets.funding import Funding
@@ -57,15 +58,15 @@ class AIRaceModel(mesa.Model):
         self.chip_index = {c.id: i for i, c in enumerate(spec.chips)}
         self.maker_bloc = {m.id: m.bloc for m in spec.chipmakers}
 
+        self.ledger = Ledger()  # every payment between firms and to the outside, and the firms' books
         self.regulators = {r.id: Regulator(self, r) for r in spec.regulators}
         self.regulation = Regulation(self.regulators, self.blocs, len(self.chips))
         self.chipmakers = {m.id: Chipmaker(self, m) for m in spec.chipmakers}
         growth = {b.id: b.services_market_growth_per_year for b in spec.blocs}
         self.owners = {o.id: Owner(self, o, growth[o.bloc]) for o in spec.owners}
         self.labs = {lab.id: Lab(self, lab) for lab in spec.labs}
-        self.listed = [m for m in self.chipmakers.values() if m.ticker]
-        start_prices = np.array([m.share_price_usd for m in spec.chipmakers if m.listed], dtype=float)
-        self.equity = EquityMarket(self.listed, start_prices)
+        self.listed = [firm for firm in self.ledger.firms.values() if firm.listing]  # any listed firm is priced
+        self.equity = EquityMarket(self.listed)
         self.investors = InvestorPopulation(self, self.equity)
         self.news = NewsWire()  # what labs publish; investors read it
         self.news.subscribe(self.investors.hear)
@@ -117,6 +118,7 @@ class AIRaceModel(mesa.Model):
         self.funding.pledge(self.years(), self.dt)
         self.agents_by_type[Owner].do("settle")
         self.agents_by_type[Chipmaker].do("report")
+        self.ledger.close_step()  # firms close their books
         self.agents_by_type[InvestorPopulation].do("step")
         self.equity.close_step()
         self.observation.observe()

@@ -22,6 +22,7 @@ LAYERS = {
     "simulation.events": 1,
     "simulation.scripted": 1,
     "simulation.observation": 1,
+    "simulation.firms": 1,
     "simulation.agents": 1,
     "simulation.markets": 1,
     "simulation.model": 1,

@@ -206,7 +206,7 @@ def test_accounting_holds_every_step(overrides):
             sum(m.units_sold_total for m in makers), rel=1e-12
         )
         held = model.investors.holdings.sum(axis=0)
-        outstanding = np.array([m.shares_outstanding for m in model.listed])
+        outstanding = model.equity.shares_outstanding
         np.testing.assert_allclose(held, outstanding, rtol=1e-12)
         assert (model.investors.holdings >= 0).all()
 

@@ -119,7 +119,7 @@ class Books:
         assert sold == pytest.approx(delivered, rel=1e-9, abs=1e-6), f"{step}: chips sold != received + in transit"
 
         held = model.investors.holdings.sum(axis=0)
-        outstanding = np.array([m.shares_outstanding for m in model.listed])
+        outstanding = model.equity.shares_outstanding
         np.testing.assert_allclose(held, outstanding, rtol=1e-9, err_msg=f"{step}: shares held != outstanding")
         assert (model.investors.holdings >= 0).all(), f"{step}: negative shareholding"
 

@@ -7,10 +7,10 @@ import math
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from simulation.agents.regulator import rule_catches
+from simulation.firms import OUTSIDE, Firm
 from simulation.scenario import Chip, Rule
 from simulation.scenario import Chipmaker as ChipmakerSpec
 from simulation.tech import interconnect_factor, step_fraction
@@ -78,17 +78,13 @@ def design_variant(
     return variant if not any(rule_catches(r, variant) for r in rules) else None
 
 
-class Chipmaker(mesa.Agent):
-    model: AIRaceModel
+class Chipmaker(Firm):
+    """A chip designer and maker: a firm whose cash starts at 0 (its AI-chip business's, not the company's)."""
+
+    spec: ChipmakerSpec
 
     def __init__(self, model: AIRaceModel, spec: ChipmakerSpec):
-        super().__init__(model)
-        self.id = spec.id
-        self.name = spec.name
-        self.bloc = spec.bloc
-        self.spec = spec
-        self.ticker = spec.ticker
-        self.shares_outstanding = spec.shares_outstanding or 0.0
+        super().__init__(model, spec)
         self.capacity_chips_per_year = spec.capacity_chips_per_year
         self.capacity_growth_per_year = spec.capacity_growth_per_year
         self.log_q = 0.0  # log of its share price against the price's smoothed past (0 when unlisted)
@@ -192,6 +188,8 @@ class Chipmaker(mesa.Agent):
             built = subsidy * dt / self.spec.capacity_cost_usd
             growth += math.log1p(built / self.capacity_chips_per_year) / dt
             self.subsidies_total_usd += subsidy * dt
+            model.ledger.pay(OUTSIDE["governments"], self.id, subsidy * dt, "subsidy")
+            self.cash_usd += subsidy * dt
         cap, enforcement = model.regulation.equipment_cap(self.bloc)
         if growth > cap:
             growth = cap + (1.0 - enforcement) * (growth - cap)
@@ -214,6 +212,10 @@ class Chipmaker(mesa.Agent):
         self.lost_sales_total_usd += lost_usd
 
     def sell(self, units: float, revenue_usd: float, cost_usd: float) -> None:
+        """It sold `units` chips for `revenue_usd` (paid by the chip market's buyers, through the ledger) and
+        pays the suppliers of their wafers, memory and packaging `cost_usd`."""
+        self.model.ledger.pay(self.id, OUTSIDE["suppliers"], cost_usd, "production")
+        self.cash_usd += revenue_usd - cost_usd
         self.units_sold_total += units
         self.revenue_total_usd += revenue_usd
         self._step_revenue += revenue_usd
@@ -232,6 +234,8 @@ class Chipmaker(mesa.Agent):
     def report(self) -> None:
         """Update the smoothed revenue, earnings and lost-sales run rates (per year)."""
         dt = self.model.dt
+        self.model.ledger.pay(self.id, OUTSIDE["suppliers"], self.opex_usd_per_year * dt, "opex")
+        self.cash_usd -= self.opex_usd_per_year * dt
         weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
         revenue = self._step_revenue / dt
         earnings = (self._step_revenue - self._step_cost) / dt - self.opex_usd_per_year

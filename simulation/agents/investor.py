@@ -68,7 +68,7 @@ class InvestorPopulation(mesa.Agent):
         )
         start_multiple = float(self._growth_multiple(np.array([self.growth_belief]))[0])
         # AI cash flow per share per dollar of AI revenue; the non-AI business is what the start price leaves.
-        self.cash_flow_per_share = np.array([f.spec.cash_flow_margin for f in firms]) / market.shares_outstanding
+        self.cash_flow_per_share = np.array([f.listing.cash_flow_margin for f in firms]) / market.shares_outstanding
         # At least 1% of the start price, so that a value never reaches 0 (a firm whose AI revenue dries up).
         self.base_value = np.maximum(
             market.prices - self.cash_flow_per_share * self.revenue * start_multiple, BASE_FLOOR * market.prices

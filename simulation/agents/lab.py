@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from simulation import tech
+from simulation.firms import OUTSIDE, Firm
 from simulation.markets.news import News, reach
 from simulation.scenario import Breakthrough
 from simulation.scenario import Lab as LabSpec
@@ -23,16 +23,11 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 
-class Lab(mesa.Agent):
-    model: AIRaceModel
+class Lab(Firm):
+    spec: LabSpec
 
     def __init__(self, model: AIRaceModel, spec: LabSpec):
-        super().__init__(model)
-        self.id = spec.id
-        self.name = spec.name
-        self.bloc = spec.bloc
-        self.spec = spec
-        self.cash_usd = spec.cash_usd
+        super().__init__(model, spec, spec.cash_usd)
         fleet = np.zeros(len(model.chips))
         for chip_id, count in spec.fleet.items():
             fleet[model.chip_index[chip_id]] = count
@@ -124,7 +119,9 @@ class Lab(mesa.Agent):
             self.model.chip_market.order(self, own + by_owner, by_owner)
 
     def pay(self, usd: float, by_owner_usd: float = 0.0) -> None:
-        """Pay `usd` for the chips it got: its owner pays `by_owner_usd` of it, its own cash the rest."""
+        """Pay `usd` for the chips it got: its owner pays `by_owner_usd` of it, its own cash the rest. The
+        chip market records whom the lab paid; the owner's part comes to the lab through the ledger."""
+        self.model.ledger.pay(self.owner.id, self.id, by_owner_usd, "chip_budget")
         self.owner.pay_chips(by_owner_usd)
         self.cash_usd -= usd - by_owner_usd
         self.spent_usd_total += usd
@@ -341,6 +338,7 @@ class Lab(mesa.Agent):
         if self.model.day >= self.next_round_day:
             self.next_round_day += self.model.spec.markets.funding_interval_days
             if self.pledged_usd > 0:
+                self.model.ledger.pay(OUTSIDE["capital"], self.id, self.pledged_usd, "funding")
                 self.cash_usd += self.pledged_usd
                 self.raised_usd_total += self.pledged_usd
                 self.model.log("funding", self.id, value=self.pledged_usd, name=self.name)

@@ -29,8 +29,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-import mesa
-
+from simulation.firms import OUTSIDE, Firm
 from simulation.scenario import Owner as OwnerSpec
 from simulation.tech import step_fraction
 
@@ -39,21 +38,15 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 
-class Owner(mesa.Agent):
-    model: AIRaceModel
+class Owner(Firm):
+    spec: OwnerSpec
 
     def __init__(self, model: AIRaceModel, spec: OwnerSpec, expected_growth_per_year: float):
         """`expected_growth_per_year`: the growth of its AI revenue the owner expects at the start (that
         of its bloc's AI-services market: it has no history of its own yet)."""
-        super().__init__(model)
-        self.id = spec.id
-        self.name = spec.name
-        self.bloc = spec.bloc
-        self.ticker = spec.ticker
+        super().__init__(model, spec, spec.cash_usd)
         self.label = spec.label
-        self.spec = spec
         self.labs: list[Lab] = []
-        self.cash_usd = spec.cash_usd
         self.base_revenue_usd_per_year = spec.base_revenue_usd_per_year
         self._base_capex_share = (
             spec.capex_usd_per_year * (1 - spec.ai_capex_share) / spec.base_revenue_usd_per_year
@@ -145,8 +138,26 @@ class Owner(mesa.Agent):
         other_ai = self.ai_capex_usd_per_year * (1.0 - markets.ai_capex_chip_share) * dt
         self.ai_spend_usd = other_ai + self.chips_paid_usd
         self.capex_usd = self.base_capex_usd_per_year * dt + self.ai_spend_usd
+        self._pay_the_step(other_ai)
         debt = max(-self.cash_usd, 0.0)
         self.cash_usd += self.operating_cash_usd_per_year * dt - self.capex_usd
         self.raised_usd_total += max(max(-self.cash_usd, 0.0) - debt, 0.0)
         self.capex_total_usd += self.capex_usd
         self.base_revenue_usd_per_year *= math.exp(math.log1p(self.spec.base_revenue_growth_per_year) * dt)
+
+    def _pay_the_step(self, other_ai_usd: float) -> None:
+        """The step's flows through the ledger, as `settle` moves the cash: the base business's operating cash
+        flow, the labs' AI-services revenue and its serving costs, base capex and the AI capex beyond chips
+        (its labs' chips were paid as they were bought, `Lab.pay`)."""
+        ledger, dt = self.model.ledger, self.model.dt
+        ai_revenue = self.ai_revenue_usd_per_year * dt
+        ledger.settle(
+            self.id,
+            OUTSIDE["customers"],
+            self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt,
+            "base_business",
+        )
+        ledger.pay(OUTSIDE["users"], self.id, ai_revenue, "ai_services")
+        ledger.pay(self.id, OUTSIDE["suppliers"], self.model.spec.markets.services_cost_share * ai_revenue, "serving")
+        ledger.pay(self.id, OUTSIDE["suppliers"], self.base_capex_usd_per_year * dt, "base_capex")
+        ledger.pay(self.id, OUTSIDE["suppliers"], other_ai_usd, "ai_infrastructure")

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.firms import OUTSIDE
 from simulation.tech import interconnect_factor, logit_split
 
 if TYPE_CHECKING:
@@ -334,6 +335,7 @@ class ChipMarket:
         flows.smuggler_margin_usd += float((paid - sale).sum())
         flows.rental_margin_usd += float((paid_rent - sale_rent).sum())
         flows.fees_usd += float(fee.sum())
+        self._record_payments(sale - fee, fee, paid - sale, paid_rent, sale_rent)
         paid = paid + paid_rent
         owner_part = np.divide(self.owner_budgets, self.budgets, out=np.zeros(len(self.labs)), where=self.budgets > 0)
         for lab, usd, part in zip(self.labs, paid.sum(axis=1).tolist(), owner_part.tolist(), strict=True):
@@ -357,6 +359,37 @@ class ChipMarket:
         self.rental_margin_total_usd += flows.rental_margin_usd
         self.fees_total_usd += flows.fees_usd
         return flows
+
+    def _record_payments(
+        self, to_makers: np.ndarray, fees: np.ndarray, smugglers: np.ndarray, rents: np.ndarray, rented: np.ndarray
+    ) -> None:
+        """The step's chip money through the ledger, each quantity given per lab (row) and chip (column): each
+        lab pays the makers for what it bought (less licence fees, which go to governments), smugglers their
+        margin on controlled chips, and clouds abroad the rent of what they lease it; the clouds pay the makers
+        for the chips they lease out."""
+        ledger = self.model.ledger
+        makers = self._maker_columns
+        per_maker = to_makers @ makers
+        for lab, row, fee, smuggled, rent in zip(
+            self.labs,
+            per_maker.tolist(),
+            fees.sum(axis=1).tolist(),
+            smugglers.sum(axis=1).tolist(),
+            rents.sum(axis=1).tolist(),
+            strict=True,
+        ):
+            for maker, usd in zip(self.makers, row, strict=True):
+                ledger.pay(lab.id, maker.id, usd, "chips")
+            ledger.pay(lab.id, OUTSIDE["governments"], fee, "licence_fee")
+            ledger.pay(lab.id, OUTSIDE["smugglers"], smuggled, "smuggling")
+            ledger.pay(lab.id, OUTSIDE["clouds_abroad"], rent, "rental")
+        for maker, usd in zip(self.makers, (rented.sum(axis=0) @ makers).tolist(), strict=True):
+            ledger.pay(OUTSIDE["clouds_abroad"], maker.id, usd, "chips")
+
+    @property
+    def _maker_columns(self) -> np.ndarray:
+        """Chips (rows) by maker (columns): 1 where the maker makes the chip."""
+        return (self.maker_of[:, None] == np.arange(len(self.makers))).astype(float)
 
     def _deliver(self, units: np.ndarray, per_lab: np.ndarray) -> None:
         """Chips join the fleets: `units` of each chip (column) for each lab (row), `per_lab` in all."""

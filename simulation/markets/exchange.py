@@ -10,28 +10,31 @@ chipmaker's Tobin's q), the records and the dashboard, is read here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from simulation.firms import Listing
+
 
 class Listed(Protocol):
-    """A firm with a listing: all the market needs of it."""
+    """A firm with a listing (`simulation.firms.Listing`): all the market needs of it."""
 
     ticker: str
-    shares_outstanding: float
+    listing: Listing
 
     def see_share_price(self, price: float) -> None: ...
 
 
 class EquityMarket:
-    """The listed firms (in the order of `firms`), priced from their start prices. `indices` names each
-    cap-weighted index by the positions of its members in `firms`; every index stands at 100 at the start."""
+    """The listed firms (in the order of `firms`), priced from their listings' start prices. `indices` names
+    each cap-weighted index by the positions of its members in `firms`; every index stands at 100 at the start."""
 
-    def __init__(self, firms: Sequence[Listed], start_prices: np.ndarray, indices: dict[str, list[int]] | None = None):
+    def __init__(self, firms: Sequence[Listed], indices: dict[str, list[int]] | None = None):
         self.firms = list(firms)
-        self.prices = np.asarray(start_prices, dtype=float)
-        self.shares_outstanding = np.array([f.shares_outstanding for f in self.firms], dtype=float)
+        self.prices = np.array([f.listing.start_price_usd for f in self.firms], dtype=float)
+        self.shares_outstanding = np.array([f.listing.shares_outstanding for f in self.firms], dtype=float)
         self.indices = indices if indices is not None else {"ai_index": list(range(len(self.firms)))}
         caps = self.market_caps()
         self._start_caps = {name: caps[members].sum() for name, members in self.indices.items()}

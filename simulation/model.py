@@ -285,14 +285,14 @@ class AIRaceModel(mesa.Model):
         capabilities = np.array([lab.capability for lab in self._lab_order])
         # A lab prices service from its serving cost, which falls as its efficiency rises.
         price_ratios = np.array([lab.spec.efficiency / lab.efficiency for lab in self._lab_order])
-        m = self.spec.markets
+        m = self.spec.services
         return services_revenue(
             markets,
             self._servers,
             capabilities,
-            m.services_capability_sensitivity,
+            m.capability_sensitivity,
             price_ratios,
-            m.services_price_elasticity,
+            m.price_elasticity,
         )
 
     def _sell_services(self) -> None:
@@ -314,7 +314,7 @@ class AIRaceModel(mesa.Model):
 
     def _fund_labs(self) -> None:
         """Each bloc's capital goes to its labs, more to the more capable; it arrives in funding rounds."""
-        sensitivity = self.spec.markets.funding_capability_sensitivity
+        sensitivity = self.spec.funding.capability_sensitivity
         for b in self.spec.blocs:
             labs = self._labs_of[b.id]
             if not labs:
@@ -414,7 +414,7 @@ class AIRaceModel(mesa.Model):
             self._days[:i],
             self._frontier[leader][:i],
             self._frontier[laggard][:i],
-            self.spec.markets.prestart_frontier_growth_per_year,
+            self.spec.measures.prestart_frontier_growth_per_year,
         )
 
     @property

@@ -184,7 +184,7 @@ class Chipmaker(mesa.Agent):
         pull = min(max(self.order_ratio, 0.0), 1.5)
         # A listed maker invests more when its shares stand above their past level, less after a sell-off
         # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
-        q = math.exp(model.spec.markets.capacity_q_elasticity * self.log_q)
+        q = math.exp(model.spec.chipmaking.q_elasticity * self.log_q)
         growth = self.capacity_growth_per_year * pull * q
         subsidy = model.subsidy_for(self)
         if subsidy > 0 and self.capacity_chips_per_year > 0:
@@ -204,11 +204,11 @@ class Chipmaker(mesa.Agent):
     def observe_demand(self, asked: float, available: float, lost_usd: float = 0.0) -> None:
         """Prices move towards the level that clears orders against output (within the scenario's bounds);
         the money controls kept away is recorded as lost sales."""
-        markets = self.model.spec.markets
+        chipmaking = self.model.spec.chipmaking
         self.order_ratio = asked / available if available > 0 else 0.0
         pressure = math.log(max(self.order_ratio, 0.1))
-        self.markup *= math.exp(markets.chip_price_adjust_per_year * self.model.dt * pressure)
-        self.markup = min(max(self.markup, markets.chip_markup_min), markets.chip_markup_max)
+        self.markup *= math.exp(chipmaking.price_adjust_per_year * self.model.dt * pressure)
+        self.markup = min(max(self.markup, chipmaking.markup_min), chipmaking.markup_max)
         self._step_lost = lost_usd
         self.lost_sales_total_usd += lost_usd
 
@@ -220,9 +220,9 @@ class Chipmaker(mesa.Agent):
 
     def see_share_price(self, price: float) -> None:
         """After the day's trading: the share price against its smoothed past (half-life
-        `markets.capacity_q_memory_days`), which the next step's investment answers."""
+        `chipmaking.q_memory_days`), which the next step's investment answers."""
         log_price = math.log(price)
-        memory = self.model.spec.markets.capacity_q_memory_days
+        memory = self.model.spec.chipmaking.q_memory_days
         self._past_log_price += step_fraction(math.log(2) * 365.25 / memory, self.model.dt) * (
             log_price - self._past_log_price
         )

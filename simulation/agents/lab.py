@@ -56,7 +56,7 @@ class Lab(mesa.Agent):
         self.pledged_usd = 0.0
         self.owner = model.owners[spec.owner]
         self.owner.labs.append(self)
-        interval = model.spec.markets.funding_interval_days
+        interval = model.spec.funding.interval_days
         start = model.stream(self.id, "start")
         self.next_round_day = float(start.uniform(0, interval))  # rounds are staggered across labs
         # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
@@ -340,7 +340,7 @@ class Lab(mesa.Agent):
         """Investors commit money to this lab; it arrives at the lab's next funding round."""
         self.pledged_usd += amount_usd
         if self.model.day >= self.next_round_day:
-            self.next_round_day += self.model.spec.markets.funding_interval_days
+            self.next_round_day += self.model.spec.funding.interval_days
             if self.pledged_usd > 0:
                 self.cash_usd += self.pledged_usd
                 self.raised_usd_total += self.pledged_usd

@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.scenario.errors import Problem, ScenarioError, pydantic_message
+from simulation.scenario.moved import moved_keys, moved_message
 from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves
 from simulation.scenario.references import check_references
 from simulation.scenario.schema import EVENT_KINDS, Scenario
@@ -209,7 +210,7 @@ def validate(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, data, files, source) for err in exc.errors()]
+        problems = [p for err in exc.errors() for p in _problems(err, data, files, source)]
         mended = _mended(data, exc)
         if mended is not None:  # the links between sections, on what the schema could read
             reported = [p.key for p in problems]
@@ -297,8 +298,13 @@ def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:
     return problem
 
 
-def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label: str) -> Problem:
+def _problems(err: dict[str, Any], data: dict[str, Any], files: list[Path], label: str) -> list[Problem]:
+    """The problems of one of pydantic's errors, each with its file and line: one, but for an unknown
+    table of an older schema (`[markets]`), which gives one for each key it holds, naming its new key."""
     key = Key.from_loc(tuple(err["loc"]), data, EVENT_KINDS)
+    if err["type"] == "extra_forbidden" and (moved := moved_keys(str(key), err.get("input"))):
+        located = [(old, message, *find_line(files, Key.parse(old))) for old, message in moved]
+        return [Problem(file or label, old, message, line) for old, message, file, line in located]
     file, line = find_line(files, key)
     if err["type"] == "extra_forbidden":
         allowed = fields_at(tuple(err["loc"][:-1]), data, Scenario, EVENT_KINDS)
@@ -307,7 +313,7 @@ def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label
         message += f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
     else:
         message = pydantic_message(err)
-    return Problem(file or label, str(key), message, line)
+    return [Problem(file or label, str(key), message, line)]
 
 
 def _attach_comment_sources(
@@ -381,8 +387,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
     for dotted, value in overrides.items():
         try:
             Key.parse(dotted).set(out, value, Scenario, EVENT_KINDS)
-        except KeyError as exc:
-            problems.append(Problem(source, dotted, str(exc.args[0])))
+        except KeyError as exc:  # a key an older schema had is named with the key that replaced it
+            problems.append(Problem(source, dotted, moved_message(dotted) or str(exc.args[0])))
     if problems:
         raise ScenarioError(problems)
     out["overrides"] = {**data.get("overrides", {}), **overrides}  # a record of them, for the runs' labels

@@ -1,5 +1,12 @@
-"""The sections of a scenario file that set how the model's mechanisms work: `tech` (training,
-efficiency, breakthroughs, distillation) and `markets`.
+"""The sections of a scenario file that set how the model's mechanisms work, one table for each
+part of the model that reads it: `tech` (training, efficiency, breakthroughs, distillation),
+`services` (the AI-services market and owners' AI margin), `capex` (owners' AI capex plans),
+`chipmaking` (every chipmaker's pricing and capacity investment), `chip_market` (smuggling,
+rentals abroad, labs' choice of chips), `funding` (labs' funding rounds) and `measures` (constants
+of the model's measures).
+
+These six tables were one, `[markets]`, until its keys were given to the parts that read them;
+`simulation.scenario.moved` names where each old key went.
 """
 
 from __future__ import annotations
@@ -101,14 +108,17 @@ class Tech(Strict):
     )
 
 
-class Markets(Strict):
-    services_cost_share: float = num(
+class Services(Strict):
+    """The AI-services market of each bloc (`simulation.markets.services`), and the AI margin owners book on
+    their labs' revenue."""
+
+    cost_share: float = num(
         0.6, unit="fraction", lo=0.3, hi=0.9, ge=0, lt=1, doc="share of AI-services revenue spent on serving and staff"
     )
-    services_capability_sensitivity: float = num(
+    capability_sensitivity: float = num(
         2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly market share follows capability"
     )
-    services_price_elasticity: float = num(
+    price_elasticity: float = num(
         1.0,
         unit="1",
         lo=0.5,
@@ -116,18 +126,12 @@ class Markets(Strict):
         ge=0,
         doc="price elasticity of users' demand for AI service (above 1, cheaper AI raises spending: Jevons)",
     )
-    capacity_q_elasticity: float = num(
-        0.5,
-        unit="1",
-        lo=0.0,
-        hi=1.5,
-        ge=0,
-        doc="how a listed chipmaker's capacity investment answers its share price against its past year (0: not)",
-    )
-    capacity_q_memory_days: float = num(
-        365, unit="days", lo=90, hi=730, gt=0, doc="half-life of the past share price that investment compares with"
-    )
-    capex_horizon_years: float = num(
+
+
+class Capex(Strict):
+    """Owners' plans for AI data centres and chips (`simulation.agents.owner`)."""
+
+    horizon_years: float = num(
         2.0,
         unit="years",
         lo=1,
@@ -136,13 +140,13 @@ class Markets(Strict):
         le=10,
         doc="how far ahead owners plan AI data centres (the AI revenue they build for)",
     )
-    capex_adjust_per_year: float = num(
+    adjust_per_year: float = num(
         1.5, unit="1/year", lo=0.5, hi=4, gt=0, doc="speed at which an owner's AI capex moves to its plan"
     )
-    capex_growth_memory_years: float = num(
+    growth_memory_years: float = num(
         1.0, unit="years", lo=0.25, hi=3, gt=0, doc="half-life of owners' memory of their AI revenue's growth"
     )
-    ai_capex_chip_share: float = num(
+    chip_share: float = num(
         0.5,
         unit="fraction",
         lo=0.3,
@@ -151,7 +155,7 @@ class Markets(Strict):
         le=1,
         doc="share of AI capex spent on AI chips (the rest: buildings, power, network)",
     )
-    owner_net_debt_max_years: float = num(
+    net_debt_max_years: float = num(
         2.0,
         unit="years",
         lo=0.5,
@@ -159,15 +163,33 @@ class Markets(Strict):
         ge=0,
         doc="most net debt an owner takes on, in years of its operating cash flow (investment-grade leverage)",
     )
-    funding_interval_days: float = num(182, unit="days", lo=60, hi=730, gt=0, doc="time between a lab's funding rounds")
-    funding_capability_sensitivity: float = num(
-        2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly investors favour the more capable labs"
-    )
-    chip_price_adjust_per_year: float = num(
+
+
+class Chipmaking(Strict):
+    """Every chipmaker's pricing and its capacity investment by Tobin's q (`simulation.agents.chipmaker`)."""
+
+    price_adjust_per_year: float = num(
         1.0, unit="1/year", lo=0.1, hi=5, ge=0, doc="speed at which chip prices answer excess demand"
     )
-    chip_markup_max: float = num(2.0, unit="x", lo=1.2, hi=4, ge=1, doc="highest price over list a maker charges")
-    chip_markup_min: float = num(0.6, unit="x", lo=0.3, hi=1, gt=0, le=1, doc="lowest price over list")
+    markup_max: float = num(2.0, unit="x", lo=1.2, hi=4, ge=1, doc="highest price over list a maker charges")
+    markup_min: float = num(0.6, unit="x", lo=0.3, hi=1, gt=0, le=1, doc="lowest price over list")
+    q_elasticity: float = num(
+        0.5,
+        unit="1",
+        lo=0.0,
+        hi=1.5,
+        ge=0,
+        doc="how a listed chipmaker's capacity investment answers its share price against its past year (0: not)",
+    )
+    q_memory_days: float = num(
+        365, unit="days", lo=90, hi=730, gt=0, doc="half-life of the past share price that investment compares with"
+    )
+
+
+class ChipMarket(Strict):
+    """The chip market (`simulation.markets.chips.ChipMarket`): smuggling past controls, rentals in clouds
+    abroad, and how labs choose among the chips offered."""
+
     leak_price_premium: float = num(
         0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers"
     )
@@ -191,7 +213,7 @@ class Markets(Strict):
     leak_delay_days: float = num(
         60.0, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"
     )
-    chip_choice_sensitivity: float = num(
+    choice_sensitivity: float = num(
         6.0,
         unit="1",
         lo=1,
@@ -199,6 +221,20 @@ class Markets(Strict):
         ge=0,
         doc="how strongly labs concentrate orders on the best compute per dollar (logit in log FLOP/$)",
     )
+
+
+class Funding(Strict):
+    """Labs' funding rounds from outside investors (`simulation.agents.lab`, `AIRaceModel`)."""
+
+    interval_days: float = num(182, unit="days", lo=60, hi=730, gt=0, doc="time between a lab's funding rounds")
+    capability_sensitivity: float = num(
+        2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly investors favour the more capable labs"
+    )
+
+
+class Measures(Strict):
+    """Constants of the model's measures (`simulation.measures`): the gap in months."""
+
     prestart_frontier_growth_per_year: float = num(
         1.0,
         unit="capability/year",

@@ -9,7 +9,8 @@ rules do (which chips a rule controls, say) belongs to the agents and markets.
 The sections are defined in modules along the seams of a file, and every name is importable from
 here: `base` (identifiers, `num`, the closed tables), `actors` (blocs, chips and the agents' tables),
 `timeline` (regulators and scripted events) and `mechanisms` (the tables of the model's
-mechanisms: tech, markets). This module holds `Time` and `Scenario`, the file as a whole.
+mechanisms: tech, services, capex, chipmaking, chip_market, funding, measures). This module holds
+`Time` and `Scenario`, the file as a whole.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pydantic import Field, model_validator
 
 from simulation.scenario.actors import Bloc, Chip, Chipmaker, Investors, Lab, Owner
 from simulation.scenario.base import Closed, Id, Strict, num
-from simulation.scenario.mechanisms import Markets, Tech
+from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Funding, Measures, Services, Tech
 from simulation.scenario.timeline import (
     EVENT_KINDS,
     ApiTerms,
@@ -43,17 +44,21 @@ __all__ = [
     "ApiTerms",
     "Bloc",
     "Breakthrough",
+    "Capex",
     "Chip",
+    "ChipMarket",
     "Chipmaker",
+    "Chipmaking",
     "Closed",
     "Dated",
     "DistillationControl",
     "EquipmentControl",
     "Event",
+    "Funding",
     "Id",
     "Investors",
     "Lab",
-    "Markets",
+    "Measures",
     "OpenWeights",
     "Owner",
     "Policy",
@@ -62,6 +67,7 @@ __all__ = [
     "Rule",
     "RuleChange",
     "Scenario",
+    "Services",
     "Strict",
     "Tech",
     "Time",
@@ -106,7 +112,12 @@ class Scenario(Strict):
     laggard: Id = Field(description="bloc whose gap to the leader is measured")
     time: Time
     tech: Tech = Field(default_factory=Tech)
-    markets: Markets = Field(default_factory=Markets)
+    services: Services = Field(default_factory=Services)
+    capex: Capex = Field(default_factory=Capex)
+    chipmaking: Chipmaking = Field(default_factory=Chipmaking)
+    chip_market: ChipMarket = Field(default_factory=ChipMarket)
+    funding: Funding = Field(default_factory=Funding)
+    measures: Measures = Field(default_factory=Measures)
     investors: Investors = Field(default_factory=Investors)
     blocs: list[Bloc]
     chips: list[Chip]

@@ -21,58 +21,21 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from simulation.scenario.actors import Bloc, Chip, Chipmaker, Investors, Lab, Owner
-from simulation.scenario.base import Closed, Id, Strict, num
+from simulation.scenario.base import Closed as Closed
+from simulation.scenario.base import Id, Strict, num
 from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Funding, Measures, Services, Tech
-from simulation.scenario.timeline import (
-    EVENT_KINDS,
-    ApiTerms,
-    Breakthrough,
-    Dated,
-    DistillationControl,
-    EquipmentControl,
-    Event,
-    OpenWeights,
-    Policy,
-    Reaction,
-    Regulator,
-    Rule,
-    RuleChange,
-)
-
-__all__ = [
-    "EVENT_KINDS",
-    "ApiTerms",
-    "Bloc",
-    "Breakthrough",
-    "Capex",
-    "Chip",
-    "ChipMarket",
-    "Chipmaker",
-    "Chipmaking",
-    "Closed",
-    "Dated",
-    "DistillationControl",
-    "EquipmentControl",
-    "Event",
-    "Funding",
-    "Id",
-    "Investors",
-    "Lab",
-    "Measures",
-    "OpenWeights",
-    "Owner",
-    "Policy",
-    "Reaction",
-    "Regulator",
-    "Rule",
-    "RuleChange",
-    "Scenario",
-    "Services",
-    "Strict",
-    "Tech",
-    "Time",
-    "num",
-]
+from simulation.scenario.timeline import EVENT_KINDS as EVENT_KINDS
+from simulation.scenario.timeline import ApiTerms as ApiTerms
+from simulation.scenario.timeline import Breakthrough as Breakthrough
+from simulation.scenario.timeline import Dated as Dated
+from simulation.scenario.timeline import DistillationControl as DistillationControl
+from simulation.scenario.timeline import EquipmentControl as EquipmentControl
+from simulation.scenario.timeline import Event, Regulator
+from simulation.scenario.timeline import OpenWeights as OpenWeights
+from simulation.scenario.timeline import Policy as Policy
+from simulation.scenario.timeline import Reaction as Reaction
+from simulation.scenario.timeline import Rule as Rule
+from simulation.scenario.timeline import RuleChange as RuleChange
 
 
 class Time(Strict):

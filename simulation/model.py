@@ -61,29 +61,28 @@ class AIRaceModel(mesa.Model):
         self.ledger = Ledger()  # every payment between firms and to the outside, and the firms' books
         self.regulators = {r.id: Regulator(self, r) for r in spec.regulators}
         self.regulation = Regulation(self.regulators, self.blocs, len(self.chips))
-        self.chipmakers = {m.id: Chipmaker(self, m) for m in spec.chipmakers}
+        self.chipmakers = {m.id: Chipmaker(self, m, spec.chipmaking, spec.tech) for m in spec.chipmakers}
         growth = {b.id: b.services_market_growth_per_year for b in spec.blocs}
-        self.owners = {o.id: Owner(self, o, growth[o.bloc]) for o in spec.owners}
-        self.labs = {lab.id: Lab(self, lab) for lab in spec.labs}
+        self.owners = {o.id: Owner(self, o, growth[o.bloc], spec.capex, spec.services) for o in spec.owners}
+        self.labs = {lab.id: Lab(self, lab, spec.tech, spec.funding) for lab in spec.labs}
         self.listed = [firm for firm in self.ledger.firms.values() if firm.listing]  # any listed firm is priced
         self.equity = EquityMarket(self.listed)
-        self.investors = InvestorPopulation(self, self.equity)
+        self.investors = InvestorPopulation(self, self.equity, spec.investors)
         self.news = NewsWire()  # what labs publish; investors read it
         self.news.subscribe(self.investors.hear)
-        self.chip_market = ChipMarket(self)
+        self.chip_market = ChipMarket(self, spec.chip_market, spec.tech)
         for lab in self.labs.values():
             lab.start()
-        markets = spec.markets
         labs = list(self.labs.values())
         self.services = ServicesMarket(
             spec.blocs,
             labs,
             list(self.owners.values()),
-            markets.services_capability_sensitivity,
-            markets.services_price_elasticity,
+            spec.services.capability_sensitivity,
+            spec.services.price_elasticity,
         )
         labs_of = {b: [lab for lab in labs if lab.bloc == b] for b in self.blocs}
-        self.funding = Funding(spec.blocs, labs_of, markets.funding_capability_sensitivity)
+        self.funding = Funding(spec.blocs, labs_of, spec.funding.capability_sensitivity)
         self.services.book(self.services.revenue(self.years()))  # owners plan their first step's capex on it
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 

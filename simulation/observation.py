@@ -86,7 +86,7 @@ class Observation:
             self.days[:i],
             self.frontiers[leader][:i],
             self.frontiers[laggard][:i],
-            self.model.spec.markets.prestart_frontier_growth_per_year,
+            self.model.spec.measures.prestart_frontier_growth_per_year,
         )
 
     def gap_months(self) -> float:

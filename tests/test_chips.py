@@ -20,7 +20,7 @@ def _model(rental_reach: float) -> AIRaceModel:
     force), with labs splitting budgets in proportion to value per dollar (choice sensitivity 1), and by
     hand: China may buy every chip on offer freely except the H100 (half of the money on it stopped)
     and the B200 (all of it stopped); a licence fee of 15% on the MI300X_CN. The market is open."""
-    overrides = {**SHORT, "markets.chip_choice_sensitivity": 1.0, "markets.rental_reach": rental_reach}
+    overrides = {**SHORT, "chip_market.choice_sensitivity": 1.0, "chip_market.rental_reach": rental_reach}
     model = AIRaceModel(load_scenario("baseline", overrides), 1)
     while model.date < date(2025, 10, 1):
         model.step()
@@ -47,7 +47,7 @@ def _expected_orders(model: AIRaceModel) -> tuple[dict[str, float], float]:
     the H100's part half leaks and half is stopped, the B200's part is all stopped; the stopped money
     goes to the eight legal offers in proportion to their parts."""
     market = model.chip_market
-    premium = model.spec.markets.leak_price_premium
+    premium = model.spec.chip_market.leak_price_premium
     offered = [model.chips[i].id for i in market.offers("CN")]
     assert len(offered) == 10, offered
     prices = market.prices()
@@ -86,7 +86,7 @@ def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(mod
     makers = model.chipmakers
     market.order(lab, BUDGET)
     prices = market.prices()
-    premium = model.spec.markets.leak_price_premium
+    premium = model.spec.chip_market.leak_price_premium
     expected, stopped = _expected_orders(model)  # at today's prices, before clearing moves them
     units = {chip: usd / prices[model.chip_index[chip]] for chip, usd in expected.items()}
     units["H100"] /= 1 + premium
@@ -106,7 +106,7 @@ def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(mod
         arrived = 0.0 if chip == "H100" else units[chip] * fill[chip]
         assert lab.fleet[i] - fleet[i] == pytest.approx(arrived, rel=1e-12, abs=1e-9), chip
     (shipment,) = market.in_transit[shipped_before:]  # only the H100 for DeepSeek, due after the delay
-    assert shipment.arrival_day == model.day + model.spec.markets.leak_delay_days
+    assert shipment.arrival_day == model.day + model.spec.chip_market.leak_delay_days
     row, h100 = market.labs.index(lab), model.chip_index["H100"]
     assert shipment.units[row, h100] == pytest.approx(units["H100"], rel=1e-12)
     assert shipment.units.sum() == shipment.units[row, h100]
@@ -141,7 +141,7 @@ def test_part_of_the_stopped_money_rents_the_chips_abroad_at_once_and_the_maker_
     model.chipmakers["nvidia"].capacity_chips_per_year = model.chipmakers["amd"].capacity_chips_per_year = 1e9
     model.chipmakers["huawei"].capacity_chips_per_year = 1e9
     no_rentals, stopped = _expected_orders(model)
-    rental = model.spec.markets.rental_premium
+    rental = model.spec.chip_market.rental_premium
     prices = market.prices()
     h100, b200 = model.chip_index["H100"], model.chip_index["B200"]
     fleet, revenue = lab.fleet.copy(), model.chipmakers["nvidia"].revenue_total_usd
@@ -166,7 +166,7 @@ def test_part_of_the_stopped_money_rents_the_chips_abroad_at_once_and_the_maker_
     # are filled; a smuggled chip's maker gets its price, the smugglers the premium)
     nvidia = [i for i, chip in enumerate(model.chips) if chip.maker == "nvidia"]
     controlled = model.regulation.controls[:, model.bloc_index["CN"]] > 0
-    premium = model.spec.markets.leak_price_premium
+    premium = model.spec.chip_market.leak_price_premium
     sold = sum(market.orders[row, i] / (1 + premium if controlled[i] else 1) for i in nvidia)
     expected = sold + sum(market.rentals[row, i] for i in nvidia) / (1 + rental)
     assert model.chipmakers["nvidia"].revenue_total_usd - revenue == pytest.approx(expected, rel=1e-12)

@@ -107,6 +107,10 @@ CASES = {
         ["events.early.date", ":7:", "before the scenario's start"],
     ),
     "missing parent": ('extends = "nowhere.toml"\nname = "x"\n', ["extends", "'nowhere.toml'"]),
+    "a key of the old [markets] table": (
+        'extends = "baseline"\nname = "x"\n\n[markets]\nrental_reach = 0.3\n',
+        ["bad.toml:5: markets.rental_reach: this key moved to chip_market.rental_reach"],
+    ),
 }
 
 
@@ -134,6 +138,10 @@ def test_invalid_files_exit_2_with_a_message_naming_the_key(tmp_path, case):
             ["--set", "labs.deepsek", "did you mean 'deepseek'"],
         ),
         (["baseline", "--set", "investors.count=-5"], ["--set", "investors.count", "greater than or equal to 1"]),
+        (
+            ["baseline", "--set", "markets.rental_reach=0.3"],
+            ["--set: markets.rental_reach: this key moved to chip_market.rental_reach"],
+        ),
         (["baseline", "--set", "time.step_days"], ["expected dotted.key=value"]),
         (["baseline", "--seed", "minus"], ["--seed", "whole number"]),
         (["baseline", "--replicates", "0"], ["--replicates", "at least 1"]),

@@ -17,6 +17,7 @@ BASELINE = builtin_scenarios()["baseline"].read_text(encoding="utf-8")
 LINES = BASELINE.splitlines()
 KEY_LINES = [i for i, line in enumerate(LINES) if re.match(r"\s*[A-Za-z_][\w-]*\s*=", line)]
 EXAMPLES = 150
+HEADERS = ["[time]", "[[labs]]", "[chip_market]", "[markets]", "[tech]", "[nosuch]"]  # [markets]: a table that moved
 
 VALUES = st.sampled_from(
     ["inf", "nan", "-inf", "-1", "0", "1e308", "-1e308", "true", '"text"', "[]", "[1, 2]", "{}", "2024-02-30",
@@ -40,7 +41,7 @@ def mutated(draw: st.DrawFn) -> bytes:
         elif action == "rename":
             lines[i] = f"{key.rstrip()}{draw(st.sampled_from(['x', '_', 's', '2']))} ={value}"
         else:
-            lines.insert(i, draw(st.sampled_from(["[time]", "[[labs]]", "[markets]", "[tech]", "[nosuch]"])))
+            lines.insert(i, draw(st.sampled_from(HEADERS)))
     data = "\n".join(lines).encode("utf-8")
     if draw(st.booleans()):
         at = draw(st.integers(0, len(data)))

@@ -238,7 +238,7 @@ def test_a_sell_off_slows_the_sellers_capacity_growth_against_the_same_runs_with
     from analysis.paired import LEVEL, _effect
 
     linked = replicates("deepseek_shock", 10)
-    unlinked = replicates("deepseek_shock", 10, markets__capacity_q_elasticity=0.0)
+    unlinked = replicates("deepseek_shock", 10, chipmaking__q_elasticity=0.0)
     assert [r.seed for r in linked] == [r.seed for r in unlinked]
     after = np.array(
         [

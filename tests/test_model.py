@@ -262,7 +262,7 @@ description = "smuggling networks shut down"
     m = results.model
     assert m.loc[m["date"] < "2024-06-01", "chips_leaked_CN"].sum() > 0
     # Chips smuggled before the crackdown still arrive for the smuggling delay, then nothing does.
-    delay = pd.Timedelta(days=results.scenario.markets.leak_delay_days)
+    delay = pd.Timedelta(days=results.scenario.chip_market.leak_delay_days)
     assert m.loc[m["date"] >= pd.Timestamp("2024-06-02") + delay, "chips_leaked_CN"].sum() == 0
     assert m.loc[m["date"] >= "2024-06-02", "chips_leaked_CN"].sum() > 0
     [logged] = results.events.query("actor == 'bis' and channel == 'enforcement' and value == 1.0").itertuples()

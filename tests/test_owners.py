@@ -13,7 +13,7 @@ from simulation.scenario import ScenarioError
 def test_owners_books_balance_every_step_and_labs_pay_only_what_owners_do_not():
     spec = load_scenario("baseline", {"time.end": "2024-06-30"})
     model = AIRaceModel(spec, 3)
-    m = spec.markets
+    capex_spec, margin = spec.capex, 1 - spec.services.cost_share
     for _ in range(model.n_steps):
         owners = {o.id: (o.cash_usd, o.base_revenue_usd_per_year) for o in model.owners.values()}
         labs = sum(lab.cash_usd - lab.raised_usd_total for lab in model.labs.values())
@@ -22,9 +22,9 @@ def test_owners_books_balance_every_step_and_labs_pay_only_what_owners_do_not():
         for o in model.owners.values():
             cash, base = owners[o.id]
             capex = o.base_capex_usd_per_year / o.base_revenue_usd_per_year * base if base else 0.0
-            capex = capex * dt + o.ai_capex_usd_per_year * (1 - m.ai_capex_chip_share) * dt + o.chips_paid_usd
+            capex = capex * dt + o.ai_capex_usd_per_year * (1 - capex_spec.chip_share) * dt + o.chips_paid_usd
             assert o.capex_usd == pytest.approx(capex, rel=1e-12)
-            inflow = o.spec.base_cash_margin * base * dt + (1 - m.services_cost_share) * o.ai_revenue_usd_per_year * dt
+            inflow = o.spec.base_cash_margin * base * dt + margin * o.ai_revenue_usd_per_year * dt
             assert o.cash_usd - cash == pytest.approx(inflow - o.capex_usd, rel=1e-9, abs=1.0)
             # net debt stays within its limit (up to the step's change in cash flow, which it plans on)
             assert o.cash_usd >= -o.debt_limit_usd * 1.01

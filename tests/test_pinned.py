@@ -51,7 +51,7 @@ History of the pin in tests/data/baseline_pinned.json:
   `compute_inference_flops_<BLOC>`): the only change is the new columns' entries;
 - re-taken when model.parquet gained `value_lost_usd` and `value_lost_usd_<TICKER>`: the same;
 - re-taken whole when part of the demand that controls stop began to rent the chips in clouds abroad
-  (`markets.rental_reach` 0.2, `rental_premium` 0.5; no rule of the baseline covers rentals): every
+  (`chip_market.rental_reach` 0.2, `rental_premium` 0.5; no rule of the baseline covers rentals): every
   output moves (closing the channel would lower China's 2027 compute by about 14%; the 2030 gap of this
   seed 16.3 -> 13.6 months); over ten seeds the calibration still meets
   15 of its targets (of 18 with the new fixed-capability price, a known miss) and the library's
@@ -71,7 +71,7 @@ History of the pin in tests/data/baseline_pinned.json:
   refitted to the stylized facts (reversion 4 -> 1 a year, sentiment spread 0.3 -> 0.2, trend strength
   0.01 -> 0.003). Again only the market's outputs move;
 - re-taken whole when market values began to feed back into the listed chipmakers' capacity
-  investment (`markets.capacity_q_elasticity` 0.5, Tobin's q against the past year's price): the real
+  investment (`chipmaking.q_elasticity` 0.5, Tobin's q against the past year's price): the real
   side now reads prices, so every output moves (NVIDIA's FY2025 revenue over ten seeds $104B -> $112B,
   the 2024 gap change +3.3 -> +2.9 months); the calibration meets the same targets;
 - re-taken after a review: within a step investors now read revenue as it accrues day by day (they had

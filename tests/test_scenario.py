@@ -1,5 +1,6 @@
 """Scenario files: extends, overrides by dotted key, cross-references, the registry, the rules' tests."""
 
+import re
 from datetime import date
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from simulation import ScenarioError, load_scenario, parameters
 from simulation.agents.chipmaker import design_variant
 from simulation.agents.regulator import rule_catches
-from simulation.scenario import merge
+from simulation.scenario import Key, merge
 
 
 def test_builtin_scenarios_load(baseline_spec):
@@ -267,7 +268,7 @@ def test_a_value_changed_without_a_source_loses_the_sources_tables_of_its_parent
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("markets.chip_price_adjust_per_year", float("inf")),
+        ("chipmaking.price_adjust_per_year", float("inf")),
         ("investors.jevons_belief_mean", float("nan")),
         ("labs.deepseek.fleet.h800", float("-inf")),
         ("regulators.bis.rules.oct2023.tpp_min", float("inf")),
@@ -282,11 +283,11 @@ def test_numbers_that_are_not_finite_are_refused_with_the_key(key, value):
 
 
 def test_a_file_with_inf_names_the_file_line_and_key(write_scenario):
-    path = write_scenario('extends = "baseline"\nname = "x"\n\n[markets]\nchip_price_adjust_per_year = inf\n')
+    path = write_scenario('extends = "baseline"\nname = "x"\n\n[chipmaking]\nprice_adjust_per_year = inf\n')
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     [problem] = err.value.problems
-    assert (problem.file, problem.line, problem.key) == (str(path), 5, "markets.chip_price_adjust_per_year")
+    assert (problem.file, problem.line, problem.key) == (str(path), 5, "chipmaking.price_adjust_per_year")
     assert "finite number" in problem.message
 
 
@@ -303,3 +304,41 @@ def test_a_date_that_does_not_exist_names_the_key_and_what_is_wrong(write_scenar
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert [str(p) for p in caught.value.problems] == [f"{path}:5: {message}"]
+
+
+def test_a_whole_old_markets_table_names_the_new_key_of_each_of_its_keys(write_scenario, baseline_spec):
+    """A file written before [markets] was split, extended by another: every old key is refused on its
+    own line of the file that sets it, with the key that replaced it; a key [markets] never held says
+    where its keys went."""
+    from simulation.scenario.moved import MOVED
+
+    old = [f"{key.partition('.')[2]} = {Key.parse(new).get(baseline_spec)}" for key, new in MOVED.items()]
+    parent = write_scenario('extends = "baseline"\nname = "old"\n\n[markets]\n' + "\n".join(old) + "\nnosuch = 1\n")
+    child = write_scenario(f'extends = "{parent.name}"\nname = "child"\n', name="child.toml")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(child)
+    expected = [f"{parent}:{5 + i}: {key}: this key moved to {new}" for i, (key, new) in enumerate(MOVED.items())]
+    expected.append(
+        f"{parent}:{5 + len(MOVED)}: markets.nosuch: the [markets] table was split into [services], [capex], "
+        "[chipmaking], [chip_market], [funding], [measures]"
+    )
+    assert [str(p) for p in caught.value.problems] == expected
+
+
+def test_an_old_key_in_an_override_names_the_new_key():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"markets.rental_reach": 0.3, "chip_market.rental_premium": 0.4}, label="--set")
+    assert [str(p) for p in caught.value.problems] == [
+        "--set: markets.rental_reach: this key moved to chip_market.rental_reach"
+    ]
+
+
+def test_the_docs_table_of_moved_keys_is_the_one_the_loader_uses():
+    """docs/model.md's table for users migrating files holds exactly the keys `MOVED` refuses."""
+    from pathlib import Path
+
+    from simulation.scenario.moved import MOVED
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(markets\.\w+)` \| `([\w.]+)` \|$", text, flags=re.M)
+    assert dict(rows) == MOVED and len(rows) == len(MOVED)

@@ -18,6 +18,7 @@ from analysis.sensitivity import seed_noise, sweep_indices
 from simulation import load_scenario, parameters, run
 from simulation.apps.cli import main
 from simulation.scenario import ScenarioError
+from simulation.scenario.moved import MOVED
 from simulation.sweep import load_sweep, make_design, read_manifest, read_runs, read_series, run_seed, run_sweep
 from simulation.sweep.testfunctions import ishigami_indices
 
@@ -98,6 +99,20 @@ def test_an_unknown_parameter_name_is_reported_with_file_line_and_closest_match(
     assert f"{path}:{line}: investors.jevons_belif_mean" in result.stderr
     assert "did you mean 'jevons_belief_mean'" in result.stderr
     assert not (path.parent / "out").exists()
+
+
+def test_an_old_key_in_a_sweep_file_is_reported_with_its_line_and_new_key(sweep_file):
+    """[markets] was split: a sweep that sets or varies one of its keys is told the key that replaced it."""
+    for table, old, written in (
+        ("set", "markets.leak_delay_days", '"markets.leak_delay_days" = 30'),
+        ("parameters", "markets.rental_reach", '"markets.rental_reach" = { values = [0.1, 0.3] }'),
+    ):
+        path = sweep_file(MODEL_SWEEP.replace(f"[{table}]\n", f"[{table}]\n{written}\n"))
+        result = cli("sweep", str(path), "--out", str(path.parent / "out"))
+        line = path.read_text().splitlines().index(written) + 1
+        assert result.returncode == 2, result.stderr
+        assert f"{path}:{line}: {old}: this key moved to {MOVED[old]}" in result.stderr, result.stderr
+        assert not (path.parent / "out").exists()
 
 
 def test_a_value_outside_what_the_schema_allows_is_reported_before_running(sweep_file):

@@ -11,7 +11,7 @@ import numpy as np
 
 from simulation.agents.regulator import rule_catches
 from simulation.firms import OUTSIDE, Firm
-from simulation.scenario import Chip, Rule
+from simulation.scenario import Chip, Chipmaking, Rule, Tech
 from simulation.scenario import Chipmaker as ChipmakerSpec
 from simulation.tech import interconnect_factor, step_fraction
 
@@ -83,8 +83,12 @@ class Chipmaker(Firm):
 
     spec: ChipmakerSpec
 
-    def __init__(self, model: AIRaceModel, spec: ChipmakerSpec):
+    def __init__(self, model: AIRaceModel, spec: ChipmakerSpec, chipmaking: Chipmaking, tech_spec: Tech):
+        """`chipmaking`: the scenario's terms of pricing and investment for every maker; `tech_spec`, the
+        technology (the interconnect a variant's speed is judged by)."""
         super().__init__(model, spec)
+        self.chipmaking = chipmaking
+        self.tech_spec = tech_spec
         self.capacity_chips_per_year = spec.capacity_chips_per_year
         self.capacity_growth_per_year = spec.capacity_growth_per_year
         self.log_q = 0.0  # log of its share price against the price's smoothed past (0 when unlisted)
@@ -128,7 +132,7 @@ class Chipmaker(Firm):
             return
         self._searched = (rules_to, on_sale)
         today = model.date
-        tech = model.spec.tech
+        tech = self.tech_spec
         for i, chip in enumerate(list(model.chips)):
             if chip.maker != self.id or chip.variant_of is not None or not on_sale[i]:
                 continue
@@ -180,7 +184,7 @@ class Chipmaker(Firm):
         pull = min(max(self.order_ratio, 0.0), 1.5)
         # A listed maker invests more when its shares stand above their past level, less after a sell-off
         # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
-        q = math.exp(model.spec.markets.capacity_q_elasticity * self.log_q)
+        q = math.exp(self.chipmaking.q_elasticity * self.log_q)
         growth = self.capacity_growth_per_year * pull * q
         peers = [m.capacity_chips_per_year for m in model.chipmakers.values() if m.bloc == self.bloc]
         subsidy = model.regulation.subsidy_for(self.bloc, self.capacity_chips_per_year, peers)
@@ -203,11 +207,11 @@ class Chipmaker(Firm):
     def observe_demand(self, asked: float, available: float, lost_usd: float = 0.0) -> None:
         """Prices move towards the level that clears orders against output (within the scenario's bounds);
         the money controls kept away is recorded as lost sales."""
-        markets = self.model.spec.markets
+        chipmaking = self.chipmaking
         self.order_ratio = asked / available if available > 0 else 0.0
         pressure = math.log(max(self.order_ratio, 0.1))
-        self.markup *= math.exp(markets.chip_price_adjust_per_year * self.model.dt * pressure)
-        self.markup = min(max(self.markup, markets.chip_markup_min), markets.chip_markup_max)
+        self.markup *= math.exp(chipmaking.price_adjust_per_year * self.model.dt * pressure)
+        self.markup = min(max(self.markup, chipmaking.markup_min), chipmaking.markup_max)
         self._step_lost = lost_usd
         self.lost_sales_total_usd += lost_usd
 
@@ -223,9 +227,9 @@ class Chipmaker(Firm):
 
     def see_share_price(self, price: float) -> None:
         """After the day's trading: the share price against its smoothed past (half-life
-        `markets.capacity_q_memory_days`), which the next step's investment answers."""
+        `chipmaking.q_memory_days`), which the next step's investment answers."""
         log_price = math.log(price)
-        memory = self.model.spec.markets.capacity_q_memory_days
+        memory = self.chipmaking.q_memory_days
         self._past_log_price += step_fraction(math.log(2) * 365.25 / memory, self.model.dt) * (
             log_price - self._past_log_price
         )

@@ -35,6 +35,7 @@ from simulation.tech import DAYS_PER_YEAR, step_fraction
 if TYPE_CHECKING:
     from simulation.markets.exchange import EquityMarket
     from simulation.model import AIRaceModel
+    from simulation.scenario import Investors
 
 FUNDAMENTALIST, TREND, NOISE = 0, 1, 2
 WINDOW_DAYS = DAYS_PER_YEAR / 3
@@ -47,10 +48,10 @@ GROWTH_GRID = np.linspace(-1.0, 4.0, 2001)
 class InvestorPopulation(mesa.Agent):
     model: AIRaceModel
 
-    def __init__(self, model: AIRaceModel, market: EquityMarket):
+    def __init__(self, model: AIRaceModel, market: EquityMarket, spec: Investors):
         """The population that trades on `market`: it sets the market's prices each trading day."""
         super().__init__(model)
-        spec = model.spec.investors
+        self.spec = spec
         rng = model.stream("investors", "population")
         n, k = spec.count, len(market.firms)
         self.id = "investors"
@@ -129,7 +130,7 @@ class InvestorPopulation(mesa.Agent):
     def _read_reports(self) -> None:
         """News of the firms' AI revenue since the last (reports, the foundry's monthly sales, channel checks):
         the consensus growth belief follows the growth of the listed firms' revenue, with a memory."""
-        spec = self.model.spec.investors
+        spec = self.spec
         before = float(self.revenue.sum())
         self.revenue = self._revenue()
         sector = float(self.revenue.sum())
@@ -189,7 +190,7 @@ class InvestorPopulation(mesa.Agent):
         """Reconsider strategies, then trade each day of the step, reading the reports and news of each day."""
         if not self.firms:
             return
-        spec = self.model.spec.investors
+        spec = self.spec
         days = self.model.step_days
         first_day = self.model.day - days + 1  # the step simulates the days after the last one recorded, to `day`
         self._switch_strategies()
@@ -269,7 +270,7 @@ class InvestorPopulation(mesa.Agent):
         return self.capital_share[:, None] * (1 + self.tilt) * (self.market.shares_outstanding * self._money_per_share)
 
     def _switch_strategies(self) -> None:
-        spec = self.model.spec.investors
+        spec = self.spec
         rng = self.model.stream("investors", "switching")
         chance = step_fraction(spec.switching_rate_per_year, self.model.dt)
         movers = np.flatnonzero(self.switcher & (rng.random(len(self.strategy)) < chance))

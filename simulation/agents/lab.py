@@ -16,7 +16,7 @@ import numpy as np
 from simulation import tech
 from simulation.firms import OUTSIDE, Firm
 from simulation.markets.news import News, reach
-from simulation.scenario import Breakthrough
+from simulation.scenario import Breakthrough, Funding, Tech
 from simulation.scenario import Lab as LabSpec
 
 if TYPE_CHECKING:
@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 class Lab(Firm):
     spec: LabSpec
 
-    def __init__(self, model: AIRaceModel, spec: LabSpec):
+    def __init__(self, model: AIRaceModel, spec: LabSpec, tech_spec: Tech, funding: Funding):
+        """`tech_spec`: the scenario's technology (scaling, research, training, distillation); `funding`, the
+        terms of funding rounds."""
         super().__init__(model, spec, spec.cash_usd)
+        self.tech_spec = tech_spec
+        self.funding_spec = funding
         fleet = np.zeros(len(model.chips))
         for chip_id, count in spec.fleet.items():
             fleet[model.chip_index[chip_id]] = count
@@ -52,17 +56,17 @@ class Lab(Firm):
         self.pledged_usd = 0.0
         self.owner = model.owners[spec.owner]
         self.owner.labs.append(self)
-        interval = model.spec.markets.funding_interval_days
+        interval = funding.interval_days
         start = model.stream(self.id, "start")
         self.next_round_day = float(start.uniform(0, interval))  # rounds are staggered across labs
         # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
-        self._started_days = float(start.uniform(0, model.spec.tech.training_run_days))
+        self._started_days = float(start.uniform(0, tech_spec.training_run_days))
         # Breakthroughs are a Poisson process: the hazard left until the next one (`tech.arrivals`).
         self._breakthrough_hazard = float(model.stream(self.id, "breakthrough").exponential())
 
     def start(self) -> None:
         """Put the lab part-way through its first run, on the fleet it holds (once the market exists)."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         self.run_days = self._started_days
         self.run_flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, self.run_days)
         worn = tech.step_fraction(t.depreciation_per_year, self.run_days / tech.DAYS_PER_YEAR)
@@ -140,7 +144,7 @@ class Lab(Firm):
 
     def step(self) -> None:
         """One step of work: chips age, research raises efficiency, the run trains, a model may ship."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         dt = self.model.dt
         starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
         worn = tech.step_fraction(t.depreciation_per_year, dt)
@@ -155,7 +159,7 @@ class Lab(Firm):
     def research(self, starved: float) -> None:
         """Efficiency grows with research effort, which a compute-starved lab (`starved` 0 to 1) raises;
         breakthroughs arrive at random, more often the more a lab researches."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         dt = self.model.dt
         self.research_share = tech.induced_research_share(
             self.spec.research_share, self.spec.training_share, t.induced_innovation, starved
@@ -180,7 +184,7 @@ class Lab(Firm):
     def adopt_published_methods(self) -> None:
         """Open weights and papers spread methods: close part of the gap to the best open model's
         efficiency as it stood a reading-and-reproducing lag ago."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         published = self.model.observation.published_efficiency(t.spillover_lag_days)
         self.efficiency = tech.spillover(self.efficiency, published, t.spillover_rate_per_year, self.model.dt)
 
@@ -191,7 +195,7 @@ class Lab(Firm):
         self.efficiency *= gain
         # The better methods also lift the lab's current model (post-training, as R1 did for V3):
         # capability is log10 of the last run's FLOP times efficiency.
-        lift = self.model.spec.tech.capability_per_decade * math.log10(gain)
+        lift = self.tech_spec.capability_per_decade * math.log10(gain)
         self.capability += lift
         self.trained_capability += lift
         if open_weights:
@@ -222,7 +226,7 @@ class Lab(Firm):
         A run ends on its own day, not at the end of the step that holds it: the step's compute and cost
         are split at that day, and the rest of the step starts the next run. So runs last
         `training_run_days` whatever the step length."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         step_days = self.model.step_days
         flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, step_days)
         days, rest = float(step_days), 1.0  # what is left of the step, in days and as a share
@@ -239,7 +243,7 @@ class Lab(Firm):
 
     def finish_run(self) -> None:
         """The run is done: it may be the largest so far, and its model is released if it beats the last."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         if self.run_flop > self.largest_run_flop:
             self.largest_run_flop = self.run_flop
             self.largest_run_cost_usd = self.run_cost_usd
@@ -253,7 +257,7 @@ class Lab(Firm):
     def distil(self) -> None:
         """Distil from the reachable model of the largest expected gain, if it is enough ahead and the
         lab is due."""
-        t = self.model.spec.tech
+        t = self.tech_spec
         if not self.spec.distils or self.model.day < self.next_distillation_day:
             return
         # Every reachable model is a candidate teacher (open weights, or an API whose terms are not
@@ -319,7 +323,7 @@ class Lab(Firm):
         interval does not stretch to a whole number of steps."""
         model = self.model
         when = max(self.next_distillation_day, model.day - model.step_days)
-        self.next_distillation_day = when + model.spec.tech.distillation_interval_days
+        self.next_distillation_day = when + self.tech_spec.distillation_interval_days
 
     @property
     def reachable(self) -> bool:
@@ -336,7 +340,7 @@ class Lab(Firm):
         """Investors commit money to this lab; it arrives at the lab's next funding round."""
         self.pledged_usd += amount_usd
         if self.model.day >= self.next_round_day:
-            self.next_round_day += self.model.spec.markets.funding_interval_days
+            self.next_round_day += self.funding_spec.interval_days
             if self.pledged_usd > 0:
                 self.model.ledger.pay(OUTSIDE["capital"], self.id, self.pledged_usd, "funding")
                 self.cash_usd += self.pledged_usd

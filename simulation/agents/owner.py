@@ -4,17 +4,17 @@ for Google DeepMind, High-Flyer for DeepSeek, ...), listed or private.
 An owner's books carry a base business (everything but AI: revenue, its operating cash flow and its
 capex, sized from the annual report of the year before the start and grown at its own rate) beside
 its labs' AI-services revenue and its AI capex. AI capex is planned for the AI market the owner
-builds for, the AI-services revenue of its bloc's labs, as it expects it `markets.capex_horizon_years`
+builds for, the AI-services revenue of its bloc's labs, as it expects it `capex.horizon_years`
 ahead: today's revenue grown at its remembered growth rate (adaptive expectations). The platforms
 built for the AI market as a whole, not for their own lab's share of it on the day (Meta spent as a
 leader with little AI-services revenue of its own), and a lab's share of a market jumps with each
 release, so a plan that chased it would swing with every model shipped. The owner keeps the ratio
 of AI capex to the expected market it had at the start (its plan is sized from its own filings, not
 from a free parameter), and its capex moves
-towards the plan at `markets.capex_adjust_per_year`, as data-centre projects take time to start and
-to stop. A share `markets.ai_capex_chip_share` of AI capex is the labs' chip budget; the rest goes to
+towards the plan at `capex.adjust_per_year`, as data-centre projects take time to start and
+to stop. A share `capex.chip_share` of AI capex is the labs' chip budget; the rest goes to
 buildings, power and networks. What cash flow and cash do not cover is borrowed on capital markets,
-up to a net debt of `markets.owner_net_debt_max_years` years of operating cash flow (the leverage
+up to a net debt of `capex.net_debt_max_years` years of operating cash flow (the leverage
 that keeps an investment-grade rating); an AI plan beyond that is cut to what can be paid for, to
 nothing if need be. The base business's capex is paid whatever (it is the firm's own business, not
 modelled beyond its revenue, margin and capex), so an owner whose base business does not pay for
@@ -30,6 +30,7 @@ import math
 from typing import TYPE_CHECKING
 
 from simulation.firms import OUTSIDE, Firm
+from simulation.scenario import Capex, Services
 from simulation.scenario import Owner as OwnerSpec
 from simulation.tech import step_fraction
 
@@ -41,10 +42,15 @@ if TYPE_CHECKING:
 class Owner(Firm):
     spec: OwnerSpec
 
-    def __init__(self, model: AIRaceModel, spec: OwnerSpec, expected_growth_per_year: float):
+    def __init__(
+        self, model: AIRaceModel, spec: OwnerSpec, expected_growth_per_year: float, capex: Capex, services: Services
+    ):
         """`expected_growth_per_year`: the growth of its AI revenue the owner expects at the start (that
-        of its bloc's AI-services market: it has no history of its own yet)."""
+        of its bloc's AI-services market: it has no history of its own yet); `capex`, the scenario's terms of
+        AI capex plans, and `services`, of the AI-services business (its cost share)."""
         super().__init__(model, spec, spec.cash_usd)
+        self.capex_spec = capex
+        self.services_spec = services
         self.label = spec.label
         self.labs: list[Lab] = []
         self.base_revenue_usd_per_year = spec.base_revenue_usd_per_year
@@ -73,8 +79,8 @@ class Owner(Firm):
 
     @property
     def expected_market_usd_per_year(self) -> float:
-        """The AI market it plans for: today's, grown `capex_horizon_years` at its remembered growth."""
-        return self.market_usd_per_year * math.exp(self.growth_belief * self.model.spec.markets.capex_horizon_years)
+        """The AI market it plans for: today's, grown `capex.horizon_years` at its remembered growth."""
+        return self.market_usd_per_year * math.exp(self.growth_belief * self.capex_spec.horizon_years)
 
     @property
     def planned_ai_capex_usd_per_year(self) -> float:
@@ -82,12 +88,12 @@ class Owner(Firm):
 
     def plan(self) -> None:
         """Set this step's AI capex towards the plan for the revenue it expects, and the labs' chip budget."""
-        markets = self.model.spec.markets
+        capex = self.capex_spec
         dt = self.model.dt
         if self._intensity is None:  # the first step: the market is known from the start (`book_revenue`)
             expected = self.expected_market_usd_per_year
             self._intensity = self.ai_capex_usd_per_year / expected if expected > 0 else 0.0
-        move = step_fraction(markets.capex_adjust_per_year, dt)
+        move = step_fraction(capex.adjust_per_year, dt)
         self.ai_capex_usd_per_year += move * (self.planned_ai_capex_usd_per_year - self.ai_capex_usd_per_year)
         # What it can pay this step: its cash, what it may borrow, and this step's cash flow less base capex.
         payable = (
@@ -95,7 +101,7 @@ class Owner(Firm):
         )
         self.payable_usd = max(payable, 0.0)
         self.ai_capex_usd_per_year = min(self.ai_capex_usd_per_year, self.payable_usd / dt)
-        self.chip_budget_usd = self.ai_capex_usd_per_year * markets.ai_capex_chip_share * dt
+        self.chip_budget_usd = self.ai_capex_usd_per_year * capex.chip_share * dt
         self.chips_paid_usd = 0.0
 
     def budget_for(self, lab: Lab) -> float:
@@ -108,13 +114,13 @@ class Owner(Firm):
     @property
     def operating_cash_usd_per_year(self) -> float:
         """Operating cash flow: the base business's, and the margin on its labs' AI services."""
-        ai_margin = 1.0 - self.model.spec.markets.services_cost_share
+        ai_margin = 1.0 - self.services_spec.cost_share
         return self.spec.base_cash_margin * self.base_revenue_usd_per_year + ai_margin * self.ai_revenue_usd_per_year
 
     @property
     def debt_limit_usd(self) -> float:
-        """The most it may owe: `owner_net_debt_max_years` of its operating cash flow."""
-        return self.model.spec.markets.owner_net_debt_max_years * max(self.operating_cash_usd_per_year, 0.0)
+        """The most it may owe: `capex.net_debt_max_years` of its operating cash flow."""
+        return self.capex_spec.net_debt_max_years * max(self.operating_cash_usd_per_year, 0.0)
 
     def pay_chips(self, usd: float) -> None:
         self.chips_paid_usd += usd
@@ -128,14 +134,14 @@ class Owner(Firm):
         self.market_usd_per_year = market_usd_per_year
         if before > 0 and market_usd_per_year > 0 and self._intensity is not None:
             observed = math.log(market_usd_per_year / before) / dt
-            memory = 1.0 - 0.5 ** (dt / self.model.spec.markets.capex_growth_memory_years)
+            memory = 1.0 - 0.5 ** (dt / self.capex_spec.growth_memory_years)
             self.growth_belief += memory * (observed - self.growth_belief)
 
     def settle(self) -> None:
         """Close the step's books: operating cash flow in, capex out; a fall below zero cash is borrowed."""
-        markets = self.model.spec.markets
+        capex = self.capex_spec
         dt = self.model.dt
-        other_ai = self.ai_capex_usd_per_year * (1.0 - markets.ai_capex_chip_share) * dt
+        other_ai = self.ai_capex_usd_per_year * (1.0 - capex.chip_share) * dt
         self.ai_spend_usd = other_ai + self.chips_paid_usd
         self.capex_usd = self.base_capex_usd_per_year * dt + self.ai_spend_usd
         self._pay_the_step(other_ai)
@@ -158,6 +164,6 @@ class Owner(Firm):
             "base_business",
         )
         ledger.pay(OUTSIDE["users"], self.id, ai_revenue, "ai_services")
-        ledger.pay(self.id, OUTSIDE["suppliers"], self.model.spec.markets.services_cost_share * ai_revenue, "serving")
+        ledger.pay(self.id, OUTSIDE["suppliers"], self.services_spec.cost_share * ai_revenue, "serving")
         ledger.pay(self.id, OUTSIDE["suppliers"], self.base_capex_usd_per_year * dt, "base_capex")
         ledger.pay(self.id, OUTSIDE["suppliers"], other_ai_usd, "ai_infrastructure")

@@ -7,10 +7,10 @@ output this step is shared pro rata among the orders for its chips.
 
 A chip banned for a bloc at enforcement e can still be bought through smugglers
 for a share (1 - e) of the money a lab puts on it, at a price premium that the maker does not see,
-and it arrives after a delay. Of the share e that is stopped, a part `markets.rental_reach` finds a
+and it arrives after a delay. Of the share e that is stopped, a part `chip_market.rental_reach` finds a
 cloud abroad that buys the chip legally (if it is sold, and not controlled, in another bloc: not a
 variant made for the lab's bloc alone) and rents it to the lab for its service life, at
-`markets.rental_premium` over its price, unless a rule that covers rentals stops that too (with its
+`chip_market.rental_premium` over its price, unless a rule that covers rentals stops that too (with its
 enforcement); the rest goes back to the legal offers. The money
 that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
 rule sell legally, and the maker pays the regulator its share of the revenue.
@@ -33,7 +33,8 @@ from simulation.tech import interconnect_factor, logit_split
 if TYPE_CHECKING:
     from simulation.agents.lab import Lab
     from simulation.model import AIRaceModel
-    from simulation.scenario import Chip
+    from simulation.scenario import Chip, Tech
+    from simulation.scenario import ChipMarket as ChipMarketSpec
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,12 @@ class Shipment:
 
 
 class ChipMarket:
-    def __init__(self, model: AIRaceModel):
+    def __init__(self, model: AIRaceModel, spec: ChipMarketSpec, tech: Tech):
+        """`spec`: the scenario's terms of the chip market (smuggling, rentals, choice); `tech`, the technology
+        (the interconnect that sets a chip's effective speed)."""
         self.model = model
+        self.spec = spec
+        self.tech = tech
         self.makers = list(model.chipmakers.values())
         self.labs = list(model.labs.values())
         """The labs, in the order of the rows of `budgets`, `orders` and `stopped`."""
@@ -180,7 +185,7 @@ class ChipMarket:
 
     def add_chip(self, chip: Chip) -> None:
         model = self.model
-        t = model.spec.tech
+        t = self.tech
         factor = interconnect_factor(chip.interconnect_gb_s, t.interconnect_reference_gb_s, t.interconnect_exponent)
         unit = [chip.tflops_16bit * 1e12, chip.tflops_16bit * 1e12 * factor, chip.price_usd]
         self.per_unit = np.column_stack([self.per_unit, unit])
@@ -220,22 +225,22 @@ class ChipMarket:
         The offers are the chips on sale to the bloc; a chip under control costs the leak premium,
         since whatever gets through comes from smugglers."""
         model = self.model
-        markets = model.spec.markets
+        chip_market = self.spec
         offered = self._on_sale & self.sold_to.T
         enforcement = model.regulation.controls.T
         controlled = enforcement > 0
-        price = self._prices * np.where(controlled, 1.0 + markets.leak_price_premium, 1.0)
-        maker_price = np.where(controlled, price / (1.0 + markets.leak_price_premium), price)
-        rental_price = np.broadcast_to(self._prices * (1.0 + markets.rental_premium), price.shape)
+        price = self._prices * np.where(controlled, 1.0 + chip_market.leak_price_premium, 1.0)
+        maker_price = np.where(controlled, price / (1.0 + chip_market.leak_price_premium), price)
+        rental_price = np.broadcast_to(self._prices * (1.0 + chip_market.rental_premium), price.shape)
         # A cloud abroad can rent out only a chip it may buy legally in its own bloc: sold there and not
         # controlled there (so not a variant made for the lab's bloc alone).
         buyable = self.sold_to & (model.regulation.controls == 0)
         abroad = (buyable.sum(axis=1, keepdims=True) - buyable).T > 0
-        rentable = markets.rental_reach * (1.0 - model.regulation.rental_controls.T) * abroad
+        rentable = chip_market.rental_reach * (1.0 - model.regulation.rental_controls.T) * abroad
         value = self.effective_flops / price
         home = offered & self._home
         mandate = np.array([model.regulation.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
-        sensitivity = markets.chip_choice_sensitivity
+        sensitivity = chip_market.choice_sensitivity
         home_made = Menu.of(home, value, enforcement, sensitivity, rentable) if mandate.any() else None
         everything = Menu.of(offered, value, enforcement, sensitivity, rentable)
         return Terms(everything, home_made, mandate, controlled, price, maker_price, rental_price)
@@ -296,7 +301,7 @@ class ChipMarket:
     def clear(self) -> Flows:
         """Share each maker's output among the orders for its chips, ship the chips, move the money."""
         model = self.model
-        markets = model.spec.markets
+        chip_market = self.spec
         flows = self.flows
         terms = self._terms()
         self._split_budgets(terms)
@@ -348,10 +353,10 @@ class ChipMarket:
         flows.domestic_units += self._per_bloc(np.where(home, legal, 0.0).sum(axis=1))
         rented_per_lab = got_rented.sum(axis=1)
         flows.rented_units += self._per_bloc(rented_per_lab)
-        if markets.leak_delay_days > 0:
+        if chip_market.leak_delay_days > 0:
             self._deliver(legal + got_rented, legal_per_lab + rented_per_lab)  # a lease starts at once
             if smuggled.any():
-                self.in_transit.append(Shipment(model.day + markets.leak_delay_days, smuggled))
+                self.in_transit.append(Shipment(model.day + chip_market.leak_delay_days, smuggled))
         else:
             self._deliver(got + got_rented, got.sum(axis=1) + rented_per_lab)
             flows.leaked_units += self._per_bloc(smuggled.sum(axis=1))

@@ -1,10 +1,12 @@
 """Scenario files: the schema, dotted keys, loading with `extends` and overrides, the parameter
 registry, and the input errors they raise.
 
-- `schema`: the pydantic models, one per section of a file (the single registry of parameters).
+- `schema`: the pydantic models, one per section of a file (the single registry of parameters); the
+  sections are defined in `base`, `actors`, `timeline` and `mechanisms`, every name importable from it.
 - `paths`: `Key`, the one dotted-key type (parse, get from a model, set in raw data, walk the
   leaves, find a key's line in a file).
-- `load`: read, `extends`, merge, overrides, validation, cross-references, sources from comments.
+- `load`: read, `extends`, merge, overrides, validation, sources from comments.
+- `references`: the links between sections the schema cannot check, and dated entries after the end.
 - `registry`: `parameters` and the parameter cards.
 - `errors`: `Problem`, `InputError` and `ScenarioError`.
 """
@@ -12,10 +14,8 @@ registry, and the input errors they raise.
 from simulation.scenario.errors import InputError, Problem, ScenarioError
 from simulation.scenario.load import (
     SCENARIO_DIR,
-    after_the_end,
     apply_overrides,
     builtin_scenarios,
-    check_references,
     load_scenario,
     merge,
     parse_toml,
@@ -27,22 +27,27 @@ from simulation.scenario.load import (
     validate,
 )
 from simulation.scenario.paths import Key
+from simulation.scenario.references import after_the_end, check_references
 from simulation.scenario.registry import Parameter, parameter_cards, parameters
 from simulation.scenario.schema import (
     EVENT_KINDS,
     ApiTerms,
     Bloc,
     Breakthrough,
+    Capex,
     Chip,
     Chipmaker,
+    Chipmaking,
+    ChipMarket,
     Closed,
     Dated,
     DistillationControl,
     EquipmentControl,
     Event,
+    Funding,
     Investors,
     Lab,
-    Markets,
+    Measures,
     OpenWeights,
     Owner,
     Policy,
@@ -51,6 +56,7 @@ from simulation.scenario.schema import (
     Rule,
     RuleChange,
     Scenario,
+    Services,
     Tech,
     Time,
 )
@@ -61,18 +67,22 @@ __all__ = [
     "ApiTerms",
     "Bloc",
     "Breakthrough",
+    "Capex",
     "Chip",
+    "ChipMarket",
     "Chipmaker",
+    "Chipmaking",
     "Closed",
     "Dated",
     "DistillationControl",
     "EquipmentControl",
     "Event",
+    "Funding",
     "InputError",
     "Investors",
     "Key",
     "Lab",
-    "Markets",
+    "Measures",
     "OpenWeights",
     "Owner",
     "Parameter",
@@ -84,6 +94,7 @@ __all__ = [
     "RuleChange",
     "Scenario",
     "ScenarioError",
+    "Services",
     "Tech",
     "Time",
     "after_the_end",

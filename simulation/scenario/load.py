@@ -1,5 +1,6 @@
 """Loading a scenario: read the file, follow `extends`, merge, apply overrides, validate, check the
-links between sections, and give every number its source from the file's comments.
+links between sections (`simulation.scenario.references`), and give every number its source from
+the file's comments.
 
 Every problem is a `ScenarioError` naming the file (or the overrides' label, `--set` on the command
 line), the line and the key, with the closest valid name for a misspelt one.
@@ -21,8 +22,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.scenario.errors import Problem, ScenarioError, pydantic_message
+from simulation.scenario.moved import moved_keys, moved_message
 from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves
-from simulation.scenario.schema import EVENT_KINDS, ApiTerms, Breakthrough, OpenWeights, RuleChange, Scenario
+from simulation.scenario.references import check_references
+from simulation.scenario.schema import EVENT_KINDS, Scenario
 
 # The built-in scenarios. Installed from a wheel they are package data, simulation/scenarios (pyproject's
 # wheel `sources` maps the top-level scenarios/ there); in a source checkout or an editable install,
@@ -207,7 +210,7 @@ def validate(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, data, files, source) for err in exc.errors()]
+        problems = [p for err in exc.errors() for p in _problems(err, data, files, source)]
         mended = _mended(data, exc)
         if mended is not None:  # the links between sections, on what the schema could read
             reported = [p.key for p in problems]
@@ -295,8 +298,13 @@ def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:
     return problem
 
 
-def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label: str) -> Problem:
+def _problems(err: dict[str, Any], data: dict[str, Any], files: list[Path], label: str) -> list[Problem]:
+    """The problems of one of pydantic's errors, each with its file and line: one, but for an unknown
+    table of an older schema (`[markets]`), which gives one for each key it holds, naming its new key."""
     key = Key.from_loc(tuple(err["loc"]), data, EVENT_KINDS)
+    if err["type"] == "extra_forbidden" and (moved := moved_keys(str(key), err.get("input"))):
+        located = [(old, message, *find_line(files, Key.parse(old))) for old, message in moved]
+        return [Problem(file or label, old, message, line) for old, message, file, line in located]
     file, line = find_line(files, key)
     if err["type"] == "extra_forbidden":
         allowed = fields_at(tuple(err["loc"][:-1]), data, Scenario, EVENT_KINDS)
@@ -305,7 +313,7 @@ def _problem(err: dict[str, Any], data: dict[str, Any], files: list[Path], label
         message += f"; did you mean '{hint[0]}'?" if hint else f"; allowed: {', '.join(allowed)}"
     else:
         message = pydantic_message(err)
-    return Problem(file or label, str(key), message, line)
+    return [Problem(file or label, str(key), message, line)]
 
 
 def _attach_comment_sources(
@@ -360,104 +368,6 @@ def _sourced(data: Any, prefix: Key = TOP) -> Iterator[str]:
                 yield from _sourced(value, prefix.child(name))
 
 
-# ---------------------------------------------------------------- cross-references
-
-
-def check_references(s: Scenario) -> list[tuple[str, str]]:
-    """Links between sections that the schema alone cannot check, as (dotted key, message)."""
-    problems: list[tuple[str, str]] = []
-    blocs = [b.id for b in s.blocs]
-    chips = [c.id for c in s.chips]
-    makers = [m.id for m in s.chipmakers]
-    labs = [lab.id for lab in s.labs]
-    owners = [o.id for o in s.owners]
-    regulators = {r.id: r for r in s.regulators}
-
-    def unknown(key: str, value: str, known: list[str], what: str) -> None:
-        if value not in known:
-            hint = difflib.get_close_matches(value, known, n=1)
-            more = f"; did you mean '{hint[0]}'?" if hint else f"; known {what}: {', '.join(known)}"
-            problems.append((key, f"unknown {what[:-1]} '{value}'{more}"))
-
-    for section in ("blocs", "chips", "chipmakers", "owners", "labs", "regulators", "events"):
-        ids = [item.id for item in getattr(s, section)]
-        for dup in sorted({i for i in ids if ids.count(i) > 1}):
-            problems.append((f"{section}.{dup}", "id used more than once"))
-    first_in: dict[str, str] = {}  # one namespace: the agents table and `stream` know an agent by its id
-    for section in ("chipmakers", "labs", "owners"):
-        for agent in dict.fromkeys(item.id for item in getattr(s, section)):
-            other = first_in.setdefault(agent, section)
-            if other != section:
-                problems.append((f"{section}.{agent}", f"id also used in {other}: agents need ids of their own"))
-    for name in ("leader", "laggard"):
-        unknown(name, getattr(s, name), blocs, "blocs")
-    for b in s.blocs:
-        for other in b.serves:
-            unknown(f"blocs.{b.id}.serves", other, blocs, "blocs")
-    for c in s.chips:
-        unknown(f"chips.{c.id}.maker", c.maker, makers, "chipmakers")
-        if c.variant_of is not None:
-            unknown(f"chips.{c.id}.variant_of", c.variant_of, chips, "chips")
-        for bloc in c.sold_to:
-            unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
-        if c.unit_cost_usd >= c.price_usd:
-            problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
-    for m in s.chipmakers:
-        unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
-    for o in s.owners:
-        unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
-    for lab in s.labs:
-        unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
-        unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")
-        for chip_id in lab.fleet:
-            unknown(f"labs.{lab.id}.fleet.{chip_id}", chip_id, chips, "chips")
-    for r in s.regulators:
-        unknown(f"regulators.{r.id}.bloc", r.bloc, blocs, "blocs")
-        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
-            entries = getattr(r, section)
-            ids = [entry.id for entry in entries]
-            for dup in sorted({i for i in ids if ids.count(i) > 1}):
-                problems.append((f"regulators.{r.id}.{section}.{dup}", "id used more than once"))
-            for entry in entries:
-                key = f"regulators.{r.id}.{section}.{entry.id}"
-                for dest in getattr(entry, "destinations", []):
-                    unknown(f"{key}.destinations", dest, blocs, "blocs")
-                for chip_id in getattr(entry, "chips", []):
-                    unknown(f"{key}.chips", chip_id, chips, "chips")
-                if entry.end is not None and entry.end < entry.date:
-                    problems.append((f"{key}.end", f"{entry.end} is before its date {entry.date}"))
-        if r.reaction is not None:
-            unknown(f"regulators.{r.id}.reaction.rival", r.reaction.rival, blocs, "blocs")
-    for e in s.events:
-        key = f"events.{e.id}"
-        if e.date < s.time.start:  # an event after the end simply never happens
-            problems.append((f"{key}.date", f"{e.date} is before the scenario's start ({s.time.start})"))
-        if isinstance(e, Breakthrough | OpenWeights | ApiTerms):
-            unknown(f"{key}.lab", e.lab, labs, "labs")
-        if isinstance(e, Breakthrough) and e.attention_date is not None and e.attention_date < e.date:
-            problems.append((f"{key}.attention_date", f"{e.attention_date} is before the event's date {e.date}"))
-        if isinstance(e, RuleChange):
-            unknown(f"{key}.regulator", e.regulator, list(regulators), "regulators")
-            if e.regulator in regulators:
-                unknown(f"{key}.rule", e.rule, [r.id for r in regulators[e.regulator].rules], "rules")
-    return problems
-
-
-def after_the_end(s: Scenario) -> list[tuple[str, str]]:
-    """Dated entries (events, and regulators' rules, tool controls, policies and distillation controls)
-    that fall after the scenario's end, as (dotted key, message): valid, but they will not happen."""
-    end = s.time.end
-    dated = [(f"events.{e.id}.date", e.date) for e in s.events]
-    for r in s.regulators:
-        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
-            dated += [(f"regulators.{r.id}.{section}.{x.id}.date", x.date) for x in getattr(r, section)]
-    return [
-        (key, f"{day} is after the scenario's end ({end}): it will not happen in this run")
-        for key, day in dated
-        if day > end
-    ]
-
-
 # ---------------------------------------------------------------- overrides
 
 
@@ -477,8 +387,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
     for dotted, value in overrides.items():
         try:
             Key.parse(dotted).set(out, value, Scenario, EVENT_KINDS)
-        except KeyError as exc:
-            problems.append(Problem(source, dotted, str(exc.args[0])))
+        except KeyError as exc:  # a key an older schema had is named with the key that replaced it
+            problems.append(Problem(source, dotted, moved_message(dotted) or str(exc.args[0])))
     if problems:
         raise ScenarioError(problems)
     out["overrides"] = {**data.get("overrides", {}), **overrides}  # a record of them, for the runs' labels

@@ -1,0 +1,292 @@
+"""The sections of a scenario file that describe the world and its actors: the blocs and their
+markets, the chips, and the agents (chipmakers, owners, labs and the investors).
+
+Each table sets an agent's state at the start and its own behaviour; the rules that shape the
+whole model's mechanisms are in `simulation.scenario.mechanisms`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field, model_validator
+
+from simulation.scenario.base import Id, Strict, num
+
+
+class Bloc(Strict):
+    id: Id
+    name: str
+    serves: list[Id] = Field(default_factory=list, description="AI-services markets its labs sell to besides its own")
+    services_market_usd_per_year: float = num(
+        unit="USD/year", lo=1e8, hi=1e12, ge=0, doc="revenue of the bloc's AI-services market at start"
+    )
+    services_market_growth_per_year: float = num(
+        unit="1/year", lo=0.0, hi=3.0, ge=-0.9, le=10, doc="growth of that market (0.8 = +80% a year)"
+    )
+    capital_usd_per_year: float = num(
+        unit="USD/year",
+        lo=1e8,
+        hi=1e12,
+        ge=0,
+        doc="money outside investors put into the bloc's labs at start (owners' capex apart)",
+    )
+    capital_growth_per_year: float = num(
+        unit="1/year", lo=0.0, hi=2.0, ge=-0.9, le=10, doc="growth of that money at start (0.5 = +50% a year)"
+    )
+    growth_halflife_years: float | None = num(
+        None,
+        unit="years",
+        lo=1,
+        hi=20,
+        gt=0,
+        doc="years over which the growth rates of the market and of capital halve (none: constant growth)",
+    )
+
+
+class Chip(Strict):
+    id: Id
+    name: str
+    maker: Id
+    launch: date = Field(description="first day it can be bought")
+    discontinued: date | None = Field(None, description="last day it is sold")
+    variant_of: Id | None = Field(None, description="the chip this one is a compliant variant of")
+    sold_to: list[Id] = Field(default_factory=list, description="blocs it is sold to (empty: every bloc)")
+    tflops_16bit: float = num(unit="TFLOP/s", lo=10, hi=20000, gt=0, doc="dense 16-bit throughput")
+    interconnect_gb_s: float = num(unit="GB/s", lo=0, hi=5000, ge=0, doc="chip-to-chip bandwidth")
+    die_area_mm2: float = num(unit="mm^2", lo=100, hi=5000, gt=0, doc="die area (for performance density)")
+    price_usd: float = num(unit="USD", lo=1000, hi=100000, gt=0, doc="list price per chip")
+    unit_cost_usd: float = num(unit="USD", lo=500, hi=50000, gt=0, doc="maker's cost per chip")
+
+    @property
+    def tpp(self) -> float:
+        """Total processing performance as BIS defines it: 2 x MacTOPS x bit length = TFLOP/s x 16."""
+        return self.tflops_16bit * 16
+
+    @property
+    def performance_density(self) -> float:
+        return self.tpp / self.die_area_mm2
+
+
+class Lab(Strict):
+    id: Id
+    name: str
+    bloc: Id
+    owner: Id = Field(description="the owner (`owners`) that pays for its data centres and books its revenue")
+    cash_usd: float = num(unit="USD", lo=0, hi=1e12, ge=0, doc="cash at start")
+    fleet: dict[Id, float] = Field(default_factory=dict, description="chips held at start, by chip id")
+    capability: float = num(
+        unit="log10 FLOP", lo=20, hi=30, ge=0, le=40, doc="capability of its best released model at start"
+    )
+    efficiency: float = num(
+        1.0, unit="x", lo=0.1, hi=10, gt=0, doc="algorithmic efficiency at start, relative to 2023 methods"
+    )
+    open_weights: bool = Field(False, description="releases its models' weights")
+    api_terms_enforced: bool = Field(True, description="its API terms stop others distilling its models")
+    distils: bool = Field(True, description="distils from a stronger model it can reach")
+    capex_share_per_year: float = num(
+        1.5, unit="1/year", lo=0.5, hi=4, gt=0, le=12, doc="share of cash spent on chips per year"
+    )
+    training_share: float = num(
+        0.12, unit="fraction", lo=0.05, hi=0.4, gt=0, le=1, doc="share of compute on the frontier run"
+    )
+    research_share: float = num(
+        0.2, unit="fraction", lo=0.05, hi=0.5, ge=0, le=1, doc="share of compute on efficiency research"
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> Lab:
+        if self.training_share + self.research_share > 1:
+            raise ValueError("training_share + research_share must be at most 1")
+        return self
+
+
+class Chipmaker(Strict):
+    id: Id
+    name: str
+    bloc: Id
+    ticker: str | None = Field(None, description="listed firms have a ticker, shares and a share price")
+    shares_outstanding: float | None = num(None, unit="shares", lo=1e8, hi=1e11, gt=0, doc="shares outstanding")
+    share_price_usd: float | None = num(None, unit="USD", lo=1, hi=1e4, gt=0, doc="share price at start")
+    capacity_chips_per_year: float = num(unit="chips/year", lo=1e4, hi=1e8, ge=0, doc="AI chips it can make a year")
+    capacity_growth_per_year: float = num(
+        unit="1/year", lo=0.0, hi=1.5, ge=-0.9, le=10, doc="growth of capacity when demand fills it"
+    )
+    opex_usd_per_year: float = num(unit="USD/year", lo=0, hi=1e11, ge=0, doc="operating costs of its AI-chip business")
+    revenue_usd_per_year: float = num(
+        unit="USD/year", lo=1e8, hi=1e11, gt=0, doc="AI-chip revenue over the year before start"
+    )
+    cash_flow_margin: float = num(
+        0.5,
+        unit="fraction",
+        lo=0.1,
+        hi=0.6,
+        gt=0,
+        le=1,
+        doc="share of its AI-chip revenue investors expect to become free cash flow (net margin)",
+    )
+    designs_variants: bool = Field(True, description="answers export rules with compliant variants of its chips")
+    redesign_lag_days: float = num(
+        180.0, unit="days", lo=30, hi=365, ge=0, doc="time from a rule catching a chip to its compliant variant on sale"
+    )
+    variant_headroom: float = num(
+        0.67, unit="fraction", lo=0.4, hi=0.95, gt=0, lt=1, doc="a variant's binding spec as a share of the threshold"
+    )
+    variant_price_exponent: float = num(
+        0.5, unit="1", lo=0, hi=1, ge=0, le=1, doc="price of a variant = price x (its effective speed share)^this"
+    )
+    capacity_cost_usd: float = num(
+        20000.0,
+        unit="USD per chip/year",
+        lo=2000,
+        hi=100000,
+        gt=0,
+        doc="investment that adds one chip a year of capacity (what a subsidy buys)",
+    )
+
+    @model_validator(mode="after")
+    def _listing(self) -> Chipmaker:
+        listed = [self.ticker is not None, self.shares_outstanding is not None, self.share_price_usd is not None]
+        if any(listed) and not all(listed):
+            raise ValueError("a listed chipmaker needs ticker, shares_outstanding and share_price_usd together")
+        return self
+
+    @property
+    def listed(self) -> bool:
+        return self.ticker is not None
+
+
+class Owner(Strict):
+    """The firm that owns a lab and pays for its data centres: a listed platform (with a ticker) or a
+    private firm. Its base business (everything but AI) is sized from its last annual report before
+    the start; its AI capex answers the AI revenue its labs earn and the revenue it expects."""
+
+    id: Id
+    name: str
+    bloc: Id
+    ticker: str | None = Field(None, description="main US ticker of a listed owner (none: private)")
+    cash_usd: float = num(unit="USD", lo=0, hi=5e11, ge=0, doc="cash and short-term investments at start")
+    base_revenue_usd_per_year: float = num(
+        unit="USD/year", lo=0, hi=1e12, ge=0, doc="revenue of its non-AI business over the year before start"
+    )
+    base_revenue_growth_per_year: float = num(
+        unit="1/year", lo=-0.2, hi=0.5, ge=-0.9, le=5, doc="growth of that revenue (0.1 = +10% a year)"
+    )
+    base_cash_margin: float = num(
+        unit="fraction",
+        lo=0,
+        hi=0.6,
+        ge=-1,
+        le=1,
+        doc="operating cash flow of the non-AI business per dollar of its revenue",
+    )
+    capex_usd_per_year: float = num(
+        unit="USD/year", lo=0, hi=2e11, ge=0, doc="capital expenditure over the year before start, AI and non-AI"
+    )
+    ai_capex_share: float = num(
+        unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of that capex spent on AI data centres and chips"
+    )
+
+    @property
+    def label(self) -> str:
+        """How results name it: its ticker, or its id for a private owner (`capex_usd_MSFT`, `capex_usd_bytedance`)."""
+        return self.ticker or self.id
+
+
+class Investors(Strict):
+    count: int = num(1000, unit="investors", lo=100, hi=100000, ge=1, le=1_000_000, doc="size of the population")
+    fundamentalist_share: float = num(0.5, unit="fraction", lo=0.2, hi=0.8, ge=0, le=1, doc="value investors at start")
+    trend_share: float = num(0.3, unit="fraction", lo=0.05, hi=0.5, ge=0, le=1, doc="trend followers at start")
+    risk_aversion: float = num(2.0, unit="1", lo=0.5, hi=10, gt=0, doc="mean relative risk aversion")
+    return_variance_per_year: float = num(
+        0.25, unit="1/year", lo=0.05, hi=1, gt=0, doc="variance of equity returns investors expect"
+    )
+    valuation_dispersion: float = num(
+        0.15, unit="log", lo=0.0, hi=0.5, ge=0, doc="spread of investors' views of fair value"
+    )
+    reversion_per_year: float = num(
+        1.0, unit="1/year", lo=0.5, hi=8, gt=0, doc="speed at which fundamentalists expect price to meet value"
+    )
+    momentum_halflife_days: float = num(20, unit="days", lo=5, hi=120, gt=0, doc="memory of trend followers")
+    trend_strength: float = num(
+        0.003, unit="1", lo=0, hi=0.02, ge=0, doc="share of the trend's yearly return trend followers expect to go on"
+    )
+    sentiment_sd_per_year: float = num(
+        0.2, unit="1/year", lo=0.05, hi=1, ge=0, doc="spread of noise traders' common sentiment (excess return)"
+    )
+    sentiment_halflife_days: float = num(
+        20, unit="days", lo=5, hi=120, gt=0, doc="how long a swing of sentiment takes to fade by half"
+    )
+    sentiment_factor_share: float = num(
+        0.5, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of sentiment's swings common to all AI firms"
+    )
+    overweight_limit: float = num(
+        0.8,
+        unit="fraction",
+        lo=0.3,
+        hi=2,
+        gt=0,
+        doc="largest tilt above market weight: 1 + it is the most an investor holds of its weight (leverage)",
+    )
+    underweight_limit: float = num(
+        0.8,
+        unit="fraction",
+        lo=0.3,
+        hi=0.95,
+        gt=0,
+        lt=1,
+        doc="largest tilt below market weight: below 1, so nobody is short (short positions are not modelled)",
+    )
+    discount_rate_per_year: float = num(
+        0.1, unit="1/year", lo=0.07, hi=0.14, gt=0, doc="rate at which investors discount expected cash flows"
+    )
+    terminal_growth_per_year: float = num(
+        0.03, unit="1/year", lo=0.0, hi=0.05, ge=-0.1, doc="growth of AI cash flows in the long run"
+    )
+    growth_fade_years: float = num(
+        1.5, unit="years", lo=0.5, hi=5, gt=0, doc="time constant over which expected growth fades to terminal"
+    )
+    start_growth_belief_per_year: float = num(
+        0.2, unit="1/year", lo=0.0, hi=0.6, ge=-1, le=4, doc="growth of AI revenue investors expect at the start"
+    )
+    growth_memory_days: float = num(
+        180, unit="days", lo=30, hi=720, gt=0, doc="half-life of the reported growth investors' belief follows"
+    )
+    growth_belief_sd: float = num(0.1, unit="1/year", lo=0, hi=0.3, ge=0, doc="disagreement about growth")
+    revenue_news_interval_days: float = num(
+        4, unit="days", lo=1, hi=30, ge=1, doc="mean days between news of the firms' AI revenue (random days)"
+    )
+    fitness_halflife_days: float = num(
+        60, unit="days", lo=5, hi=365, gt=0, doc="memory of the strategies' profits that switching reads"
+    )
+    attention_lag_days: float = num(
+        3, unit="days", lo=0, hi=30, ge=0, doc="mean delay before an investor acts on news it can see"
+    )
+    jevons_belief_mean: float = num(
+        -0.2,
+        unit="elasticity",
+        lo=-1,
+        hi=1,
+        ge=-2,
+        le=2,
+        doc="belief how compute demand answers efficiency (-1 falls in step, 0 unchanged, >0 Jevons)",
+    )
+    jevons_belief_sd: float = num(0.3, unit="elasticity", lo=0, hi=1, ge=0, doc="disagreement about that")
+    belief_halflife_days: float = num(
+        120, unit="days", lo=20, hi=720, gt=0, doc="how long a news-driven revision of value persists"
+    )
+    switching_intensity: float = num(
+        30, unit="year", lo=0, hi=60, ge=0, doc="Brock-Hommes intensity of choice, on profits per year"
+    )
+    loyal_share: float = num(
+        0.4, unit="fraction", lo=0.2, hi=0.9, ge=0, le=1, doc="investors who never change strategy"
+    )
+    switching_rate_per_year: float = num(
+        20, unit="1/year", lo=0, hi=52, ge=0, doc="how often an investor reconsiders its strategy"
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> Investors:
+        if self.fundamentalist_share + self.trend_share > 1:
+            raise ValueError("fundamentalist_share + trend_share must be at most 1 (noise traders are the rest)")
+        return self

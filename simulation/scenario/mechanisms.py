@@ -1,0 +1,245 @@
+"""The sections of a scenario file that set how the model's mechanisms work, one table for each
+part of the model that reads it: `tech` (training, efficiency, breakthroughs, distillation),
+`services` (the AI-services market and owners' AI margin), `capex` (owners' AI capex plans),
+`chipmaking` (every chipmaker's pricing and capacity investment), `chip_market` (smuggling,
+rentals abroad, labs' choice of chips), `funding` (labs' funding rounds) and `measures` (constants
+of the model's measures).
+
+These six tables were one, `[markets]`, until its keys were given to the parts that read them;
+`simulation.scenario.moved` names where each old key went.
+"""
+
+from __future__ import annotations
+
+from simulation.scenario.base import Strict, num
+
+
+class Tech(Strict):
+    utilisation: float = num(0.4, unit="fraction", lo=0.2, hi=0.6, gt=0, le=1, doc="model FLOP utilisation")
+    training_run_days: float = num(120, unit="days", lo=30, hi=365, gt=0, doc="length of a frontier training run")
+    depreciation_per_year: float = num(
+        0.25, unit="1/year", lo=0.1, hi=0.5, ge=0, le=2, doc="rate at which chips leave the fleet"
+    )
+    interconnect_reference_gb_s: float = num(
+        900, unit="GB/s", lo=400, hi=1800, gt=0, doc="bandwidth at which large runs lose nothing"
+    )
+    interconnect_exponent: float = num(
+        0.15, unit="1", lo=0, hi=0.5, ge=0, doc="how much weaker interconnect slows large runs"
+    )
+    capability_per_decade: float = num(
+        1.0, unit="capability/decade", lo=0.5, hi=2, gt=0, doc="scaling-law slope in log10 effective compute"
+    )
+    efficiency_growth_per_year: float = num(
+        1.0, unit="log/year", lo=0.5, hi=1.5, ge=0, doc="growth of ln(efficiency) at the reference research share"
+    )
+    reference_research_share: float = num(
+        0.2,
+        unit="fraction",
+        lo=0.05,
+        hi=0.5,
+        gt=0,
+        le=1,
+        doc="research share at which efficiency grows at the base rate",
+    )
+    research_elasticity: float = num(0.5, unit="1", lo=0.1, hi=1, ge=0, doc="returns to research effort")
+    breakthrough_rate_per_year: float = num(
+        0.1, unit="1/year", lo=0, hi=1, ge=0, doc="chance a lab makes a random breakthrough in a year"
+    )
+    breakthrough_min_gain: float = num(
+        1.5, unit="x", lo=1.1, hi=3, gt=1, doc="smallest efficiency gain of a random breakthrough"
+    )
+    breakthrough_tail: float = num(
+        2.5, unit="1", lo=1.5, hi=5, gt=0, doc="Pareto tail index of breakthrough sizes (smaller: heavier)"
+    )
+    breakthrough_max_gain: float = num(20, unit="x", lo=3, hi=100, gt=1, doc="largest random breakthrough")
+    distillation_fraction: float = num(
+        0.7, unit="fraction", lo=0.3, hi=0.95, ge=0, lt=1, doc="share of the gap to the teacher a distillation closes"
+    )
+    distillation_max_lift: float = num(
+        0.5,
+        unit="capability",
+        lo=0.2,
+        hi=2,
+        gt=0,
+        doc="most a distillation can lift a student over its own pretrained model (diminishing returns)",
+    )
+    distillation_min_gap: float = num(
+        0.3, unit="capability", lo=0.05, hi=1, gt=0, doc="smallest lead of a teacher worth distilling"
+    )
+    distillation_interval_days: float = num(
+        90, unit="days", lo=30, hi=365, gt=0, doc="time between a lab's distillations"
+    )
+    distillation_compute_share: float = num(
+        0.01,
+        unit="fraction",
+        lo=0.001,
+        hi=0.1,
+        gt=0,
+        le=1,
+        doc="compute a distillation takes, as a share of the teacher's training run",
+    )
+    induced_innovation: float = num(
+        0.5,
+        unit="fraction",
+        lo=0,
+        hi=1,
+        ge=0,
+        le=1,
+        doc="share of its serving compute a fully compute-starved lab moves to efficiency research",
+    )
+    starvation_decades: float = num(
+        1.0,
+        unit="decades",
+        lo=0.5,
+        hi=3,
+        gt=0,
+        doc="compute shortfall behind the best-equipped lab (log10) at which a lab is fully starved",
+    )
+    spillover_rate_per_year: float = num(
+        2.0,
+        unit="1/year",
+        lo=0,
+        hi=10,
+        ge=0,
+        doc="speed at which labs adopt the methods of the most efficient open-weights model",
+    )
+    spillover_lag_days: float = num(
+        60.0, unit="days", lo=0, hi=365, ge=0, doc="time for open weights and papers to be read and reproduced"
+    )
+
+
+class Services(Strict):
+    """The AI-services market of each bloc (`simulation.markets.services`), and the AI margin owners book on
+    their labs' revenue."""
+
+    cost_share: float = num(
+        0.6, unit="fraction", lo=0.3, hi=0.9, ge=0, lt=1, doc="share of AI-services revenue spent on serving and staff"
+    )
+    capability_sensitivity: float = num(
+        2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly market share follows capability"
+    )
+    price_elasticity: float = num(
+        1.0,
+        unit="1",
+        lo=0.5,
+        hi=1.5,
+        ge=0,
+        doc="price elasticity of users' demand for AI service (above 1, cheaper AI raises spending: Jevons)",
+    )
+
+
+class Capex(Strict):
+    """Owners' plans for AI data centres and chips (`simulation.agents.owner`)."""
+
+    horizon_years: float = num(
+        2.0,
+        unit="years",
+        lo=1,
+        hi=4,
+        gt=0,
+        le=10,
+        doc="how far ahead owners plan AI data centres (the AI revenue they build for)",
+    )
+    adjust_per_year: float = num(
+        1.5, unit="1/year", lo=0.5, hi=4, gt=0, doc="speed at which an owner's AI capex moves to its plan"
+    )
+    growth_memory_years: float = num(
+        1.0, unit="years", lo=0.25, hi=3, gt=0, doc="half-life of owners' memory of their AI revenue's growth"
+    )
+    chip_share: float = num(
+        0.5,
+        unit="fraction",
+        lo=0.3,
+        hi=0.8,
+        gt=0,
+        le=1,
+        doc="share of AI capex spent on AI chips (the rest: buildings, power, network)",
+    )
+    net_debt_max_years: float = num(
+        2.0,
+        unit="years",
+        lo=0.5,
+        hi=4,
+        ge=0,
+        doc="most net debt an owner takes on, in years of its operating cash flow (investment-grade leverage)",
+    )
+
+
+class Chipmaking(Strict):
+    """Every chipmaker's pricing and its capacity investment by Tobin's q (`simulation.agents.chipmaker`)."""
+
+    price_adjust_per_year: float = num(
+        1.0, unit="1/year", lo=0.1, hi=5, ge=0, doc="speed at which chip prices answer excess demand"
+    )
+    markup_max: float = num(2.0, unit="x", lo=1.2, hi=4, ge=1, doc="highest price over list a maker charges")
+    markup_min: float = num(0.6, unit="x", lo=0.3, hi=1, gt=0, le=1, doc="lowest price over list")
+    q_elasticity: float = num(
+        0.5,
+        unit="1",
+        lo=0.0,
+        hi=1.5,
+        ge=0,
+        doc="how a listed chipmaker's capacity investment answers its share price against its past year (0: not)",
+    )
+    q_memory_days: float = num(
+        365, unit="days", lo=90, hi=730, gt=0, doc="half-life of the past share price that investment compares with"
+    )
+
+
+class ChipMarket(Strict):
+    """The chip market (`simulation.markets.chips.ChipMarket`): smuggling past controls, rentals in clouds
+    abroad, and how labs choose among the chips offered."""
+
+    leak_price_premium: float = num(
+        0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers"
+    )
+    rental_premium: float = num(
+        0.5,
+        unit="fraction",
+        lo=0.2,
+        hi=1.5,
+        ge=0,
+        doc="what renting a chip abroad for its service life costs over buying it (the cloud's margin)",
+    )
+    rental_reach: float = num(
+        0.2,
+        unit="fraction",
+        lo=0,
+        hi=1,
+        ge=0,
+        le=1,
+        doc="share of the money controls stop that rents the chip in a cloud abroad (where no rule covers rentals)",
+    )
+    leak_delay_days: float = num(
+        60.0, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"
+    )
+    choice_sensitivity: float = num(
+        6.0,
+        unit="1",
+        lo=1,
+        hi=20,
+        ge=0,
+        doc="how strongly labs concentrate orders on the best compute per dollar (logit in log FLOP/$)",
+    )
+
+
+class Funding(Strict):
+    """Labs' funding rounds from outside investors (`simulation.agents.lab`, `AIRaceModel`)."""
+
+    interval_days: float = num(182, unit="days", lo=60, hi=730, gt=0, doc="time between a lab's funding rounds")
+    capability_sensitivity: float = num(
+        2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly investors favour the more capable labs"
+    )
+
+
+class Measures(Strict):
+    """Constants of the model's measures (`simulation.measures`): the gap in months."""
+
+    prestart_frontier_growth_per_year: float = num(
+        1.0,
+        unit="capability/year",
+        lo=0.5,
+        hi=1.5,
+        gt=0,
+        doc="growth of the leading frontier before start, used only to date gaps that reach back before start",
+    )

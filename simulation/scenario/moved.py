@@ -1,0 +1,62 @@
+"""Keys that moved: a scenario file, an override or a sweep file written for an older schema is refused
+with the new key named, not with a bare "unknown key".
+
+`MOVED` is the one table of old dotted keys and the keys that replaced them. Loading consults it
+where it reports an unknown key: a file's key or table (`simulation.scenario.load`, so `airace
+validate` and `airace run`, `extends` chains included), and an override (`apply_overrides`: `--set`,
+a sweep file's `set` and `parameters`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# [markets] held 21 numbers read by five parts of the model; each went to the table of the part that reads it.
+MOVED: dict[str, str] = {
+    "markets.services_cost_share": "services.cost_share",
+    "markets.services_capability_sensitivity": "services.capability_sensitivity",
+    "markets.services_price_elasticity": "services.price_elasticity",
+    "markets.capex_horizon_years": "capex.horizon_years",
+    "markets.capex_adjust_per_year": "capex.adjust_per_year",
+    "markets.capex_growth_memory_years": "capex.growth_memory_years",
+    "markets.ai_capex_chip_share": "capex.chip_share",
+    "markets.owner_net_debt_max_years": "capex.net_debt_max_years",
+    "markets.chip_price_adjust_per_year": "chipmaking.price_adjust_per_year",
+    "markets.chip_markup_max": "chipmaking.markup_max",
+    "markets.chip_markup_min": "chipmaking.markup_min",
+    "markets.capacity_q_elasticity": "chipmaking.q_elasticity",
+    "markets.capacity_q_memory_days": "chipmaking.q_memory_days",
+    "markets.leak_price_premium": "chip_market.leak_price_premium",
+    "markets.rental_premium": "chip_market.rental_premium",
+    "markets.rental_reach": "chip_market.rental_reach",
+    "markets.leak_delay_days": "chip_market.leak_delay_days",
+    "markets.chip_choice_sensitivity": "chip_market.choice_sensitivity",
+    "markets.funding_interval_days": "funding.interval_days",
+    "markets.funding_capability_sensitivity": "funding.capability_sensitivity",
+    "markets.prestart_frontier_growth_per_year": "measures.prestart_frontier_growth_per_year",
+}
+
+
+def moved_message(key: str) -> str | None:
+    """What to say of an unknown dotted key that an older schema had: the key it moved to; for a table
+    that is gone (`markets`), or a key under it that it never held, the tables its keys went to. None
+    for any other key."""
+    if key in MOVED:
+        return f"this key moved to {MOVED[key]}"
+    table = key.partition(".")[0]
+    went = [new.partition(".")[0] for old, new in MOVED.items() if old.partition(".")[0] == table]
+    if not went:
+        return None
+    return f"the [{table}] table was split into " + ", ".join(f"[{t}]" for t in dict.fromkeys(went))
+
+
+def moved_keys(key: str, value: Any) -> list[tuple[str, str]]:
+    """(old key, message) for an unknown key of a file and the value it holds: a whole old table (a
+    `[markets]` of several keys) gives one for each key inside it, naming its new key. Empty when the
+    key is not one an older schema had."""
+    if isinstance(value, dict) and value and key not in MOVED:
+        inside = [found for name, item in value.items() for found in moved_keys(f"{key}.{name}", item)]
+        if inside:
+            return inside
+    message = moved_message(key)
+    return [(key, message)] if message else []

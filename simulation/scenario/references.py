@@ -1,0 +1,108 @@
+"""The links between sections of a scenario that the schema alone cannot check: every id a table
+names (a lab's bloc and owner, a chip's maker, a rule's destinations) exists, ids are unique, dated
+entries are ordered; and the dated entries that fall after the scenario's end.
+
+Each check gives (dotted key, message); loading (`simulation.scenario.load`) finds the key's file
+and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from simulation.scenario.schema import ApiTerms, Breakthrough, OpenWeights, RuleChange, Scenario
+
+
+def check_references(s: Scenario) -> list[tuple[str, str]]:
+    """Links between sections that the schema alone cannot check, as (dotted key, message)."""
+    problems: list[tuple[str, str]] = []
+    blocs = [b.id for b in s.blocs]
+    chips = [c.id for c in s.chips]
+    makers = [m.id for m in s.chipmakers]
+    labs = [lab.id for lab in s.labs]
+    owners = [o.id for o in s.owners]
+    regulators = {r.id: r for r in s.regulators}
+
+    def unknown(key: str, value: str, known: list[str], what: str) -> None:
+        if value not in known:
+            hint = difflib.get_close_matches(value, known, n=1)
+            more = f"; did you mean '{hint[0]}'?" if hint else f"; known {what}: {', '.join(known)}"
+            problems.append((key, f"unknown {what[:-1]} '{value}'{more}"))
+
+    for section in ("blocs", "chips", "chipmakers", "owners", "labs", "regulators", "events"):
+        ids = [item.id for item in getattr(s, section)]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            problems.append((f"{section}.{dup}", "id used more than once"))
+    first_in: dict[str, str] = {}  # one namespace: the agents table and `stream` know an agent by its id
+    for section in ("chipmakers", "labs", "owners"):
+        for agent in dict.fromkeys(item.id for item in getattr(s, section)):
+            other = first_in.setdefault(agent, section)
+            if other != section:
+                problems.append((f"{section}.{agent}", f"id also used in {other}: agents need ids of their own"))
+    for name in ("leader", "laggard"):
+        unknown(name, getattr(s, name), blocs, "blocs")
+    for b in s.blocs:
+        for other in b.serves:
+            unknown(f"blocs.{b.id}.serves", other, blocs, "blocs")
+    for c in s.chips:
+        unknown(f"chips.{c.id}.maker", c.maker, makers, "chipmakers")
+        if c.variant_of is not None:
+            unknown(f"chips.{c.id}.variant_of", c.variant_of, chips, "chips")
+        for bloc in c.sold_to:
+            unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
+        if c.unit_cost_usd >= c.price_usd:
+            problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
+    for m in s.chipmakers:
+        unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
+    for o in s.owners:
+        unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
+    for lab in s.labs:
+        unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
+        unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")
+        for chip_id in lab.fleet:
+            unknown(f"labs.{lab.id}.fleet.{chip_id}", chip_id, chips, "chips")
+    for r in s.regulators:
+        unknown(f"regulators.{r.id}.bloc", r.bloc, blocs, "blocs")
+        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
+            entries = getattr(r, section)
+            ids = [entry.id for entry in entries]
+            for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                problems.append((f"regulators.{r.id}.{section}.{dup}", "id used more than once"))
+            for entry in entries:
+                key = f"regulators.{r.id}.{section}.{entry.id}"
+                for dest in getattr(entry, "destinations", []):
+                    unknown(f"{key}.destinations", dest, blocs, "blocs")
+                for chip_id in getattr(entry, "chips", []):
+                    unknown(f"{key}.chips", chip_id, chips, "chips")
+                if entry.end is not None and entry.end < entry.date:
+                    problems.append((f"{key}.end", f"{entry.end} is before its date {entry.date}"))
+        if r.reaction is not None:
+            unknown(f"regulators.{r.id}.reaction.rival", r.reaction.rival, blocs, "blocs")
+    for e in s.events:
+        key = f"events.{e.id}"
+        if e.date < s.time.start:  # an event after the end simply never happens
+            problems.append((f"{key}.date", f"{e.date} is before the scenario's start ({s.time.start})"))
+        if isinstance(e, Breakthrough | OpenWeights | ApiTerms):
+            unknown(f"{key}.lab", e.lab, labs, "labs")
+        if isinstance(e, Breakthrough) and e.attention_date is not None and e.attention_date < e.date:
+            problems.append((f"{key}.attention_date", f"{e.attention_date} is before the event's date {e.date}"))
+        if isinstance(e, RuleChange):
+            unknown(f"{key}.regulator", e.regulator, list(regulators), "regulators")
+            if e.regulator in regulators:
+                unknown(f"{key}.rule", e.rule, [r.id for r in regulators[e.regulator].rules], "rules")
+    return problems
+
+
+def after_the_end(s: Scenario) -> list[tuple[str, str]]:
+    """Dated entries (events, and regulators' rules, tool controls, policies and distillation controls)
+    that fall after the scenario's end, as (dotted key, message): valid, but they will not happen."""
+    end = s.time.end
+    dated = [(f"events.{e.id}.date", e.date) for e in s.events]
+    for r in s.regulators:
+        for section in ("rules", "equipment_controls", "policies", "distillation_controls"):
+            dated += [(f"regulators.{r.id}.{section}.{x.id}.date", x.date) for x in getattr(r, section)]
+    return [
+        (key, f"{day} is after the scenario's end ({end}): it will not happen in this run")
+        for key, day in dated
+        if day > end
+    ]

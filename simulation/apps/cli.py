@@ -3,7 +3,8 @@ print parameter cards; check calibration; run sweeps and their sensitivity analy
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
 1 anything else (runs of a sweep that failed among them), 130 interrupted, 141 the reader of the
-output went away (`airace params | head`), quietly. Invalid input gives one readable line per
+output went away (`airace params | head`), quietly; `airace dashboard` stopped by signal N gives 128 + N
+(143 for SIGTERM). Invalid input gives one readable line per
 problem, never a traceback.
 """
 
@@ -372,13 +373,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    import subprocess
+    """Serve the dashboard with `solara run` in a child process that ends with this command (see
+    `run_supervised`): a stopped or killed `airace dashboard` leaves no server holding the port."""
+    import importlib.util
+
+    from simulation.apps.supervise import run_supervised
 
     name = str(args.scenario)
     load_scenario(name)  # a bad name or file: its problems (exit 2) before a server starts
-    try:
-        import solara  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("solara") is None:  # the server imports it; this process need not
         print(
             "error: the dashboard needs the teaching extra: pip install -e '.[teach]' (make venv does)", file=sys.stderr
         )
@@ -388,7 +391,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "solara", "run", "simulation.apps.dashboard", "--production", "--no-open"]
     command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
     print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
-    return subprocess.run(command, env=env, check=False).returncode
+    return run_supervised(command, env)
 
 
 def build_parser() -> argparse.ArgumentParser:

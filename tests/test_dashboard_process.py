@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("solara", reason="the dashboard needs the teach extra: pip install -e '.[dev,teach]'")
 if not Path("/proc/self/stat").exists():
     pytest.skip("the processes are followed through /proc", allow_module_level=True)
 
@@ -78,6 +77,7 @@ def port_is_free(port: int) -> bool:
     ids=["sigterm", "ctrl-c", "sigkill-of-airace"],
 )
 def test_the_server_ends_with_airace_dashboard(stop, code, tmp_path):
+    pytest.importorskip("solara", reason="the dashboard needs the teach extra: pip install -e '.[dev,teach]'")
     port = free_port()
     log = tmp_path / "airace.log"
     with log.open("w") as out:
@@ -111,3 +111,39 @@ def test_the_server_ends_with_airace_dashboard(stop, code, tmp_path):
         if airace.poll() is None:
             airace.kill()
         airace.wait(timeout=STOP_WITHIN_S)
+
+
+def test_a_child_that_ignores_sigterm_is_killed_after_its_grace(tmp_path):
+    """A server that does not stop when asked is killed once its grace is over: the command still ends."""
+    ready = tmp_path / "ready"
+    child = (
+        "import pathlib, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        f"pathlib.Path({str(ready)!r}).touch(); time.sleep(60)"
+    )
+    supervisor = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; from simulation.apps.supervise import run_supervised; "
+            f"sys.exit(run_supervised([sys.executable, '-c', {child!r}], dict(os.environ), grace=1))",
+        ],
+        cwd=ROOT,
+    )
+    tree: dict[int, int] = {}
+    try:
+        deadline = time.monotonic() + STOP_WITHIN_S
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        tree = process_tree(supervisor.pid)
+        assert len(tree) == 2, "the supervisor and its child, which ignores SIGTERM"
+        asked = time.monotonic()
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=STOP_WITHIN_S) == 128 + 15
+        assert time.monotonic() - asked >= 1, "the child had its grace"
+        assert not survivors(tree)
+    finally:
+        for pid in survivors(tree):
+            os.kill(pid, signal.SIGKILL)
+        if supervisor.poll() is None:
+            supervisor.kill()
+        supervisor.wait(timeout=STOP_WITHIN_S)

@@ -1,9 +1,11 @@
 """`airace dashboard` leaves no process behind: the `solara run` server it starts (some 400 MB, holding the
 port) ends with it, whether the command is stopped (SIGTERM, Ctrl+C) or killed outright (SIGKILL), when
-the server must notice that its parent is gone. The processes are followed through /proc (Linux)."""
+the server must notice that its parent is gone; one that will not stop is killed once its grace is over.
+The processes are followed through /proc (Linux)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -60,6 +62,16 @@ def survivors(tree: dict[int, int]) -> list[int]:
     return alive
 
 
+def kill_all(process: subprocess.Popen, tree: dict[int, int]) -> None:
+    """A test's clean-up, whatever happened: SIGKILL for what is left of the tree, and `process` collected."""
+    for pid in survivors(tree):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=STOP_WITHIN_S)
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a new server binds: TIME_WAIT is no owner
@@ -106,11 +118,7 @@ def test_the_server_ends_with_airace_dashboard(stop, code, tmp_path):
         assert airace.returncode == code
         assert "Traceback" not in log.read_text()
     finally:
-        for pid in survivors(tree):
-            os.kill(pid, signal.SIGKILL)
-        if airace.poll() is None:
-            airace.kill()
-        airace.wait(timeout=STOP_WITHIN_S)
+        kill_all(airace, tree)
 
 
 def test_a_child_that_ignores_sigterm_is_killed_after_its_grace(tmp_path):
@@ -142,8 +150,4 @@ def test_a_child_that_ignores_sigterm_is_killed_after_its_grace(tmp_path):
         assert time.monotonic() - asked >= 1, "the child had its grace"
         assert not survivors(tree)
     finally:
-        for pid in survivors(tree):
-            os.kill(pid, signal.SIGKILL)
-        if supervisor.poll() is None:
-            supervisor.kill()
-        supervisor.wait(timeout=STOP_WITHIN_S)
+        kill_all(supervisor, tree)

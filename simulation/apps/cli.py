@@ -3,8 +3,11 @@ print parameter cards; check calibration; run sweeps and their sensitivity analy
 
 Exit codes: 0 success, 2 invalid input (bad file, unknown key, bad value, unknown scenario),
 1 anything else (runs of a sweep that failed among them), 130 interrupted, 141 the reader of the
-output went away (`airace params | head`), quietly. Invalid input gives one readable line per
-problem, never a traceback.
+output went away (`airace params | head`), quietly; `airace dashboard` stopped by signal N gives
+128 + N (143 for SIGTERM). Invalid input gives one readable line per problem, never a traceback.
+
+This module reads the command line; the commands are in `commands` (scenarios and their results)
+and `sweep_commands` (sweeps and their sensitivity analysis).
 """
 
 from __future__ import annotations
@@ -12,383 +15,26 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tomllib
-from pathlib import Path
-from typing import Any
-
-from tqdm import tqdm
 
 from simulation import __version__
-from simulation.runner import Results, run_replicates
-from simulation.scenario import (
-    InputError,
-    Key,
-    Problem,
-    ScenarioError,
-    after_the_end,
-    builtin_scenarios,
-    load_scenario,
-    parameter_cards,
-    parse_value,
-    resolve_path,
+from simulation.apps.commands import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    cmd_calibrate,
+    cmd_compare,
+    cmd_dashboard,
+    cmd_list,
+    cmd_params,
+    cmd_plot,
+    cmd_report,
+    cmd_run,
+    cmd_validate,
+    report_problems,
 )
-from simulation.scenario.paths import find_line
+from simulation.apps.sweep_commands import cmd_sensitivity, cmd_sweep
+from simulation.scenario import InputError
 
-EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
 EXIT_PIPE = 128 + 13  # as a tool ended by SIGPIPE, like 130 for SIGINT
-
-
-def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """`--set dotted.key=value` pairs as a dict; values are read as TOML (numbers, booleans, dates)."""
-    overrides: dict[str, Any] = {}
-    problems = []
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            problems.append(
-                Problem("--set", pair, "expected dotted.key=value, for example labs.deepseek.research_share=0.3")
-            )
-            continue
-        overrides[key.strip()] = parse_value(value.strip())
-    if problems:
-        raise ScenarioError(problems)
-    return overrides
-
-
-def format_summary(results: Results, folder: Path) -> str:
-    s = results.summary
-    lines = [f"{s['scenario']} (seed {s['seed']}), {s['start']} to {s['end']}, {s['steps']} steps"]
-    frontier = ", ".join(f"{b} {v:.2f}" for b, v in s["frontier_capability_end"].items())
-    lines.append(f"  frontier capability at the end: {frontier}")
-    gap = s["gap_months"]
-    parts = [f"start {gap['start']:.1f}"]
-    parts += [
-        f"{name} ({e['date']}) {e['gap_months']:.1f}"
-        if e["gap_months"] is not None
-        else f"{name} ({e['date']}) after the end"
-        for name, e in gap["at_events"].items()
-    ]
-    parts.append(f"end {gap['end']:.1f}")
-    lines.append(f"  {s['laggard']} behind {s['leader']}, months: " + ", ".join(parts))
-    for ticker, fall in s["largest_one_step_fall"].items():
-        lines.append(f"  largest one-step fall of {ticker}: {fall['fall']:.1%} on {fall['date']}")
-    lines.append(f"  results: {folder}")
-    return "\n".join(lines)
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    overrides = parse_overrides(args.set)
-    spec = load_scenario(args.scenario, overrides, label="--set")
-    seed = spec.seed if args.seed is None else args.seed
-    out = Path(args.out) if args.out else Path("results") / spec.name
-    show = not args.quiet and sys.stderr.isatty()
-    total = spec.time.n_steps * args.replicates
-    with tqdm(total=total, desc=spec.name, unit="step", disable=not show, leave=False) as bar:
-        for results in run_replicates(spec, seed, args.replicates, progress=bar.update, workers=args.workers):
-            folder = results.save(out / f"seed_{results.seed}")
-            if not args.quiet:
-                tqdm.write(format_summary(results, folder))
-    return EXIT_OK
-
-
-def _load_results(sources: list[str]) -> list:
-    """Stored results for plot, report and compare (a path that holds none is an input error)."""
-    # Imported here, not at the top: the analysis (matplotlib) takes a second to import and
-    # `airace validate` needs none of it.
-    from analysis.load import load_many
-
-    return load_many(sources)
-
-
-def cmd_plot(args: argparse.Namespace) -> int:
-    from analysis import plots
-
-    if (Path(args.results) / "manifest.json").exists():
-        return _plot_sweep(args)
-    results = _load_results([args.results])
-    out = Path(args.out) if args.out else Path(args.results) / "figures"
-    for name, fig in plots.figures_for(results[0]).items():
-        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
-    return EXIT_OK
-
-
-def _plot_sweep(args: argparse.Namespace) -> int:
-    """A sweep folder: heatmaps of every kept outcome over each pair of swept parameters."""
-    from analysis import plots
-    from analysis.load import ResultsError
-    from simulation.sweep import read_manifest, read_runs
-
-    manifest = read_manifest(args.results)
-    runs = read_runs(args.results)
-    runs = runs[runs["status"] == "ok"]
-    if len(manifest["parameters"]) < 2 or runs.empty:
-        raise ResultsError(args.results, "a heatmap needs two swept parameters and finished runs")
-    out = Path(args.out) if args.out else Path(args.results) / "figures"
-    for name, fig in plots.sweep_figures(runs, manifest["parameters"], manifest["metrics"]).items():
-        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
-    return EXIT_OK
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from analysis.report import write_report
-
-    results = _load_results(args.results)
-    print(write_report(results, args.out))
-    return EXIT_OK
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Paired effects of each result against the first: stored results, or scenarios run here (--seeds)."""
-    import pandas as pd
-
-    from analysis import plots
-    from analysis.load import ResultSet
-    from analysis.paired import LEVEL, effects_against_first, readable
-
-    out = Path(args.out)
-    if args.seeds:
-        results = []
-        for source in args.results:
-            spec = load_scenario(source, parse_overrides(args.set), label="--set")
-            folder = out / "runs" / spec.name
-            runs = list(run_replicates(spec, args.seed, args.seeds, workers=args.workers))
-            for r in runs:
-                r.save(folder / f"seed_{r.seed}")
-            results.append(ResultSet(spec.label, runs, folder))
-            print(f"ran {spec.label} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
-    else:
-        results = _load_results(args.results)
-    if len(results) < 2:
-        raise ScenarioError([Problem("compare", "", "expected two results or more: the first is the reference")])
-    effects = effects_against_first(results)
-    out.mkdir(parents=True, exist_ok=True)
-    reference = results[0].label
-    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
-        for label, (table, pair) in effects.items():
-            print(f"\n{label} against {reference}: paired effects over {len(pair.seeds)} seeds ({LEVEL:.0%} intervals)")
-            for note in pair.notes:
-                print(f"note: {note}")
-            print(readable(table).to_string())
-    combined = pd.concat({label: table for label, (table, _) in effects.items()}, names=["scenario", "outcome"])
-    combined.to_csv(out / "effects.csv")
-    figures = {
-        **plots.comparison_figures(results),
-        "paired_effects": plots.paired_effects_figure({label: table for label, (table, _) in effects.items()}),
-    }
-    for name, fig in figures.items():
-        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
-    print(out / "effects.csv")
-    return EXIT_OK
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Each scenario (with the --set overrides): ok, or every problem; and a note for each dated entry
-    after the end, which is valid but will not happen."""
-    status = EXIT_OK
-    overrides = parse_overrides(args.set)
-    for source in args.scenarios:
-        try:
-            spec = load_scenario(source, overrides, label="--set")
-        except ScenarioError as exc:
-            _report(exc)
-            status = EXIT_INVALID
-            continue
-        print(f"{source}: ok")
-        for key, message in after_the_end(spec):
-            file, line = find_line([resolve_path(source)], Key.parse(key))
-            print(f"note: {Problem(file or str(source), key, message, line)}")
-    return status
-
-
-def cmd_list(_: argparse.Namespace) -> int:
-    scenarios = builtin_scenarios()
-    width = max(map(len, scenarios), default=0)
-    for name, path in scenarios.items():
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        print(f"{name:<{width}}  {data.get('description', '')}")
-    return EXIT_OK
-
-
-def cmd_params(args: argparse.Namespace) -> int:
-    print(parameter_cards(load_scenario(args.scenario), markdown=args.markdown))
-    return EXIT_OK
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    from analysis import calibration
-
-    runs = {}
-    show = sys.stderr.isatty()
-    for name in calibration.scenarios():
-        spec = load_scenario(name)
-        with tqdm(total=spec.time.n_steps * args.seeds, desc=name, unit="step", disable=not show, leave=False) as bar:
-            runs[name] = list(run_replicates(spec, spec.seed, args.seeds, progress=bar.update))
-    frame = calibration.evaluate(runs)
-    print(calibration.table(frame, markdown=args.markdown))
-    failed = int((~frame["passed"]).sum())
-    predicted = frame[frame["basis"] == "predicted"]
-    print(
-        f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds); of the "
-        f"{len(predicted)} predicted (no input set to meet them), {int(predicted['passed'].sum())} met"
-    )
-    return EXIT_OK if failed == 0 else EXIT_ERROR
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    """`airace sweep SWEEP [options]`, or `airace sweep status DIR`."""
-    from simulation.sweep import load_sweep, run_sweep
-
-    if args.target[0] in ("status", "export"):
-        if len(args.target) != 2:
-            message = f"expected one folder: airace sweep {args.target[0]} DIR"
-            raise ScenarioError([Problem(f"sweep {args.target[0]}", "", message)])
-        if args.target[0] == "export":
-            return _sweep_export(args.target[1], args.out, args.format)
-        return _sweep_status(args.target[1])
-    if args.format:
-        raise ScenarioError([Problem("--format", args.format, "is an option of airace sweep export DIR")])
-    if len(args.target) != 1:
-        message = "expected one sweep file (or: airace sweep status DIR, airace sweep export DIR)"
-        raise ScenarioError([Problem("sweep", "", message)])
-    if args.scheduler and args.backend != "dask":
-        raise ScenarioError([Problem("--scheduler", args.scheduler, "needs --backend dask")])
-    if args.backend == "dask":
-        _need_cluster_extra()
-    sweep = load_sweep(args.target[0], allow_functions=args.allow_function)
-    out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
-    quiet = args.quiet
-    report = run_sweep(
-        sweep,
-        out,
-        backend=args.backend,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        shard=args.shard,
-        resume=args.resume,
-        source=Path(args.target[0]),
-        announce=None if quiet else lambda text: print(text, flush=True),
-        progress=not quiet and sys.stderr.isatty(),
-    )
-    if not quiet:
-        print(
-            f"ran {report.ran} runs in {report.seconds:.1f} s ({report.skipped} already done or in other shards); "
-            f"{report.failed} failed; results: {out}"
-        )
-    # Said on stderr and in the exit code even with --quiet: a batch job must not record success for
-    # runs that failed or chunks that were never finished.
-    if report.failed:
-        print(
-            f"error: {report.failed} of {report.ran} runs failed; the first, {report.first_error}. They are kept "
-            f"with their error (`airace sweep status {out}`); rerunning the sweep does not rerun them",
-            file=sys.stderr,
-        )
-    for chunk, error in report.lost_chunks:
-        print(f"error: chunk {chunk} was not finished: {error}", file=sys.stderr)
-    if report.lost_chunks:
-        print(f"rerun with --resume to run the {len(report.lost_chunks)} unfinished chunk(s)", file=sys.stderr)
-    return EXIT_ERROR if report.failed or report.lost_chunks else EXIT_OK
-
-
-def _sweep_status(folder: str) -> int:
-    from simulation.sweep import status
-
-    s = status(folder)
-    done = f"{s['runs_done']} of {s['runs']} runs done, {s['chunks_done']} of {s['chunks']} chunks"
-    print(f"{s['name']} ({s['design']}): {done}")
-    print(f"  distinct run ids: {s['unique_ids']}; failed runs: {s['failed']}")
-    for error in s["errors"]:
-        print(f"  e.g. {error}")
-    return EXIT_OK
-
-
-def _sweep_export(folder: str, out: str | None, fmt: str | None) -> int:
-    """One tidy table of the finished runs (and one of their series), in the format asked or --out's suffix."""
-    from simulation.sweep import export, status
-
-    suffix = Path(out).suffix.removeprefix(".") if out else ""
-    fmt = fmt or (suffix if suffix in ("parquet", "csv") else "parquet")
-    for path in export(folder, out, fmt):
-        print(path)
-    s = status(folder)
-    if s["runs_done"] < s["runs"]:
-        print(f"note: {s['runs_done']} of {s['runs']} runs are finished; the tables hold those", file=sys.stderr)
-    return EXIT_OK
-
-
-def _need_cluster_extra() -> None:
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise ScenarioError(
-            [Problem("--backend", "dask", "needs the cluster extra: pip install 'airace[cluster]'")]
-        ) from None
-
-
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from analysis import plots
-    from analysis.sensitivity import default_method, sweep_indices, sweep_seed_noise, wide_intervals
-    from simulation.sweep import read_manifest
-
-    manifest = read_manifest(args.folder)
-    method = args.method or default_method(manifest["design"])
-    output = args.output or manifest["metrics"][0]
-    indices = sweep_indices(args.folder, method, output)
-    stem = Path(args.folder) / f"sensitivity_{method}_{output}"
-    indices.to_csv(stem.with_suffix(".csv"), index=False)
-    indices.to_parquet(stem.with_suffix(".parquet"), index=False)
-    table = indices.pivot(index="parameter", columns="index", values=["value", "conf"])
-    table = table.reindex(indices["parameter"].drop_duplicates())
-    print(f"{method} indices of {output} ({manifest['runs']} runs):")
-    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    noise = sweep_seed_noise(args.folder, output)
-    if noise.replicates < 2:
-        print("seed noise: not measured (one run a design point); with replicates >= 2 it is")
-    else:
-        print(
-            f"seed noise: {100 * noise.share:.3g}% of the variance of {output} over runs is between replicates "
-            f"of the same design point ({noise.replicates} a point); {100 * noise.share_of_means:.3g}% of the "
-            "variance of their means, which the indices read"
-        )
-    if noise.dominates:
-        print(
-            f"warning: seed noise dominates: it is {noise.share_of_means:.0%} of the variance the indices read, "
-            "so they describe the noise more than the parameters; run more replicates a point",
-            file=sys.stderr,
-        )
-    wide = wide_intervals(indices)
-    if len(wide):
-        listed = ", ".join(
-            f"{r.index} of {r.parameter} {r.value:.3g} ± {r.conf:.2g}" for r in wide.head(6).itertuples()
-        )
-        more = f" and {len(wide) - 6} more" if len(wide) > 6 else ""
-        print(
-            f"warning: {len(wide)} of {int(indices['conf'].notna().sum())} indices have a 95% interval wider than "
-            f"the index itself ({listed}{more}): they cannot be ranked or told from 0; more samples narrow them",
-            file=sys.stderr,
-        )
-    chart = plots.save_figure(plots.sensitivity_bars(indices, output), stem.with_suffix(".png"))
-    print(f"written: {stem.with_suffix('.csv')}, {stem.with_suffix('.parquet').name} and {chart.name}")
-    return EXIT_OK
-
-
-def cmd_dashboard(args: argparse.Namespace) -> int:
-    import subprocess
-
-    name = str(args.scenario)
-    load_scenario(name)  # a bad name or file: its problems (exit 2) before a server starts
-    try:
-        import solara  # noqa: F401
-    except ImportError:
-        print(
-            "error: the dashboard needs the teaching extra: pip install -e '.[teach]' (make venv does)", file=sys.stderr
-        )
-        return EXIT_ERROR
-    # Solara's "runs on Solara" banner would sit over the charts' corner on a projector.
-    env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name, "SOLARA_THEME_SHOW_BANNER": "False"}
-    command = [sys.executable, "-m", "solara", "run", "simulation.apps.dashboard", "--production", "--no-open"]
-    command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
-    print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
-    return subprocess.run(command, env=env, check=False).returncode
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -537,11 +183,6 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _report(exc: InputError) -> None:
-    for problem in exc.problems:
-        print(f"error: {problem}", file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -553,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_PIPE
     except InputError as exc:  # a scenario, sweep, results folder or command-line value that is not valid
-        _report(exc)
+        report_problems(exc)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted; finished runs are saved", file=sys.stderr)

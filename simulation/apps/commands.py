@@ -1,0 +1,256 @@
+"""The commands of `airace` on scenarios and their results: run, validate, list, params, calibrate and
+dashboard; plot, report and compare. `simulation.apps.cli` reads the command line and calls them; each
+returns an exit code (those `cli` documents), and raises an InputError for input that is not valid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from simulation.runner import Results, run_replicates
+from simulation.scenario import (
+    InputError,
+    Key,
+    Problem,
+    ScenarioError,
+    after_the_end,
+    builtin_scenarios,
+    load_scenario,
+    parameter_cards,
+    parse_value,
+    resolve_path,
+)
+from simulation.scenario.paths import find_line
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`--set dotted.key=value` pairs as a dict; values are read as TOML (numbers, booleans, dates)."""
+    overrides: dict[str, Any] = {}
+    problems = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            problems.append(
+                Problem("--set", pair, "expected dotted.key=value, for example labs.deepseek.research_share=0.3")
+            )
+            continue
+        overrides[key.strip()] = parse_value(value.strip())
+    if problems:
+        raise ScenarioError(problems)
+    return overrides
+
+
+def format_summary(results: Results, folder: Path) -> str:
+    s = results.summary
+    lines = [f"{s['scenario']} (seed {s['seed']}), {s['start']} to {s['end']}, {s['steps']} steps"]
+    frontier = ", ".join(f"{b} {v:.2f}" for b, v in s["frontier_capability_end"].items())
+    lines.append(f"  frontier capability at the end: {frontier}")
+    gap = s["gap_months"]
+    parts = [f"start {gap['start']:.1f}"]
+    parts += [
+        f"{name} ({e['date']}) {e['gap_months']:.1f}"
+        if e["gap_months"] is not None
+        else f"{name} ({e['date']}) after the end"
+        for name, e in gap["at_events"].items()
+    ]
+    parts.append(f"end {gap['end']:.1f}")
+    lines.append(f"  {s['laggard']} behind {s['leader']}, months: " + ", ".join(parts))
+    for ticker, fall in s["largest_one_step_fall"].items():
+        lines.append(f"  largest one-step fall of {ticker}: {fall['fall']:.1%} on {fall['date']}")
+    lines.append(f"  results: {folder}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = parse_overrides(args.set)
+    spec = load_scenario(args.scenario, overrides, label="--set")
+    seed = spec.seed if args.seed is None else args.seed
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    show = not args.quiet and sys.stderr.isatty()
+    total = spec.time.n_steps * args.replicates
+    with tqdm(total=total, desc=spec.name, unit="step", disable=not show, leave=False) as bar:
+        for results in run_replicates(spec, seed, args.replicates, progress=bar.update, workers=args.workers):
+            folder = results.save(out / f"seed_{results.seed}")
+            if not args.quiet:
+                tqdm.write(format_summary(results, folder))
+    return EXIT_OK
+
+
+def _load_results(sources: list[str]) -> list:
+    """Stored results for plot, report and compare (a path that holds none is an input error)."""
+    # Imported here, not at the top: the analysis (matplotlib) takes a second to import and
+    # `airace validate` needs none of it.
+    from analysis.load import load_many
+
+    return load_many(sources)
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from analysis import plots
+
+    if (Path(args.results) / "manifest.json").exists():
+        return _plot_sweep(args)
+    results = _load_results([args.results])
+    out = Path(args.out) if args.out else Path(args.results) / "figures"
+    for name, fig in plots.figures_for(results[0]).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    return EXIT_OK
+
+
+def _plot_sweep(args: argparse.Namespace) -> int:
+    """A sweep folder: heatmaps of every kept outcome over each pair of swept parameters."""
+    from analysis import plots
+    from analysis.load import ResultsError
+    from simulation.sweep import read_manifest, read_runs
+
+    manifest = read_manifest(args.results)
+    runs = read_runs(args.results)
+    runs = runs[runs["status"] == "ok"]
+    if len(manifest["parameters"]) < 2 or runs.empty:
+        raise ResultsError(args.results, "a heatmap needs two swept parameters and finished runs")
+    out = Path(args.out) if args.out else Path(args.results) / "figures"
+    for name, fig in plots.sweep_figures(runs, manifest["parameters"], manifest["metrics"]).items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report import write_report
+
+    results = _load_results(args.results)
+    print(write_report(results, args.out))
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Paired effects of each result against the first: stored results, or scenarios run here (--seeds)."""
+    import pandas as pd
+
+    from analysis import plots
+    from analysis.load import ResultSet
+    from analysis.paired import LEVEL, effects_against_first, readable
+
+    out = Path(args.out)
+    if args.seeds:
+        results = []
+        for source in args.results:
+            spec = load_scenario(source, parse_overrides(args.set), label="--set")
+            folder = out / "runs" / spec.name
+            runs = list(run_replicates(spec, args.seed, args.seeds, workers=args.workers))
+            for r in runs:
+                r.save(folder / f"seed_{r.seed}")
+            results.append(ResultSet(spec.label, runs, folder))
+            print(f"ran {spec.label} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
+    else:
+        results = _load_results(args.results)
+    if len(results) < 2:
+        raise ScenarioError([Problem("compare", "", "expected two results or more: the first is the reference")])
+    effects = effects_against_first(results)
+    out.mkdir(parents=True, exist_ok=True)
+    reference = results[0].label
+    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+        for label, (table, pair) in effects.items():
+            print(f"\n{label} against {reference}: paired effects over {len(pair.seeds)} seeds ({LEVEL:.0%} intervals)")
+            for note in pair.notes:
+                print(f"note: {note}")
+            print(readable(table).to_string())
+    combined = pd.concat({label: table for label, (table, _) in effects.items()}, names=["scenario", "outcome"])
+    combined.to_csv(out / "effects.csv")
+    figures = {
+        **plots.comparison_figures(results),
+        "paired_effects": plots.paired_effects_figure({label: table for label, (table, _) in effects.items()}),
+    }
+    for name, fig in figures.items():
+        print(plots.save_figure(fig, out / f"{name}.{args.format}"))
+    print(out / "effects.csv")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Each scenario (with the --set overrides): ok, or every problem; and a note for each dated entry
+    after the end, which is valid but will not happen."""
+    status = EXIT_OK
+    overrides = parse_overrides(args.set)
+    for source in args.scenarios:
+        try:
+            spec = load_scenario(source, overrides, label="--set")
+        except ScenarioError as exc:
+            report_problems(exc)
+            status = EXIT_INVALID
+            continue
+        print(f"{source}: ok")
+        for key, message in after_the_end(spec):
+            file, line = find_line([resolve_path(source)], Key.parse(key))
+            print(f"note: {Problem(file or str(source), key, message, line)}")
+    return status
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    scenarios = builtin_scenarios()
+    width = max(map(len, scenarios), default=0)
+    for name, path in scenarios.items():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        print(f"{name:<{width}}  {data.get('description', '')}")
+    return EXIT_OK
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    print(parameter_cards(load_scenario(args.scenario), markdown=args.markdown))
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from analysis import calibration
+
+    runs = {}
+    show = sys.stderr.isatty()
+    for name in calibration.scenarios():
+        spec = load_scenario(name)
+        with tqdm(total=spec.time.n_steps * args.seeds, desc=name, unit="step", disable=not show, leave=False) as bar:
+            runs[name] = list(run_replicates(spec, spec.seed, args.seeds, progress=bar.update))
+    frame = calibration.evaluate(runs)
+    print(calibration.table(frame, markdown=args.markdown))
+    failed = int((~frame["passed"]).sum())
+    predicted = frame[frame["basis"] == "predicted"]
+    print(
+        f"\n{len(frame) - failed} of {len(frame)} targets met (median of {args.seeds} seeds); of the "
+        f"{len(predicted)} predicted (no input set to meet them), {int(predicted['passed'].sum())} met"
+    )
+    return EXIT_OK if failed == 0 else EXIT_ERROR
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the dashboard with `solara run` in a child process that ends with this command (see
+    `run_supervised`): a stopped or killed `airace dashboard` leaves no server holding the port."""
+    import importlib.util
+
+    from simulation.apps.supervise import run_supervised
+
+    name = str(args.scenario)
+    load_scenario(name)  # a bad name or file: its problems (exit 2) before a server starts
+    if importlib.util.find_spec("solara") is None:  # the server imports it; this process need not
+        print(
+            "error: the dashboard needs the teaching extra: pip install -e '.[teach]' (make venv does)", file=sys.stderr
+        )
+        return EXIT_ERROR
+    # Solara's "runs on Solara" banner would sit over the charts' corner on a projector.
+    env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name, "SOLARA_THEME_SHOW_BANNER": "False"}
+    command = [sys.executable, "-m", "solara", "run", "simulation.apps.dashboard", "--production", "--no-open"]
+    command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
+    print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
+    return run_supervised(command, env)
+
+
+def report_problems(exc: InputError) -> None:
+    """Each problem of invalid input on a line of its own on stderr, as `error: ...`: never a traceback."""
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)

@@ -8,6 +8,7 @@ kind with no handler is a programming error, caught by a test over `EVENT_KINDS`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,26 +36,25 @@ def breakthrough(model: AIRaceModel, event: Breakthrough) -> None:
 def api_terms(model: AIRaceModel, event: ApiTerms) -> None:
     lab = model.labs[event.lab]
     lab.api_terms_enforced = event.enforced
-    model.log(
-        "api_terms",
-        lab.id,
-        subject=event.id,
-        channel="api",
-        value=float(event.enforced),
-        on=event.date,
-        name=lab.name,
-        description=event.description,
-    )
+    _log_lab_change(model, event, "api_terms", "api", float(event.enforced))
 
 
 def open_weights(model: AIRaceModel, event: OpenWeights) -> None:
+    model.labs[event.lab].open_weights = event.open
+    _log_lab_change(model, event, "open_weights", "open_weights" if event.open else "closed_weights")
+
+
+def _log_lab_change(
+    model: AIRaceModel, event: ApiTerms | OpenWeights, kind: str, channel: str, value: float = math.nan
+) -> None:
+    """Log a scripted change to a lab's terms, dated and described as the scenario file has it."""
     lab = model.labs[event.lab]
-    lab.open_weights = event.open
     model.log(
-        "open_weights",
+        kind,
         lab.id,
         subject=event.id,
-        channel="open_weights" if event.open else "closed_weights",
+        channel=channel,
+        value=value,
         on=event.date,
         name=lab.name,
         description=event.description,

@@ -96,11 +96,13 @@ class Chipmaker(Firm):
         self.opex_usd_per_year = spec.opex_usd_per_year
         self.markup = 1.0
         self.order_ratio = 1.0
-        self.revenue_usd_per_year = spec.revenue_usd_per_year  # smoothed run rate, what investors read
         own = [c for c in model.chips if c.maker == spec.id]
         margin = sum(1 - c.unit_cost_usd / c.price_usd for c in own) / len(own) if own else 0.0
-        self.earnings_usd_per_year = spec.revenue_usd_per_year * margin - spec.opex_usd_per_year
-        self.lost_sales_usd_per_year = 0.0
+        self.books.run_rates.update(
+            revenue=spec.revenue_usd_per_year,
+            earnings=spec.revenue_usd_per_year * margin - spec.opex_usd_per_year,
+            lost_sales=0.0,
+        )
         self.units_sold_total = 0.0
         self.revenue_total_usd = 0.0
         self.lost_sales_total_usd = 0.0
@@ -243,6 +245,20 @@ class Chipmaker(Firm):
         weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
         revenue = self._step_revenue / dt
         earnings = (self._step_revenue - self._step_cost) / dt - self.opex_usd_per_year
-        self.revenue_usd_per_year += weight * (revenue - self.revenue_usd_per_year)
-        self.earnings_usd_per_year += weight * (earnings - self.earnings_usd_per_year)
-        self.lost_sales_usd_per_year += weight * (self._step_lost / dt - self.lost_sales_usd_per_year)
+        self.books.smooth("revenue", revenue, weight)
+        self.books.smooth("earnings", earnings, weight)
+        self.books.smooth("lost_sales", self._step_lost / dt, weight)
+
+    @property
+    def revenue_usd_per_year(self) -> float:
+        """AI-chip revenue, a smoothed about-quarterly run rate: what investors read."""
+        return self.books.run_rates["revenue"]
+
+    @property
+    def earnings_usd_per_year(self) -> float:
+        return self.books.run_rates["earnings"]
+
+    @property
+    def lost_sales_usd_per_year(self) -> float:
+        """Sales that controls kept away, a smoothed run rate."""
+        return self.books.run_rates["lost_sales"]

@@ -50,9 +50,15 @@ class Books:
     received_usd: float = 0.0
     paid_usd: float = 0.0
     opening_cash_usd: float = 0.0
+    run_rates: dict[str, float] = field(default_factory=dict)
+    """Smoothed flows a year (`revenue`, `earnings`, ...): what the firm reports and investors read."""
 
     def __post_init__(self) -> None:
         self.opening_cash_usd = self.cash_usd
+
+    def smooth(self, name: str, rate: float, weight: float) -> None:
+        """Move the run rate `name` a share `weight` of the way to this step's `rate` (a flow a year)."""
+        self.run_rates[name] += weight * (rate - self.run_rates[name])
 
     def receive(self, kind: str, amount_usd: float) -> None:
         self.revenue[kind] += amount_usd

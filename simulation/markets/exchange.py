@@ -16,11 +16,13 @@ import numpy as np
 
 if TYPE_CHECKING:
     from simulation.firms import Listing
+    from simulation.scenario import Index
 
 
 class Listed(Protocol):
     """A firm with a listing (`simulation.firms.Listing`): all the market needs of it."""
 
+    id: str
     ticker: str
     listing: Listing
 
@@ -28,14 +30,18 @@ class Listed(Protocol):
 
 
 class EquityMarket:
-    """The listed firms (in the order of `firms`), priced from their listings' start prices. `indices` names
-    each cap-weighted index by the positions of its members in `firms`; every index stands at 100 at the start."""
+    """The listed firms (in the order of `firms`), priced from their listings' start prices, and the
+    cap-weighted indices of them: `ai_index` of every listed firm, and the scenario's `indices`. Every index
+    stands at 100 at the start."""
 
-    def __init__(self, firms: Sequence[Listed], indices: dict[str, list[int]] | None = None):
+    def __init__(self, firms: Sequence[Listed], indices: list[Index] | None = None):
         self.firms = list(firms)
         self.prices = np.array([f.listing.start_price_usd for f in self.firms], dtype=float)
         self.shares_outstanding = np.array([f.listing.shares_outstanding for f in self.firms], dtype=float)
-        self.indices = indices if indices is not None else {"ai_index": list(range(len(self.firms)))}
+        position = {f.id: i for i, f in enumerate(self.firms)}
+        self.indices: dict[str, list[int]] = {"ai_index": list(range(len(self.firms)))}
+        """Each index's members, by their positions in `firms`."""
+        self.indices |= {index.id: [position[member] for member in index.members] for index in indices or []}
         caps = self.market_caps()
         self._start_caps = {name: caps[members].sum() for name, members in self.indices.items()}
         self._caps_before = caps  # at the last close: what `value_lost` is counted from

@@ -156,6 +156,15 @@ class Chipmaker(Strict):
         return self.ticker is not None
 
 
+class Index(Strict):
+    """A cap-weighted index of listed firms besides the AI index of them all, 100 at the start. Its column in
+    model.parquet is its id, which ends in `_index` so that it is told apart from every other column."""
+
+    id: Id
+    name: str = Field("", description="how figures and reports name it")
+    members: list[Id] = Field(description="the listed firms in it, by id")
+
+
 class Owner(Strict):
     """The firm that owns a lab and pays for its data centres: a listed platform (with a ticker) or a
     private firm. Its base business (everything but AI) is sized from its last annual report before

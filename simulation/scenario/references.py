@@ -90,6 +90,16 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             unknown(f"{key}.regulator", e.regulator, list(regulators), "regulators")
             if e.regulator in regulators:
                 unknown(f"{key}.rule", e.rule, [r.id for r in regulators[e.regulator].rules], "rules")
+    listed = [firm.id for firm in s.listed_firms]
+    index_ids = [index.id for index in s.indices or []]
+    for index in s.indices or []:
+        key = f"indices.{index.id}"
+        if not index.id.endswith("_index") or index.id == "ai_index" or index_ids.count(index.id) > 1:
+            problems.append((key, "an index needs an id of its own ending in '_index' (its column), not 'ai_index'"))
+        if not index.members:
+            problems.append((f"{key}.members", "an index needs at least one listed firm"))
+        for member in index.members:
+            unknown(f"{key}.members", member, listed, "listed firms")
     return problems
 
 

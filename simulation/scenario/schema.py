@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from simulation.scenario.actors import Bloc, Chip, Chipmaker, Investors, Lab, Owner
+from simulation.scenario.actors import Bloc, Chip, Chipmaker, Index, Investors, Lab, Owner
 from simulation.scenario.base import Closed as Closed
 from simulation.scenario.base import Id, Strict, num
 from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Funding, Measures, Services, Tech
@@ -89,6 +89,11 @@ class Scenario(Strict):
     labs: list[Lab]
     regulators: list[Regulator] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
+    indices: list[Index] | None = Field(
+        None,
+        description="cap-weighted indices recorded besides `ai_index` (every listed firm), each a column named by "
+        "its id; none: `ai_index` alone",
+    )
 
     @property
     def label(self) -> str:

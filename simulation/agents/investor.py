@@ -191,8 +191,9 @@ class InvestorPopulation(mesa.Agent):
         if not self.firms:
             return
         spec = self.spec
-        days = self.model.step_days
-        first_day = self.model.day - days + 1  # the step simulates the days after the last one recorded, to `day`
+        # The step simulates the days after the last one recorded, to `day`; the market says which it trades on.
+        sessions = self.market.trading_days(self.model.day - self.model.step_days + 1, self.model.day)
+        days = len(sessions)
         self._switch_strategies()
         fade = 0.5 ** (1.0 / spec.belief_halflife_days)  # news-driven revisions fade as earnings show demand
         rng = self.model.stream("investors", "sentiment")
@@ -215,7 +216,7 @@ class InvestorPopulation(mesa.Agent):
         mean_tilts = self._strategy_tilts(tilt)
         fund_factor = self._value_factor[funds]
         for d in range(days):  # a step is at least one day long
-            self.day = day = first_day + d
+            self.day = day = sessions[d]
             reports = bool(news_days[d])
             if reports:
                 self._read_reports()

@@ -48,6 +48,11 @@ class EquityMarket:
         self.value_lost = np.zeros(len(self.firms))
         """Market value each listed firm lost over the last step (USD; a gain is negative)."""
 
+    def trading_days(self, first_day: float, last_day: float) -> list[float]:
+        """The model days from `first_day` to `last_day` the market trades on: every day, weekends included (the
+        market has no calendar of sessions yet: docs/model.md, "The equity market")."""
+        return [first_day + d for d in range(round(last_day - first_day) + 1)]
+
     def market_caps(self) -> np.ndarray:
         return self.prices * self.shares_outstanding
 

@@ -112,18 +112,18 @@ class Observation:
         """The model's recorded variables (after `step` and `date`), each read from the model at every row."""
         model = self.model
         reporters: dict[str, Callable[[AIRaceModel], float]] = {
-            "gap_months": partial(_measure, name="gap_months"),
-            "gap_capability": partial(_measure, name="gap_capability"),
+            "gap_months": partial(_measure, measure=self.gap_months),
+            "gap_capability": partial(_measure, measure=self.gap_capability),
         }
         for b in self.frontier_blocs:
             reporters[f"frontier_capability_{b}"] = partial(_recorded_frontier, bloc=b)
-            reporters[f"largest_run_flop_{b}"] = partial(_measure, name="largest_run_flop", bloc=b)
-            reporters[f"largest_run_cost_usd_{b}"] = partial(_measure, name="largest_run_cost_usd", bloc=b)
+            reporters[f"largest_run_flop_{b}"] = partial(_measure, measure=self.largest_run_flop, bloc=b)
+            reporters[f"largest_run_cost_usd_{b}"] = partial(_measure, measure=self.largest_run_cost_usd, bloc=b)
         for b in model.blocs:
             j = model.bloc_index[b]
-            reporters[f"compute_flops_{b}"] = partial(_measure, name="compute_flops", bloc=b)
-            reporters[f"compute_training_flops_{b}"] = partial(_measure, name="training_flops", bloc=b)
-            reporters[f"compute_inference_flops_{b}"] = partial(_measure, name="inference_flops", bloc=b)
+            reporters[f"compute_flops_{b}"] = partial(_measure, measure=self.compute_flops, bloc=b)
+            reporters[f"compute_training_flops_{b}"] = partial(_measure, measure=self.training_flops, bloc=b)
+            reporters[f"compute_inference_flops_{b}"] = partial(_measure, measure=self.inference_flops, bloc=b)
             reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
             reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
@@ -134,7 +134,7 @@ class Observation:
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
-        reporters["price_performance_flops_per_usd"] = partial(_measure, name="price_performance")
+        reporters["price_performance_flops_per_usd"] = partial(_measure, measure=self.price_performance)
         for j, firm in enumerate(model.equity.firms):
             reporters[f"price_{firm.ticker}"] = partial(_price, j=j)
             reporters[f"market_cap_usd_{firm.ticker}"] = partial(_market_cap, j=j)
@@ -145,9 +145,8 @@ class Observation:
         return reporters
 
 
-def _measure(model: AIRaceModel, name: str, bloc: str | None = None) -> float:
-    """A measurement of the model's `observation`, of one bloc or of the whole race."""
-    measure = getattr(model.observation, name)
+def _measure(model: AIRaceModel, measure: Callable[..., float], bloc: str | None = None) -> float:
+    """A measurement of the model's `observation` (a method of it), of one bloc or of the whole race."""
     return measure() if bloc is None else measure(bloc)
 
 

@@ -64,7 +64,6 @@ def test_every_firms_books_close_every_step_with_each_kind_of_flow(scenario, kin
             p.amount_usd for p in model.ledger.last_step if p.kind == kind and OUTSIDE[outside] in (p.payer, p.payee)
         )
     assert seen > 0, f"no {kind} flow with {outside} in {scenario}"
-    assert model.ledger.totals, "the run's totals are kept"
 
 
 def test_cash_that_moves_outside_the_ledger_stops_the_run():
@@ -84,4 +83,15 @@ def test_the_listed_firms_are_those_with_a_listing_with_its_sources():
     assert "shares_outstanding" in nvidia.sources
     # Owners and labs are firms with books too; an owner's ticker alone is no listing.
     assert model.owners["microsoft"].listing is None and model.owners["microsoft"].ticker == "MSFT"
-    assert model.labs["openai"].books.cash_usd == model.labs["openai"].cash_usd
+    assert model.labs["openai"].books.opening_cash_usd == model.labs["openai"].cash_usd
+
+
+def test_the_books_show_the_last_steps_revenue_by_source_costs_by_counterparty_and_capex():
+    model = AIRaceModel(load_scenario("baseline", {"time.end": "2024-06-30", "investors.count": 100}), 1)
+    model.run_model()
+    microsoft, nvidia = model.owners["microsoft"], model.chipmakers["nvidia"]
+    assert {"ai_services", "base_business"} <= set(microsoft.books.revenue)
+    # An owner's capex in the books is the capex it reports: base capex, its labs' chips, the rest of AI capex.
+    assert microsoft.books.capex_usd == pytest.approx(microsoft.capex_usd, rel=1e-12)
+    assert nvidia.books.costs[OUTSIDE["suppliers"]] > 0 and nvidia.books.revenue["chips"] > 0
+    assert nvidia.books.run_rates["revenue"] == nvidia.revenue_usd_per_year

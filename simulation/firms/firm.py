@@ -1,11 +1,11 @@
 """Firm: the base of every company in the model (chipmakers, owners, labs), with its books and, when it is
 listed, its listing.
 
-Books. A firm's cash, and this step's money in by source (kind of flow) and out by counterparty, with the
-part of it that is capex. Every payment reaches the books through the ledger (`simulation.firms.ledger`);
-the firm's own mechanisms move its cash (the arithmetic that sets its results). Closing the books each
-step checks that the two agree: the change in cash is what came in less what went out, so no money
-appears or vanishes inside a firm.
+Books. A firm's cash at the last close, its money in by source (kind of flow) and out by counterparty over
+the last step, with the part of it that is capex, and its smoothed run rates. Every payment goes through
+the ledger (`simulation.firms.ledger`); the firm's own mechanisms move its cash (the arithmetic that sets
+its results). Closing the books each step checks that the two agree: the change in cash is what came in
+less what went out, so no money appears or vanishes inside a firm.
 
 Listing. Ticker, shares outstanding, start price and cash-flow margin, with their sources from the
 scenario file: everything the equity market needs to price the firm.
@@ -13,7 +13,6 @@ scenario file: everything the equity market needs to price the firm.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 
 if TYPE_CHECKING:
+    from simulation.firms.ledger import Ledger
     from simulation.model import AIRaceModel
 
 CAPEX_KINDS = frozenset({"chips", "chip_budget", "ai_infrastructure", "base_capex"})
@@ -36,55 +36,55 @@ class BooksDoNotClose(AssertionError):
     """A firm's cash moved by other than its recorded payments: money was created or lost."""
 
 
-@dataclass
 class Books:
-    """A firm's cash (USD; negative: net debt), and the step's flows through the ledger."""
+    """A firm's books: its cash at the last close, the flows of the last step closed (read from the ledger),
+    and its smoothed run rates. The cash itself is the firm's (`Firm.cash_usd`), moved by its mechanisms."""
 
-    cash_usd: float = 0.0
-    revenue: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    """This step's money in, by kind of flow (`ai_services`, `chips`, `funding`, ...)."""
-    costs: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    """This step's money out, by counterparty (an agent's id, or an outside account)."""
-    capex_usd: float = 0.0
-    """This step's payments of the kinds in `CAPEX_KINDS`."""
-    received_usd: float = 0.0
-    paid_usd: float = 0.0
-    opening_cash_usd: float = 0.0
-    run_rates: dict[str, float] = field(default_factory=dict)
-    """Smoothed flows a year (`revenue`, `earnings`, ...): what the firm reports and investors read."""
+    def __init__(self, owner: str, ledger: Ledger, cash_usd: float):
+        self.owner = owner
+        self.ledger = ledger
+        self.opening_cash_usd = cash_usd
+        self.run_rates: dict[str, float] = {}
+        """Smoothed flows a year (`revenue`, `earnings`, ...): what the firm reports."""
 
-    def __post_init__(self) -> None:
-        self.opening_cash_usd = self.cash_usd
+    @property
+    def revenue(self) -> dict[str, float]:
+        """Money in over the last step closed, by kind of flow (`ai_services`, `chips`, `funding`, ...)."""
+        out: dict[str, float] = defaultdict(float)
+        for p in self.ledger.last_step:
+            if p.payee == self.owner:
+                out[p.kind] += p.amount_usd
+        return dict(out)
+
+    @property
+    def costs(self) -> dict[str, float]:
+        """Money out over the last step closed, by counterparty (an agent's id, or an outside account)."""
+        out: dict[str, float] = defaultdict(float)
+        for p in self.ledger.last_step:
+            if p.payer == self.owner:
+                out[p.payee] += p.amount_usd
+        return dict(out)
+
+    @property
+    def capex_usd(self) -> float:
+        """The payments over the last step closed of the kinds in `CAPEX_KINDS`."""
+        return sum(p.amount_usd for p in self.ledger.last_step if p.payer == self.owner and p.kind in CAPEX_KINDS)
 
     def smooth(self, name: str, rate: float, weight: float) -> None:
         """Move the run rate `name` a share `weight` of the way to this step's `rate` (a flow a year)."""
         self.run_rates[name] += weight * (rate - self.run_rates[name])
 
-    def receive(self, kind: str, amount_usd: float) -> None:
-        self.revenue[kind] += amount_usd
-        self.received_usd += amount_usd
-
-    def pay(self, payee: str, kind: str, amount_usd: float) -> None:
-        self.costs[payee] += amount_usd
-        self.paid_usd += amount_usd
-        if kind in CAPEX_KINDS:
-            self.capex_usd += amount_usd
-
-    def close(self, owner: str) -> None:
-        """End the step: the change in cash must be what came in less what went out (`BooksDoNotClose` if
-        not); the next step's flows start from nothing."""
-        change = self.cash_usd - self.opening_cash_usd
-        flows = self.received_usd - self.paid_usd
-        scale = max(abs(self.cash_usd), abs(self.opening_cash_usd), self.received_usd, self.paid_usd, 1.0)
-        if not math.isclose(change, flows, rel_tol=0.0, abs_tol=RELATIVE_TOLERANCE * scale):
+    def close(self, cash_usd: float, received_usd: float, paid_usd: float) -> None:
+        """End the step at `cash_usd`: its change since the last close must be what came in less what went
+        out, or `BooksDoNotClose` names the firm."""
+        change = cash_usd - self.opening_cash_usd
+        scale = max(abs(cash_usd), abs(self.opening_cash_usd), received_usd, paid_usd, 1.0)
+        if abs(change - (received_usd - paid_usd)) > RELATIVE_TOLERANCE * scale:
             raise BooksDoNotClose(
-                f"{owner}: cash moved by {change:,.2f} USD in the step, but its payments net {flows:,.2f} USD "
-                f"(in {self.received_usd:,.2f}, out {self.paid_usd:,.2f})"
+                f"{self.owner}: cash moved by {change:,.2f} USD in the step, but its payments net "
+                f"{received_usd - paid_usd:,.2f} USD (in {received_usd:,.2f}, out {paid_usd:,.2f})"
             )
-        self.opening_cash_usd = self.cash_usd
-        self.revenue.clear()
-        self.costs.clear()
-        self.capex_usd = self.received_usd = self.paid_usd = 0.0
+        self.opening_cash_usd = cash_usd
 
 
 @dataclass(frozen=True)
@@ -122,14 +122,8 @@ class Firm(mesa.Agent):
         self.bloc = spec.bloc
         self.spec = spec
         self.ticker: str | None = getattr(spec, "ticker", None)
-        self.books = Books(cash_usd)
+        self.cash_usd = cash_usd
+        """USD; negative: net debt. Its mechanisms move it; closing the books checks it against the ledger."""
+        self.books = Books(self.id, model.ledger, cash_usd)
         self.listing = Listing.of(spec)
         model.ledger.open(self)
-
-    @property
-    def cash_usd(self) -> float:
-        return self.books.cash_usd
-
-    @cash_usd.setter
-    def cash_usd(self, value: float) -> None:
-        self.books.cash_usd = value

@@ -12,8 +12,7 @@ that mean something: no firm's cash moves by any other way.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from simulation.firms.firm import Firm
@@ -30,8 +29,7 @@ OUTSIDE = {
 """The outside accounts by short name."""
 
 
-@dataclass(frozen=True)
-class Payment:
+class Payment(NamedTuple):
     payer: str
     payee: str
     amount_usd: float
@@ -39,37 +37,45 @@ class Payment:
 
 
 class Ledger:
-    """The payments of the current step (`payments`), the run's totals by payer, payee and kind (`totals`),
-    and the firms whose books it keeps."""
+    """The payments of the current step (`payments`) and of the last step closed (`last_step`), and the firms
+    whose books it keeps."""
 
     def __init__(self) -> None:
         self.firms: dict[str, Firm] = {}
-        self.payments: list[Payment] = []
-        self.last_step: list[Payment] = []  # the payments of the last step closed
-        self.totals: dict[tuple[str, str, str], float] = defaultdict(float)
+        self._accounts = set(OUTSIDE.values())
+        self._payments: list[tuple[str, str, float, str]] = []  # this step's, as plain tuples: cheap to make
+        self._last_step: list[tuple[str, str, float, str]] = []
+        self._in: dict[str, float] = defaultdict(float)  # each account's money in and out this step
+        self._out: dict[str, float] = defaultdict(float)
+
+    @property
+    def payments(self) -> list[Payment]:
+        return [Payment._make(p) for p in self._payments]
+
+    @property
+    def last_step(self) -> list[Payment]:
+        return [Payment._make(p) for p in self._last_step]
 
     def open(self, firm: Firm) -> None:
         """Keep `firm`'s books: it may pay and be paid."""
-        if firm.id in self.firms or firm.id in OUTSIDE.values():
+        if firm.id in self._accounts:
             raise ValueError(f"the ledger already has an account {firm.id!r}")
         self.firms[firm.id] = firm
+        self._accounts.add(firm.id)
 
     def pay(self, payer: str, payee: str, amount_usd: float, kind: str) -> None:
         """Record a payment of `amount_usd` (at least 0) from `payer` to `payee` (firm ids or outside accounts);
         a payment of 0 is not recorded."""
-        if amount_usd == 0.0:
+        if amount_usd > 0.0 and payer in self._accounts and payee in self._accounts:
+            self._payments.append((payer, payee, amount_usd, kind))
+            self._out[payer] += amount_usd
+            self._in[payee] += amount_usd
+        elif amount_usd == 0.0:
             return
-        if not amount_usd > 0.0:
+        elif not amount_usd > 0.0:
             raise ValueError(f"{kind} from {payer} to {payee}: a payment is positive, not {amount_usd}")
-        for account in (payer, payee):
-            if account not in self.firms and account not in OUTSIDE.values():
-                raise KeyError(f"{kind}: no account {account!r} in the ledger")
-        self.payments.append(Payment(payer, payee, amount_usd, kind))
-        self.totals[(payer, payee, kind)] += amount_usd
-        if payer in self.firms:
-            self.firms[payer].books.pay(payee, kind, amount_usd)
-        if payee in self.firms:
-            self.firms[payee].books.receive(kind, amount_usd)
+        else:
+            raise KeyError(f"{kind}: no account {payer if payer not in self._accounts else payee!r} in the ledger")
 
     def settle(self, firm: str, outside: str, amount_usd: float, kind: str) -> None:
         """A net flow between a firm and an outside account: `amount_usd` in to the firm, or out of it when
@@ -79,15 +85,11 @@ class Ledger:
         else:
             self.pay(firm, outside, -amount_usd, kind)
 
-    def net(self, account: str) -> float:
-        """What `account` received less what it paid in the current step."""
-        return sum(p.amount_usd for p in self.payments if p.payee == account) - sum(
-            p.amount_usd for p in self.payments if p.payer == account
-        )
-
     def close_step(self) -> None:
-        """Close every firm's books (`Books.close` raises if one does not close) and start a new step; the
-        step's payments stay readable as `last_step`."""
-        for firm in self.firms.values():
-            firm.books.close(firm.id)
-        self.last_step, self.payments = self.payments, []
+        """Close every firm's books on its cash now (`Books.close` raises if one does not close) and start a
+        new step; the step's payments stay readable as `last_step`, which the books read their flows from."""
+        received, paid = self._in, self._out
+        for firm_id, firm in self.firms.items():
+            firm.books.close(firm.cash_usd, received[firm_id], paid[firm_id])
+        self._last_step, self._payments = self._payments, []
+        self._in, self._out = defaultdict(float), defaultdict(float)

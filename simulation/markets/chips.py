@@ -372,24 +372,23 @@ class ChipMarket:
         lab pays the makers for what it bought (less licence fees, which go to governments), smugglers their
         margin on controlled chips, and clouds abroad the rent of what they lease it; the clouds pay the makers
         for the chips they lease out."""
-        ledger = self.model.ledger
-        makers = self._maker_columns
-        per_maker = to_makers @ makers
-        for lab, row, fee, smuggled, rent in zip(
-            self.labs,
-            per_maker.tolist(),
-            fees.sum(axis=1).tolist(),
-            smugglers.sum(axis=1).tolist(),
-            rents.sum(axis=1).tolist(),
-            strict=True,
+        pay = self.model.ledger.pay
+        labs, makers = [lab.id for lab in self.labs], [maker.id for maker in self.makers]
+        columns = self._maker_columns
+        per_maker = to_makers @ columns
+        for row, column in zip(*per_maker.nonzero(), strict=True):
+            pay(labs[row], makers[column], float(per_maker[row, column]), "chips")
+        for per_lab, payee, kind in (
+            (fees, OUTSIDE["governments"], "licence_fee"),
+            (smugglers, OUTSIDE["smugglers"], "smuggling"),
+            (rents, OUTSIDE["clouds_abroad"], "rental"),
         ):
-            for maker, usd in zip(self.makers, row, strict=True):
-                ledger.pay(lab.id, maker.id, usd, "chips")
-            ledger.pay(lab.id, OUTSIDE["governments"], fee, "licence_fee")
-            ledger.pay(lab.id, OUTSIDE["smugglers"], smuggled, "smuggling")
-            ledger.pay(lab.id, OUTSIDE["clouds_abroad"], rent, "rental")
-        for maker, usd in zip(self.makers, (rented.sum(axis=0) @ makers).tolist(), strict=True):
-            ledger.pay(OUTSIDE["clouds_abroad"], maker.id, usd, "chips")
+            total = per_lab.sum(axis=1)
+            for row in total.nonzero()[0]:
+                pay(labs[row], payee, float(total[row]), kind)
+        from_clouds = rented.sum(axis=0) @ columns
+        for column in from_clouds.nonzero()[0]:
+            pay(OUTSIDE["clouds_abroad"], makers[column], float(from_clouds[column]), "chips")
 
     @property
     def _maker_columns(self) -> np.ndarray:

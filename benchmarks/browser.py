@@ -100,16 +100,25 @@ class Dashboard:
         """Points (bars, for the moves) each chart holds in the browser."""
         return [int(c.get_attribute("data-points")) for c in self.page.locator(".airace-chart").all()]
 
-    def wait_for_charts(self) -> None:
+    def wait_for_charts(self, settle_s: float = 0.0) -> None:
         """Until every time chart holds one point a step so far, the step read in the page at the same
-        moment (the moves chart holds one bar a firm)."""
-        self.page.wait_for_function(
-            """() => {
-                const steps = +document.querySelector('.airace-step').innerText.split(' ')[1] + 1;
-                const charts = [...document.querySelectorAll('.airace-chart')].slice(0, 3);
-                return charts.length === 3 && charts.every(c => +c.dataset.points === steps);
-            }"""
-        )
+        moment (the moves chart holds one bar a firm); with `settle_s`, until the page also shows the same
+        step `settle_s` later: after Pause, the headline and the charts reach the browser as separate
+        messages, so a frame drawn as Pause came may still be on its way when the two first agree."""
+        shown = None
+        while True:
+            self.page.wait_for_function(
+                """() => {
+                    const steps = +document.querySelector('.airace-step').innerText.split(' ')[1] + 1;
+                    const charts = [...document.querySelectorAll('.airace-chart')].slice(0, 3);
+                    return charts.length === 3 && charts.every(c => +c.dataset.points === steps);
+                }"""
+            )
+            step = self.text("step")
+            if step == shown or not settle_s:
+                return
+            shown = step
+            time.sleep(settle_s)
 
     def step(self) -> float:
         """Press Step; seconds until the date, the step and the charts show the next step."""
@@ -162,7 +171,7 @@ class Dashboard:
                 self.page.get_by_role("button", name="Pause").click()
                 # Play stops at the end of the frame it is drawing: wait until it has, and is drawn.
                 self.expect(self.page.get_by_role("button", name="Play")).to_be_visible()
-                self.wait_for_charts()
+                self.wait_for_charts(settle_s=0.5)
                 return took
             time.sleep(0.05)
         raise TimeoutError(f"Play did not reach {day_text} within {timeout_s:.0f} s")

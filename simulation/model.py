@@ -65,8 +65,8 @@ class AIRaceModel(mesa.Model):
         growth = {b.id: b.services_market_growth_per_year for b in spec.blocs}
         self.owners = {o.id: Owner(self, o, growth[o.bloc], spec.capex, spec.services) for o in spec.owners}
         self.labs = {lab.id: Lab(self, lab, spec.tech, spec.funding) for lab in spec.labs}
-        self.listed = [firm for firm in self.ledger.firms.values() if firm.listing]  # any listed firm is priced
-        self.equity = EquityMarket(self.listed, spec.indices)
+        # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
+        self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
         self.investors = InvestorPopulation(self, self.equity, spec.investors)
         self.news = NewsWire()  # what labs publish; investors read it
         self.news.subscribe(self.investors.hear)

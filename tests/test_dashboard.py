@@ -144,7 +144,7 @@ def test_the_moves_chart_shows_the_fall_of_27_january_and_the_value_lost():
     run_to(model, date(2025, 1, 27))
     frame = model_frame(model)
     bars = {b["name"].split()[0]: b for b in move_bars(model, frame)}
-    assert set(bars) == {m.ticker for m in model.listed}
+    assert set(bars) == {m.ticker for m in model.equity.firms}
     nvda = bars["NVDA"]
     fall = 100 * (frame["price_NVDA"].iloc[-1] / frame["price_NVDA"].iloc[-2] - 1)
     assert nvda["value"] == pytest.approx(fall, abs=0.01) and fall < -10

@@ -188,14 +188,14 @@ class Chipmaker(Firm):
         # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
         q = math.exp(self.chipmaking.q_elasticity * self.log_q)
         growth = self.capacity_growth_per_year * pull * q
-        peers = [m.capacity_chips_per_year for m in model.chipmakers.values() if m.bloc == self.bloc]
-        subsidy = model.regulation.subsidy_for(self.bloc, self.capacity_chips_per_year, peers)
+        subsidy = model.regulation.subsidy_for(self, model.chipmakers.values())
         if subsidy > 0 and self.capacity_chips_per_year > 0:
             built = subsidy * dt / self.spec.capacity_cost_usd
             growth += math.log1p(built / self.capacity_chips_per_year) / dt
             self.subsidies_total_usd += subsidy * dt
+            # The subsidy pays for the capacity it builds: in from governments, out to the builders.
             model.ledger.pay(OUTSIDE["governments"], self.id, subsidy * dt, "subsidy")
-            self.cash_usd += subsidy * dt
+            model.ledger.pay(self.id, OUTSIDE["suppliers"], subsidy * dt, "capacity")
         cap, enforcement = model.regulation.equipment_cap(self.bloc)
         if growth > cap:
             growth = cap + (1.0 - enforcement) * (growth - cap)
@@ -238,7 +238,8 @@ class Chipmaker(Firm):
         self.log_q = log_price - self._past_log_price
 
     def report(self) -> None:
-        """Update the smoothed revenue, earnings and lost-sales run rates (per year)."""
+        """Pay the step's operating costs, and update the smoothed revenue, earnings and lost-sales run rates
+        (per year)."""
         dt = self.model.dt
         self.model.ledger.pay(self.id, OUTSIDE["suppliers"], self.opex_usd_per_year * dt, "opex")
         self.cash_usd -= self.opex_usd_per_year * dt

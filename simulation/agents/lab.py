@@ -124,9 +124,9 @@ class Lab(Firm):
 
     def pay(self, usd: float, by_owner_usd: float = 0.0) -> None:
         """Pay `usd` for the chips it got: its owner pays `by_owner_usd` of it, its own cash the rest. The
-        chip market records whom the lab paid; the owner's part comes to the lab through the ledger."""
-        self.model.ledger.pay(self.owner.id, self.id, by_owner_usd, "chip_budget")
-        self.owner.pay_chips(by_owner_usd)
+        chip market records whom the lab paid; the owner pays its part to the lab (`Owner.pay_chips`)."""
+        if by_owner_usd:
+            self.owner.pay_chips(self, by_owner_usd)
         self.cash_usd -= usd - by_owner_usd
         self.spent_usd_total += usd
 

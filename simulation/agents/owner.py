@@ -122,7 +122,9 @@ class Owner(Firm):
         """The most it may owe: `capex.net_debt_max_years` of its operating cash flow."""
         return self.capex_spec.net_debt_max_years * max(self.operating_cash_usd_per_year, 0.0)
 
-    def pay_chips(self, usd: float) -> None:
+    def pay_chips(self, lab: Lab, usd: float) -> None:
+        """Pay `lab` `usd` of its chip budget for the chips it bought (its cash moves at `settle`)."""
+        self.model.ledger.pay(self.id, lab.id, usd, "chip_budget")
         self.chips_paid_usd += usd
 
     def book_revenue(self, revenue_usd_per_year: float, market_usd_per_year: float) -> None:
@@ -138,7 +140,8 @@ class Owner(Firm):
             self.growth_belief += memory * (observed - self.growth_belief)
 
     def settle(self) -> None:
-        """Close the step's books: operating cash flow in, capex out; a fall below zero cash is borrowed."""
+        """Settle the step's cash: operating cash flow in, capex out (each flow through the ledger); a fall below
+        zero cash is borrowed."""
         capex = self.capex_spec
         dt = self.model.dt
         other_ai = self.ai_capex_usd_per_year * (1.0 - capex.chip_share) * dt
@@ -154,16 +157,16 @@ class Owner(Firm):
     def _pay_the_step(self, other_ai_usd: float) -> None:
         """The step's flows through the ledger, as `settle` moves the cash: the base business's operating cash
         flow, the labs' AI-services revenue and its serving costs, base capex and the AI capex beyond chips
-        (its labs' chips were paid as they were bought, `Lab.pay`)."""
-        ledger, dt = self.model.ledger, self.model.dt
+        (its labs' chips were paid as they were bought, `pay_chips`)."""
+        ledger, dt, suppliers = self.model.ledger, self.model.dt, OUTSIDE["suppliers"]
         ai_revenue = self.ai_revenue_usd_per_year * dt
-        ledger.settle(
-            self.id,
-            OUTSIDE["customers"],
-            self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt,
-            "base_business",
+        base_cash = self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt
+        ledger.record(
+            (
+                ledger.settlement(self.id, OUTSIDE["customers"], base_cash, "base_business"),
+                (OUTSIDE["users"], self.id, ai_revenue, "ai_services"),
+                (self.id, suppliers, self.services_spec.cost_share * ai_revenue, "serving"),
+                (self.id, suppliers, self.base_capex_usd_per_year * dt, "base_capex"),
+                (self.id, suppliers, other_ai_usd, "ai_infrastructure"),
+            )
         )
-        ledger.pay(OUTSIDE["users"], self.id, ai_revenue, "ai_services")
-        ledger.pay(self.id, OUTSIDE["suppliers"], self.services_spec.cost_share * ai_revenue, "serving")
-        ledger.pay(self.id, OUTSIDE["suppliers"], self.base_capex_usd_per_year * dt, "base_capex")
-        ledger.pay(self.id, OUTSIDE["suppliers"], other_ai_usd, "ai_infrastructure")

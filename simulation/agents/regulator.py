@@ -10,6 +10,7 @@ decision takes effect after a lag.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from simulation.scenario import Chip, DistillationControl, EquipmentControl, Pol
 from simulation.scenario import Regulator as RegulatorSpec
 
 if TYPE_CHECKING:
+    from simulation.agents.chipmaker import Chipmaker
     from simulation.model import AIRaceModel
 
 
@@ -282,13 +284,14 @@ class Regulation:
         """The tightest cap on capacity growth that any bloc's tool controls put on chipmakers of `bloc`."""
         return min((r.equipment_cap(bloc) for r in self.regulators.values()), default=(math.inf, 0.0))
 
-    def subsidy_for(self, bloc: str, capacity: float, peers: list[float]) -> float:
-        """A chipmaker's part of its bloc's subsidies, in proportion to its `capacity` among its bloc's makers'
-        (`peers`, itself included), in USD a year."""
-        pot = sum(r.subsidy_usd_per_year() for r in self._of[bloc])
+    def subsidy_for(self, maker: Chipmaker, makers: Iterable[Chipmaker]) -> float:
+        """A chipmaker's part of its bloc's subsidies, in proportion to its capacity among its bloc's `makers`'
+        (itself included), in USD a year."""
+        pot = sum(r.subsidy_usd_per_year() for r in self._of[maker.bloc])
         if pot <= 0:
             return 0.0
-        return pot * capacity / sum(peers) if sum(peers) > 0 else 0.0
+        peers = [m.capacity_chips_per_year for m in makers if m.bloc == maker.bloc]
+        return pot * maker.capacity_chips_per_year / sum(peers) if sum(peers) > 0 else 0.0
 
     def domestic_share_min(self, bloc: str) -> float:
         return max((r.domestic_share_min() for r in self._of[bloc]), default=0.0)

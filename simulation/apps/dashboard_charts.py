@@ -63,7 +63,7 @@ def _series_columns(model: AIRaceModel, name: str) -> list[tuple[str, str, str]]
     if name == "gap":
         return [("gap_months", f"{model.spec.laggard} behind {model.spec.leader}", plots.colour(1))]
     if name == "markets":
-        firms = [(f"price_{m.ticker}", m.ticker, plots.firm_colour(i)) for i, m in enumerate(model.listed)]
+        firms = [(f"price_{m.ticker}", m.ticker, plots.firm_colour(i)) for i, m in enumerate(model.equity.firms)]
         return [*firms, ("ai_index", "AI index", plots.INDEX_COLOUR)]
     raise ValueError(f"unknown chart {name!r}; one of {', '.join(CHARTS)}")
 
@@ -94,7 +94,7 @@ def chart_layout(model: AIRaceModel, name: str) -> dict[str, Any]:
         raise ValueError(f"unknown chart {name!r}; one of {', '.join(CHARTS)}")
     option = _base(name)
     if name == "moves":
-        tickers = [m.ticker for m in model.listed]
+        tickers = [m.ticker for m in model.equity.firms]
         # The bars' own labels name the firm; the axis' labels would sit on the zero line, among the bars.
         option["xAxis"] = {
             "type": "category",
@@ -171,7 +171,7 @@ def chart_points(model: AIRaceModel, name: str, offset: int) -> dict[str, Any]:
 def move_bars(model: AIRaceModel, frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Each listed firm's move over the last step, with the market value it lost or gained in dollars."""
     bars = []
-    for i, m in enumerate(model.listed):
+    for i, m in enumerate(model.equity.firms):
         prices = frame[f"price_{m.ticker}"]
         move = 100 * (prices.iloc[-1] / prices.iloc[-2] - 1) if len(prices) > 1 else 0.0
         lost = float(frame[f"value_lost_usd_{m.ticker}"].iloc[-1]) if len(prices) > 1 else 0.0

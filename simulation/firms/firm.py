@@ -23,13 +23,14 @@ if TYPE_CHECKING:
     from simulation.firms.ledger import Ledger
     from simulation.model import AIRaceModel
 
-CAPEX_KINDS = frozenset({"chips", "chip_budget", "ai_infrastructure", "base_capex"})
+CAPEX_KINDS = frozenset({"chips", "chip_budget", "ai_infrastructure", "base_capex", "capacity"})
 """Kinds of payment that buy capital goods: chips, an owner's chip budget for its labs, data-centre
-buildings, power and networks, and the base business's capex."""
+buildings, power and networks, the base business's capex, and a chipmaker's capacity."""
 
 RELATIVE_TOLERANCE = 1e-9
-"""How far, relative to the largest sum in the books, the change in cash may stray from the flows: the same
-sums added in another order round differently in the last bits, and no further."""
+"""How far, relative to the sums in the books (cash then and now, money in and out, and 1 USD), the change in
+cash may stray from the flows: the same sums added in another order round differently in the last bits,
+and no further."""
 
 
 class BooksDoNotClose(AssertionError):
@@ -78,8 +79,8 @@ class Books:
         """End the step at `cash_usd`: its change since the last close must be what came in less what went
         out, or `BooksDoNotClose` names the firm."""
         change = cash_usd - self.opening_cash_usd
-        scale = max(abs(cash_usd), abs(self.opening_cash_usd), received_usd, paid_usd, 1.0)
-        if abs(change - (received_usd - paid_usd)) > RELATIVE_TOLERANCE * scale:
+        scale = abs(cash_usd) + abs(self.opening_cash_usd) + received_usd + paid_usd + 1.0
+        if not abs(change - (received_usd - paid_usd)) <= RELATIVE_TOLERANCE * scale:  # NaN fails too
             raise BooksDoNotClose(
                 f"{self.owner}: cash moved by {change:,.2f} USD in the step, but its payments net "
                 f"{received_usd - paid_usd:,.2f} USD (in {received_usd:,.2f}, out {paid_usd:,.2f})"

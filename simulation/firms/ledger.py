@@ -11,7 +11,8 @@ that mean something: no firm's cash moves by any other way.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -37,20 +38,16 @@ class Payment(NamedTuple):
 
 
 class Ledger:
-    """The payments of the current step (`payments`) and of the last step closed (`last_step`), and the firms
-    whose books it keeps."""
+    """The payments of the current step and of the last step closed (`last_step`), and the firms whose books
+    it keeps."""
 
     def __init__(self) -> None:
         self.firms: dict[str, Firm] = {}
-        self._accounts = set(OUTSIDE.values())
         self._payments: list[tuple[str, str, float, str]] = []  # this step's, as plain tuples: cheap to make
         self._last_step: list[tuple[str, str, float, str]] = []
-        self._in: dict[str, float] = defaultdict(float)  # each account's money in and out this step
-        self._out: dict[str, float] = defaultdict(float)
-
-    @property
-    def payments(self) -> list[Payment]:
-        return [Payment._make(p) for p in self._payments]
+        self._zero = dict.fromkeys(OUTSIDE.values(), 0.0)  # every account, at 0
+        self._in = self._zero.copy()  # each account's money in and out this step
+        self._out = self._zero.copy()
 
     @property
     def last_step(self) -> list[Payment]:
@@ -58,32 +55,41 @@ class Ledger:
 
     def open(self, firm: Firm) -> None:
         """Keep `firm`'s books: it may pay and be paid."""
-        if firm.id in self._accounts:
+        if firm.id in self._zero:
             raise ValueError(f"the ledger already has an account {firm.id!r}")
         self.firms[firm.id] = firm
-        self._accounts.add(firm.id)
+        self._zero[firm.id] = 0.0
+        self._in, self._out = self._zero.copy(), self._zero.copy()
 
     def pay(self, payer: str, payee: str, amount_usd: float, kind: str) -> None:
-        """Record a payment of `amount_usd` (at least 0) from `payer` to `payee` (firm ids or outside accounts);
-        a payment of 0 is not recorded."""
-        if amount_usd > 0.0 and payer in self._accounts and payee in self._accounts:
-            self._payments.append((payer, payee, amount_usd, kind))
-            self._out[payer] += amount_usd
-            self._in[payee] += amount_usd
-        elif amount_usd == 0.0:
-            return
-        elif not amount_usd > 0.0:
-            raise ValueError(f"{kind} from {payer} to {payee}: a payment is positive, not {amount_usd}")
-        else:
-            raise KeyError(f"{kind}: no account {payer if payer not in self._accounts else payee!r} in the ledger")
+        """Record a payment of `amount_usd` (at least 0, finite) from `payer` to `payee` (firm ids or outside
+        accounts); a payment of 0 is not recorded."""
+        self.record(((payer, payee, amount_usd, kind),))
+
+    def record(self, payments: Iterable[tuple[str, str, float, str]]) -> None:
+        """`pay` for each (payer, payee, amount, kind) in turn: a market's or a firm's payments of a step."""
+        step, paid, received, inf = self._payments, self._out, self._in, math.inf
+        for payment in payments:
+            payer, payee, amount, kind = payment
+            if amount == 0.0:
+                continue
+            if not 0.0 < amount < inf:
+                raise ValueError(f"{kind} from {payer} to {payee}: a payment is positive and finite, not {amount}")
+            if payer not in paid or payee not in received:  # every account is in both, at 0 or more
+                raise KeyError(f"{kind}: no account {payer if payer not in paid else payee!r} in the ledger")
+            step.append(payment)
+            paid[payer] += amount
+            received[payee] += amount
 
     def settle(self, firm: str, outside: str, amount_usd: float, kind: str) -> None:
         """A net flow between a firm and an outside account: `amount_usd` in to the firm, or out of it when
         negative (a base business that loses money pays its counterparty)."""
-        if amount_usd >= 0.0:
-            self.pay(outside, firm, amount_usd, kind)
-        else:
-            self.pay(firm, outside, -amount_usd, kind)
+        self.record((self.settlement(firm, outside, amount_usd, kind),))
+
+    @staticmethod
+    def settlement(firm: str, outside: str, amount_usd: float, kind: str) -> tuple[str, str, float, str]:
+        """The payment `settle` records, for a batch of `record`."""
+        return (outside, firm, amount_usd, kind) if amount_usd >= 0.0 else (firm, outside, -amount_usd, kind)
 
     def close_step(self) -> None:
         """Close every firm's books on its cash now (`Books.close` raises if one does not close) and start a
@@ -92,4 +98,4 @@ class Ledger:
         for firm_id, firm in self.firms.items():
             firm.books.close(firm.cash_usd, received[firm_id], paid[firm_id])
         self._last_step, self._payments = self._payments, []
-        self._in, self._out = defaultdict(float), defaultdict(float)
+        self._in, self._out = self._zero.copy(), self._zero.copy()

@@ -144,6 +144,7 @@ class ChipMarket:
         self.makers = list(model.chipmakers.values())
         self.labs = list(model.labs.values())
         """The labs, in the order of the rows of `budgets`, `orders` and `stopped`."""
+        self._lab_ids, self._maker_ids = [lab.id for lab in self.labs], [maker.id for maker in self.makers]
         self._row = {lab.id: r for r, lab in enumerate(self.labs)}
         self._lab_bloc = np.array([model.bloc_index[lab.bloc] for lab in self.labs], dtype=int)
         # Per chip (catalogue index), extended by `add_chip`:
@@ -153,6 +154,7 @@ class ChipMarket:
         self.unit_cost = np.zeros(0)
         self.maker_of = np.zeros(0, dtype=int)
         """Position of each chip's maker in `makers`."""
+        self._maker_columns = np.zeros((0, len(self.makers)))  # chips (rows) by maker (columns): 1 where it makes it
         self._made_in = np.zeros(0, dtype=int)  # the bloc of each chip's maker
         self._home = np.zeros((len(model.blocs), 0), dtype=bool)  # whether each chip is made in the bloc (row)
         self.sold_to = np.zeros((0, len(model.blocs)), dtype=bool)
@@ -192,6 +194,7 @@ class ChipMarket:
         self.flops, self.effective_flops, self.list_price = self.per_unit
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
         self.maker_of = np.append(self.maker_of, list(model.chipmakers).index(chip.maker))
+        self._maker_columns = (self.maker_of[:, None] == np.arange(len(self.makers))).astype(float)
         self._made_in = np.append(self._made_in, model.bloc_index[model.maker_bloc[chip.maker]])
         sold_to = np.array([not chip.sold_to or b in chip.sold_to for b in model.blocs])
         self.sold_to = np.vstack([self.sold_to, sold_to])
@@ -337,10 +340,11 @@ class ChipMarket:
             maker.sell(sold, revenue, cost)
         flows.paid_by_labs_usd += float(paid.sum() + paid_rent.sum())
         flows.received_by_makers_usd += float(received.sum())
-        flows.smuggler_margin_usd += float((paid - sale).sum())
+        smuggling = paid - sale
+        flows.smuggler_margin_usd += float(smuggling.sum())
         flows.rental_margin_usd += float((paid_rent - sale_rent).sum())
         flows.fees_usd += float(fee.sum())
-        self._record_payments(sale - fee, fee, paid - sale, paid_rent, sale_rent)
+        self._record_payments(sale, fee, smuggling, paid_rent, sale_rent)
         paid = paid + paid_rent
         owner_part = np.divide(self.owner_budgets, self.budgets, out=np.zeros(len(self.labs)), where=self.budgets > 0)
         for lab, usd, part in zip(self.labs, paid.sum(axis=1).tolist(), owner_part.tolist(), strict=True):
@@ -366,34 +370,33 @@ class ChipMarket:
         return flows
 
     def _record_payments(
-        self, to_makers: np.ndarray, fees: np.ndarray, smugglers: np.ndarray, rents: np.ndarray, rented: np.ndarray
+        self, sales: np.ndarray, fees: np.ndarray, smuggling: np.ndarray, rents: np.ndarray, leased: np.ndarray
     ) -> None:
         """The step's chip money through the ledger, each quantity given per lab (row) and chip (column): each
-        lab pays the makers for what it bought (less licence fees, which go to governments), smugglers their
-        margin on controlled chips, and clouds abroad the rent of what they lease it; the clouds pay the makers
-        for the chips they lease out."""
-        pay = self.model.ledger.pay
-        labs, makers = [lab.id for lab in self.labs], [maker.id for maker in self.makers]
-        columns = self._maker_columns
-        per_maker = to_makers @ columns
-        for row, column in zip(*per_maker.nonzero(), strict=True):
-            pay(labs[row], makers[column], float(per_maker[row, column]), "chips")
-        for per_lab, payee, kind in (
-            (fees, OUTSIDE["governments"], "licence_fee"),
-            (smugglers, OUTSIDE["smugglers"], "smuggling"),
-            (rents, OUTSIDE["clouds_abroad"], "rental"),
-        ):
-            total = per_lab.sum(axis=1)
-            for row in total.nonzero()[0]:
-                pay(labs[row], payee, float(total[row]), kind)
-        from_clouds = rented.sum(axis=0) @ columns
-        for column in from_clouds.nonzero()[0]:
-            pay(OUTSIDE["clouds_abroad"], makers[column], float(from_clouds[column]), "chips")
-
-    @property
-    def _maker_columns(self) -> np.ndarray:
-        """Chips (rows) by maker (columns): 1 where the maker makes the chip."""
-        return (self.maker_of[:, None] == np.arange(len(self.makers))).astype(float)
+        lab pays the makers the price of what it bought, smugglers their margin on controlled chips and clouds
+        abroad the rent of what they lease it; the clouds pay the makers for the chips they lease out, and the
+        makers pay their licence fees to governments."""
+        labs, makers = self._lab_ids, self._maker_ids
+        smugglers, clouds, governments = OUTSIDE["smugglers"], OUTSIDE["clouds_abroad"], OUTSIDE["governments"]
+        per_maker = sales @ self._maker_columns
+        rows, columns = per_maker.nonzero()
+        record = self.model.ledger.record
+        record(
+            (labs[r], makers[c], usd, "chips")
+            for r, c, usd in zip(rows, columns, per_maker[rows, columns].tolist(), strict=True)
+        )
+        if smuggling.any():  # most steps nobody smuggles, rents or pays a fee: nothing to record
+            record(
+                (lab, smugglers, usd, "smuggling")
+                for lab, usd in zip(labs, smuggling.sum(axis=1).tolist(), strict=True)
+            )
+        if rents.any():
+            record((lab, clouds, usd, "rental") for lab, usd in zip(labs, rents.sum(axis=1).tolist(), strict=True))
+            leased_from = self._per_maker(leased).tolist()
+            record((clouds, maker, usd, "chips") for maker, usd in zip(makers, leased_from, strict=True))
+        if fees.any():
+            paid = self._per_maker(fees).tolist()
+            record((maker, governments, usd, "licence_fee") for maker, usd in zip(makers, paid, strict=True))
 
     def _deliver(self, units: np.ndarray, per_lab: np.ndarray) -> None:
         """Chips join the fleets: `units` of each chip (column) for each lab (row), `per_lab` in all."""

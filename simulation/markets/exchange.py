@@ -1,9 +1,9 @@
 """The equity market: the listed firms, their prices and shares outstanding, market values, cap-weighted
 indices and the value lost each step.
 
-Investors (`simulation.agents.investor`) hold beliefs, strategies and tilts; each trading day they hand
-the market the price their orders clear at (`simulation.markets.equity.clearing_log_price`, the pure
-maths), and the market sets it. Everything read about the market afterwards, by the real side (a
+Investors (`simulation.agents.investor`) hold beliefs, strategies and tilts; each trading day the price
+their orders clear at (`simulation.markets.equity.clearing_log_price`, the pure maths) becomes the
+market's price (`prices`). Everything read about the market afterwards, by the real side (a
 chipmaker's Tobin's q), the records and the dashboard, is read here.
 """
 
@@ -25,6 +25,8 @@ class Listed(Protocol):
     id: str
     ticker: str
     listing: Listing
+    revenue_usd_per_year: float  # the AI revenue run rate investors start from
+    revenue_total_usd: float  # the AI revenue booked so far, whose growth investors learn
 
     def see_share_price(self, price: float) -> None: ...
 

@@ -161,7 +161,7 @@ class Index(Strict):
     model.parquet is its id, which ends in `_index` so that it is told apart from every other column."""
 
     id: Id
-    name: str = Field("", description="how figures and reports name it")
+    name: str = Field("", description="its name in words, for readers of the scenario")
     members: list[Id] = Field(description="the listed firms in it, by id")
 
 

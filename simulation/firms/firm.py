@@ -51,19 +51,19 @@ class Books:
     @property
     def revenue(self) -> dict[str, float]:
         """Money in over the last step closed, by kind of flow (`ai_services`, `chips`, `funding`, ...)."""
-        out: dict[str, float] = defaultdict(float)
-        for p in self.ledger.last_step:
-            if p.payee == self.owner:
-                out[p.kind] += p.amount_usd
-        return dict(out)
+        return self._flows(into=True)
 
     @property
     def costs(self) -> dict[str, float]:
         """Money out over the last step closed, by counterparty (an agent's id, or an outside account)."""
+        return self._flows(into=False)
+
+    def _flows(self, into: bool) -> dict[str, float]:
+        """The last closed step's payments to the firm by kind (`into`), or from it by payee."""
         out: dict[str, float] = defaultdict(float)
         for p in self.ledger.last_step:
-            if p.payer == self.owner:
-                out[p.payee] += p.amount_usd
+            if (p.payee if into else p.payer) == self.owner:
+                out[p.kind if into else p.payee] += p.amount_usd
         return dict(out)
 
     @property

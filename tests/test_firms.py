@@ -95,3 +95,18 @@ def test_the_books_show_the_last_steps_revenue_by_source_costs_by_counterparty_a
     assert microsoft.books.capex_usd == pytest.approx(microsoft.capex_usd, rel=1e-12)
     assert nvidia.books.costs[OUTSIDE["suppliers"]] > 0 and nvidia.books.revenue["chips"] > 0
     assert nvidia.books.run_rates["revenue"] == nvidia.revenue_usd_per_year
+
+
+@pytest.mark.parametrize(
+    ("payer", "payee", "amount", "error"),
+    [
+        ("nobody", OUTSIDE["users"], 1.0, "no account 'nobody'"),
+        (OUTSIDE["users"], "openai", -1.0, "positive and finite, not -1.0"),
+        (OUTSIDE["users"], "openai", math.nan, "positive and finite, not nan"),
+        (OUTSIDE["users"], "openai", math.inf, "positive and finite, not inf"),
+    ],
+)
+def test_the_ledger_refuses_a_payment_it_cannot_book(payer, payee, amount, error):
+    model = AIRaceModel(load_scenario("baseline", {"time.end": "2023-02-01", "investors.count": 100}), 1)
+    with pytest.raises((KeyError, ValueError), match=error):
+        model.ledger.pay(payer, payee, amount, "test")

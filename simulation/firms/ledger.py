@@ -69,17 +69,18 @@ class Ledger:
     def record(self, payments: Iterable[tuple[str, str, float, str]]) -> None:
         """`pay` for each (payer, payee, amount, kind) in turn: a market's or a firm's payments of a step."""
         step, paid, received, inf = self._payments, self._out, self._in, math.inf
-        for payment in payments:
-            payer, payee, amount, kind = payment
-            if amount == 0.0:
-                continue
-            if not 0.0 < amount < inf:
-                raise ValueError(f"{kind} from {payer} to {payee}: a payment is positive and finite, not {amount}")
-            if payer not in paid or payee not in received:  # every account is in both, at 0 or more
-                raise KeyError(f"{kind}: no account {payer if payer not in paid else payee!r} in the ledger")
-            step.append(payment)
-            paid[payer] += amount
-            received[payee] += amount
+        try:
+            for payment in payments:
+                payer, payee, amount, kind = payment
+                if amount == 0.0:
+                    continue
+                if not 0.0 < amount < inf:
+                    raise ValueError(f"{kind} from {payer} to {payee}: a payment is positive and finite, not {amount}")
+                paid[payer] += amount  # every account is in both sums from the start of the step
+                received[payee] += amount
+                step.append(payment)
+        except KeyError as unknown:
+            raise KeyError(f"{kind}: no account {unknown} in the ledger") from None
 
     def settle(self, firm: str, outside: str, amount_usd: float, kind: str) -> None:
         """A net flow between a firm and an outside account: `amount_usd` in to the firm, or out of it when

@@ -82,14 +82,10 @@ class Ledger:
         except KeyError as unknown:
             raise KeyError(f"{kind}: no account {unknown} in the ledger") from None
 
-    def settle(self, firm: str, outside: str, amount_usd: float, kind: str) -> None:
-        """A net flow between a firm and an outside account: `amount_usd` in to the firm, or out of it when
-        negative (a base business that loses money pays its counterparty)."""
-        self.record((self.settlement(firm, outside, amount_usd, kind),))
-
     @staticmethod
     def settlement(firm: str, outside: str, amount_usd: float, kind: str) -> tuple[str, str, float, str]:
-        """The payment `settle` records, for a batch of `record`."""
+        """A net flow between a firm and an outside account, as a payment for `record`: `amount_usd` in to the
+        firm, or out of it when negative (a base business that loses money pays its counterparty)."""
         return (outside, firm, amount_usd, kind) if amount_usd >= 0.0 else (firm, outside, -amount_usd, kind)
 
     def close_step(self) -> None:

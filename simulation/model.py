@@ -24,6 +24,7 @@ from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulat
 from simulation.agents.regulator import Regulation
 from simulation.events import Event
 from simulation.firms import Ledger
+from simulation.firms.installed import Clusters
 from simulation.markets.chips import ChipMarket
 from simulation.markets.exchange import EquityMarket
 from simulation.markets.funding import Funding
@@ -31,8 +32,8 @@ from simulation.markets.news import NewsWire
 from simulation.markets.services import ServicesMarket
 from simulation.observation import AGENT_VARIABLES, Observation
 from simulation.records import Records
-from simulation.scenario import ApiTerms, Breakthrough, Chip, OpenWeights, RuleChange, Scenario
-from simulation.tech import DAYS_PER_YEAR
+from simulation.scenario import ApiTerms, Breakthrough, Chip, FundingRound, OpenWeights, RuleChange, Scenario
+from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 __all__ = ["AGENT_VARIABLES", "AIRaceModel"]
 
@@ -64,13 +65,14 @@ class AIRaceModel(mesa.Model):
         self.chipmakers = {m.id: Chipmaker(self, m, spec.chipmaking, spec.tech) for m in spec.chipmakers}
         growth = {b.id: b.services_market_growth_per_year for b in spec.blocs}
         self.owners = {o.id: Owner(self, o, growth[o.bloc], spec.capex, spec.services) for o in spec.owners}
-        self.labs = {lab.id: Lab(self, lab, spec.tech, spec.funding) for lab in spec.labs}
+        self.labs = {lab.id: Lab(self, lab, spec.tech) for lab in spec.labs}
         # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
         self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
         self.investors = InvestorPopulation(self, self.equity, spec.investors)
         self.news = NewsWire()  # what labs publish; investors read it
         self.news.subscribe(self.investors.hear)
         self.chip_market = ChipMarket(self, spec.chip_market, spec.tech)
+        self.clusters = self._install(spec)
         for lab in self.labs.values():
             lab.start()
         labs = list(self.labs.values())
@@ -81,8 +83,8 @@ class AIRaceModel(mesa.Model):
             spec.services.capability_sensitivity,
             spec.services.price_elasticity,
         )
-        labs_of = {b: [lab for lab in labs if lab.bloc == b] for b in self.blocs}
-        self.funding = Funding(spec.blocs, labs_of, spec.funding.capability_sensitivity)
+        buyers_of = {b: [o for o in self.owners.values() if o.bloc == b and not o.labs] for b in self.blocs}
+        self.funding = Funding(spec.blocs, buyers_of)
         self.services.book(self.services.revenue(self.years()))  # owners plan their first step's capex on it
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 
@@ -108,13 +110,15 @@ class AIRaceModel(mesa.Model):
         self.refresh_controls()
         self.agents_by_type[Chipmaker].do("produce")
         self.chip_market.start_step()
+        self.funding.pledge(self.years(), self.dt)  # outside money arrives before owners plan their capex
         self.agents_by_type[Owner].do("plan")
         self.agents_by_type[Lab].shuffle_do("buy_chips")
+        self.agents_by_type[Owner].do("buy_chips")
         self.chip_market.clear()
+        self.clusters.wear(1.0 - step_fraction(self.spec.tech.depreciation_per_year, self.dt))
         self.best_effective_flops = max(lab.effective_flops for lab in self.labs.values())
         self.agents_by_type[Lab].shuffle_do("step")
         self.services.sell(self.years())
-        self.funding.pledge(self.years(), self.dt)
         self.agents_by_type[Owner].do("settle")
         self.agents_by_type[Chipmaker].do("report")
         self.ledger.close_step()  # firms close their books
@@ -145,7 +149,7 @@ class AIRaceModel(mesa.Model):
     def years(self) -> float:
         return self.day / DAYS_PER_YEAR
 
-    def _schedule(self, event: Breakthrough | OpenWeights | ApiTerms | RuleChange) -> partial:
+    def _schedule(self, event: Breakthrough | OpenWeights | ApiTerms | RuleChange | FundingRound) -> partial:
         """Scenario events run between steps, just before the first step whose date reaches them."""
         action = partial(scripted.apply, self, event)
         steps_to = math.ceil((event.date - self.start).days / self.step_days)
@@ -169,6 +173,41 @@ class AIRaceModel(mesa.Model):
             self.streams[key] = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=spawn_key))
         return self.streams[key]
 
+    def _install(self, spec: Scenario) -> Clusters:
+        """The installed base at the start: each lab's fleet one ready cluster in its owner's hands, and each
+        owner's own chips another; chips bought before the start were installed, on average, halfway
+        between their launch and the start (their vintage)."""
+        t = spec.tech
+        pools = [lab.owner.id for lab in self.labs.values()] + list(self.owners)
+        market = self.chip_market
+        clusters = Clusters(
+            pools,
+            market.per_unit,
+            market.kw_per_unit,
+            t.cluster_build_days,
+            t.site_power_mw,
+            t.site_power_growth_per_year,
+            t.site_overhead,
+        )
+        for p, lab in enumerate(self.labs.values()):
+            lab.pool = p
+        for p, owner in enumerate(self.owners.values(), start=len(self.labs)):
+            owner.pool = p
+        held = [(lab.pool, lab.spec.fleet) for lab in self.labs.values()]
+        held += [(owner.pool, owner.spec.installed) for owner in self.owners.values()]
+        for pool, chips in held:
+            units = np.zeros(len(self.chips))
+            for chip_id, count in chips.items():
+                units[self.chip_index[chip_id]] = count
+            if units.any():
+                launch = min(self.chips[i].launch for i in np.flatnonzero(units))
+                vintage = min((launch - self.start).days / 2, -1.0)
+                clusters.begin(pool, vintage, ready_day=0.0)
+                clusters.install(pool, units, vintage)
+                clusters.building[pool] = -1  # built: new chips begin a new cluster
+        clusters.installed_total = 0.0  # counts what is installed from now on
+        return clusters
+
     # -- the catalogue and the rules ---------------------------------------------------------------
 
     def refresh_controls(self) -> None:
@@ -180,8 +219,7 @@ class AIRaceModel(mesa.Model):
         self.chip_index[chip.id] = len(self.chips)
         self.chips.append(chip)
         self.chip_market.add_chip(chip)
-        for lab in self.labs.values():
-            lab.add_chip_slot()
+        self.clusters.add_chip(self.chip_market.per_unit, self.chip_market.kw_per_unit)
 
     # -- the event log and the headline ------------------------------------------------------------
 

@@ -27,6 +27,12 @@ class Observation:
     def __init__(self, model: AIRaceModel):
         self.model = model
         self.labs_of = {b: [lab for lab in model.labs.values() if lab.bloc == b] for b in model.blocs}  # lab order
+        self.owners_of = {b: [o for o in model.owners.values() if o.bloc == b] for b in model.blocs}
+        # The pools of each bloc's owners (their own and their labs'): the clusters installed in the bloc.
+        self.pools_of = {
+            b: [p for o in self.owners_of[b] for p in (o.pool, *(lab.pool for lab in o.labs))] for b in model.blocs
+        }
+        self.lab_pools_of = {b: [lab.pool for lab in self.labs_of[b]] for b in model.blocs}
         self.frontier_blocs = [b for b in model.blocs if self.labs_of[b]]
         self.days = np.zeros(model.n_steps + 1)
         self.frontiers = {b: np.zeros(model.n_steps + 1) for b in self.frontier_blocs}
@@ -56,15 +62,25 @@ class Observation:
         return max(lab.capability for lab in self.labs_of[bloc])
 
     def compute_flops(self, bloc: str) -> float:
-        return sum(lab.compute_flops for lab in self.labs_of[bloc])
+        """Peak FLOP/s installed in the bloc: every chip its owners hold (chips rented abroad included)."""
+        return float(self.model.clusters.pool_totals()[self.pools_of[bloc], 0].sum())
+
+    def largest_cluster_flops(self, bloc: str) -> float:
+        """Peak FLOP/s of the largest ready cluster built for one of the bloc's labs (the owners' own chips,
+        serving users and cloud customers, sit in many sites and train no frontier run)."""
+        return self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day)[0]
+
+    def largest_cluster_chips(self, bloc: str) -> float:
+        """Accelerators in that cluster."""
+        return self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day)[1]
 
     def training_flops(self, bloc: str) -> float:
         """The bloc's compute on training: frontier runs and research experiments (`Lab.training_flops`)."""
         return sum(lab.training_flops for lab in self.labs_of[bloc])
 
     def inference_flops(self, bloc: str) -> float:
-        """The bloc's compute serving users: the rest of its labs' fleets."""
-        return sum(lab.compute_flops - lab.training_flops for lab in self.labs_of[bloc])
+        """The bloc's compute serving users and cloud customers: everything installed but training."""
+        return self.compute_flops(bloc) - self.training_flops(bloc)
 
     def largest_run_flop(self, bloc: str) -> float:
         return max((lab.largest_run_flop for lab in self.labs_of[bloc]), default=0.0)
@@ -124,13 +140,16 @@ class Observation:
             reporters[f"compute_flops_{b}"] = partial(_measure, measure=self.compute_flops, bloc=b)
             reporters[f"compute_training_flops_{b}"] = partial(_measure, measure=self.training_flops, bloc=b)
             reporters[f"compute_inference_flops_{b}"] = partial(_measure, measure=self.inference_flops, bloc=b)
+            reporters[f"largest_cluster_flops_{b}"] = partial(_measure, measure=self.largest_cluster_flops, bloc=b)
+            reporters[f"largest_cluster_chips_{b}"] = partial(_measure, measure=self.largest_cluster_chips, bloc=b)
             reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
             reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
             reporters[f"chips_rented_{b}"] = partial(_flow, kind="rented_units", j=j)
-        reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_labs_usd")
+        reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_buyers_usd")
         for o in model.owners.values():
             reporters[f"capex_usd_{o.label}"] = partial(_owner_capex, owner=o.id)
+            reporters[f"installed_flops_{o.label}"] = partial(_owner_installed, owner=o.id)
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
@@ -164,6 +183,10 @@ def _owner_capex(model: AIRaceModel, owner: str) -> float:
     return model.owners[owner].capex_usd
 
 
+def _owner_installed(model: AIRaceModel, owner: str) -> float:
+    return model.owners[owner].installed_flops
+
+
 def _price(model: AIRaceModel, j: int) -> float:
     return float(model.equity.prices[j])
 
@@ -193,7 +216,6 @@ AGENT_VARIABLES = {
         "largest_run_cost_usd",
         "research_share",
         "spent_usd_total",
-        "chips_received_total",
         "raised_usd_total",
     ),
     Chipmaker: (
@@ -214,6 +236,9 @@ AGENT_VARIABLES = {
         "market_usd_per_year",
         "capex_total_usd",
         "raised_usd_total",
+        "installed_flops",
+        "chips_paid_total_usd",
+        "chips_received_total",
     ),
     Regulator: ("rules_in_force", "mean_enforcement", "decisions"),
     InvestorPopulation: ("fundamentalist_share", "trend_share", "noise_share", "mean_demand_belief"),

@@ -2,7 +2,7 @@
 
 Each kind of event in a scenario file (`simulation.scenario.EVENT_KINDS`) has one handler here that
 acts on the model when the event's date comes: a breakthrough at a lab, a change of a lab's API terms
-or weights, a change in a rule's enforcement. `apply` looks the handler up by the event's class; a
+or weights, a change in a rule's enforcement, a lab's funding round. `apply` looks the handler up by the event's class; a
 kind with no handler is a programming error, caught by a test over `EVENT_KINDS`.
 """
 
@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from simulation.scenario import ApiTerms, Breakthrough, OpenWeights, RuleChange
+from simulation.scenario import ApiTerms, Breakthrough, FundingRound, OpenWeights, RuleChange
 
 if TYPE_CHECKING:
     from simulation.model import AIRaceModel
@@ -77,14 +77,20 @@ def rule_change(model: AIRaceModel, event: RuleChange) -> None:
     )
 
 
+def funding_round(model: AIRaceModel, event: FundingRound) -> None:
+    """A lab raises a round: the money is its cash from that day."""
+    model.labs[event.lab].raise_round(event)
+
+
 HANDLERS: dict[type, Callable[[AIRaceModel, Any], None]] = {
     Breakthrough: breakthrough,
     ApiTerms: api_terms,
     OpenWeights: open_weights,
     RuleChange: rule_change,
+    FundingRound: funding_round,
 }
 
 
-def apply(model: AIRaceModel, event: Breakthrough | OpenWeights | ApiTerms | RuleChange) -> None:
+def apply(model: AIRaceModel, event: Breakthrough | OpenWeights | ApiTerms | RuleChange | FundingRound) -> None:
     """Act on a scenario event: the handler of its kind."""
     HANDLERS[type(event)](model, event)

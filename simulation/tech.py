@@ -117,10 +117,10 @@ def starvation(own_flops: float, best_flops: float, full_at_decades: float) -> f
     return min(max(math.log10(best_flops / own_flops) / full_at_decades, 0.0), 1.0)
 
 
-def induced_research_share(research: float, training: float, strength: float, starved: float) -> float:
-    """Necessity is the mother of invention: a starved lab moves part of its serving compute
-    (what neither training nor research uses) into efficiency research."""
-    return research + strength * starved * max(1.0 - research - training, 0.0)
+def induced_research_share(research: float, strength: float, starved: float) -> float:
+    """Necessity is the mother of invention: a starved lab moves part of its serving compute (the share
+    of its compute outside the frontier run that research does not use) into efficiency research."""
+    return research + strength * starved * max(1.0 - research, 0.0)
 
 
 def spillover(own_efficiency: float, published_efficiency: float, rate_per_year: float, dt: float) -> float:

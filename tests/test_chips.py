@@ -1,5 +1,5 @@
-"""The chip market on a hand-made case: one lab's order and its clearing, worked out by hand (S3.1,
-S3.2); a lab's throughput as its fleet changes (S3.0)."""
+"""The chip market on a hand-made case: one buyer's order for its lab and its clearing, worked out by hand
+(S3.1, S3.2); a lab's throughput as its owner installs chips for it (S3.0)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,14 @@ def model() -> AIRaceModel:
     return _model(0.0)
 
 
+def _order(model: AIRaceModel, budget: float):
+    """High-Flyer orders chips for DeepSeek's clusters with `budget` of its own: its buyer and DeepSeek."""
+    buyer, lab = model.owners["high_flyer"], model.labs["deepseek"]
+    buyer.delivery_shares = [(lab.pool, 1.0)]
+    model.chip_market.order(buyer, budget)
+    return buyer, lab
+
+
 def _expected_orders(model: AIRaceModel) -> tuple[dict[str, float], float]:
     """Money a Chinese lab puts on each chip, and the money stopped. Ten offers, two of them home-made
     (Ascend); a split is proportional to value per dollar (the controlled chips at the leak premium).
@@ -67,24 +75,24 @@ def _expected_orders(model: AIRaceModel) -> tuple[dict[str, float], float]:
 
 
 def test_an_order_keeps_the_mandate_and_returns_stopped_money_to_legal_offers(model):
-    market, lab = model.chip_market, model.labs["deepseek"]
+    market = model.chip_market
     expected, stopped = _expected_orders(model)  # at today's prices, before clearing moves them
-    market.order(lab, BUDGET)
+    buyer, _ = _order(model, BUDGET)
     market.clear()  # the budget is split over the offers as the market clears
-    row = market.labs.index(lab)
+    row = market.buyers.index(buyer)
     for chip, usd in expected.items():
         assert market.orders[row, model.chip_index[chip]] == pytest.approx(usd, rel=1e-12, abs=1e-6), chip
     assert market.orders[row].sum() == pytest.approx(BUDGET, rel=1e-12)  # nothing lost: stopped money moved
     assert market.stopped[row, model.chip_index["H100"]] == pytest.approx(expected["H100"], rel=1e-12)
     assert market.stopped[row].sum() == pytest.approx(stopped, rel=1e-12)
-    others = [r for r, other in enumerate(market.labs) if other is not lab]
+    others = [r for r, other in enumerate(market.buyers) if other is not buyer]
     assert not market.orders[others].any() and not market.stopped[others].any()
 
 
 def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(model):
-    market, lab = model.chip_market, model.labs["deepseek"]
+    market = model.chip_market
     makers = model.chipmakers
-    market.order(lab, BUDGET)
+    buyer, lab = _order(model, BUDGET)
     prices = market.prices()
     premium = model.spec.chip_market.leak_price_premium
     expected, stopped = _expected_orders(model)  # at today's prices, before clearing moves them
@@ -94,7 +102,7 @@ def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(mod
     makers["huawei"].capacity_chips_per_year = (units["ASCEND910B"] + units["ASCEND910C"]) / 2 / model.dt
     makers["nvidia"].capacity_chips_per_year = makers["amd"].capacity_chips_per_year = 1e9
     fill = {chip: 0.5 if chip.startswith("ASCEND") else 1.0 for chip in expected}
-    cash, fleet = lab.cash_usd, lab.fleet.copy()
+    paid_before, fleet = buyer.chips_paid_usd, lab.fleet.copy()
     revenue = {m: maker.revenue_total_usd for m, maker in makers.items()}
     lost = {m: maker.lost_sales_total_usd for m, maker in makers.items()}
     shipped_before = len(market.in_transit)
@@ -107,12 +115,12 @@ def test_clearing_fills_pro_rata_moves_the_money_and_ships_leaked_chips_late(mod
         assert lab.fleet[i] - fleet[i] == pytest.approx(arrived, rel=1e-12, abs=1e-9), chip
     (shipment,) = market.in_transit[shipped_before:]  # only the H100 for DeepSeek, due after the delay
     assert shipment.arrival_day == model.day + model.spec.chip_market.leak_delay_days
-    row, h100 = market.labs.index(lab), model.chip_index["H100"]
+    row, h100 = market.buyers.index(buyer), model.chip_index["H100"]
     assert shipment.units[row, h100] == pytest.approx(units["H100"], rel=1e-12)
     assert shipment.units.sum() == shipment.units[row, h100]
     paid = sum(expected[chip] * fill[chip] for chip in expected)
-    assert cash - lab.cash_usd == pytest.approx(paid, rel=1e-12)
-    assert flows.paid_by_labs_usd == pytest.approx(paid, rel=1e-12)
+    assert buyer.chips_paid_usd - paid_before == pytest.approx(paid, rel=1e-12)
+    assert flows.paid_by_buyers_usd == pytest.approx(paid, rel=1e-12)
     # The smugglers keep the premium; the MI300X_CN's maker pays its fee; the rest reaches the makers.
     margin = expected["H100"] * premium / (1 + premium)
     fee = 0.15 * expected["MI300X_CN"]
@@ -137,17 +145,18 @@ def test_part_of_the_stopped_money_rents_the_chips_abroad_at_once_and_the_maker_
     # to the legal offers as before. A rule that covers rentals would stop them (the simulation test).
     reach = 0.5
     model = _model(reach)
-    market, lab = model.chip_market, model.labs["deepseek"]
+    market = model.chip_market
     model.chipmakers["nvidia"].capacity_chips_per_year = model.chipmakers["amd"].capacity_chips_per_year = 1e9
     model.chipmakers["huawei"].capacity_chips_per_year = 1e9
     no_rentals, stopped = _expected_orders(model)
     rental = model.spec.chip_market.rental_premium
     prices = market.prices()
     h100, b200 = model.chip_index["H100"], model.chip_index["B200"]
+    lab = model.labs["deepseek"]
     fleet, revenue = lab.fleet.copy(), model.chipmakers["nvidia"].revenue_total_usd
-    market.order(lab, BUDGET)
+    buyer, _ = _order(model, BUDGET)
     flows = market.clear()
-    row = market.labs.index(lab)
+    row = market.buyers.index(buyer)
     # the stopped part of the money on each controlled chip: the H100's equals what leaks (half is
     # stopped), the B200's is all of the rest of `stopped`; `reach` of each rents the chip
     rented = {h100: no_rentals["H100"] * reach, b200: (stopped - no_rentals["H100"]) * reach}
@@ -174,10 +183,10 @@ def test_part_of_the_stopped_money_rents_the_chips_abroad_at_once_and_the_maker_
 
 def test_a_labs_throughput_follows_each_change_of_its_fleet(model):
     lab, market = model.labs["deepseek"], model.chip_market
-    read = lab.effective_flops, lab.compute_flops, lab.fleet_value_usd  # kept until the fleet changes
+    read = lab.effective_flops, lab.compute_flops, lab.fleet_value_usd  # kept until the clusters change
     received = np.zeros_like(lab.fleet)
     received[model.chip_index["H100"]] = 1000.0
-    lab.take_delivery(received)
+    model.clusters.install(lab.pool, received, model.day)
     now = lab.effective_flops, lab.compute_flops, lab.fleet_value_usd
     totals = lab.fleet @ market.effective_flops, lab.fleet @ market.flops, lab.fleet @ market.list_price
     assert now == pytest.approx(totals, rel=1e-12)

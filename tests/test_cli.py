@@ -232,9 +232,9 @@ def test_validate_takes_set_and_notes_dated_entries_after_the_end():
 
 
 def test_a_set_that_breaks_a_tables_constraint_is_blamed_on_the_set_not_the_file():
-    result = airace("validate", "deepseek_shock", "--set", "labs.deepseek.research_share=0.99")
+    result = airace("validate", "deepseek_shock", "--set", "investors.fundamentalist_share=0.9")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: --set: labs.deepseek: training_share + research_share must be at most 1 "
-        "(with labs.deepseek.research_share from --set)"
+        "error: --set: investors: fundamentalist_share + trend_share must be at most 1 (noise traders are the "
+        "rest) (with investors.fundamentalist_share from --set)"
     ]

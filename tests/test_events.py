@@ -249,7 +249,8 @@ def test_a_logged_event_keeps_its_fields_and_a_value_only_where_its_kind_has_one
     events = results.events
     assert list(events.columns) == list(COLUMNS)
     funding = events[events.kind == "funding"]
-    raised = results.agents.query("variable == 'raised_usd_total'").groupby("agent_id")["value"].last()
+    labs = results.agents.query("variable == 'raised_usd_total' and agent_type == 'Lab'")
+    raised = labs.groupby("agent_id")["value"].last()
     assert funding.groupby("actor")["value"].sum().to_dict() == pytest.approx(raised[raised > 0].to_dict())
     starts = events[(events.kind == "rule") & (events.channel == "start")]
     enforcement = {r.id: r.enforcement for r in results.scenario.regulators[0].rules}

@@ -39,7 +39,7 @@ def test_the_ledger_creates_and_loses_no_money_over_a_whole_run_of_deepseek_shoc
         firms = sum(_cash(model).values()) - sum(before.values())
         assert math.isclose(firms, -outside, abs_tol=1e-9 * scale), model.date
     # Every flow of the story has a payee: chips, the owners' budgets, funding, services, capex, the makers' costs.
-    assert {"chips", "chip_budget", "funding", "ai_services", "serving", "base_business", "base_capex"} <= kinds
+    assert {"chips", "compute", "funding", "ai_services", "serving", "base_business", "base_capex"} <= kinds
     assert {"ai_infrastructure", "production", "opex"} <= kinds
 
 

@@ -126,6 +126,11 @@ def _step_through(spec, seed, check):
     return model
 
 
+def _held(model, bloc):
+    """Units of each chip the bloc's owners hold, their labs' pools included."""
+    return sum(model.clusters.units_of(p) for p in model.observation.pools_of[bloc])
+
+
 FULL = {f"regulators.bis.rules.{r}.enforcement": 1.0 for r in ("oct2022", "oct2023")}
 COVERS_RENTALS = {f"regulators.bis.rules.{r}.covers_rentals": True for r in ("oct2022", "oct2023")}
 
@@ -138,15 +143,14 @@ def test_full_enforcement_of_rules_that_cover_rentals_keeps_banned_chips_out():
     def check(model):
         banned = model.regulation.controls[:, model.bloc_index["CN"]] >= 1.0
         market = model.chip_market
-        for row, lab in enumerate(market.labs):  # no money at all ordered on a banned chip
+        for row, buyer in enumerate(market.buyers):  # no money at all ordered on a banned chip
             ordered = banned & (market.orders[row] != 0)
-            assert not (lab.bloc == "CN" and ordered.any()), [model.chips[i].id for i in np.flatnonzero(ordered)]
-        for lab_id in cn_labs:
-            fleet = model.labs[lab_id].fleet
-            before = previous.get(lab_id, fleet)
-            grew = fleet > np.pad(before, (0, len(fleet) - len(before))) + 1e-9  # new chips get new entries
-            assert not (grew & banned).any(), np.flatnonzero(grew & banned)
-            previous[lab_id] = fleet.copy()
+            assert not (buyer.bloc == "CN" and ordered.any()), [model.chips[i].id for i in np.flatnonzero(ordered)]
+        held = _held(model, "CN")
+        before = previous.get("CN", held)
+        grew = held > np.pad(before, (0, len(held) - len(before))) + 1e-9  # new chips get new entries
+        assert not (grew & banned).any(), np.flatnonzero(grew & banned)
+        previous["CN"] = held.copy()
         assert model.chip_market.flows.leaked_units[model.bloc_index["CN"]] == 0
         assert model.chip_market.flows.rented_units[model.bloc_index["CN"]] == 0
         assert not model.chip_market.rentals.any()
@@ -155,9 +159,10 @@ def test_full_enforcement_of_rules_that_cover_rentals_keeps_banned_chips_out():
     # Not vacuous: Chinese labs did buy chips, only the compliant variants NVIDIA designed (an H800-like
     # H100 with NVLink cut until Oct 2023, then an H20-like H100 with throughput cut), and Ascend.
     h800, h20 = model.chip_index["H100_CN"], model.chip_index["H100_CN2"]
-    assert sum(model.labs[i].fleet[h800] for i in cn_labs) > 0
-    assert sum(model.labs[i].fleet[h20] for i in cn_labs) > 0
-    assert all(model.labs[i].fleet[model.chip_index["H100"]] == 0 for i in cn_labs)
+    held = _held(model, "CN")
+    assert held[h800] > 0 and held[h20] > 0
+    assert held[model.chip_index["H100"]] == 0
+    assert sum(model.labs[i].fleet[h800] for i in cn_labs) > 0  # the labs' pools got some
 
 
 def test_with_rentals_open_fully_enforced_rules_let_banned_chips_reach_china_only_as_rentals():
@@ -172,14 +177,12 @@ def test_with_rentals_open_fully_enforced_rules_let_banned_chips_reach_china_onl
 
     model = _step_through(spec, 3, check)
     assert sum(rented) > 0
-    h100 = model.chip_index["H100"]
-    assert sum(lab.fleet[h100] for lab in model.labs.values() if lab.bloc == "CN") > 0
+    assert _held(model, "CN")[model.chip_index["H100"]] > 0
 
 
 def test_leaky_enforcement_lets_some_banned_chips_through():
     model = _step_through(load_scenario("baseline", SHORT), 3, lambda m: None)
-    h100 = model.chip_index["H100"]
-    assert sum(lab.fleet[h100] for lab in model.labs.values() if lab.bloc == "CN") > 0
+    assert _held(model, "CN")[model.chip_index["H100"]] > 0
 
 
 @pytest.mark.parametrize(
@@ -187,12 +190,13 @@ def test_leaky_enforcement_lets_some_banned_chips_through():
     [{}, {"regulators.bis.rules.oct2022.enforcement": 1.0, "regulators.bis.rules.oct2023.enforcement": 1.0}],
 )
 def test_accounting_holds_every_step(overrides):
-    """Money paid by labs reaches chipmakers (and smugglers), chips shipped arrive, shares are all held."""
+    """Money paid by buyers reaches chipmakers (and smugglers), chips shipped arrive and are installed, shares
+    are all held."""
     spec = load_scenario("baseline", {**SHORT, **overrides})
 
     def check(model):
-        labs, makers = model.labs.values(), model.chipmakers.values()
-        paid = sum(lab.spent_usd_total for lab in labs)
+        owners, makers = model.owners.values(), model.chipmakers.values()
+        paid = sum(owner.chips_paid_total_usd for owner in owners)
         market = model.chip_market
         received = sum(m.revenue_total_usd for m in makers) + market.fees_total_usd
         received += market.smuggler_margin_total_usd + market.rental_margin_total_usd
@@ -202,16 +206,16 @@ def test_accounting_holds_every_step(overrides):
         else:  # the baseline's rules leave rentals abroad open
             assert model.steps < 60 or market.rental_margin_total_usd > 0
         in_transit = sum(s.units.sum() for s in market.in_transit)
-        assert sum(lab.chips_received_total for lab in labs) + in_transit == pytest.approx(
-            sum(m.units_sold_total for m in makers), rel=1e-12
-        )
+        delivered = sum(owner.chips_received_total for owner in owners)
+        assert delivered + in_transit == pytest.approx(sum(m.units_sold_total for m in makers), rel=1e-12)
+        assert model.clusters.installed_total == pytest.approx(delivered, rel=1e-12, abs=1e-6)
         held = model.investors.holdings.sum(axis=0)
         outstanding = model.equity.shares_outstanding
         np.testing.assert_allclose(held, outstanding, rtol=1e-12)
         assert (model.investors.holdings >= 0).all()
 
     model = _step_through(spec, 5, check)
-    assert sum(lab.spent_usd_total for lab in model.labs.values()) > 1e10  # money did move
+    assert sum(o.chips_paid_total_usd for o in model.owners.values()) > 1e10  # money did move
 
 
 def _assert_finite(results: Results) -> None:

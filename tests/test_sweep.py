@@ -326,8 +326,8 @@ design = "grid"
 [set]
 {TINY_SET}
 [parameters]
-"labs.deepseek.training_share" = {{ values = [0.3, 0.6] }}
-"labs.deepseek.research_share" = {{ values = [0.2, 0.5] }}
+"investors.fundamentalist_share" = {{ values = [0.5, 0.8] }}
+"investors.trend_share" = {{ values = [0.1, 0.3] }}
 """
     path = sweep_file(body)
     # A batch job must see the failure: exit 1, the count and the first error, even with --quiet.
@@ -335,7 +335,7 @@ design = "grid"
     assert result.returncode == 1, result.stderr
     assert result.stdout == ""
     assert "error: 1 of 4 runs failed; the first, run 3 (id " in result.stderr
-    assert "training_share + research_share must be at most 1" in result.stderr
+    assert "fundamentalist_share + trend_share must be at most 1" in result.stderr
     assert "Traceback" not in result.stderr
     # Rerunning skips the finished chunks, failed runs included (they fail the same way every time).
     again = cli("sweep", str(path), "--out", str(tmp_path / "out"), "--resume")
@@ -343,9 +343,9 @@ design = "grid"
     runs = read_runs(tmp_path / "out")
     failed = runs[runs["status"] == "error"]
     assert len(failed) == 1
-    assert failed.iloc[0]["labs.deepseek.training_share"] == 0.6
-    assert failed.iloc[0]["labs.deepseek.research_share"] == 0.5
-    assert "training_share + research_share must be at most 1" in failed.iloc[0]["error"]
+    assert failed.iloc[0]["investors.fundamentalist_share"] == 0.8
+    assert failed.iloc[0]["investors.trend_share"] == 0.3
+    assert "fundamentalist_share + trend_share must be at most 1" in failed.iloc[0]["error"]
     assert math.isnan(failed.iloc[0]["gap_months.end"])
     assert runs[runs["status"] == "ok"]["gap_months.end"].notna().all()
     status = cli("sweep", "status", str(tmp_path / "out"))

@@ -158,8 +158,8 @@ def test_a_starved_lab_moves_serving_compute_into_research():
     assert tech.starvation(1.0, 10**0.5, 1.0) == pytest.approx(0.5)
     assert tech.starvation(1.0, 1e6, 1.0) == 1.0 and tech.starvation(0.0, 1.0, 1.0) == 1.0
     # research 0.2, training 0.3: half the serving compute (0.5) moves at strength 1 and half starvation.
-    assert tech.induced_research_share(0.2, 0.3, 1.0, 0.5) == pytest.approx(0.45)
-    assert tech.induced_research_share(0.2, 0.3, 0.0, 1.0) == pytest.approx(0.2)
+    assert tech.induced_research_share(0.2, 1.0, 0.5) == pytest.approx(0.6)
+    assert tech.induced_research_share(0.2, 0.0, 1.0) == pytest.approx(0.2)
 
 
 def test_spillover_closes_the_log_gap_to_published_methods():

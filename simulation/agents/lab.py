@@ -16,7 +16,7 @@ import numpy as np
 from simulation import tech
 from simulation.firms import OUTSIDE, Firm
 from simulation.markets.news import News, reach
-from simulation.scenario import Breakthrough, Funding, Tech
+from simulation.scenario import Breakthrough, FundingRound, Tech
 from simulation.scenario import Lab as LabSpec
 
 if TYPE_CHECKING:
@@ -26,17 +26,12 @@ if TYPE_CHECKING:
 class Lab(Firm):
     spec: LabSpec
 
-    def __init__(self, model: AIRaceModel, spec: LabSpec, tech_spec: Tech, funding: Funding):
-        """`tech_spec`: the scenario's technology (scaling, research, training, distillation); `funding`, the
-        terms of funding rounds."""
+    def __init__(self, model: AIRaceModel, spec: LabSpec, tech_spec: Tech):
+        """`tech_spec`: the scenario's technology (scaling, research, training, distillation)."""
         super().__init__(model, spec, spec.cash_usd)
         self.tech_spec = tech_spec
-        self.funding_spec = funding
-        fleet = np.zeros(len(model.chips))
-        for chip_id, count in spec.fleet.items():
-            fleet[model.chip_index[chip_id]] = count
-        self._fleet = fleet  # read and changed through `fleet`
-        self._totals: tuple[float, float, float] | None = None  # the fleet's totals, None when stale
+        self.pool = -1  # its pool of work in `model.clusters`: the clusters its owner built for it (set by the model)
+        self.run_cluster = -1  # the cluster its frontier run is on (-1: none ready)
         self.efficiency = spec.efficiency
         self.capability = spec.capability
         self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
@@ -51,94 +46,78 @@ class Lab(Firm):
         self.next_distillation_day = 0.0  # model day from which the lab may distil again
         self.revenue_usd_per_year = 0.0
         self.spent_usd_total = 0.0
-        self.chips_received_total = 0.0
         self.raised_usd_total = 0.0
-        self.pledged_usd = 0.0
         self.owner = model.owners[spec.owner]
         self.owner.labs.append(self)
-        interval = funding.interval_days
         start = model.stream(self.id, "start")
-        self.next_round_day = float(start.uniform(0, interval))  # rounds are staggered across labs
         # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
         self._started_days = float(start.uniform(0, tech_spec.training_run_days))
         # Breakthroughs are a Poisson process: the hazard left until the next one (`tech.arrivals`).
         self._breakthrough_hazard = float(model.stream(self.id, "breakthrough").exponential())
 
     def start(self) -> None:
-        """Put the lab part-way through its first run, on the fleet it holds (once the market exists)."""
+        """Put the lab part-way through its first run, on its largest ready cluster (once the clusters exist)."""
         t = self.tech_spec
         self.run_days = self._started_days
-        self.run_flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, self.run_days)
+        self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
+        self.run_flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, self.run_days)
         worn = tech.step_fraction(t.depreciation_per_year, self.run_days / tech.DAYS_PER_YEAR)
-        self.run_cost_usd = self.spec.training_share * worn * self.fleet_value_usd
+        self.run_cost_usd = worn * self._run_totals()[2]
 
     # -- compute --------------------------------------------------------------------------
 
     @property
     def fleet(self) -> np.ndarray:
-        """Units of each chip the lab holds, in catalogue order. Change it by assignment (`+=` and `*=` are
-        assignments too), never an entry at a time, so that the totals below are worked out again."""
-        return self._fleet
-
-    @fleet.setter
-    def fleet(self, units: np.ndarray) -> None:
-        self._fleet = units
-        self._totals = None
+        """Units of each chip its owner holds for its work (its pool's clusters), in catalogue order."""
+        return self.model.clusters.units_of(self.pool)
 
     @property
     def compute_flops(self) -> float:
-        """Peak 16-bit throughput of the fleet (FLOP/s)."""
-        return self._fleet_totals()[0]
-
-    @property
-    def training_flops(self) -> float:
-        """Peak throughput on training this step: the frontier run and research experiments (the rest of
-        the fleet serves users). The research share is this step's, raised when the lab is starved."""
-        return self.compute_flops * (self.spec.training_share + self.research_share)
+        """Peak 16-bit throughput of its pool (FLOP/s)."""
+        return float(self.model.clusters.pool_totals()[self.pool, 0])
 
     @property
     def effective_flops(self) -> float:
-        """Throughput a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
-        return self._fleet_totals()[1]
+        """Throughput of its pool a large run can use, after the interconnect penalty of each chip (FLOP/s)."""
+        return float(self.model.clusters.pool_totals()[self.pool, 1])
 
     @property
     def fleet_value_usd(self) -> float:
-        """The fleet at list prices: what its chips would cost today."""
-        return self._fleet_totals()[2]
+        """Its pool at list prices: what its chips would cost today."""
+        return float(self.model.clusters.pool_totals()[self.pool, 2])
 
-    def _fleet_totals(self) -> tuple[float, float, float]:
-        """Peak FLOP/s, effective FLOP/s and list value of the fleet. Read about three times as often as
-        the fleet changes (by the lab, the model and the records), they are kept until it changes: that
-        saves 3-4% of a baseline run (benchmarks/README.md)."""
-        if self._totals is None:
-            self._totals = tuple((self.model.chip_market.per_unit @ self._fleet).tolist())
-        return self._totals
+    def _run_totals(self) -> np.ndarray:
+        """Peak FLOP/s, effective FLOP/s and list value of the part of its run's cluster the run takes."""
+        if self.run_cluster < 0:
+            return np.zeros(3)
+        return self.model.clusters.totals()[self.run_cluster] * self.spec.training_share
+
+    @property
+    def run_effective_flops(self) -> float:
+        """Effective FLOP/s of its frontier run: the share `training_share` of the cluster it runs on."""
+        return float(self._run_totals()[1])
+
+    @property
+    def training_flops(self) -> float:
+        """Peak throughput on training this step: the frontier run, and research experiments on a share of
+        the rest of its pool (which serves users otherwise). The research share is this step's, raised when
+        the lab is starved."""
+        run = float(self._run_totals()[0])
+        return run + self.research_share * max(self.compute_flops - run, 0.0)
 
     def buy_chips(self) -> None:
-        """Spend a share of its own cash, and its owner's chip budget, on the best chips this lab may buy
-        (the market fills what it can)."""
+        """Commission chips for its work from its owner with a share of its own cash (the owner adds what
+        its chip budget gives the lab's pool, `Owner.buy_chips`)."""
         own = self.cash_usd * tech.step_fraction(self.spec.capex_share_per_year, self.model.dt)
-        by_owner = self.owner.budget_for(self)
-        if own + by_owner > 0:
-            self.model.chip_market.order(self, own + by_owner, by_owner)
+        if own > 0:
+            self.owner.commission(self, own)
 
-    def pay(self, usd: float, by_owner_usd: float = 0.0) -> None:
-        """Pay `usd` for the chips it got: its owner pays `by_owner_usd` of it, its own cash the rest. The
-        chip market records whom the lab paid; the owner pays its part to the lab (`Owner.pay_chips`)."""
-        if by_owner_usd:
-            self.owner.pay_chips(self, by_owner_usd)
-        self.cash_usd -= usd - by_owner_usd
+    def pay_owner(self, usd: float) -> float:
+        """Pay its owner `usd` for the chips it commissioned; returns what it paid."""
+        self.model.ledger.pay(self.id, self.owner.id, usd, "compute")
+        self.cash_usd -= usd
         self.spent_usd_total += usd
-
-    def take_delivery(self, units: np.ndarray, total: float | None = None) -> None:
-        """Chips join the fleet: `units` of each chip (a vector as long as the fleet), `total` in all if
-        the caller has it."""
-        self.fleet += units
-        self.chips_received_total += float(units.sum()) if total is None else total
-
-    def add_chip_slot(self) -> None:
-        """A chip was designed: the fleet gets a (still empty) entry for it."""
-        self.fleet = np.append(self.fleet, 0.0)
+        return usd
 
     # -- research, training, distillation ---------------------------------------------------
 
@@ -149,8 +128,7 @@ class Lab(Firm):
         starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
         worn = tech.step_fraction(t.depreciation_per_year, dt)
         # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
-        wear_usd = self.spec.training_share * worn * self.fleet_value_usd
-        self.fleet *= 1.0 - worn
+        wear_usd = worn * self._run_totals()[2]
         self.research(starved)
         self.adopt_published_methods()
         self.train(wear_usd)
@@ -161,9 +139,7 @@ class Lab(Firm):
         breakthroughs arrive at random, more often the more a lab researches."""
         t = self.tech_spec
         dt = self.model.dt
-        self.research_share = tech.induced_research_share(
-            self.spec.research_share, self.spec.training_share, t.induced_innovation, starved
-        )
+        self.research_share = tech.induced_research_share(self.spec.research_share, t.induced_innovation, starved)
         growth = tech.efficiency_log_growth(
             t.efficiency_growth_per_year, self.research_share, t.reference_research_share, t.research_elasticity
         )
@@ -228,7 +204,7 @@ class Lab(Firm):
         `training_run_days` whatever the step length."""
         t = self.tech_spec
         step_days = self.model.step_days
-        flop = tech.training_flop(self.effective_flops, self.spec.training_share, t.utilisation, step_days)
+        flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, step_days)
         days, rest = float(step_days), 1.0  # what is left of the step, in days and as a share
         while self.run_days + days >= t.training_run_days:  # a run shorter than a step may end twice in it
             part = t.training_run_days - self.run_days  # the days of the step before the run's last day
@@ -236,6 +212,9 @@ class Lab(Firm):
             self.run_cost_usd += part / step_days * wear_usd
             self.finish_run()
             self.run_flop = self.run_cost_usd = self.run_days = 0.0
+            # The next run starts on the largest cluster ready now (a cluster finished during a run waits).
+            self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
+            flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, step_days)
             days, rest = days - part, rest - part / step_days
         self.run_flop += rest * flop
         self.run_cost_usd += rest * wear_usd
@@ -336,14 +315,17 @@ class Lab(Firm):
         """This step's AI-services revenue (a rate): its owner books it (`Owner.book_revenue`)."""
         self.revenue_usd_per_year = revenue_usd_per_year
 
-    def pledge(self, amount_usd: float) -> None:
-        """Investors commit money to this lab; it arrives at the lab's next funding round."""
-        self.pledged_usd += amount_usd
-        if self.model.day >= self.next_round_day:
-            self.next_round_day += self.funding_spec.interval_days
-            if self.pledged_usd > 0:
-                self.model.ledger.pay(OUTSIDE["capital"], self.id, self.pledged_usd, "funding")
-                self.cash_usd += self.pledged_usd
-                self.raised_usd_total += self.pledged_usd
-                self.model.log("funding", self.id, value=self.pledged_usd, name=self.name)
-                self.pledged_usd = 0.0
+    def raise_round(self, event: FundingRound) -> None:
+        """A funding round (a scenario event): outside investors pay in `event.amount_usd`."""
+        self.model.ledger.pay(OUTSIDE["capital"], self.id, event.amount_usd, "funding")
+        self.cash_usd += event.amount_usd
+        self.raised_usd_total += event.amount_usd
+        self.model.log(
+            "funding",
+            self.id,
+            subject=event.id,
+            value=event.amount_usd,
+            on=event.date,
+            name=self.name,
+            description=event.description,
+        )

@@ -12,8 +12,15 @@ release, so a plan that chased it would swing with every model shipped. The owne
 of AI capex to the expected market it had at the start (its plan is sized from its own filings, not
 from a free parameter), and its capex moves
 towards the plan at `capex.adjust_per_year`, as data-centre projects take time to start and
-to stop. A share `capex.chip_share` of AI capex is the labs' chip budget; the rest goes to
-buildings, power and networks. What cash flow and cash do not cover is borrowed on capital markets,
+to stop. A share `capex.chip_share` of AI capex is its chip budget; the rest goes to
+buildings, power and networks.
+
+The owner holds the installed base (`simulation.firms.installed`): its chips sit in clusters that serve
+one pool of work each, one of its labs' or its own (serving users, cloud customers). It buys chips for
+every pool at once: its chip budget is shared among its pools in proportion to the compute each holds (it
+grows what it has), and a lab may commission chips with its own cash on top (the lab pays its owner for
+them). A bloc's other buyers (owners with no lab: clouds, enterprises, governments) are paid the bloc's
+outside capital (`markets.funding`) and spend it like any owner. What cash flow and cash do not cover is borrowed on capital markets,
 up to a net debt of `capex.net_debt_max_years` years of operating cash flow (the leverage
 that keeps an investment-grade rating); an AI plan beyond that is cut to what can be paid for, to
 nothing if need be. The base business's capex is paid whatever (it is the firm's own business, not
@@ -27,6 +34,8 @@ business's operating cash flow, plus the AI margin, less capex paid.
 from __future__ import annotations
 
 import math
+
+import numpy as np
 from typing import TYPE_CHECKING
 
 from simulation.firms import OUTSIDE, Firm
@@ -64,11 +73,18 @@ class Owner(Firm):
         self.market_usd_per_year = 0.0  # AI-services revenue of its bloc's labs: the market it builds for
         self.growth_belief = math.log1p(expected_growth_per_year)  # log growth a year of that market
         self._intensity: float | None = None  # AI capex per dollar of expected AI revenue, fixed at the start
-        self.chip_budget_usd = 0.0  # what its labs may spend on chips this step
-        self.chips_paid_usd = 0.0  # what they spent of it
+        self.chip_budget_usd = 0.0  # what it may spend of its own on chips this step
+        self.commissioned_usd: dict[str, float] = {}  # what each of its labs puts on chips this step
+        self.delivery_shares: list[tuple[int, float]] = []  # (pool, share) of what its last order brings
+        self.chips_paid_usd = 0.0  # paid for chips this step, its labs' part included
+        self.reimbursed_usd = 0.0  # what its labs paid it for their part
+        self.chips_paid_total_usd = 0.0
+        self.chips_received_total = 0.0  # units delivered since the start
+        self._lab_parts: list[tuple[Lab, float]] = []  # the labs that paid for part of the last order, and their shares
+        self.pool = -1  # the pool of its own work (`model.clusters`), set by the model
         self.payable_usd = 0.0  # the most it could spend on AI this step, as it planned (`plan`)
         self.capex_usd = 0.0  # capex paid this step (a flow), AI and non-AI
-        self.ai_spend_usd = 0.0  # the AI part of it
+        self.ai_spend_usd = 0.0  # the AI part of it that it paid itself (its labs' commissions apart)
         self.capex_total_usd = 0.0
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
 
@@ -102,14 +118,54 @@ class Owner(Firm):
         self.payable_usd = max(payable, 0.0)
         self.ai_capex_usd_per_year = min(self.ai_capex_usd_per_year, self.payable_usd / dt)
         self.chip_budget_usd = self.ai_capex_usd_per_year * capex.chip_share * dt
-        self.chips_paid_usd = 0.0
+        self.chips_paid_usd = self.reimbursed_usd = 0.0
 
-    def budget_for(self, lab: Lab) -> float:
-        """A lab's part of this step's chip budget, in proportion to the compute the owner's labs hold."""
-        if len(self.labs) == 1:
-            return self.chip_budget_usd
-        total = sum(other.compute_flops for other in self.labs)
-        return self.chip_budget_usd * (lab.compute_flops / total if total > 0 else 1 / len(self.labs))
+    def commission(self, lab: Lab, usd: float) -> None:
+        """`lab` puts `usd` of its own cash on chips for its work: the owner buys them with its own."""
+        self.commissioned_usd[lab.id] = self.commissioned_usd.get(lab.id, 0.0) + usd
+
+    def buy_chips(self) -> None:
+        """Order chips for its pools: its chip budget shared in proportion to the compute each pool holds,
+        and what its labs commissioned for theirs."""
+        pools = [self.pool, *(lab.pool for lab in self.labs)]
+        held = self.model.clusters.pool_totals()[pools, 1]
+        own = self.chip_budget_usd * (held / held.sum() if held.sum() > 0 else np.eye(len(pools))[0])
+        paid_by_labs = [0.0, *(self.commissioned_usd.get(lab.id, 0.0) for lab in self.labs)]
+        budgets = own + np.array(paid_by_labs)
+        total = float(budgets.sum())
+        self.commissioned_usd = {}
+        self._lab_parts = []
+        if total <= 0:
+            return
+        self.delivery_shares = list(zip(pools, (budgets / total).tolist(), strict=True))
+        self._lab_parts = [(lab, part / total) for lab, part in zip(self.labs, paid_by_labs[1:], strict=True) if part]
+        self.model.chip_market.order(self, total)
+
+    def pay_for_chips(self, usd: float) -> None:
+        """Pay `usd` for the chips it got (the chip market records whom); its labs pay it their part."""
+        self.chips_paid_usd += usd
+        self.chips_paid_total_usd += usd
+        for lab, part in self._lab_parts:
+            self.reimbursed_usd += lab.pay_owner(usd * part)
+
+    def take_delivery(self, units: np.ndarray) -> None:
+        """Chips arrive: each pool's share of them goes into the cluster it is building."""
+        clusters, day = self.model.clusters, self.model.day
+        self.chips_received_total += float(units.sum())
+        for pool, share in self.delivery_shares:
+            if share > 0:
+                clusters.install(pool, units * share, day)
+
+    @property
+    def installed_flops(self) -> float:
+        """Peak FLOP/s of every chip it holds, its labs' pools included."""
+        totals = self.model.clusters.pool_totals()
+        return float(totals[[self.pool, *(lab.pool for lab in self.labs)], 0].sum())
+
+    def raise_capital(self, usd: float) -> None:
+        """Outside money for its AI capex (the bloc's capital, `markets.funding`)."""
+        self.model.ledger.pay(OUTSIDE["capital"], self.id, usd, "funding")
+        self.cash_usd += usd
 
     @property
     def operating_cash_usd_per_year(self) -> float:
@@ -121,11 +177,6 @@ class Owner(Firm):
     def debt_limit_usd(self) -> float:
         """The most it may owe: `capex.net_debt_max_years` of its operating cash flow."""
         return self.capex_spec.net_debt_max_years * max(self.operating_cash_usd_per_year, 0.0)
-
-    def pay_chips(self, lab: Lab, usd: float) -> None:
-        """Pay `lab` `usd` of its chip budget for the chips it bought (its cash moves at `settle`)."""
-        self.model.ledger.pay(self.id, lab.id, usd, "chip_budget")
-        self.chips_paid_usd += usd
 
     def book_revenue(self, revenue_usd_per_year: float, market_usd_per_year: float) -> None:
         """Its labs' AI-services revenue this step, and its bloc's labs' (rates); the growth it remembers
@@ -145,11 +196,11 @@ class Owner(Firm):
         capex = self.capex_spec
         dt = self.model.dt
         other_ai = self.ai_capex_usd_per_year * (1.0 - capex.chip_share) * dt
-        self.ai_spend_usd = other_ai + self.chips_paid_usd
-        self.capex_usd = self.base_capex_usd_per_year * dt + self.ai_spend_usd
+        self.ai_spend_usd = other_ai + self.chips_paid_usd - self.reimbursed_usd  # its labs paid for their part
+        self.capex_usd = self.base_capex_usd_per_year * dt + other_ai + self.chips_paid_usd
         self._pay_the_step(other_ai)
         debt = max(-self.cash_usd, 0.0)
-        self.cash_usd += self.operating_cash_usd_per_year * dt - self.capex_usd
+        self.cash_usd += (self.operating_cash_usd_per_year - self.base_capex_usd_per_year) * dt - self.ai_spend_usd
         self.raised_usd_total += max(max(-self.cash_usd, 0.0) - debt, 0.0)
         self.capex_total_usd += self.capex_usd
         self.base_revenue_usd_per_year *= math.exp(math.log1p(self.spec.base_revenue_growth_per_year) * dt)
@@ -157,7 +208,7 @@ class Owner(Firm):
     def _pay_the_step(self, other_ai_usd: float) -> None:
         """The step's flows through the ledger, as `settle` moves the cash: the base business's operating cash
         flow, the labs' AI-services revenue and its serving costs, base capex and the AI capex beyond chips
-        (its labs' chips were paid as they were bought, `pay_chips`)."""
+        (its chips were paid as they were bought, `pay_for_chips`)."""
         ledger, dt, suppliers = self.model.ledger, self.model.dt, OUTSIDE["suppliers"]
         ai_revenue = self.ai_revenue_usd_per_year * dt
         base_cash = self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt

@@ -23,9 +23,10 @@ if TYPE_CHECKING:
     from simulation.firms.ledger import Ledger
     from simulation.model import AIRaceModel
 
-CAPEX_KINDS = frozenset({"chips", "chip_budget", "ai_infrastructure", "base_capex", "capacity"})
-"""Kinds of payment that buy capital goods: chips, an owner's chip budget for its labs, data-centre
-buildings, power and networks, the base business's capex, and a chipmaker's capacity."""
+CAPEX_KINDS = frozenset({"chips", "ai_infrastructure", "base_capex", "capacity"})
+"""Kinds of payment that buy capital goods: chips (an owner's, its labs' commissions included), data-centre
+buildings, power and networks, the base business's capex, and a chipmaker's capacity. What a lab pays its
+owner for the chips it commissioned (`compute`) is not capex: the owner holds them."""
 
 RELATIVE_TOLERANCE = 1e-9
 """How far, relative to the sums in the books (cash then and now, money in and out, and 1 USD), the change in

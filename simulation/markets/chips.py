@@ -1,22 +1,23 @@
 """The chip market: which chips a bloc may buy, how scarce output is shared, and what leaks past controls.
 
-Labs split their budget over the chips on offer by a logit in log compute per dollar, so the best
-value gets most orders but not all (labs hedge suppliers, and software stacks differ). A bloc's
+Buyers (the owners of data centres: platforms, clouds, private owners, a bloc's other buyers) split
+their budget over the chips on offer by a logit in log compute per dollar, so the best
+value gets most orders but not all (buyers hedge suppliers, and software stacks differ). A bloc's
 domestic-chip mandate reserves part of the budget for chips made at home. Each chipmaker's
 output this step is shared pro rata among the orders for its chips.
 
 A chip banned for a bloc at enforcement e can still be bought through smugglers
-for a share (1 - e) of the money a lab puts on it, at a price premium that the maker does not see,
+for a share (1 - e) of the money a buyer puts on it, at a price premium that the maker does not see,
 and it arrives after a delay. Of the share e that is stopped, a part `chip_market.rental_reach` finds a
 cloud abroad that buys the chip legally (if it is sold, and not controlled, in another bloc: not a
-variant made for the lab's bloc alone) and rents it to the lab for its service life, at
+variant made for the buyer's bloc alone) and rents it to the buyer for its service life, at
 `chip_market.rental_premium` over its price, unless a rule that covers rentals stops that too (with its
 enforcement); the rest goes back to the legal offers. The money
 that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
 rule sell legally, and the maker pays the regulator its share of the revenue.
 
-The market works on arrays: labs put budgets on it, and as it clears it splits them over their
-blocs' offers into a row of money over the chips per lab, shares out each maker's output, moves the
+The market works on arrays: buyers put budgets on it, and as it clears it splits them over their
+blocs' offers into a row of money over the chips per buyer, shares out each maker's output, moves the
 money and ships the chips, for all orders at once.
 """
 
@@ -31,7 +32,7 @@ from simulation.firms import OUTSIDE
 from simulation.tech import interconnect_factor, logit_split
 
 if TYPE_CHECKING:
-    from simulation.agents.lab import Lab
+    from simulation.agents.owner import Owner
     from simulation.model import AIRaceModel
     from simulation.scenario import Chip, Tech
     from simulation.scenario import ChipMarket as ChipMarketSpec
@@ -39,14 +40,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Menu:
-    """The chips (columns) open to the labs of each bloc (rows) this step, and the share of a budget
+    """The chips (columns) open to the buyers of each bloc (rows) this step, and the share of a budget
     each draws: a logit in value per dollar over the chips on offer (the others draw nothing).
 
-    Prices hold within a step, so the shares are the same for every lab of a bloc: worked out once a step.
+    Prices hold within a step, so the shares are the same for every buyer of a bloc: worked out once a step.
     """
 
     offered: np.ndarray
-    """Whether a lab of the bloc may put money on the chip (on sale to the bloc, banned or not)."""
+    """Whether a buyer of the bloc may put money on the chip (on sale to the bloc, banned or not)."""
     shares: np.ndarray
     """Share of a budget put on the chip."""
     enforcement: np.ndarray
@@ -95,20 +96,20 @@ class Terms:
     mandate: np.ndarray
     """Share of a budget each bloc's mandate reserves for home-made offers (0 if none is on offer)."""
     controlled: np.ndarray
-    """Whether a control touches the chip: a lab gets it only past controls, from smugglers."""
+    """Whether a control touches the chip: a buyer gets it only past controls, from smugglers."""
     price: np.ndarray
-    """Price a lab pays per unit: a controlled chip at the leak premium."""
+    """Price a buyer pays per unit: a controlled chip at the leak premium."""
     maker_price: np.ndarray
     """Of that price, what reaches the chip's maker: the smugglers keep the premium."""
     rental_price: np.ndarray
-    """Price a lab pays per unit rented abroad for its service life; the maker gets the chip's price."""
+    """Price a buyer pays per unit rented abroad for its service life; the maker gets the chip's price."""
 
 
 @dataclass
 class Flows:
     """What changed hands in one step, for the accounting checks and the records."""
 
-    paid_by_labs_usd: float = 0.0
+    paid_by_buyers_usd: float = 0.0
     received_by_makers_usd: float = 0.0
     smuggler_margin_usd: float = 0.0
     rental_margin_usd: float = 0.0
@@ -127,11 +128,11 @@ class Flows:
 
 @dataclass
 class Shipment:
-    """The chips smuggled in one step, on their way: paid for, not yet in the labs' fleets."""
+    """The chips smuggled in one step, on their way: paid for, not yet in the buyers' clusters."""
 
     arrival_day: float
     units: np.ndarray
-    """Units of each chip (column) for each lab (row, as in the market's `labs`)."""
+    """Units of each chip (column) for each buyer (row, as in the market's `buyers`)."""
 
 
 class ChipMarket:
@@ -142,15 +143,17 @@ class ChipMarket:
         self.spec = spec
         self.tech = tech
         self.makers = list(model.chipmakers.values())
-        self.labs = list(model.labs.values())
-        """The labs, in the order of the rows of `budgets`, `orders` and `stopped`."""
-        self._lab_ids, self._maker_ids = [lab.id for lab in self.labs], [maker.id for maker in self.makers]
-        self._row = {lab.id: r for r, lab in enumerate(self.labs)}
-        self._lab_bloc = np.array([model.bloc_index[lab.bloc] for lab in self.labs], dtype=int)
+        self.buyers = list(model.owners.values())
+        """The buyers (owners), in the order of the rows of `budgets`, `orders` and `stopped`."""
+        self._buyer_ids, self._maker_ids = [buyer.id for buyer in self.buyers], [maker.id for maker in self.makers]
+        self._row = {buyer.id: r for r, buyer in enumerate(self.buyers)}
+        self._buyer_bloc = np.array([model.bloc_index[buyer.bloc] for buyer in self.buyers], dtype=int)
         # Per chip (catalogue index), extended by `add_chip`:
         self.per_unit = np.zeros((3, 0))
         """Peak FLOP/s, effective FLOP/s and list price (rows) of one unit of each chip (column)."""
         self.flops, self.effective_flops, self.list_price = self.per_unit
+        self.kw_per_unit = np.zeros(0)
+        """Board power of one unit of each chip (kW)."""
         self.unit_cost = np.zeros(0)
         self.maker_of = np.zeros(0, dtype=int)
         """Position of each chip's maker in `makers`."""
@@ -168,19 +171,17 @@ class ChipMarket:
         self.rental_margin_total_usd = 0.0
         self.fees_total_usd = 0.0
         self.flows = Flows.none(len(model.blocs))
-        self.budgets = np.zeros(len(self.labs))
-        """Money each lab puts on chips this step."""
-        self.owner_budgets = np.zeros(len(self.labs))
-        """The part of each lab's budget that its owner pays (`Owner.budget_for`)."""
-        self.orders = np.zeros((len(self.labs), len(model.chips)))
-        """Money each lab (row, as in `labs`) puts on each chip (column) this step, to be spent at the
+        self.budgets = np.zeros(len(self.buyers))
+        """Money each buyer puts on chips this step."""
+        self.orders = np.zeros((len(self.buyers), len(model.chips)))
+        """Money each buyer (row, as in `buyers`) puts on each chip (column) this step, to be spent at the
         chip's offer price (with the leak premium if a control touches it): its budget split over the
         offers when the market clears."""
         self.stopped = np.zeros_like(self.orders)
-        """Money controls stop on its way from each lab (row) to each chip (column) this step, and that
+        """Money controls stop on its way from each buyer (row) to each chip (column) this step, and that
         does not rent the chip abroad instead: what the chip's maker loses to controls."""
         self.rentals = np.zeros_like(self.orders)
-        """Money each lab (row) puts on renting each controlled chip (column) abroad this step."""
+        """Money each buyer (row) puts on renting each controlled chip (column) abroad this step."""
         # What is on sale, and at what price, as the market last opened (`start_step`): both hold within a step.
         self._on_sale = self.on_sale()
         self._prices = self.prices()
@@ -192,6 +193,7 @@ class ChipMarket:
         unit = [chip.tflops_16bit * 1e12, chip.tflops_16bit * 1e12 * factor, chip.price_usd]
         self.per_unit = np.column_stack([self.per_unit, unit])
         self.flops, self.effective_flops, self.list_price = self.per_unit
+        self.kw_per_unit = np.append(self.kw_per_unit, chip.power_kw)
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
         self.maker_of = np.append(self.maker_of, list(model.chipmakers).index(chip.maker))
         self._maker_columns = (self.maker_of[:, None] == np.arange(len(self.makers))).astype(float)
@@ -214,10 +216,10 @@ class ChipMarket:
         return self.list_price * markups.take(self.maker_of)
 
     def offers(self, bloc: str) -> np.ndarray:
-        """Chips a lab of `bloc` might get this step (catalogue indices).
+        """Chips a buyer of `bloc` might get this step (catalogue indices).
 
         Fully banned chips are listed too (enforcement 1): nothing is spent on them, but the money
-        labs would have put on them is what controls cost the maker.
+        buyers would have put on them is what controls cost the maker.
         """
         return np.flatnonzero(self._terms().everything.offered[self.model.bloc_index[bloc]])
 
@@ -236,7 +238,7 @@ class ChipMarket:
         maker_price = np.where(controlled, price / (1.0 + chip_market.leak_price_premium), price)
         rental_price = np.broadcast_to(self._prices * (1.0 + chip_market.rental_premium), price.shape)
         # A cloud abroad can rent out only a chip it may buy legally in its own bloc: sold there and not
-        # controlled there (so not a variant made for the lab's bloc alone).
+        # controlled there (so not a variant made for the buyer's bloc alone).
         buyable = self.sold_to & (model.regulation.controls == 0)
         abroad = (buyable.sum(axis=1, keepdims=True) - buyable).T > 0
         rentable = chip_market.rental_reach * (1.0 - model.regulation.rental_controls.T) * abroad
@@ -253,9 +255,8 @@ class ChipMarket:
         the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._prices = self.prices()
-        shape = (len(self.labs), len(self.list_price))
+        shape = (len(self.buyers), len(self.list_price))
         self.budgets = np.zeros(shape[0])
-        self.owner_budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)
         self.stopped = np.zeros(shape)
         self.rentals = np.zeros(shape)
@@ -267,30 +268,27 @@ class ChipMarket:
             for s in due:
                 arrived[:, : s.units.shape[1]] += s.units  # chips designed since it left come last
             self.in_transit = [s for s in self.in_transit if s.arrival_day > today]
-            per_lab = arrived.sum(axis=1)
-            self._deliver(arrived, per_lab)
-            self.flows.leaked_units += self._per_bloc(per_lab)
+            per_buyer = arrived.sum(axis=1)
+            self._deliver(arrived, per_buyer)
+            self.flows.leaked_units += self._per_bloc(per_buyer)
 
-    def order(self, lab: Lab, budget_usd: float, by_owner_usd: float = 0.0) -> None:
-        """Put a budget on the offers to the lab's bloc, `by_owner_usd` of it from its owner's chip budget;
-        it is split over the offers when the market clears, and each pays its part of what is bought."""
-        row = self._row[lab.id]
-        self.budgets[row] += budget_usd
-        self.owner_budgets[row] += by_owner_usd
+    def order(self, buyer: Owner, budget_usd: float) -> None:
+        """Put a budget on the offers to the buyer's bloc; it is split over the offers when the market clears."""
+        self.budgets[self._row[buyer.id]] += budget_usd
 
     def _split_budgets(self, terms: Terms) -> None:
-        """Split the labs' budgets over their blocs' menus, into orders and money stopped: a mandate's
+        """Split the buyers' budgets over their blocs' menus, into orders and money stopped: a mandate's
         share over the home-made offers, the rest over all offers."""
-        reserved = terms.mandate.take(self._lab_bloc)
+        reserved = terms.mandate.take(self._buyer_bloc)
         if terms.home_made is not None:
             self._split(self.budgets * reserved, terms.home_made)
         self._split(self.budgets * (1.0 - reserved), terms.everything)
 
     def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
-        """Add each lab's budget split over its bloc's menu to its orders: of the money controls stop on
+        """Add each buyer's budget split over its bloc's menu to its orders: of the money controls stop on
         banned offers, part rents the chips abroad and the rest goes back to the legal offers, in
         proportion to their shares (if there are any)."""
-        blocs = self._lab_bloc
+        blocs = self._buyer_bloc
         spend = budgets_usd[:, None] * menu.shares.take(blocs, axis=0)
         rented = spend * menu.rents.take(blocs, axis=0)
         stopped = spend * menu.enforcement.take(blocs, axis=0) - rented
@@ -308,8 +306,8 @@ class ChipMarket:
         flows = self.flows
         terms = self._terms()
         self._split_budgets(terms)
-        blocs = self._lab_bloc
-        leaked = terms.controlled.take(blocs, axis=0)  # lab (row) gets chip (column) only past controls
+        blocs = self._buyer_bloc
+        leaked = terms.controlled.take(blocs, axis=0)  # buyer (row) gets chip (column) only past controls
         price = terms.price.take(blocs, axis=0)
         rental_price = terms.rental_price.take(blocs, axis=0)
         units = self.orders / price
@@ -338,7 +336,7 @@ class ChipMarket:
             strict=True,
         ):
             maker.sell(sold, revenue, cost)
-        flows.paid_by_labs_usd += float(paid.sum() + paid_rent.sum())
+        flows.paid_by_buyers_usd += float(paid.sum() + paid_rent.sum())
         flows.received_by_makers_usd += float(received.sum())
         smuggling = paid - sale
         flows.smuggler_margin_usd += float(smuggling.sum())
@@ -346,23 +344,22 @@ class ChipMarket:
         flows.fees_usd += float(fee.sum())
         self._record_payments(sale, fee, smuggling, paid_rent, sale_rent)
         paid = paid + paid_rent
-        owner_part = np.divide(self.owner_budgets, self.budgets, out=np.zeros(len(self.labs)), where=self.budgets > 0)
-        for lab, usd, part in zip(self.labs, paid.sum(axis=1).tolist(), owner_part.tolist(), strict=True):
-            lab.pay(usd, usd * part)
+        for buyer, usd in zip(self.buyers, paid.sum(axis=1).tolist(), strict=True):
+            buyer.pay_for_chips(usd)
         legal = np.where(leaked, 0.0, got)
         smuggled = got - legal  # got where leaked, 0 elsewhere
-        legal_per_lab = legal.sum(axis=1)
-        flows.legal_units += self._per_bloc(legal_per_lab)
-        home = self._made_in[None, :] == blocs[:, None]  # lab (row) buys chip (column) from its own bloc's makers
+        legal_per_buyer = legal.sum(axis=1)
+        flows.legal_units += self._per_bloc(legal_per_buyer)
+        home = self._made_in[None, :] == blocs[:, None]  # buyer (row) buys chip (column) from its own bloc's makers
         flows.domestic_units += self._per_bloc(np.where(home, legal, 0.0).sum(axis=1))
-        rented_per_lab = got_rented.sum(axis=1)
-        flows.rented_units += self._per_bloc(rented_per_lab)
+        rented_per_buyer = got_rented.sum(axis=1)
+        flows.rented_units += self._per_bloc(rented_per_buyer)
         if chip_market.leak_delay_days > 0:
-            self._deliver(legal + got_rented, legal_per_lab + rented_per_lab)  # a lease starts at once
+            self._deliver(legal + got_rented, legal_per_buyer + rented_per_buyer)  # a lease starts at once
             if smuggled.any():
                 self.in_transit.append(Shipment(model.day + chip_market.leak_delay_days, smuggled))
         else:
-            self._deliver(got + got_rented, got.sum(axis=1) + rented_per_lab)
+            self._deliver(got + got_rented, got.sum(axis=1) + rented_per_buyer)
             flows.leaked_units += self._per_bloc(smuggled.sum(axis=1))
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
         self.rental_margin_total_usd += flows.rental_margin_usd
@@ -372,42 +369,44 @@ class ChipMarket:
     def _record_payments(
         self, sales: np.ndarray, fees: np.ndarray, smuggling: np.ndarray, rents: np.ndarray, leased: np.ndarray
     ) -> None:
-        """The step's chip money through the ledger, each quantity given per lab (row) and chip (column): each
-        lab pays the makers the price of what it bought, smugglers their margin on controlled chips and clouds
+        """The step's chip money through the ledger, each quantity given per buyer (row) and chip (column): each
+        buyer pays the makers the price of what it bought, smugglers their margin on controlled chips and clouds
         abroad the rent of what they lease it; the clouds pay the makers for the chips they lease out, and the
         makers pay their licence fees to governments."""
-        labs, makers = self._lab_ids, self._maker_ids
+        buyers, makers = self._buyer_ids, self._maker_ids
         smugglers, clouds, governments = OUTSIDE["smugglers"], OUTSIDE["clouds_abroad"], OUTSIDE["governments"]
         per_maker = sales @ self._maker_columns
         rows, columns = per_maker.nonzero()
         record = self.model.ledger.record
         record(
-            (labs[r], makers[c], usd, "chips")
+            (buyers[r], makers[c], usd, "chips")
             for r, c, usd in zip(rows, columns, per_maker[rows, columns].tolist(), strict=True)
         )
         if smuggling.any():  # most steps nobody smuggles, rents or pays a fee: nothing to record
             record(
-                (lab, smugglers, usd, "smuggling")
-                for lab, usd in zip(labs, smuggling.sum(axis=1).tolist(), strict=True)
+                (buyer, smugglers, usd, "smuggling")
+                for buyer, usd in zip(buyers, smuggling.sum(axis=1).tolist(), strict=True)
             )
         if rents.any():
-            record((lab, clouds, usd, "rental") for lab, usd in zip(labs, rents.sum(axis=1).tolist(), strict=True))
+            record(
+                (buyer, clouds, usd, "rental") for buyer, usd in zip(buyers, rents.sum(axis=1).tolist(), strict=True)
+            )
             leased_from = self._per_maker(leased).tolist()
             record((clouds, maker, usd, "chips") for maker, usd in zip(makers, leased_from, strict=True))
         if fees.any():
             paid = self._per_maker(fees).tolist()
             record((maker, governments, usd, "licence_fee") for maker, usd in zip(makers, paid, strict=True))
 
-    def _deliver(self, units: np.ndarray, per_lab: np.ndarray) -> None:
-        """Chips join the fleets: `units` of each chip (column) for each lab (row), `per_lab` in all."""
-        for row, total in enumerate(per_lab.tolist()):
+    def _deliver(self, units: np.ndarray, per_buyer: np.ndarray) -> None:
+        """Chips join the fleets: `units` of each chip (column) for each buyer (row), `per_buyer` in all."""
+        for row, total in enumerate(per_buyer.tolist()):
             if total:  # units are never negative: a row of zeros adds nothing
-                self.labs[row].take_delivery(units[row], total)
+                self.buyers[row].take_delivery(units[row])
 
     def _per_maker(self, per_order: np.ndarray) -> np.ndarray:
-        """Totals per maker (as in `makers`) of a quantity given per lab (row) and chip (column)."""
+        """Totals per maker (as in `makers`) of a quantity given per buyer (row) and chip (column)."""
         return np.bincount(self.maker_of, per_order.sum(axis=0), minlength=len(self.makers))
 
-    def _per_bloc(self, per_lab: np.ndarray) -> np.ndarray:
-        """Totals per destination bloc of a quantity given per lab."""
-        return np.bincount(self._lab_bloc, per_lab, minlength=len(self.model.blocs))
+    def _per_bloc(self, per_buyer: np.ndarray) -> np.ndarray:
+        """Totals per destination bloc of a quantity given per buyer."""
+        return np.bincount(self._buyer_bloc, per_buyer, minlength=len(self.model.blocs))

@@ -1,8 +1,9 @@
-"""Funding: each bloc's outside capital for AI goes to its labs, more to the more capable, in rounds.
+"""Funding: each bloc's outside capital for AI capex (`blocs.*.capital_usd_per_year`, growing at its own rate).
 
-A bloc's capital a year (`blocs.*.capital_usd_per_year`, growing at its own rate) is pledged step by step
-among its labs by a capability logit; each lab receives what was pledged to it at its next funding round
-(`Lab.pledge`).
+The capital is the money of the bloc's other buyers of accelerators (clouds, enterprises, governments: the
+owners with no lab), sized from the bloc's spending on AI chips beyond its platforms'. It is paid to them
+step by step, in proportion to the compute each holds, and they spend it on AI capex like any owner. Labs
+raise money in named rounds instead, each a scenario event (`scripted.funding_round`).
 """
 
 from __future__ import annotations
@@ -11,26 +12,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.tech import grown, market_shares
+from simulation.tech import grown
 
 if TYPE_CHECKING:
-    from simulation.agents import Lab
+    from simulation.agents import Owner
     from simulation.scenario import Bloc
 
 
 class Funding:
-    def __init__(self, blocs: list[Bloc], labs_of: dict[str, list[Lab]], capability_sensitivity: float):
+    def __init__(self, blocs: list[Bloc], buyers_of: dict[str, list[Owner]]):
+        """`buyers_of`: each bloc's owners with no lab, which its capital pays."""
         self.blocs = blocs
-        self.labs_of = labs_of
-        self.capability_sensitivity = capability_sensitivity
+        self.buyers_of = buyers_of
 
     def pledge(self, years: float, dt: float) -> None:
-        """This step's capital of each bloc, `years` after the start, pledged to its labs."""
+        """This step's capital of each bloc, `years` after the start, paid to its other buyers."""
         for b in self.blocs:
-            labs = self.labs_of[b.id]
-            if not labs:
+            buyers = self.buyers_of[b.id]
+            if not buyers or b.capital_usd_per_year <= 0:
                 continue
             pot = grown(b.capital_usd_per_year, b.capital_growth_per_year, b.growth_halflife_years, years) * dt
-            shares = market_shares(np.array([lab.capability for lab in labs]), self.capability_sensitivity)
-            for lab, share in zip(labs, shares, strict=True):
-                lab.pledge(pot * float(share))
+            held = np.array([buyer.installed_flops for buyer in buyers])
+            shares = held / held.sum() if held.sum() > 0 else np.full(len(buyers), 1 / len(buyers))
+            for buyer, share in zip(buyers, shares.tolist(), strict=True):
+                buyer.raise_capital(pot * share)

@@ -29,7 +29,7 @@ class Bloc(Strict):
         lo=1e8,
         hi=1e12,
         ge=0,
-        doc="money outside investors put into the bloc's labs at start (owners' capex apart)",
+        doc="outside money a year at start for the AI capex of the bloc's owners with no lab (clouds, enterprises)",
     )
     capital_growth_per_year: float = num(
         unit="1/year", lo=0.0, hi=2.0, ge=-0.9, le=10, doc="growth of that money at start (0.5 = +50% a year)"
@@ -57,6 +57,7 @@ class Chip(Strict):
     die_area_mm2: float = num(unit="mm^2", lo=100, hi=5000, gt=0, doc="die area (for performance density)")
     price_usd: float = num(unit="USD", lo=1000, hi=100000, gt=0, doc="list price per chip")
     unit_cost_usd: float = num(unit="USD", lo=500, hi=50000, gt=0, doc="maker's cost per chip")
+    power_kw: float = num(unit="kW", lo=0.2, hi=3, gt=0, le=20, doc="board power (TDP) of one chip")
 
     @property
     def tpp(self) -> float:
@@ -74,7 +75,10 @@ class Lab(Strict):
     bloc: Id
     owner: Id = Field(description="the owner (`owners`) that pays for its data centres and books its revenue")
     cash_usd: float = num(unit="USD", lo=0, hi=1e12, ge=0, doc="cash at start")
-    fleet: dict[Id, float] = Field(default_factory=dict, description="chips held at start, by chip id")
+    fleet: dict[Id, float] = Field(
+        default_factory=dict,
+        description="chips its owner holds for its work at start, by chip id: one cluster, ready (its largest)",
+    )
     capability: float = num(
         unit="log10 FLOP", lo=20, hi=30, ge=0, le=40, doc="capability of its best released model at start"
     )
@@ -88,17 +92,17 @@ class Lab(Strict):
         1.5, unit="1/year", lo=0.5, hi=4, gt=0, le=12, doc="share of cash spent on chips per year"
     )
     training_share: float = num(
-        0.12, unit="fraction", lo=0.05, hi=0.4, gt=0, le=1, doc="share of compute on the frontier run"
+        1.0, unit="fraction", lo=0.2, hi=1, gt=0, le=1, doc="share of its largest ready cluster a frontier run takes"
     )
     research_share: float = num(
-        0.2, unit="fraction", lo=0.05, hi=0.5, ge=0, le=1, doc="share of compute on efficiency research"
+        0.2,
+        unit="fraction",
+        lo=0.05,
+        hi=0.5,
+        ge=0,
+        le=1,
+        doc="share of its compute outside the frontier run spent on efficiency research",
     )
-
-    @model_validator(mode="after")
-    def _shares(self) -> Lab:
-        if self.training_share + self.research_share > 1:
-            raise ValueError("training_share + research_share must be at most 1")
-        return self
 
 
 class Chipmaker(Strict):
@@ -194,6 +198,11 @@ class Owner(Strict):
     )
     ai_capex_share: float = num(
         unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of that capex spent on AI data centres and chips"
+    )
+    installed: dict[Id, float] = Field(
+        default_factory=dict,
+        description="accelerators it holds at start beside its labs' fleets (its own and its cloud customers' "
+        "work), by chip id",
     )
 
     @property

@@ -2,10 +2,9 @@
 part of the model that reads it: `tech` (training, efficiency, breakthroughs, distillation),
 `services` (the AI-services market and owners' AI margin), `capex` (owners' AI capex plans),
 `chipmaking` (every chipmaker's pricing and capacity investment), `chip_market` (smuggling,
-rentals abroad, labs' choice of chips), `funding` (labs' funding rounds) and `measures` (constants
-of the model's measures).
+rentals abroad, buyers' choice of chips) and `measures` (constants of the model's measures).
 
-These six tables were one, `[markets]`, until its keys were given to the parts that read them;
+These tables, with a `funding` table since removed (labs raise named rounds, `FundingRound`), were one, `[markets]`, until its keys were given to the parts that read them;
 `simulation.scenario.moved` names where each old key went.
 """
 
@@ -19,6 +18,24 @@ class Tech(Strict):
     training_run_days: float = num(120, unit="days", lo=30, hi=365, gt=0, doc="length of a frontier training run")
     depreciation_per_year: float = num(
         0.25, unit="1/year", lo=0.1, hi=0.5, ge=0, le=2, doc="rate at which chips leave the fleet"
+    )
+    cluster_build_days: float = num(
+        180, unit="days", lo=90, hi=365, gt=0, doc="time to build a cluster: chips bought meanwhile go into it"
+    )
+    site_power_mw: float = num(
+        300, unit="MW", lo=50, hi=1000, gt=0, doc="most power one data-centre site could draw at the start"
+    )
+    site_power_growth_per_year: float = num(
+        0.5, unit="1/year", lo=0.2, hi=1.0, ge=0, le=5, doc="growth of the most power one site can draw"
+    )
+    site_overhead: float = num(
+        2.1,
+        unit="x",
+        lo=1.5,
+        hi=2.5,
+        ge=1,
+        le=5,
+        doc="power a site draws per watt of accelerator board power (host servers, network, cooling)",
     )
     interconnect_reference_gb_s: float = num(
         900, unit="GB/s", lo=400, hi=1800, gt=0, doc="bandwidth at which large runs lose nothing"
@@ -220,15 +237,6 @@ class ChipMarket(Strict):
         hi=20,
         ge=0,
         doc="how strongly labs concentrate orders on the best compute per dollar (logit in log FLOP/$)",
-    )
-
-
-class Funding(Strict):
-    """Labs' funding rounds from outside investors (`simulation.agents.lab`, `AIRaceModel`)."""
-
-    interval_days: float = num(182, unit="days", lo=60, hi=730, gt=0, doc="time between a lab's funding rounds")
-    capability_sensitivity: float = num(
-        2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly investors favour the more capable labs"
     )
 
 

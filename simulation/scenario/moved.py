@@ -36,6 +36,12 @@ MOVED: dict[str, str] = {
     "markets.prestart_frontier_growth_per_year": "measures.prestart_frontier_growth_per_year",
 }
 
+# Keys that are gone, and what took their place.
+REMOVED: dict[str, str] = {
+    "funding.interval_days": 'labs raise named funding rounds: [[events]] of kind "funding_round"',
+    "funding.capability_sensitivity": 'labs raise named funding rounds: [[events]] of kind "funding_round"',
+}
+
 
 def moved_message(key: str) -> str | None:
     """What to say of an unknown dotted key that an older schema had: the key it moved to; for a table
@@ -43,6 +49,10 @@ def moved_message(key: str) -> str | None:
     for any other key."""
     if key in MOVED:
         return f"this key moved to {MOVED[key]}"
+    table = key.partition(".")[0]
+    gone = REMOVED.get(key) or next((why for old, why in REMOVED.items() if old.partition(".")[0] == table), None)
+    if gone:
+        return f"this key was removed: {gone}"
     table = key.partition(".")[0]
     went = [new.partition(".")[0] for old, new in MOVED.items() if old.partition(".")[0] == table]
     if not went:

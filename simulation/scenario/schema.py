@@ -9,7 +9,7 @@ rules do (which chips a rule controls, say) belongs to the agents and markets.
 The sections are defined in modules along the seams of a file, and every name is importable from
 here: `base` (identifiers, `num`, the closed tables), `actors` (blocs, chips and the agents' tables),
 `timeline` (regulators and scripted events) and `mechanisms` (the tables of the model's
-mechanisms: tech, services, capex, chipmaking, chip_market, funding, measures). This module holds
+mechanisms: tech, services, capex, chipmaking, chip_market, measures). This module holds
 `Time` and `Scenario`, the file as a whole.
 """
 
@@ -23,7 +23,7 @@ from pydantic import Field, model_validator
 from simulation.scenario.actors import Bloc, Chip, Chipmaker, Index, Investors, Lab, Owner
 from simulation.scenario.base import Closed as Closed
 from simulation.scenario.base import Id, Strict, num
-from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Funding, Measures, Services, Tech
+from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Measures, Services, Tech
 from simulation.scenario.timeline import EVENT_KINDS as EVENT_KINDS
 from simulation.scenario.timeline import ApiTerms as ApiTerms
 from simulation.scenario.timeline import Breakthrough as Breakthrough
@@ -36,6 +36,7 @@ from simulation.scenario.timeline import Policy as Policy
 from simulation.scenario.timeline import Reaction as Reaction
 from simulation.scenario.timeline import Rule as Rule
 from simulation.scenario.timeline import RuleChange as RuleChange
+from simulation.scenario.timeline import FundingRound as FundingRound
 
 
 class Time(Strict):
@@ -79,7 +80,6 @@ class Scenario(Strict):
     capex: Capex = Field(default_factory=Capex)
     chipmaking: Chipmaking = Field(default_factory=Chipmaking)
     chip_market: ChipMarket = Field(default_factory=ChipMarket)
-    funding: Funding = Field(default_factory=Funding)
     measures: Measures = Field(default_factory=Measures)
     investors: Investors = Field(default_factory=Investors)
     blocs: list[Bloc]

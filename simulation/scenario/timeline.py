@@ -180,11 +180,25 @@ class RuleChange(Strict):
     description: str = ""
 
 
-Event = Annotated[Breakthrough | OpenWeights | ApiTerms | RuleChange, Field(discriminator="kind")]
+class FundingRound(Strict):
+    """A lab raises money from outside investors: a round that happened (its source in `sources`) or one a
+    scenario supposes."""
+
+    kind: Literal["funding_round"]
+    id: Id
+    lab: Id
+    date: date
+    amount_usd: float = num(unit="USD", lo=1e7, hi=1e11, gt=0, doc="money the lab raises")
+    investors: str = Field("", description="who put the money in")
+    description: str = ""
+
+
+Event = Annotated[Breakthrough | OpenWeights | ApiTerms | RuleChange | FundingRound, Field(discriminator="kind")]
 # The event models by their `kind`, as the discriminated union `Event` reads them.
 EVENT_KINDS = {
     "breakthrough": Breakthrough,
     "open_weights": OpenWeights,
     "api_terms": ApiTerms,
     "rule_change": RuleChange,
+    "funding_round": FundingRound,
 }

@@ -2,8 +2,8 @@
 
 Each kind of event in a scenario file (`simulation.scenario.EVENT_KINDS`) has one handler here that
 acts on the model when the event's date comes: a breakthrough at a lab, a change of a lab's API terms
-or weights, a change in a rule's enforcement, a lab's funding round. `apply` looks the handler up by the event's class; a
-kind with no handler is a programming error, caught by a test over `EVENT_KINDS`.
+or weights, a change in a rule's enforcement, a lab's funding round. `apply` looks the handler up by the
+event's class; a kind with no handler is a programming error, caught by a test over `EVENT_KINDS`.
 """
 
 from __future__ import annotations

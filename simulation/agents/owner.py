@@ -20,23 +20,26 @@ one pool of work each, one of its labs' or its own (serving users, cloud custome
 every pool at once: its chip budget is shared among its pools in proportion to the compute each holds (it
 grows what it has), and a lab may commission chips with its own cash on top (the lab pays its owner for
 them). A bloc's other buyers (owners with no lab: clouds, enterprises, governments) are paid the bloc's
-outside capital (`markets.funding`) and spend it like any owner. What cash flow and cash do not cover is borrowed on capital markets,
-up to a net debt of `capex.net_debt_max_years` years of operating cash flow (the leverage
-that keeps an investment-grade rating); an AI plan beyond that is cut to what can be paid for, to
-nothing if need be. The base business's capex is paid whatever (it is the firm's own business, not
-modelled beyond its revenue, margin and capex), so an owner whose base business does not pay for
-itself borrows past the limit, and then spends nothing on AI.
+outside capital (`markets.funding`) and spend it like any owner.
+
+What cash flow and cash do not cover is borrowed on capital markets, up to a net debt of
+`capex.net_debt_max_years` years of operating cash flow (the leverage that keeps an investment-grade
+rating); an AI plan beyond that is cut to what can be paid for, to nothing if need be. The base
+business's capex is paid whatever (it is the firm's own business, not modelled beyond its revenue,
+margin and capex), so an owner whose base business does not pay for itself borrows past the limit,
+and then spends nothing on AI.
 
 The books balance every step: the change in cash (negative cash is net debt) equals the base
-business's operating cash flow, plus the AI margin, less capex paid.
+business's operating cash flow, plus the AI margin and any outside capital, less capex paid, plus what its
+labs paid it for the chips they commissioned.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from typing import TYPE_CHECKING
 
 from simulation.firms import OUTSIDE, Firm
 from simulation.scenario import Capex, Services

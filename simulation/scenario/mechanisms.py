@@ -4,8 +4,9 @@ part of the model that reads it: `tech` (training, efficiency, breakthroughs, di
 `chipmaking` (every chipmaker's pricing and capacity investment), `chip_market` (smuggling,
 rentals abroad, buyers' choice of chips) and `measures` (constants of the model's measures).
 
-These tables, with a `funding` table since removed (labs raise named rounds, `FundingRound`), were one, `[markets]`, until its keys were given to the parts that read them;
-`simulation.scenario.moved` names where each old key went.
+These tables, with a `funding` table since removed (labs raise named rounds, `FundingRound`), were one,
+`[markets]`, until its keys were given to the parts that read them; `simulation.scenario.moved` names
+where each old key went.
 """
 
 from __future__ import annotations

@@ -31,12 +31,12 @@ from simulation.scenario.timeline import Dated as Dated
 from simulation.scenario.timeline import DistillationControl as DistillationControl
 from simulation.scenario.timeline import EquipmentControl as EquipmentControl
 from simulation.scenario.timeline import Event, Regulator
+from simulation.scenario.timeline import FundingRound as FundingRound
 from simulation.scenario.timeline import OpenWeights as OpenWeights
 from simulation.scenario.timeline import Policy as Policy
 from simulation.scenario.timeline import Reaction as Reaction
 from simulation.scenario.timeline import Rule as Rule
 from simulation.scenario.timeline import RuleChange as RuleChange
-from simulation.scenario.timeline import FundingRound as FundingRound
 
 
 class Time(Strict):

@@ -145,9 +145,34 @@ def gap_change_2024(r: Results) -> float:
 
 
 def china_compute_ratio_early_2025(r: Results) -> float:
-    """China's compute against the US's (peak 16-bit FLOP/s of the blocs' labs' fleets) on 31 March 2025."""
+    """China's compute against the US's (peak 16-bit FLOP/s installed in each bloc) on 31 March 2025."""
     model = _model(r, "compute_flops_CN") / _model(r, "compute_flops_US")
     return _at(model, "2025-03-31")
+
+
+def world_compute(r: Results) -> pd.Series:
+    """Peak 16-bit FLOP/s installed in every bloc together."""
+    columns = [c for c in r.model.columns if c.startswith("compute_flops_")]
+    return r.model.set_index("date")[columns].sum(axis=1)
+
+
+def world_compute_end_2024(r: Results) -> float:
+    return _at(world_compute(r), "2024-12-31")
+
+
+def world_compute_growth(r: Results) -> float:
+    """Yearly growth of the world's installed compute, end of 2022 to end of 2024."""
+    return _growth_per_year(world_compute(r), "2023-01-01", "2024-12-31")
+
+
+def largest_cluster_h100e_2024(r: Results) -> float:
+    """The largest US cluster built for a lab at the end of 2024, in H100s' peak FLOP/s (989 TFLOP/s)."""
+    return value_on(r, "largest_cluster_flops_US", "2024-12-31") / 989e12
+
+
+def run_ratio_us_cn_2024(r: Results) -> float:
+    """The largest US run against China's largest, at the end of 2024."""
+    return value_on(r, "largest_run_flop_US", "2024-12-31") / value_on(r, "largest_run_flop_CN", "2024-12-31")
 
 
 def smuggled_chips_2024(r: Results) -> float:
@@ -244,11 +269,6 @@ MARKET = tuple(
 )
 GROWTH = ("investors.growth_fade_years",)
 
-# The blocs' capital growth and its half-life, set to meet NVIDIA's FY2024-25 data-centre revenue.
-CAPITAL_GROWTH = tuple(
-    f"blocs.{b}.{k}" for b in ("US", "CN", "ROW") for k in ("capital_growth_per_year", "growth_halflife_years")
-)
-
 # A target a row or two, its fields in the order of the calibration table (ruff would give each field a line).
 # fmt: off
 TARGETS = [
@@ -271,6 +291,32 @@ TARGETS = [
         fitted_by=("chips.R200.price_usd", "chips.N2028.price_usd"),
     ),
     Target(
+        "world installed AI compute, end 2024", "baseline", "NVIDIA's ~4e21 FLOP/s, TPUs perhaps as much again",
+        "FLOP/s", 3e21, 8e21, "Epoch AI, NVIDIA chip stock (Feb 2025)", world_compute_end_2024,
+    ),
+    Target(
+        "growth of world installed AI compute, 2023-2024", "baseline", "2.3x (NVIDIA) to 3.3x (all) a year", "x/year",
+        2.0, 4.1, "Epoch AI, NVIDIA chip stock (2025) and AI chip sales (2026)", world_compute_growth,
+    ),
+    Target(
+        "largest training run, end 2023", "baseline", "Gemini 1.0 Ultra ~5e25 FLOP", "FLOP", 2.5e25, 1e26,
+        "Epoch AI notable models (tolerance x2, ours)", lambda r: value_on(r, "largest_run_flop_US", "2023-12-31"),
+    ),
+    Target(
+        "largest training run, end 2024", "baseline", "~5e25 FLOP (Claude 3.5 Sonnet, Llama 3.1 405B)", "FLOP",
+        2.5e25, 1e26, "Epoch AI notable models (tolerance x2, ours)",
+        lambda r: value_on(r, "largest_run_flop_US", "2024-12-31"),
+    ),
+    Target(
+        "largest US run against China's, end 2024", "baseline", "about 2x (Grok 2 against Doubao-pro)", "ratio", 1.0,
+        4.0, "Epoch AI, Chinese language models have scaled up more slowly (Jan 2025)", run_ratio_us_cn_2024,
+    ),
+    Target(
+        "largest cluster, end 2024", "baseline", "~100k H100s (xAI Colossus, Meta)", "H100e", 5e4, 2e5,
+        "xAI (Sep 2024); Meta Q3 2024 call (tolerance x2, ours)", largest_cluster_h100e_2024,
+        fitted_by=("tech.site_power_mw", "tech.site_power_growth_per_year"),
+    ),
+    Target(
         "frontier training cost growth", "baseline", "~2.4x a year", "x/year", 2.0, 3.1,
         "Cottier et al. 2024, arXiv 2405.21015", training_cost_growth,
     ),
@@ -281,12 +327,10 @@ TARGETS = [
     Target(
         "NVIDIA data-centre revenue FY2024", "baseline", "$47.5B", "USD", 47.5e9 * 0.75, 47.5e9 * 1.25,
         "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2023-01-29", "2024-01-28"),
-        fitted_by=CAPITAL_GROWTH,
     ),
     Target(
         "NVIDIA data-centre revenue FY2025", "baseline", "$115B", "USD", 115e9 * 0.75, 115e9 * 1.25,
         "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2024-01-28", "2025-01-26"),
-        fitted_by=CAPITAL_GROWTH,
     ),
     Target(
         "capex of Microsoft, Alphabet, Amazon and Meta, 2023", "baseline", "$140-150B", "USD", 140e9 * 0.75,

@@ -2,8 +2,8 @@
 
 The model is wiring and a story: it builds the agents and the markets from the scenario, and `step`
 tells in order who acts. What the parts do lives with them: the regulators seen together in
-`agents.regulator.Regulation`, the AI-services market in `markets.services`, the labs' funding in
-`markets.funding`, the equity market in `markets.exchange`, news in `markets.news`, the scenario's
+`agents.regulator.Regulation`, the AI-services market in `markets.services`, the installed base in
+`firms.installed`, the equity market in `markets.exchange`, news in `markets.news`, the scenario's
 scripted events in `scripted`, and what is recorded in `observation`.
 """
 
@@ -27,7 +27,6 @@ from simulation.firms import Ledger
 from simulation.firms.installed import Clusters
 from simulation.markets.chips import ChipMarket
 from simulation.markets.exchange import EquityMarket
-from simulation.markets.funding import Funding
 from simulation.markets.news import NewsWire
 from simulation.markets.services import ServicesMarket
 from simulation.observation import AGENT_VARIABLES, Observation
@@ -77,15 +76,15 @@ class AIRaceModel(mesa.Model):
             lab.start()
         labs = list(self.labs.values())
         self.services = ServicesMarket(
+            self,
             spec.blocs,
             labs,
             list(self.owners.values()),
-            spec.services.capability_sensitivity,
-            spec.services.price_elasticity,
+            spec.services,
+            spec.tech.capability_per_decade,
+            spec.tech.utilisation,
         )
-        buyers_of = {b: [o for o in self.owners.values() if o.bloc == b and not o.labs] for b in self.blocs}
-        self.funding = Funding(spec.blocs, buyers_of)
-        self.services.book(self.services.revenue(self.years()))  # owners plan their first step's capex on it
+        self.services.sell(self.years())  # owners plan their first step's capex on the demand of the start
         self._actions: list[partial] = []  # Mesa holds scheduled events by weak reference: keep them alive
 
         self._scheduled = [self._schedule(e) for e in spec.events]
@@ -110,7 +109,6 @@ class AIRaceModel(mesa.Model):
         self.refresh_controls()
         self.agents_by_type[Chipmaker].do("produce")
         self.chip_market.start_step()
-        self.funding.pledge(self.years(), self.dt)  # outside money arrives before owners plan their capex
         self.agents_by_type[Owner].do("plan")
         self.agents_by_type[Lab].shuffle_do("buy_chips")
         self.agents_by_type[Owner].do("buy_chips")

@@ -233,7 +233,7 @@ AGENT_VARIABLES = {
         "base_revenue_usd_per_year",
         "ai_revenue_usd_per_year",
         "ai_capex_usd_per_year",
-        "market_usd_per_year",
+        "demand_flops",
         "capex_total_usd",
         "raised_usd_total",
         "installed_flops",

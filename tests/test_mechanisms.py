@@ -183,10 +183,11 @@ def test_mean_enforcement_is_the_same_in_every_process():
 
 
 def test_a_training_run_ends_on_its_own_day_and_the_rest_of_the_step_starts_the_next():
-    model = _model(steps=0)  # weekly steps; runs of 120 days
+    model = _model(steps=0)  # weekly steps
     lab = model.labs["openai"]
-    lab.run_days, lab.run_flop, lab.run_cost_usd, lab.largest_run_flop = 115.0, 1e25, 1e8, 0.0
-    week = lab.effective_flops * lab.spec.training_share * model.spec.tech.utilisation * 7 * 86_400
+    length = model.spec.tech.training_run_days
+    lab.run_days, lab.run_flop, lab.run_cost_usd, lab.largest_run_flop = length - 5, 1e25, 1e8, 0.0
+    week = lab.run_effective_flops * model.spec.tech.utilisation * 7 * 86_400  # its share of its largest cluster
     lab.train(wear_usd=7e6)
     # five days of the week finish the run, the last two start the next one
     assert lab.largest_run_flop == pytest.approx(1e25 + week * 5 / 7)
@@ -218,7 +219,7 @@ def test_runs_shorter_than_a_step_end_as_often_as_their_length_says():
     model = _model({"tech.training_run_days": 10.0, "time.step_days": 31}, steps=0)
     lab = model.labs["openai"]
     lab.run_days, lab.run_flop, lab.largest_run_flop = 0.0, 0.0, 0.0
-    day = lab.effective_flops * lab.spec.training_share * model.spec.tech.utilisation * 86_400
+    day = lab.run_effective_flops * model.spec.tech.utilisation * 86_400
     lab.train(wear_usd=31.0)  # three runs of ten days end in the month, the 31st day starts a fourth
     assert lab.largest_run_flop == pytest.approx(10 * day)
     assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((1.0, day, 1.0))

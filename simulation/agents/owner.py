@@ -19,8 +19,9 @@ The owner holds the installed base (`simulation.firms.installed`): its chips sit
 one pool of work each, one of its labs' or its own (serving users, cloud customers). It buys chips for
 every pool at once: its chip budget is shared among its pools in proportion to the compute each holds (it
 grows what it has), and a lab may commission chips with its own cash on top (the lab pays its owner for
-them). A bloc's other buyers (owners with no lab: clouds, enterprises, governments) are paid the bloc's
-outside capital (`markets.funding`) and spend it like any owner.
+them). An owner with no lab (a cloud, a bloc's other buyers: enterprises, governments) rents its compute to
+cloud customers as far as demand takes it, and raises outside money for the part of its plan its cash and
+borrowing cannot pay.
 
 What cash flow and cash do not cover is borrowed on capital markets, up to a net debt of
 `capex.net_debt_max_years` years of operating cash flow (the leverage that keeps an investment-grade
@@ -73,9 +74,10 @@ class Owner(Firm):
         )
         self.ai_capex_usd_per_year = spec.capex_usd_per_year * spec.ai_capex_share
         self.ai_revenue_usd_per_year = 0.0
-        self.market_usd_per_year = 0.0  # AI-services revenue of its bloc's labs: the market it builds for
-        self.growth_belief = math.log1p(expected_growth_per_year)  # log growth a year of that market
-        self._intensity: float | None = None  # AI capex per dollar of expected AI revenue, fixed at the start
+        self.demand_flops = 0.0  # compute its bloc's labs need to serve their users now: the demand it builds for
+        self.growth_belief = math.log1p(expected_growth_per_year)  # log growth a year of that demand
+        self._start: tuple[float, float] | None = None  # its installed compute and that demand at the start
+        self.in_use_flops = 0.0  # of its own pool, what cloud customers rent (an owner with no lab)
         self.chip_budget_usd = 0.0  # what it may spend of its own on chips this step
         self.commissioned_usd: dict[str, float] = {}  # what each of its labs puts on chips this step
         self.delivery_shares: list[tuple[int, float]] = []  # (pool, share) of what its last order brings
@@ -97,27 +99,43 @@ class Owner(Firm):
         return self._base_capex_share * self.base_revenue_usd_per_year
 
     @property
-    def expected_market_usd_per_year(self) -> float:
-        """The AI market it plans for: today's, grown `capex.horizon_years` at its remembered growth."""
-        return self.market_usd_per_year * math.exp(self.growth_belief * self.capex_spec.horizon_years)
+    def planned_flops(self) -> float:
+        """The compute it plans to have `capex.horizon_years` ahead: its installed compute at the start, which
+        served the demand of the day, grown as it expects that demand to grow (today's, then its remembered
+        growth over the horizon)."""
+        if not self._start or self._start[1] <= 0:
+            return 0.0
+        installed, demand = self._start
+        return installed * self.demand_flops / demand * math.exp(self.growth_belief * self.capex_spec.horizon_years)
 
     @property
     def planned_ai_capex_usd_per_year(self) -> float:
-        return (self._intensity or 0.0) * self.expected_market_usd_per_year
+        """AI capex a year that builds the compute it plans over the horizon, at the price of compute today:
+        what it lacks once its chips have worn (`tech.depreciation_per_year`), in chips at the best FLOP/s per
+        dollar on legal offer to its bloc, grossed up by the rest of a data centre (`capex.chip_share`)."""
+        horizon = self.capex_spec.horizon_years
+        kept = self.installed_flops * math.exp(-self.model.spec.tech.depreciation_per_year * horizon)
+        lacking = max(self.planned_flops - kept, 0.0)
+        usd_per_flops = 1.0 / self.model.chip_market.best_value()[self.model.bloc_index[self.bloc]]
+        return lacking / horizon * usd_per_flops / self.capex_spec.chip_share
 
     def plan(self) -> None:
-        """Set this step's AI capex towards the plan for the revenue it expects, and the labs' chip budget."""
+        """Set this step's AI capex towards the plan for the compute it expects to need, and its chip budget.
+        An owner with no lab (a cloud, a bloc's other buyers) raises outside money for what its cash and
+        borrowing cannot pay: investors fund clouds whose compute is in demand."""
         capex = self.capex_spec
         dt = self.model.dt
-        if self._intensity is None:  # the first step: the market is known from the start (`book_revenue`)
-            expected = self.expected_market_usd_per_year
-            self._intensity = self.ai_capex_usd_per_year / expected if expected > 0 else 0.0
+        if self._start is None:  # the first step: the demand is known from the start (`book_revenue`)
+            self._start = (self.installed_flops, self.demand_flops)
         move = step_fraction(capex.adjust_per_year, dt)
         self.ai_capex_usd_per_year += move * (self.planned_ai_capex_usd_per_year - self.ai_capex_usd_per_year)
         # What it can pay this step: its cash, what it may borrow, and this step's cash flow less base capex.
         payable = (
             self.cash_usd + self.debt_limit_usd + (self.operating_cash_usd_per_year - self.base_capex_usd_per_year) * dt
         )
+        if not self.labs and self.ai_capex_usd_per_year * dt > payable:  # and debt beyond its limit is repaid
+            self.raise_capital(self.ai_capex_usd_per_year * dt - payable)
+            payable = self.ai_capex_usd_per_year * dt
         self.payable_usd = max(payable, 0.0)
         self.ai_capex_usd_per_year = min(self.ai_capex_usd_per_year, self.payable_usd / dt)
         self.chip_budget_usd = self.ai_capex_usd_per_year * capex.chip_share * dt
@@ -166,7 +184,7 @@ class Owner(Firm):
         return float(totals[[self.pool, *(lab.pool for lab in self.labs)], 0].sum())
 
     def raise_capital(self, usd: float) -> None:
-        """Outside money for its AI capex (the bloc's capital, `markets.funding`)."""
+        """Outside money for its AI capex (an owner with no lab, `plan`)."""
         self.model.ledger.pay(OUTSIDE["capital"], self.id, usd, "funding")
         self.cash_usd += usd
 
@@ -181,17 +199,30 @@ class Owner(Firm):
         """The most it may owe: `capex.net_debt_max_years` of its operating cash flow."""
         return self.capex_spec.net_debt_max_years * max(self.operating_cash_usd_per_year, 0.0)
 
-    def book_revenue(self, revenue_usd_per_year: float, market_usd_per_year: float) -> None:
-        """Its labs' AI-services revenue this step, and its bloc's labs' (rates); the growth it remembers
-        moves with the bloc's."""
+    def book_revenue(self, revenue_usd_per_year: float, demand_flops: float) -> None:
+        """Its labs' AI-services revenue this step (a rate), and the compute its bloc's labs need to serve
+        their users; the growth it remembers moves with that demand's. An owner with no lab rents its own
+        compute to cloud customers, as far as demand (its share of the start's, grown) takes it."""
         dt = self.model.dt
-        before = self.market_usd_per_year
+        before = self.demand_flops
+        self.demand_flops = demand_flops
+        if not self.labs and self._start and self._start[1] > 0:
+            installed, demand = self._start
+            self.in_use_flops = min(self.installed_flops, installed * demand_flops / demand)
+            revenue_usd_per_year = self.in_use_flops * self.rent_usd_per_flops_year
         self.ai_revenue_usd_per_year = revenue_usd_per_year
-        self.market_usd_per_year = market_usd_per_year
-        if before > 0 and market_usd_per_year > 0 and self._intensity is not None:
-            observed = math.log(market_usd_per_year / before) / dt
+        if before > 0 and demand_flops > 0 and self._start is not None:
+            observed = math.log(demand_flops / before) / dt
             memory = 1.0 - 0.5 ** (dt / self.capex_spec.growth_memory_years)
             self.growth_belief += memory * (observed - self.growth_belief)
+
+    @property
+    def rent_usd_per_flops_year(self) -> float:
+        """What a cloud charges a year for a FLOP/s: the best chip's price per FLOP/s on legal offer to its
+        bloc, with the rental premium, over the chip's service life (`tech.depreciation_per_year`)."""
+        model = self.model
+        usd_per_flops = 1.0 / model.chip_market.best_value()[model.bloc_index[self.bloc]]
+        return usd_per_flops * (1.0 + model.spec.chip_market.rental_premium) * model.spec.tech.depreciation_per_year
 
     def settle(self) -> None:
         """Settle the step's cash: operating cash flow in, capex out (each flow through the ledger); a fall below
@@ -218,7 +249,9 @@ class Owner(Firm):
         ledger.record(
             (
                 ledger.settlement(self.id, OUTSIDE["customers"], base_cash, "base_business"),
-                (OUTSIDE["users"], self.id, ai_revenue, "ai_services"),
+                (OUTSIDE["users"], self.id, ai_revenue, "ai_services")
+                if self.labs
+                else (OUTSIDE["customers"], self.id, ai_revenue, "compute_rental"),
                 (self.id, suppliers, self.services_spec.cost_share * ai_revenue, "serving"),
                 (self.id, suppliers, self.base_capex_usd_per_year * dt, "base_capex"),
                 (self.id, suppliers, other_ai_usd, "ai_infrastructure"),

@@ -185,6 +185,7 @@ class ChipMarket:
         # What is on sale, and at what price, as the market last opened (`start_step`): both hold within a step.
         self._on_sale = self.on_sale()
         self._prices = self.prices()
+        self._best_value: tuple[int, np.ndarray] = (-1, np.zeros(len(model.blocs)))
 
     def add_chip(self, chip: Chip) -> None:
         model = self.model
@@ -214,6 +215,20 @@ class ChipMarket:
         """Each chip's price today: its list price times its maker's markup."""
         markups = np.array([maker.markup for maker in self.makers])
         return self.list_price * markups.take(self.maker_of)
+
+    def best_value(self) -> np.ndarray:
+        """Per bloc, the most peak FLOP/s a dollar buys among the chips on offer to it at today's prices, a
+        controlled chip at the smugglers' premium and a fully banned one not at all: the price of compute its
+        buyers plan with (the world's best where nothing is on offer to a bloc). Kept for the step."""
+        if self._best_value[0] != self.model.steps:
+            controls = self.model.regulation.controls.T
+            offered = (self._on_sale & self.sold_to.T) & (controls < 1)
+            price = self._prices * np.where(controls > 0, 1.0 + self.spec.leak_price_premium, 1.0)
+            value = np.where(offered, self.flops / price, 0.0).max(axis=1)
+            # A bloc offered nothing (every chip banned, no variant yet) plans at the world's price of compute.
+            value = np.where(value > 0, value, value.max())
+            self._best_value = (self.model.steps, value)
+        return self._best_value[1]
 
     def offers(self, bloc: str) -> np.ndarray:
         """Chips a buyer of `bloc` might get this step (catalogue indices).
@@ -255,6 +270,7 @@ class ChipMarket:
         the smuggled chips due today."""
         self._on_sale = self.on_sale()
         self._prices = self.prices()
+        self._best_value = (-1, self._best_value[1])
         shape = (len(self.buyers), len(self.list_price))
         self.budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)

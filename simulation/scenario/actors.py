@@ -24,23 +24,13 @@ class Bloc(Strict):
     services_market_growth_per_year: float = num(
         unit="1/year", lo=0.0, hi=3.0, ge=-0.9, le=10, doc="growth of that market (0.8 = +80% a year)"
     )
-    capital_usd_per_year: float = num(
-        unit="USD/year",
-        lo=1e8,
-        hi=1e12,
-        ge=0,
-        doc="outside money a year at start for the AI capex of the bloc's owners with no lab (clouds, enterprises)",
-    )
-    capital_growth_per_year: float = num(
-        unit="1/year", lo=0.0, hi=2.0, ge=-0.9, le=10, doc="growth of that money at start (0.5 = +50% a year)"
-    )
     growth_halflife_years: float | None = num(
         None,
         unit="years",
         lo=1,
         hi=20,
         gt=0,
-        doc="years over which the growth rates of the market and of capital halve (none: constant growth)",
+        doc="years over which the growth rate of the market halves (none: constant growth)",
     )
 
 
@@ -89,10 +79,10 @@ class Lab(Strict):
     api_terms_enforced: bool = Field(True, description="its API terms stop others distilling its models")
     distils: bool = Field(True, description="distils from a stronger model it can reach")
     capex_share_per_year: float = num(
-        1.5, unit="1/year", lo=0.5, hi=4, gt=0, le=12, doc="share of cash spent on chips per year"
+        0.5, unit="1/year", lo=0.2, hi=2, gt=0, le=12, doc="share of its cash it commissions chips with per year"
     )
     training_share: float = num(
-        1.0, unit="fraction", lo=0.2, hi=1, gt=0, le=1, doc="share of its largest ready cluster a frontier run takes"
+        0.7, unit="fraction", lo=0.2, hi=1, gt=0, le=1, doc="share of its largest ready cluster a frontier run takes"
     )
     research_share: float = num(
         0.2,

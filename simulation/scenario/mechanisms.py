@@ -144,6 +144,17 @@ class Services(Strict):
         ge=0,
         doc="price elasticity of users' demand for AI service (above 1, cheaper AI raises spending: Jevons)",
     )
+    expected_price_fall_per_year: float = num(
+        4.0,
+        unit="x/year",
+        lo=2,
+        hi=10,
+        ge=1,
+        doc="fall in the price of service users expected (their spending path answered it already)",
+    )
+    start_price_usd_per_mtok: float = num(
+        20.0, unit="USD/Mtoken", lo=2, hi=60, gt=0, doc="price of a million tokens of the best model at the start"
+    )
 
 
 class Capex(Strict):

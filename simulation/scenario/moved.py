@@ -37,7 +37,13 @@ MOVED: dict[str, str] = {
 }
 
 # Keys that are gone, and what took their place.
+_CAPITAL = "the other buyers of AI chips are owners with no lab, whose capex answers the demand for compute"
 REMOVED: dict[str, str] = {
+    **{
+        f"blocs.{b}.{k}": _CAPITAL
+        for b in ("US", "CN", "ROW")
+        for k in ("capital_usd_per_year", "capital_growth_per_year")
+    },
     "funding.interval_days": 'labs raise named funding rounds: [[events]] of kind "funding_round"',
     "funding.capability_sensitivity": 'labs raise named funding rounds: [[events]] of kind "funding_round"',
 }

@@ -85,16 +85,10 @@ def efficiency_halving_months(r: Results) -> float:
 
 def fixed_capability_price_fall(r: Results) -> float:
     """How many times a year the price of a fixed level of capability falls, start to end of 2025: the
-    level is the best model's at the start (GPT-3.5's), and its price on a day is the lowest serving
-    cost, 1 / efficiency, among the labs whose capability has reached it (labs price service from
-    serving cost, S5.1)."""
-    a = r.agents[r.agents["agent_type"] == "Lab"]
-    wide = a[a["variable"].isin(["capability", "efficiency"])].pivot_table(
-        index="date", columns=["variable", "agent_id"], values="value"
-    )
-    level = wide["capability"].iloc[0].max()
-    cost = (1.0 / wide["efficiency"]).where(wide["capability"] >= level).min(axis=1)
-    return 1.0 / _growth_per_year(cost, str(wide.index[0].date()), "2025-12-31")
+    level is the best model's at the start (GPT-3.5's), and its price on a day is the lowest price of a
+    token among the labs whose capability has reached it (labs price service from serving cost, S5.1)."""
+    price = _model(r, "fixed_capability_price_usd_per_mtok").dropna()
+    return 1.0 / _growth_per_year(price, str(price.index[0].date()), "2025-12-31")
 
 
 def price_performance_growth(r: Results) -> float:
@@ -462,6 +456,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value / 1e3:.0f}k"
     if unit == "fraction":
         return f"{value:.1%}"
+    if abs(value) >= 1e5:
+        return f"{value:.3g}"
     return f"{value:.2f}"
 
 

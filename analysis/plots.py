@@ -500,6 +500,51 @@ def compute_and_chips(models: Sequence[pd.DataFrame], events: pd.DataFrame | Non
     return fig
 
 
+@styled
+def installed_compute(
+    models: Sequence[pd.DataFrame],
+    owners: Sequence[tuple[str, str]],
+    blocs: Sequence[str],
+    events: pd.DataFrame | None = None,
+) -> Figure:
+    """Installed compute by owner (`owners`: label and bloc), the median of the replicates on a log scale, each
+    bloc's owners in its colour told apart by line style; below it, the largest cluster built for a lab in
+    each bloc, in accelerators (fan charts)."""
+    fig = Figure(figsize=(SIZE[0], 10.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for i, bloc in enumerate(blocs):
+        styles = itertools.cycle(["-", "--", ":", "-."])
+        for label, owner_bloc in owners:
+            column = f"installed_flops_{label}"
+            if owner_bloc != bloc or column not in models[0].columns:
+                continue
+            median = metrics.replicate_table(list(models), column).median(axis=1)
+            top.plot(
+                median.index,
+                median,
+                color=colour(i),
+                linestyle=next(styles),
+                label=f"{label} ({bloc})",
+                gid=f"installed:{label}",
+            )
+    _log_scale(top)
+    top.set_ylabel("installed compute (FLOP/s, log scale)")
+    _dates(top)
+    mark_events(top, events)
+    top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
+    _title(top, "Installed compute by owner", len(models))
+    lines = {
+        f"cluster:{b}": (f"largest_cluster_chips_{b}", b, colour(i))
+        for i, b in enumerate(blocs)
+        if f"largest_cluster_chips_{b}" in models[0].columns
+    }
+    _series_chart(
+        models, lines, "accelerators (log scale)", "Largest cluster built for a lab", events, bottom, log=True
+    )
+    top.set_xlabel("")
+    return fig
+
+
 # ---------------------------------------------------------------- comparisons and sweeps
 
 
@@ -639,6 +684,9 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
         before = shock if shock is not None and shock > models[0]["date"].iloc[0] else None
         figures["return_diagnostics"] = return_diagnostics(models, metrics.tickers(models[0])[0], before)
     figures["compute_and_chips"] = compute_and_chips(models, events)
+    if any(c.startswith("installed_flops_") for c in models[0].columns):
+        owners = [(o.label, o.bloc) for o in spec.owners]
+        figures["installed_compute"] = installed_compute(models, owners, [b.id for b in spec.blocs], events)
     return figures
 
 

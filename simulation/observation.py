@@ -33,11 +33,14 @@ class Observation:
             b: [p for o in self.owners_of[b] for p in (o.pool, *(lab.pool for lab in o.labs))] for b in model.blocs
         }
         self.lab_pools_of = {b: [lab.pool for lab in self.labs_of[b]] for b in model.blocs}
+        labs = list(model.labs.values())
+        self._lab_rows = {b: [labs.index(lab) for lab in self.labs_of[b]] for b in model.blocs}  # rows in services
         self.frontier_blocs = [b for b in model.blocs if self.labs_of[b]]
         self.days = np.zeros(model.n_steps + 1)
         self.frontiers = {b: np.zeros(model.n_steps + 1) for b in self.frontier_blocs}
         self.published = np.ones(model.n_steps + 1)  # efficiency of the best open-weights model, by row
         self.row = 0  # the last row observed
+        self._largest: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
 
     def observe(self) -> None:
         """Store this row's frontier and published efficiency, and collect the records."""
@@ -65,22 +68,49 @@ class Observation:
         """Peak FLOP/s installed in the bloc: every chip its owners hold (chips rented abroad included)."""
         return float(self.model.clusters.pool_totals()[self.pools_of[bloc], 0].sum())
 
+    def largest_cluster(self, bloc: str) -> tuple[float, float]:
+        """Peak FLOP/s and accelerators of the largest ready cluster built for one of the bloc's labs (the
+        owners' own chips, serving users and cloud customers, sit in many sites and train no frontier run);
+        worked out once a row."""
+        if self._largest[0] != self.row:
+            self._largest = (self.row, {})
+        found = self._largest[1]
+        if bloc not in found:
+            found[bloc] = self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day)
+        return found[bloc]
+
     def largest_cluster_flops(self, bloc: str) -> float:
-        """Peak FLOP/s of the largest ready cluster built for one of the bloc's labs (the owners' own chips,
-        serving users and cloud customers, sit in many sites and train no frontier run)."""
-        return self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day)[0]
+        return self.largest_cluster(bloc)[0]
 
     def largest_cluster_chips(self, bloc: str) -> float:
-        """Accelerators in that cluster."""
-        return self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day)[1]
+        return self.largest_cluster(bloc)[1]
 
     def training_flops(self, bloc: str) -> float:
         """The bloc's compute on training: frontier runs and research experiments (`Lab.training_flops`)."""
         return sum(lab.training_flops for lab in self.labs_of[bloc])
 
     def inference_flops(self, bloc: str) -> float:
-        """The bloc's compute serving users and cloud customers: everything installed but training."""
-        return self.compute_flops(bloc) - self.training_flops(bloc)
+        """The bloc's compute serving its labs' users: what the tokens they sell take (`ServicesMarket`), as
+        far as the compute its labs do not train on holds it."""
+        market = self.model.services
+        serving = float(market.inference_flops[self._lab_rows[bloc]].sum())
+        return min(serving, max(self.compute_flops(bloc) - self.training_flops(bloc), 0.0))
+
+    def other_flops(self, bloc: str) -> float:
+        """The rest of the bloc's compute: the owners' other AI work (recommendation, cloud customers) and
+        what stands idle."""
+        return self.compute_flops(bloc) - self.training_flops(bloc) - self.inference_flops(bloc)
+
+    def tokens_per_year(self, bloc: str) -> float:
+        """Tokens a year the bloc's labs serve (to users of every bloc they serve)."""
+        return float(self.model.services.tokens_per_year[self._lab_rows[bloc]].sum())
+
+    def fixed_capability_price(self) -> float:
+        """USD a million tokens of the level of the best model at the start (GPT-3.5's): the lowest price of
+        a lab whose capability has reached it."""
+        market, level = self.model.services, max(lab.spec.capability for lab in self.model.labs.values())
+        reached = [i for i, lab in enumerate(market.labs) if lab.capability >= level]
+        return float(market.price_per_token[reached].min()) * 1e6 if reached else math.nan
 
     def largest_run_flop(self, bloc: str) -> float:
         return max((lab.largest_run_flop for lab in self.labs_of[bloc]), default=0.0)
@@ -140,6 +170,8 @@ class Observation:
             reporters[f"compute_flops_{b}"] = partial(_measure, measure=self.compute_flops, bloc=b)
             reporters[f"compute_training_flops_{b}"] = partial(_measure, measure=self.training_flops, bloc=b)
             reporters[f"compute_inference_flops_{b}"] = partial(_measure, measure=self.inference_flops, bloc=b)
+            reporters[f"compute_other_flops_{b}"] = partial(_measure, measure=self.other_flops, bloc=b)
+            reporters[f"tokens_per_year_{b}"] = partial(_measure, measure=self.tokens_per_year, bloc=b)
             reporters[f"largest_cluster_flops_{b}"] = partial(_measure, measure=self.largest_cluster_flops, bloc=b)
             reporters[f"largest_cluster_chips_{b}"] = partial(_measure, measure=self.largest_cluster_chips, bloc=b)
             reporters[f"chips_legal_{b}"] = partial(_flow, kind="legal_units", j=j)
@@ -154,6 +186,7 @@ class Observation:
         reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
         reporters["price_performance_flops_per_usd"] = partial(_measure, measure=self.price_performance)
+        reporters["fixed_capability_price_usd_per_mtok"] = partial(_measure, measure=self.fixed_capability_price)
         for j, firm in enumerate(model.equity.firms):
             reporters[f"price_{firm.ticker}"] = partial(_price, j=j)
             reporters[f"market_cap_usd_{firm.ticker}"] = partial(_market_cap, j=j)

@@ -74,11 +74,13 @@ def test_results_have_the_documented_columns(short_baseline):
     assert model["date"].iloc[0] == pd.Timestamp("2023-01-01")
     assert (model["date"].diff().dropna() == pd.Timedelta(days=7)).all()
     assert model["ai_index"].iloc[0] == 100.0
-    for bloc in ("US", "CN", "ROW"):  # compute by use adds up to the bloc's compute, and both uses are in use
-        uses = model[f"compute_training_flops_{bloc}"] + model[f"compute_inference_flops_{bloc}"]
+    for bloc in ("US", "CN", "ROW"):  # compute by use adds up to the bloc's compute, and every use is in use
+        uses = sum(model[f"compute_{use}_flops_{bloc}"] for use in ("training", "inference", "other"))
         np.testing.assert_allclose(uses, model[f"compute_flops_{bloc}"], rtol=1e-12)
-        for use in ("training", "inference"):
+        for use in ("training", "inference", "other"):
             assert (model[f"compute_{use}_flops_{bloc}"] > 0).all()
+        assert (model[f"tokens_per_year_{bloc}"] > 0).all()
+    assert (model["fixed_capability_price_usd_per_mtok"].diff().dropna() <= 1e-9).mean() > 0.9  # it mostly falls
     assert list(short_baseline.agents.columns) == ["step", "date", "agent_id", "agent_type", "variable", "value"]
     assert set(short_baseline.agents["agent_type"]) == {"Lab", "Owner", "Chipmaker", "Regulator", "InvestorPopulation"}
     assert set(short_baseline.events["kind"]) >= {"rule", "release", "funding"}

@@ -180,8 +180,8 @@ class Owner(Firm):
     @property
     def installed_flops(self) -> float:
         """Peak FLOP/s of every chip it holds, its labs' pools included."""
-        totals = self.model.clusters.pool_totals()
-        return float(totals[[self.pool, *(lab.pool for lab in self.labs)], 0].sum())
+        clusters = self.model.clusters
+        return float(clusters.owner_totals()[clusters.owner_index[self.id], 0])
 
     def raise_capital(self, usd: float) -> None:
         """Outside money for its AI capex (an owner with no lab, `plan`)."""

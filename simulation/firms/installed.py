@@ -42,6 +42,9 @@ class Clusters:
         effective FLOP/s and list price of one unit of each chip (rows, as the chip market keeps them);
         `kw_per_unit`, each chip's board power; a site draws `site_overhead` times its chips' board power."""
         self.pool_owner = pool_owner
+        owners = list(dict.fromkeys(pool_owner))
+        self.owner_index = {owner: i for i, owner in enumerate(owners)}
+        self._owner_of_pool = np.array([self.owner_index[owner] for owner in pool_owner], dtype=int)
         self.per_unit = per_unit
         self.kw_per_unit = kw_per_unit
         self.build_days = build_days
@@ -60,6 +63,7 @@ class Clusters:
         self.installed_total = 0.0  # units installed since the start (the accounting check: delivered = installed)
         self._totals: np.ndarray | None = None
         self._pools: np.ndarray | None = None
+        self._owners: np.ndarray | None = None
 
     # -- the catalogue -----------------------------------------------------------------------------
 
@@ -67,7 +71,7 @@ class Clusters:
         """A chip was designed: a new (empty) column, and the catalogue's per-unit figures as they are now."""
         self.units = np.column_stack([self.units, np.zeros(len(self.units))])
         self.per_unit, self.kw_per_unit = per_unit, kw_per_unit
-        self._totals = self._pools = None
+        self._totals = self._pools = self._owners = None
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -95,7 +99,7 @@ class Clusters:
         """Chips delivered for `pool` on `day` go into the cluster it is building: a new one is begun when
         none is open, its build window has closed, or the site's power is used up (what does not fit goes
         into the next)."""
-        self._totals = self._pools = None
+        self._totals = self._pools = self._owners = None
         left = units.astype(float)
         total = float(left.sum())
         self.installed_total += total
@@ -117,11 +121,11 @@ class Clusters:
     def wear(self, keep: float) -> None:
         """Every cluster keeps a share `keep` of its chips (the rest wear out)."""
         self.units[: self.count] *= keep
-        self._totals = self._pools = None
+        self._totals = self._pools = self._owners = None
 
     def changed(self) -> None:
         """The catalogue's per-unit figures changed (a chip was designed): work the totals out again."""
-        self._totals = self._pools = None
+        self._totals = self._pools = self._owners = None
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -134,10 +138,18 @@ class Clusters:
     def pool_totals(self) -> np.ndarray:
         """Peak FLOP/s, effective FLOP/s and list value (columns) of each pool (rows), kept until a change."""
         if self._pools is None:
-            pools = np.zeros((len(self.pool_owner), 3))
-            np.add.at(pools, self.pool[: self.count], self.totals())
-            self._pools = pools
+            pool, totals, n = self.pool[: self.count], self.totals(), len(self.pool_owner)
+            self._pools = np.column_stack([np.bincount(pool, totals[:, j], minlength=n) for j in range(3)])
         return self._pools
+
+    def owner_totals(self) -> np.ndarray:
+        """Peak FLOP/s, effective FLOP/s and list value (columns) each owner holds (rows, as `owner_index`)."""
+        if self._owners is None:
+            pools, n = self.pool_totals(), len(self.owner_index)
+            self._owners = np.column_stack(
+                [np.bincount(self._owner_of_pool, pools[:, j], minlength=n) for j in range(3)]
+            )
+        return self._owners
 
     def units_of(self, pool: int) -> np.ndarray:
         """Units of each chip in the pool's clusters."""
@@ -146,7 +158,9 @@ class Clusters:
     def largest_ready(self, pools: list[int] | np.ndarray, day: float) -> int:
         """The ready cluster of the most effective FLOP/s among `pools` (-1: none is ready)."""
         n = self.count
-        ok = np.isin(self.pool[:n], pools) & (self.ready_day[:n] <= day)
+        among = np.zeros(len(self.pool_owner), dtype=bool)
+        among[pools] = True
+        ok = among[self.pool[:n]] & (self.ready_day[:n] <= day)
         if not ok.any():
             return -1
         return int(np.flatnonzero(ok)[np.argmax(self.totals()[ok, 1])])

@@ -107,6 +107,8 @@ class ServicesMarket:
         self._start_pp = model.chip_market.best_value()
         self.revenue_usd_per_year = np.zeros(len(labs))
         self.tokens_per_year = np.zeros(len(labs))
+        self.price_per_token = np.zeros(len(labs))
+        """Each lab's price of a token (USD): its serving cost, falling with its efficiency and the price of compute."""
         self.inference_flops = np.zeros(len(labs))
         """Compute each lab needs to serve its users (peak FLOP/s at serving utilisation)."""
         self.demand_flops = np.zeros(len(blocs))
@@ -145,6 +147,7 @@ class ServicesMarket:
         flop_per_usd = self._start_flop_per_token / gain / price / SECONDS_PER_YEAR / self.utilisation
         self.revenue_usd_per_year = revenue
         self.tokens_per_year = revenue / price
+        self.price_per_token = price
         self.inference_flops = revenue * flop_per_usd
         self.demand_flops = flop_per_usd @ by_market
         for lab, r in zip(self.labs, revenue.tolist(), strict=True):

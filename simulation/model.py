@@ -63,7 +63,18 @@ class AIRaceModel(mesa.Model):
         self.regulation = Regulation(self.regulators, self.blocs, len(self.chips))
         self.chipmakers = {m.id: Chipmaker(self, m, spec.chipmaking, spec.tech) for m in spec.chipmakers}
         growth = {b.id: b.services_market_growth_per_year for b in spec.blocs}
-        self.owners = {o.id: Owner(self, o, growth[o.bloc], spec.capex, spec.services) for o in spec.owners}
+        self.owners = {
+            o.id: Owner(
+                self,
+                o,
+                growth[o.bloc],
+                spec.capex,
+                spec.services,
+                spec.chip_market.rental_premium,
+                spec.tech.depreciation_per_year,
+            )
+            for o in spec.owners
+        }
         self.labs = {lab.id: Lab(self, lab, spec.tech) for lab in spec.labs}
         # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
         self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
@@ -71,6 +82,8 @@ class AIRaceModel(mesa.Model):
         self.news = NewsWire()  # what labs publish; investors read it
         self.news.subscribe(self.investors.hear)
         self.chip_market = ChipMarket(self, spec.chip_market, spec.tech)
+        self.agents_by_type[Regulator].do("step")  # rules already in force on the first day, before prices
+        self.refresh_controls()  # of compute are read (each bloc's best value on offer)
         self.clusters = self._install(spec)
         for lab in self.labs.values():
             lab.start()
@@ -91,8 +104,6 @@ class AIRaceModel(mesa.Model):
         self.best_effective_flops = 0.0
         self.observation = Observation(self)
         self.records = Records(self, self.observation.reporters(), AGENT_VARIABLES)
-        self.agents_by_type[Regulator].do("step")  # rules already in force on the first day
-        self.refresh_controls()
         self.observation.observe()
 
     # -- the story of one step -------------------------------------------------------------------
@@ -247,5 +258,5 @@ class AIRaceModel(mesa.Model):
         return self.observation.gap_months()
 
     def compute_flops(self, bloc: str) -> float:
-        """The bloc's labs' compute now (FLOP/s)."""
+        """The compute installed in the bloc now: every chip its owners hold (peak FLOP/s)."""
         return self.observation.compute_flops(bloc)

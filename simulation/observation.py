@@ -41,6 +41,8 @@ class Observation:
         self.published = np.ones(model.n_steps + 1)  # efficiency of the best open-weights model, by row
         self.row = 0  # the last row observed
         self._largest: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
+        self._uses: tuple[int, dict[str, tuple[float, float, float]]] = (-1, {})
+        self._by_bloc: tuple[int, dict[str, float]] = (-1, {})
 
     def observe(self) -> None:
         """Store this row's frontier and published efficiency, and collect the records."""
@@ -66,7 +68,11 @@ class Observation:
 
     def compute_flops(self, bloc: str) -> float:
         """Peak FLOP/s installed in the bloc: every chip its owners hold (chips rented abroad included)."""
-        return float(self.model.clusters.pool_totals()[self.pools_of[bloc], 0].sum())
+        clusters = self.model.clusters
+        if self._by_bloc[0] != clusters.version:
+            totals = clusters.pool_totals()[:, 0]
+            self._by_bloc = (clusters.version, {b: float(totals[p].sum()) for b, p in self.pools_of.items()})
+        return self._by_bloc[1][bloc]
 
     def largest_cluster(self, bloc: str) -> tuple[float, float]:
         """Peak FLOP/s and accelerators of the largest ready cluster built for one of the bloc's labs (the
@@ -85,21 +91,35 @@ class Observation:
     def largest_cluster_chips(self, bloc: str) -> float:
         return self.largest_cluster(bloc)[1]
 
+    def training_flops_of_row(self, bloc: str) -> float:
+        """The bloc's compute on training as this row records it (`uses`)."""
+        return self.uses(bloc)[0]
+
     def training_flops(self, bloc: str) -> float:
         """The bloc's compute on training: frontier runs and research experiments (`Lab.training_flops`)."""
         return sum(lab.training_flops for lab in self.labs_of[bloc])
 
+    def uses(self, bloc: str) -> tuple[float, float, float]:
+        """The bloc's compute on training, on serving its labs' users (what the tokens they sell take,
+        `ServicesMarket`, as far as the compute not training holds it) and on the rest; worked out once a row."""
+        if self._uses[0] != self.row:
+            self._uses = (self.row, {})
+        found = self._uses[1]
+        if bloc not in found:
+            total, training = self.compute_flops(bloc), self.training_flops(bloc)
+            serving = float(self.model.services.inference_flops[self._lab_rows[bloc]].sum())
+            inference = min(serving, max(total - training, 0.0))
+            found[bloc] = (training, inference, total - training - inference)
+        return found[bloc]
+
     def inference_flops(self, bloc: str) -> float:
-        """The bloc's compute serving its labs' users: what the tokens they sell take (`ServicesMarket`), as
-        far as the compute its labs do not train on holds it."""
-        market = self.model.services
-        serving = float(market.inference_flops[self._lab_rows[bloc]].sum())
-        return min(serving, max(self.compute_flops(bloc) - self.training_flops(bloc), 0.0))
+        """The bloc's compute serving its labs' users (`uses`)."""
+        return self.uses(bloc)[1]
 
     def other_flops(self, bloc: str) -> float:
         """The rest of the bloc's compute: the owners' other AI work (recommendation, cloud customers) and
         what stands idle."""
-        return self.compute_flops(bloc) - self.training_flops(bloc) - self.inference_flops(bloc)
+        return self.uses(bloc)[2]
 
     def tokens_per_year(self, bloc: str) -> float:
         """Tokens a year the bloc's labs serve (to users of every bloc they serve)."""
@@ -168,7 +188,7 @@ class Observation:
         for b in model.blocs:
             j = model.bloc_index[b]
             reporters[f"compute_flops_{b}"] = partial(_measure, measure=self.compute_flops, bloc=b)
-            reporters[f"compute_training_flops_{b}"] = partial(_measure, measure=self.training_flops, bloc=b)
+            reporters[f"compute_training_flops_{b}"] = partial(_measure, measure=self.training_flops_of_row, bloc=b)
             reporters[f"compute_inference_flops_{b}"] = partial(_measure, measure=self.inference_flops, bloc=b)
             reporters[f"compute_other_flops_{b}"] = partial(_measure, measure=self.other_flops, bloc=b)
             reporters[f"tokens_per_year_{b}"] = partial(_measure, measure=self.tokens_per_year, bloc=b)

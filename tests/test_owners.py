@@ -89,3 +89,11 @@ ai_capex_share = 0.5
     found = {p.key: p.message for p in err.value.problems}
     assert "did you mean 'high_flyer'" in found["labs.deepseek.owner"]
     assert "also used in labs" in found["owners.meta"]
+
+
+def test_a_lab_whose_owner_is_in_another_bloc_is_refused():
+    """A lab's compute is its owner's clusters, installed in the owner's bloc: the two blocs must agree."""
+    with pytest.raises(ScenarioError) as err:
+        load_scenario("baseline", {"labs.deepseek.owner": "microsoft"}, label="--set")
+    found = {p.key: p.message for p in err.value.problems}
+    assert found["labs.deepseek.owner"].startswith("its owner microsoft is in bloc US, the lab in CN")

@@ -83,6 +83,14 @@ History of the pin in tests/data/baseline_pinned.json:
 - re-taken when the fade of news-driven beliefs, still day by day, began to be applied on the days values
   are revised (news and revenue days) rather than every day, which cost a revision of every value a day
   (the 10,000-investor run 0.365 -> 0.30 s); values between revisions carry beliefs a few days unfaded.
+- re-taken whole when compute moved to where it sits (issue 35): owners hold the installed base in
+  clusters (starting stocks from Epoch AI's back-cast, 2.4M A100 equivalents worldwide), buy every chip
+  (labs commission theirs), plan AI capex from their bloc's users' demand for compute in FLOP at the
+  price of compute, and a frontier run takes 70% of the largest cluster its lab can use (clusters capped
+  by a site's power); the blocs' outside capital gave way to named funding rounds and to owners with no
+  lab; users answer the price of service against the path they expected. Every output moves: for this
+  seed the 2030 gap 13.5 -> 12.3 months and China's share of the world's compute at the end 2.2% ->
+  10.4%; over ten seeds NVIDIA's FY2024 and FY2025 revenue are now predicted and met.
 """
 
 from __future__ import annotations

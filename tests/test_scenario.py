@@ -310,17 +310,22 @@ def test_a_whole_old_markets_table_names_the_new_key_of_each_of_its_keys(write_s
     """A file written before [markets] was split, extended by another: every old key is refused on its
     own line of the file that sets it, with the key that replaced it; a key [markets] never held says
     where its keys went."""
-    from simulation.scenario.moved import MOVED, REMOVED
+    from simulation.scenario.moved import MOVED, moved_message, removed_message
 
     old = [
-        f"{key.partition('.')[2]} = {1 if new in REMOVED else Key.parse(new).get(baseline_spec)}"
+        f"{key.partition('.')[2]} = {1 if removed_message(new) else Key.parse(new).get(baseline_spec)}"
         for key, new in MOVED.items()
     ]
     parent = write_scenario('extends = "baseline"\nname = "old"\n\n[markets]\n' + "\n".join(old) + "\nnosuch = 1\n")
     child = write_scenario(f'extends = "{parent.name}"\nname = "child"\n', name="child.toml")
     with pytest.raises(ScenarioError) as caught:
         load_scenario(child)
-    expected = [f"{parent}:{5 + i}: {key}: this key moved to {new}" for i, (key, new) in enumerate(MOVED.items())]
+    expected = [f"{parent}:{5 + i}: {key}: {moved_message(key)}" for i, key in enumerate(MOVED)]
+    assert expected[0].endswith("this key moved to services.cost_share")
+    assert expected[18].endswith(
+        "this key moved to funding.interval_days, since removed: labs raise named funding rounds: [[events]] of "
+        'kind "funding_round"'
+    )
     expected.append(
         f"{parent}:{5 + len(MOVED)}: markets.nosuch: the [markets] table was split into [services], [capex], "
         "[chipmaking], [chip_market], [funding], [measures]"
@@ -345,3 +350,20 @@ def test_the_docs_table_of_moved_keys_is_the_one_the_loader_uses():
     text = (Path(__file__).resolve().parent.parent / "docs" / "model.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| `(markets\.\w+)` \| `([\w.]+)` \|$", text, flags=re.M)
     assert dict(rows) == MOVED and len(rows) == len(MOVED)
+
+
+def test_a_removed_key_says_what_took_its_place(write_scenario):
+    """Issue 35 removed the blocs' outside capital and the [funding] table: the file's line and the reason."""
+    path = write_scenario('extends = "baseline"\nname = "x"\n\n[funding]\ninterval_days = 182\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:5: funding.interval_days: this key was removed: labs raise named funding rounds: [[events]] of kind "
+        '"funding_round"'
+    ]
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"blocs.CN.capital_usd_per_year": 1e9}, label="--set")
+    assert [str(p) for p in caught.value.problems] == [
+        "--set: blocs.CN.capital_usd_per_year: this key was removed: the other buyers of AI chips are owners with no "
+        "lab, whose capex answers the demand for compute"
+    ]

@@ -212,9 +212,11 @@ class Lab(Firm):
             self.run_cost_usd += part / step_days * wear_usd
             self.finish_run()
             self.run_flop = self.run_cost_usd = self.run_days = 0.0
-            # The next run starts on the largest cluster ready now (a cluster finished during a run waits).
+            # The next run starts on the largest cluster ready now (a cluster finished during a run waits),
+            # and wears out its share of that cluster.
             self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
             flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, step_days)
+            wear_usd = tech.step_fraction(t.depreciation_per_year, self.model.dt) * float(self._run_totals()[2])
             days, rest = days - part, rest - part / step_days
         self.run_flop += rest * flop
         self.run_cost_usd += rest * wear_usd

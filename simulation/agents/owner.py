@@ -3,17 +3,17 @@ for Google DeepMind, High-Flyer for DeepSeek, ...), listed or private.
 
 An owner's books carry a base business (everything but AI: revenue, its operating cash flow and its
 capex, sized from the annual report of the year before the start and grown at its own rate) beside
-its labs' AI-services revenue and its AI capex. AI capex is planned for the AI market the owner
-builds for, the AI-services revenue of its bloc's labs, as it expects it `capex.horizon_years`
-ahead: today's revenue grown at its remembered growth rate (adaptive expectations). The platforms
-built for the AI market as a whole, not for their own lab's share of it on the day (Meta spent as a
-leader with little AI-services revenue of its own), and a lab's share of a market jumps with each
-release, so a plan that chased it would swing with every model shipped. The owner keeps the ratio
-of AI capex to the expected market it had at the start (its plan is sized from its own filings, not
-from a free parameter), and its capex moves
-towards the plan at `capex.adjust_per_year`, as data-centre projects take time to start and
-to stop. A share `capex.chip_share` of AI capex is its chip budget; the rest goes to
-buildings, power and networks.
+its labs' AI-services revenue and its AI capex. AI capex is planned from compute: the owner plans to
+hold, `capex.horizon_years` ahead, its installed compute of the start (which served the demand of the
+day) grown as it expects its bloc's users' demand for compute to grow (today's demand, then its
+remembered growth: adaptive expectations). The platforms built for the AI market as a whole, not for
+their own lab's share of it on the day (Meta spent as a leader with little AI-services revenue of its
+own), and a lab's share of a market jumps with each release, so a plan that chased it would swing with
+every model shipped. What it lacks once its chips have worn, at the price of compute on offer to its
+bloc, is its planned AI capex (its scale comes from its own installed base, not from a free
+parameter), and its capex moves towards the plan at `capex.adjust_per_year`, as data-centre projects
+take time to start and to stop. A share `capex.chip_share` of AI capex is its chip budget; the rest
+goes to buildings, power and networks.
 
 The owner holds the installed base (`simulation.firms.installed`): its chips sit in clusters that serve
 one pool of work each, one of its labs' or its own (serving users, cloud customers). It buys chips for
@@ -56,14 +56,25 @@ class Owner(Firm):
     spec: OwnerSpec
 
     def __init__(
-        self, model: AIRaceModel, spec: OwnerSpec, expected_growth_per_year: float, capex: Capex, services: Services
+        self,
+        model: AIRaceModel,
+        spec: OwnerSpec,
+        expected_growth_per_year: float,
+        capex: Capex,
+        services: Services,
+        rental_premium: float,
+        depreciation_per_year: float,
     ):
         """`expected_growth_per_year`: the growth of its AI revenue the owner expects at the start (that
         of its bloc's AI-services market: it has no history of its own yet); `capex`, the scenario's terms of
-        AI capex plans, and `services`, of the AI-services business (its cost share)."""
+        AI capex plans, and `services`, of the AI-services business (its cost share); `rental_premium`
+        (`chip_market.rental_premium`) what a cloud charges over a chip's price, and `depreciation_per_year`
+        (`tech.depreciation_per_year`) how fast chips wear."""
         super().__init__(model, spec, spec.cash_usd)
         self.capex_spec = capex
         self.services_spec = services
+        self.rental_premium = rental_premium
+        self.depreciation_per_year = depreciation_per_year
         self.label = spec.label
         self.labs: list[Lab] = []
         self.base_revenue_usd_per_year = spec.base_revenue_usd_per_year
@@ -74,7 +85,7 @@ class Owner(Firm):
         )
         self.ai_capex_usd_per_year = spec.capex_usd_per_year * spec.ai_capex_share
         self.ai_revenue_usd_per_year = 0.0
-        self.demand_flops = 0.0  # compute its bloc's labs need to serve their users now: the demand it builds for
+        self.demand_flops = 0.0  # compute its bloc's users' demand takes now: the demand it builds for
         self.growth_belief = math.log1p(expected_growth_per_year)  # log growth a year of that demand
         self._start: tuple[float, float] | None = None  # its installed compute and that demand at the start
         self.in_use_flops = 0.0  # of its own pool, what cloud customers rent (an owner with no lab)
@@ -114,7 +125,7 @@ class Owner(Firm):
         what it lacks once its chips have worn (`tech.depreciation_per_year`), in chips at the best FLOP/s per
         dollar on legal offer to its bloc, grossed up by the rest of a data centre (`capex.chip_share`)."""
         horizon = self.capex_spec.horizon_years
-        kept = self.installed_flops * math.exp(-self.model.spec.tech.depreciation_per_year * horizon)
+        kept = self.installed_flops * math.exp(-self.depreciation_per_year * horizon)
         lacking = max(self.planned_flops - kept, 0.0)
         usd_per_flops = 1.0 / self.model.chip_market.best_value()[self.model.bloc_index[self.bloc]]
         return lacking / horizon * usd_per_flops / self.capex_spec.chip_share
@@ -146,19 +157,25 @@ class Owner(Firm):
         self.commissioned_usd[lab.id] = self.commissioned_usd.get(lab.id, 0.0) + usd
 
     def buy_chips(self) -> None:
-        """Order chips for its pools: its chip budget shared in proportion to the compute each pool holds,
-        and what its labs commissioned for theirs."""
-        pools = [self.pool, *(lab.pool for lab in self.labs)]
-        held = self.model.clusters.pool_totals()[pools, 1]
-        own = self.chip_budget_usd * (held / held.sum() if held.sum() > 0 else np.eye(len(pools))[0])
+        """Order chips for its pools: its chip budget shared in proportion to the effective compute each
+        pool holds, and what its labs commissioned for theirs."""
+        pools = self._pools
+        totals = self.model.clusters.pool_totals()
+        held = [float(totals[p, 1]) for p in pools]
+        whole = sum(held)
+        own = (
+            [self.chip_budget_usd * h / whole for h in held]
+            if whole > 0
+            else [self.chip_budget_usd, *[0.0] * (len(pools) - 1)]
+        )
         paid_by_labs = [0.0, *(self.commissioned_usd.get(lab.id, 0.0) for lab in self.labs)]
-        budgets = own + np.array(paid_by_labs)
-        total = float(budgets.sum())
+        budgets = [o + p for o, p in zip(own, paid_by_labs, strict=True)]
+        total = sum(budgets)
         self.commissioned_usd = {}
         self._lab_parts = []
         if total <= 0:
             return
-        self.delivery_shares = list(zip(pools, (budgets / total).tolist(), strict=True))
+        self.delivery_shares = [(pool, budget / total) for pool, budget in zip(pools, budgets, strict=True)]
         self._lab_parts = [(lab, part / total) for lab, part in zip(self.labs, paid_by_labs[1:], strict=True) if part]
         self.model.chip_market.order(self, total)
 
@@ -173,9 +190,15 @@ class Owner(Firm):
         """Chips arrive: each pool's share of them goes into the cluster it is building."""
         clusters, day = self.model.clusters, self.model.day
         self.chips_received_total += float(units.sum())
+        kw = float(units @ clusters.kw_per_unit)
         for pool, share in self.delivery_shares:
             if share > 0:
-                clusters.install(pool, units * share, day)
+                clusters.install(pool, units * share, day, kw * share)
+
+    @property
+    def _pools(self) -> list[int]:
+        """Its own pool, then its labs'."""
+        return [self.pool, *(lab.pool for lab in self.labs)]
 
     @property
     def installed_flops(self) -> float:
@@ -200,8 +223,8 @@ class Owner(Firm):
         return self.capex_spec.net_debt_max_years * max(self.operating_cash_usd_per_year, 0.0)
 
     def book_revenue(self, revenue_usd_per_year: float, demand_flops: float) -> None:
-        """Its labs' AI-services revenue this step (a rate), and the compute its bloc's labs need to serve
-        their users; the growth it remembers moves with that demand's. An owner with no lab rents its own
+        """Its labs' AI-services revenue this step (a rate), and the compute its bloc's users' demand takes,
+        whichever labs serve them; the growth it remembers moves with that demand's. An owner with no lab rents its own
         compute to cloud customers, as far as demand (its share of the start's, grown) takes it."""
         dt = self.model.dt
         before = self.demand_flops
@@ -222,7 +245,7 @@ class Owner(Firm):
         bloc, with the rental premium, over the chip's service life (`tech.depreciation_per_year`)."""
         model = self.model
         usd_per_flops = 1.0 / model.chip_market.best_value()[model.bloc_index[self.bloc]]
-        return usd_per_flops * (1.0 + model.spec.chip_market.rental_premium) * model.spec.tech.depreciation_per_year
+        return usd_per_flops * (1.0 + self.rental_premium) * self.depreciation_per_year
 
     def settle(self) -> None:
         """Settle the step's cash: operating cash flow in, capex out (each flow through the ledger); a fall below

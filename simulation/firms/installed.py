@@ -56,6 +56,8 @@ class Clusters:
         self.units = np.zeros((rows, per_unit.shape[1]))
         """Units of each chip (column) in each cluster (row)."""
         self.pool = np.zeros(rows, dtype=int)
+        self.kw = np.zeros(rows)
+        """Board power of each cluster's chips (kW), kept as chips come and wear."""
         self.begun_day = np.zeros(rows)
         self.ready_day = np.zeros(rows)
         self.building = np.full(len(pool_owner), -1)
@@ -64,6 +66,8 @@ class Clusters:
         self._totals: np.ndarray | None = None
         self._pools: np.ndarray | None = None
         self._owners: np.ndarray | None = None
+        self.version = 0
+        """Counts the changes to the clusters: a reader may keep what it worked out from them until it moves."""
 
     # -- the catalogue -----------------------------------------------------------------------------
 
@@ -72,6 +76,7 @@ class Clusters:
         self.units = np.column_stack([self.units, np.zeros(len(self.units))])
         self.per_unit, self.kw_per_unit = per_unit, kw_per_unit
         self._totals = self._pools = self._owners = None
+        self.version += 1
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -85,6 +90,7 @@ class Clusters:
             extra = GROW
             self.units = np.vstack([self.units, np.zeros((extra, self.units.shape[1]))])
             self.pool = np.append(self.pool, np.zeros(extra, dtype=int))
+            self.kw = np.append(self.kw, np.zeros(extra))
             self.begun_day = np.append(self.begun_day, np.zeros(extra))
             self.ready_day = np.append(self.ready_day, np.zeros(extra))
         k = self.count
@@ -95,37 +101,41 @@ class Clusters:
         self.building[pool] = k
         return k
 
-    def install(self, pool: int, units: np.ndarray, day: float) -> None:
-        """Chips delivered for `pool` on `day` go into the cluster it is building: a new one is begun when
-        none is open, its build window has closed, or the site's power is used up (what does not fit goes
-        into the next)."""
+    def install(self, pool: int, units: np.ndarray, day: float, kw: float | None = None) -> None:
+        """Chips delivered for `pool` on `day` (`kw`: their board power, if the caller has it) go into the
+        cluster it is building: a new one is begun when none is open, its build window has closed, or the
+        site's power is used up (what does not fit goes into the next)."""
         self._totals = self._pools = self._owners = None
-        left = units.astype(float)
-        total = float(left.sum())
-        self.installed_total += total
+        self.version += 1
+        self.installed_total += float(units.sum())
         cap = self.site_power_kw(day) / self.site_overhead
+        left, need = units, float(units @ self.kw_per_unit) if kw is None else kw
         while True:
             k = int(self.building[pool])
             if k < 0 or day >= self.ready_day[k]:
                 k = self.begin(pool, day)
-            room = cap - float(self.units[k] @ self.kw_per_unit)
-            need = float(left @ self.kw_per_unit)
-            if need <= room or self.units[k].sum() == 0:  # an empty site takes a delivery whatever its size
+            held = self.kw[k]
+            if need <= cap - held or held == 0:  # an empty site takes a delivery whatever its size
                 self.units[k] += left
+                self.kw[k] += need
                 return
-            part = max(room, 0.0) / need
+            part = max(cap - held, 0.0) / need
             self.units[k] += left * part
-            left = left * (1.0 - part)
+            self.kw[k] += need * part
+            left, need = left * (1.0 - part), need * (1.0 - part)
             self.building[pool] = -1  # the site is full: the rest starts the next
 
     def wear(self, keep: float) -> None:
         """Every cluster keeps a share `keep` of its chips (the rest wear out)."""
         self.units[: self.count] *= keep
+        self.kw[: self.count] *= keep
         self._totals = self._pools = self._owners = None
+        self.version += 1
 
     def changed(self) -> None:
         """The catalogue's per-unit figures changed (a chip was designed): work the totals out again."""
         self._totals = self._pools = self._owners = None
+        self.version += 1
 
     # -- reading -------------------------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 OUTSIDE = {
     "users": "outside:users",  # buyers of AI services
-    "customers": "outside:customers",  # the base businesses' customers (their operating cash flow, net)
-    "capital": "outside:capital",  # venture and sovereign money for the labs
+    "customers": "outside:customers",  # the base businesses' customers (net), and clouds' renters of compute
+    "capital": "outside:capital",  # labs' funding rounds, and outside money for the owners with no lab
     "suppliers": "outside:suppliers",  # wafers and packaging, buildings, power, networks, staff
     "smugglers": "outside:smugglers",
     "clouds_abroad": "outside:clouds_abroad",  # clouds outside a controlled bloc that lease chips to it

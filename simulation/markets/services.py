@@ -75,7 +75,7 @@ def flop_per_token(capability: float, efficiency: float, per_decade: float) -> f
 class ServicesMarket:
     """Each bloc's users buying AI services from the labs that serve it (its own and those of the blocs
     it opens its market to); each lab's owner books what the lab sells, and every owner sees the compute its
-    bloc's labs need to serve their users (the demand it plans its capex for)."""
+    bloc's users' demand takes, whichever labs serve them (the demand it plans its capex for)."""
 
     def __init__(
         self,

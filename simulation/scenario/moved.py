@@ -36,29 +36,37 @@ MOVED: dict[str, str] = {
     "markets.prestart_frontier_growth_per_year": "measures.prestart_frontier_growth_per_year",
 }
 
-# Keys that are gone, and what took their place.
+# Keys that are gone, and what took their place: a table's field (of any entry of a list of tables, as
+# `blocs.<id>.capital_usd_per_year`), and whole tables.
 _CAPITAL = "the other buyers of AI chips are owners with no lab, whose capex answers the demand for compute"
-REMOVED: dict[str, str] = {
-    **{
-        f"blocs.{b}.{k}": _CAPITAL
-        for b in ("US", "CN", "ROW")
-        for k in ("capital_usd_per_year", "capital_growth_per_year")
-    },
-    "funding.interval_days": 'labs raise named funding rounds: [[events]] of kind "funding_round"',
-    "funding.capability_sensitivity": 'labs raise named funding rounds: [[events]] of kind "funding_round"',
+_ROUNDS = 'labs raise named funding rounds: [[events]] of kind "funding_round"'
+REMOVED_FIELDS: dict[tuple[str, str], str] = {
+    ("blocs", "capital_usd_per_year"): _CAPITAL,
+    ("blocs", "capital_growth_per_year"): _CAPITAL,
 }
+REMOVED_TABLES: dict[str, str] = {"funding": _ROUNDS}
+
+
+def removed_message(key: str) -> str | None:
+    """Why an unknown dotted key is refused if an older schema had it and it is gone; None otherwise."""
+    parts = key.split(".")
+    why = REMOVED_TABLES.get(parts[0]) or REMOVED_FIELDS.get((parts[0], parts[-1]))
+    return f"this key was removed: {why}" if why else None
 
 
 def moved_message(key: str) -> str | None:
-    """What to say of an unknown dotted key that an older schema had: the key it moved to; for a table
-    that is gone (`markets`), or a key under it that it never held, the tables its keys went to. None
-    for any other key."""
+    """What to say of an unknown dotted key that an older schema had: the key it moved to, or why it was
+    removed; for a table that is gone (`markets`), or a key under it that it never held, the tables its
+    keys went to. None for any other key."""
     if key in MOVED:
-        return f"this key moved to {MOVED[key]}"
-    table = key.partition(".")[0]
-    gone = REMOVED.get(key) or next((why for old, why in REMOVED.items() if old.partition(".")[0] == table), None)
+        new = MOVED[key]
+        gone = removed_message(new)
+        return f"this key moved to {new}" + (
+            f", since removed: {gone.removeprefix('this key was removed: ')}" if gone else ""
+        )
+    gone = removed_message(key)
     if gone:
-        return f"this key was removed: {gone}"
+        return gone
     table = key.partition(".")[0]
     went = [new.partition(".")[0] for old, new in MOVED.items() if old.partition(".")[0] == table]
     if not went:

@@ -61,6 +61,15 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
     for lab in s.labs:
         unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
         unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")
+        owner_bloc = next((o.bloc for o in s.owners if o.id == lab.owner), lab.bloc)
+        if owner_bloc != lab.bloc:
+            problems.append(
+                (
+                    f"labs.{lab.id}.owner",
+                    f"its owner {lab.owner} is in bloc {owner_bloc}, the lab in {lab.bloc}: "
+                    "a lab's compute is its owner's, installed in the owner's bloc",
+                )
+            )
         for chip_id in lab.fleet:
             unknown(f"labs.{lab.id}.fleet.{chip_id}", chip_id, chips, "chips")
     for r in s.regulators:

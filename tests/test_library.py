@@ -393,6 +393,31 @@ def test_each_story_moves_the_gap_the_way_it_says_over_ten_paired_seeds(gap_effe
 CLOSED_US = {"labs__meta__open_weights": False}  # every US model closed; their API terms enforced already
 
 
+def _china_capex_per_flops(result: Results) -> float:
+    """Chinese owners' capex over 2024-2025 per FLOP/s of compute China added over those two years."""
+    cn = [f"capex_usd_{o.label}" for o in result.scenario.owners if o.bloc == "CN"]
+    model = result.model.set_index("date")
+    capex = model.loc["2024":"2025", cn].to_numpy().sum()
+    added = value_on(result, "compute_flops_CN", "2025-12-31") - value_on(result, "compute_flops_CN", "2023-12-31")
+    return capex / added
+
+
+def test_strict_controls_lower_chinas_installed_compute_and_chinese_capex_answers_them(replicates):
+    """Issue 35: China's demand for chips is its owners', planned in FLOP at the price of compute on offer to
+    them. Paired seed by seed over ten seeds, strict controls leave China less installed compute at the end of
+    2025 and 2027, and Chinese owners pay more for each FLOP/s they add (variants, Ascend chips and smuggling
+    premiums): the controls change what they get and what it costs, not a fixed budget."""
+    base, strict = replicates("baseline", PAIRED_SEEDS), replicates("strict_controls", PAIRED_SEEDS)
+    for day in ("2025-12-31", "2027-12-31"):
+        ratio = [
+            value_on(s, "compute_flops_CN", day) / value_on(b, "compute_flops_CN", day)
+            for b, s in zip(base, strict, strict=True)
+        ]
+        assert max(ratio) < 0.8, (day, ratio)
+    dearer = [_china_capex_per_flops(s) / _china_capex_per_flops(b) for b, s in zip(base, strict, strict=True)]
+    assert min(dearer) > 1.5, dearer
+
+
 @pytest.mark.parametrize("closed", [{}, CLOSED_US], ids=["meta_open", "all_us_weights_closed"])
 def test_chinas_frontier_answers_its_compute_whatever_the_us_opens(replicates, closed):
     """Strict controls cut China's compute; paired seed by seed, China's frontier is lower by the end

@@ -35,9 +35,9 @@ CLAIMS = [
         None,
     ),
     (
-        r"by June they\s+differ by less than a tenth of a month",
-        "bool((gaps['baseline'] - gaps['shock']).abs().max() < 0.1)",
-        None,
+        r"by June the shock's is\s+about (\d+(?:\.\d+)?) months shorter",
+        "float(gaps.loc['2025-06-01', 'baseline'] - gaps.loc['2025-06-01', 'shock'])",
+        0.15,
     ),
     (r"NVIDIA falls by about (\d+(?:\.\d+)?)% on 27 January", "-100 * float(window.loc[0, 'belief -0.20'])", 1.0),
     (r"\(−0\.8\) it falls by about (\d+(?:\.\d+)?)%", "-100 * float(window.loc[0, 'belief -0.80'])", 1.5),
@@ -50,11 +50,15 @@ CLAIMS = [
         0.2,
     ),
     (
-        r"The gap in June 2025 is about (\d+(?:\.\d+)?) months",
-        "float(metrics.gap_at(open_market.model, ['2025-06-01']).iloc[0])",
+        r"with no export controls China's best model is about (\d+(?:\.\d+)?) months\s+\*ahead\* of the US's",
+        "-float(metrics.gap_at(open_market.model, ['2025-06-01']).iloc[0])",
         0.15,
     ),
-    (r"months against about (\d+(?:\.\d+)?)", "float(metrics.gap_at(strict.model, ['2025-06-01']).iloc[0])", 0.15),
+    (
+        r"with every rule fully enforced it trails by about (\d+(?:\.\d+)?) months",
+        "float(metrics.gap_at(strict.model, ['2025-06-01']).iloc[0])",
+        0.15,
+    ),
     (
         r"US labs distil each other too",
         "bool(any(blocs[a] == blocs[c] == 'US' for a, c in zip(distils['actor'], distils['counterpart'])))",

@@ -47,9 +47,9 @@ def test_owners_books_balance_every_step_and_labs_pay_only_what_they_commissione
 
 def test_under_elastic_demand_a_breakthrough_brings_more_capex_than_under_inelastic_paired_by_seed():
     # jevons and no_jevons differ only in the price elasticity of AI service (1.5 against 0.6), on the
-    # same seeds. Cheaper service after DeepSeek's breakthroughs raises the AI market under elastic
-    # demand and lowers it under inelastic demand; the platforms expected neither (their plans are
-    # sized at the start), so their AI capex in 2025 answers it.
+    # same seeds. R1's gain beyond the price path users expected raises their spending under elastic demand
+    # and lowers it under inelastic demand, and with it the compute their tokens take; owners plan capex for
+    # that demand, so their AI capex in 2025 answers it.
     for seed in (1, 2):
         elastic, inelastic = (run(name, seed=seed, overrides={"time.step_days": 7}) for name in ("jevons", "no_jevons"))
         assert platforms_capex("2025")(elastic) > 1.02 * platforms_capex("2025")(inelastic)

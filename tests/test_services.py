@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation import run
 from simulation.markets.services import service_quantity, service_spending, services_revenue
 
 
@@ -20,23 +19,39 @@ def test_a_lab_whose_serving_is_cheaper_earns_more_under_elastic_demand_and_less
     servers = {"us": np.array([0, 1])}
     capabilities = np.array([1.0, 1.0])
     prices = np.array([1.0, 0.25])  # lab 1 serves at a quarter of its start cost
-    elastic = services_revenue({"us": 100.0}, servers, capabilities, 2.0, prices, 1.5)
-    inelastic = services_revenue({"us": 100.0}, servers, capabilities, 2.0, prices, 0.5)
-    unit = services_revenue({"us": 100.0}, servers, capabilities, 2.0, prices, 1.0)
+    elastic = services_revenue({"us": 100.0}, servers, capabilities, 2.0, prices, 1.5)[:, 0]  # one market
+    inelastic = services_revenue({"us": 100.0}, servers, capabilities, 2.0, prices, 0.5)[:, 0]
+    unit = services_revenue({"us": 100.0}, servers, capabilities, 2.0, prices, 1.0)[:, 0]
     assert elastic[0] == inelastic[0] == unit[0] == pytest.approx(50.0)
     assert unit[1] == pytest.approx(50.0)
     assert elastic[1] > unit[1] > inelastic[1]
 
 
-def total_compute_end(scenario: str, seed: int) -> float:
-    r = run(scenario, seed=seed, overrides={"time.step_days": 7})  # weekly steps: the story, 7x cheaper
-    row = r.model.iloc[-1]
-    return float(sum(row[c] for c in r.model.columns if c.startswith("compute_flops_")))
+def _last_sum(result, prefix: str) -> float:
+    """The sum over blocs of a model column family (`compute_flops_`) on the run's last row."""
+    row = result.model.iloc[-1]
+    return float(sum(row[c] for c in result.model.columns if c.startswith(prefix)))
 
 
-def test_jevons_gives_more_compute_than_no_jevons_a_year_after_the_breakthrough():
-    # Paired by seed: the same draws, only the elasticity differs (1.5 against 0.6; the runs end
-    # 2025-12-31, 11 months after DeepSeek-R1). Cheaper service brings labs more cash under elastic
-    # demand, so more chips; less under inelastic demand.
-    for seed in (1, 2, 3):
-        assert total_compute_end("jevons", seed) > 1.05 * total_compute_end("no_jevons", seed)
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "elasticity", "sign"), [("jevons", 1.5, 1), ("no_jevons", 0.6, -1)])
+def test_a_breakthrough_raises_compute_demand_under_elastic_demand_and_lowers_it_under_inelastic(
+    replicates, name, elasticity, sign
+):
+    """The Jevons question as an effect (issue 35): DeepSeek-R1's breakthrough against the same scenario
+    without it (`without_r1`), at the same elasticity and on the same ten seeds (weekly steps; the runs end
+    on 31 Dec 2025, eleven months after R1). The compute users' tokens take, and the compute installed,
+    rise under elastic demand and fall under inelastic demand, in every seed and by a paired interval that
+    excludes 0."""
+    from analysis.paired import LEVEL, _effect
+
+    changes = {"services__price_elasticity": elasticity, "time__step_days": 7}
+    shock, without = replicates(name, 10, **changes), replicates("without_r1", 10, **changes)
+    assert [r.seed for r in shock] == [r.seed for r in without]
+    for prefix in ("compute_inference_flops_", "compute_flops_"):
+        effect = np.array(
+            [_last_sum(a, prefix) / _last_sum(b, prefix) - 1 for a, b in zip(shock, without, strict=True)]
+        )
+        assert (np.sign(effect) == sign).all(), (prefix, effect)
+        _, low, high, _, excludes_zero = _effect(effect, LEVEL)
+        assert excludes_zero, (prefix, low, high)

@@ -14,20 +14,33 @@ from analysis import calibration
 
 SEEDS = 10
 KNOWN_MISSES = {
+    "US frontier compute growth": "a frontier run takes 70% of the largest cluster its lab can use, and the "
+    "largest clusters grow with the power a site can get (doubling a year) and chips' FLOP per watt, about 2.5x a "
+    "year in FLOP; with no lag between a run's end and its model's release, the end-2023 run (about 8e25, on "
+    "clusters ready in mid-2023) already counts, so 2023-2025 grows about 2.5x a year, not 4-5x",
+    "largest training run, end 2024": "runs count the day they end: there is no lag between a run's end and the "
+    "model's release (GPT-4 took seven months), so the first runs on the 100k-GPU clusters of 2024 count in 2024 "
+    "(about 1.8e26) where the public record shows them in 2025 (Grok 3, about 3-6e26)",
+    "largest US run against China's, end 2024": "China's labs build clusters from their owners' chip budgets and "
+    "small services market (10-30k chips), so the US's largest run is about 8x China's, not 2x",
+    "frontier training cost growth": "a run's cost is the wear of its share of the cluster over 90 days; clusters' "
+    "value grows with the power a site can get, about 1.7x a year, not the 2.4x of Cottier et al.",
+    "largest training run cost by end 2027": "the same: about $0.4B by the end of 2027 against over $1B",
+    "world installed AI compute, end 2024": "from Epoch AI's back-cast of NVIDIA's stock (plus TPUs in A100 "
+    "equivalents) compute grows about 3.4x a year (Epoch's all-designer rate), ending 2024 at about 8.5e21 FLOP/s, "
+    "just above NVIDIA's 4e21 plus as much again in TPUs",
     "change of the gap during 2024": "China's frontier follows its labs' own pretraining, lifted by distillation "
-    "at most tech.distillation_max_lift, and US frontier compute grows faster (about 3.7x a year against 2.2x), "
-    "so the gap widens through 2024 (by about 3.8 months) instead of shrinking",
-    "China's compute against the US's, early 2025": "the model counts only its nine labs' fleets; the Chinese "
-    "owners' AI capex is sized from small 2022 AI shares and answers a slower Chinese AI market, so it misses "
-    "the 2024 surge of Chinese platforms' AI capex (and Tencent has no lab): China holds about 4% of the US's "
-    "compute against 10-35%",
+    "at most tech.distillation_max_lift, and US frontier runs grow faster than China's, so the gap widens through "
+    "2024 (by about 3 months) instead of shrinking",
+    "China's compute against the US's, early 2025": "China's owners plan for their bloc's users' demand for "
+    "compute, which follows a small Chinese AI-services market (US$1.5B a year at the start, growing 100% a year), "
+    "at a dearer price of compute; they miss the 2024 surge of Chinese platforms' capex: China holds about 7% of "
+    "the US's compute against 10-35%",
     "AMD's market value, end 2023": "investors read revenue, not guidance: the market priced AMD's MI300 ramp "
     "in 2023 before its revenue came",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "
     "gives the 27 January 2025 fall, half the breakthroughs of 2023-2024 knock NVIDIA down 5% or more on their "
     "day or the next: the market tells a DeepSeek from a Mistral release only by the gain's size and reach",
-    "fall in the price of a fixed capability": "serving cost falls only with labs' algorithmic efficiency "
-    "(about 4-5x a year), not with hardware nor with the smaller models that reach an old level of capability",
 }
 
 

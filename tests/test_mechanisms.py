@@ -13,6 +13,7 @@ import pytest
 
 from simulation import load_scenario, run
 from simulation.model import AIRaceModel
+from simulation.tech import step_fraction
 from tests.conftest import SHORT
 
 
@@ -189,10 +190,12 @@ def test_a_training_run_ends_on_its_own_day_and_the_rest_of_the_step_starts_the_
     lab.run_days, lab.run_flop, lab.run_cost_usd, lab.largest_run_flop = length - 5, 1e25, 1e8, 0.0
     week = lab.run_effective_flops * model.spec.tech.utilisation * 7 * 86_400  # its share of its largest cluster
     lab.train(wear_usd=7e6)
-    # five days of the week finish the run, the last two start the next one
+    # five days of the week finish the run, the last two start the next one, on the largest cluster ready
+    # (the same here) and wearing it out
+    wear = step_fraction(model.spec.tech.depreciation_per_year, model.dt) * lab.run_value_usd
     assert lab.largest_run_flop == pytest.approx(1e25 + week * 5 / 7)
     assert lab.largest_run_cost_usd == pytest.approx(1e8 + 5e6)
-    assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((2.0, week * 2 / 7, 2e6))
+    assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((2.0, week * 2 / 7, wear * 2 / 7))
 
 
 def _teacher_of_deepseek(block: float) -> str:
@@ -221,8 +224,9 @@ def test_runs_shorter_than_a_step_end_as_often_as_their_length_says():
     lab.run_days, lab.run_flop, lab.largest_run_flop = 0.0, 0.0, 0.0
     day = lab.run_effective_flops * model.spec.tech.utilisation * 86_400
     lab.train(wear_usd=31.0)  # three runs of ten days end in the month, the 31st day starts a fourth
+    wear = step_fraction(model.spec.tech.depreciation_per_year, model.dt) * lab.run_value_usd  # after the first
     assert lab.largest_run_flop == pytest.approx(10 * day)
-    assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((1.0, day, 1.0))
+    assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((1.0, day, wear / 31))
 
 
 def _capacity_growth(result, start: str, end: str) -> float:

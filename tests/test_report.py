@@ -156,6 +156,12 @@ def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(
     result = load_results(shock_folder)
     figures = plots.figures_for(result)
     assert list(figures) == FIGURES
+    # installed compute by owner (a line each, log scale) above the largest cluster built for a lab
+    installed, cluster = figures["installed_compute"].axes
+    assert {ln.get_gid() for ln in installed.lines} >= {f"installed:{o.label}" for o in result.scenario.owners}
+    assert installed.get_yscale() == "log" and cluster.get_yscale() == "log"
+    fans = {str(ln.get_gid()).split(":")[1] for ln in cluster.lines if str(ln.get_gid()).startswith("cluster:")}
+    assert fans == {"US", "CN", "ROW"}
     gap = figures["gap_months"].axes[0]
     marks = {ln.get_gid(): ln.get_xdata()[0] for ln in gap.lines if str(ln.get_gid()).startswith("event:")}
     assert mdates.date2num(marks["event:DeepSeek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))
@@ -231,6 +237,7 @@ FIGURES = [
     "largest_drop",
     "return_diagnostics",
     "compute_and_chips",
+    "installed_compute",
 ]
 
 

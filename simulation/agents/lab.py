@@ -62,7 +62,7 @@ class Lab(Firm):
         self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
         self.run_flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, self.run_days)
         worn = tech.step_fraction(t.depreciation_per_year, self.run_days / tech.DAYS_PER_YEAR)
-        self.run_cost_usd = worn * self._run_totals()[2]
+        self.run_cost_usd = worn * self.run_value_usd
 
     # -- compute --------------------------------------------------------------------------
 
@@ -91,6 +91,11 @@ class Lab(Firm):
         if self.run_cluster < 0:
             return np.zeros(3)
         return self.model.clusters.totals()[self.run_cluster] * self.spec.training_share
+
+    @property
+    def run_value_usd(self) -> float:
+        """List value of the share of its cluster its frontier run takes: what the run wears out."""
+        return float(self._run_totals()[2])
 
     @property
     def run_effective_flops(self) -> float:
@@ -128,7 +133,7 @@ class Lab(Firm):
         starved = tech.starvation(self.effective_flops, self.model.best_effective_flops, t.starvation_decades)
         worn = tech.step_fraction(t.depreciation_per_year, dt)
         # The run's cost is the hardware it wears out (amortised, as Cottier et al. 2024 count it).
-        wear_usd = worn * self._run_totals()[2]
+        wear_usd = worn * self.run_value_usd
         self.research(starved)
         self.adopt_published_methods()
         self.train(wear_usd)
@@ -216,7 +221,7 @@ class Lab(Firm):
             # and wears out its share of that cluster.
             self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
             flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, step_days)
-            wear_usd = tech.step_fraction(t.depreciation_per_year, self.model.dt) * float(self._run_totals()[2])
+            wear_usd = tech.step_fraction(t.depreciation_per_year, self.model.dt) * self.run_value_usd
             days, rest = days - part, rest - part / step_days
         self.run_flop += rest * flop
         self.run_cost_usd += rest * wear_usd

@@ -62,7 +62,7 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
         unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")
         owner_bloc = next((o.bloc for o in s.owners if o.id == lab.owner), lab.bloc)
-        if owner_bloc != lab.bloc:
+        if owner_bloc != lab.bloc and lab.bloc in blocs:  # an unknown bloc is told once, above
             problems.append(
                 (
                     f"labs.{lab.id}.owner",

@@ -351,7 +351,7 @@ GAP_EFFECTS = {
     "strict_controls": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
     "leaky_controls": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
     "efficiency_race": {2030: NARROWS},  # 2025 and 2027 within the noise (the header says so)
-    "distillation_wave": {2025: SMALL, 2027: SMALL, 2030: SMALL},
+    "distillation_wave": {2027: SMALL, 2030: SMALL},  # 2025: up to 1.7 months narrower (the header says so)
     "distillation_crackdown": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
     "reactive_regulators": {2025: WIDENS, 2027: WIDENS},  # 2030 within the noise (the header says so)
     "h20_flip_flop": {2025: SMALL},

@@ -32,10 +32,6 @@ KNOWN_MISSES = {
     "change of the gap during 2024": "China's frontier follows its labs' own pretraining, lifted by distillation "
     "at most tech.distillation_max_lift, and US frontier runs grow faster than China's, so the gap widens through "
     "2024 (by about 3 months) instead of shrinking",
-    "China's compute against the US's, early 2025": "China's owners plan for their bloc's users' demand for "
-    "compute, which follows a small Chinese AI-services market (US$1.5B a year at the start, growing 100% a year), "
-    "at a dearer price of compute; they miss the 2024 surge of Chinese platforms' capex: China holds about 7% of "
-    "the US's compute against 10-35%",
     "AMD's market value, end 2023": "investors read revenue, not guidance: the market priced AMD's MI300 ramp "
     "in 2023 before its revenue came",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "

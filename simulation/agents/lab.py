@@ -32,6 +32,7 @@ class Lab(Firm):
         self.tech_spec = tech_spec
         self.pool = -1  # its pool of work in `model.clusters`: the clusters its owner built for it (set by the model)
         self.run_cluster = -1  # the cluster its frontier run is on (-1: none ready)
+        self._run: tuple[tuple[int, int], np.ndarray] = ((-1, -1), np.zeros(3))
         self.efficiency = spec.efficiency
         self.capability = spec.capability
         self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
@@ -87,10 +88,14 @@ class Lab(Firm):
         return float(self.model.clusters.pool_totals()[self.pool, 2])
 
     def _run_totals(self) -> np.ndarray:
-        """Peak FLOP/s, effective FLOP/s and list value of the part of its run's cluster the run takes."""
-        if self.run_cluster < 0:
-            return np.zeros(3)
-        return self.model.clusters.totals()[self.run_cluster] * self.spec.training_share
+        """Peak FLOP/s, effective FLOP/s and list value of the part of its run's cluster the run takes (kept
+        until the clusters or the run's cluster change)."""
+        clusters = self.model.clusters
+        if self._run[0] != (clusters.version, self.run_cluster):
+            share = self.spec.training_share
+            totals = np.zeros(3) if self.run_cluster < 0 else clusters.totals()[self.run_cluster] * share
+            self._run = ((clusters.version, self.run_cluster), totals)
+        return self._run[1]
 
     @property
     def run_value_usd(self) -> float:

@@ -67,6 +67,7 @@ class Clusters:
         self._pools: np.ndarray | None = None
         self._owners: np.ndarray | None = None
         self.version = 0
+        self._site = (math.nan, 0.0)  # the day and the power a site could draw that day
         """Counts the changes to the clusters: a reader may keep what it worked out from them until it moves."""
 
     # -- the catalogue -----------------------------------------------------------------------------
@@ -82,7 +83,12 @@ class Clusters:
 
     def site_power_kw(self, day: float) -> float:
         """The most power one site can draw `day` days after the start (kW)."""
-        return self.site_power_mw * 1e3 * math.exp(math.log1p(self.site_power_growth_per_year) * day / 365.25)
+        if self._site[0] != day:
+            self._site = (
+                day,
+                self.site_power_mw * 1e3 * math.exp(math.log1p(self.site_power_growth_per_year) * day / 365.25),
+            )
+        return self._site[1]
 
     def begin(self, pool: int, day: float, ready_day: float | None = None) -> int:
         """Begin a cluster for `pool` on `day`, ready `tech.cluster_build_days` later (or on `ready_day`)."""

@@ -22,16 +22,16 @@ KNOWN_MISSES = {
     "model's release (GPT-4 took seven months), so the first runs on the 100k-GPU clusters of 2024 count in 2024 "
     "(about 1.8e26) where the public record shows them in 2025 (Grok 3, about 3-6e26)",
     "largest US run against China's, end 2024": "China's labs build clusters from their owners' chip budgets and "
-    "small services market (10-30k chips), so the US's largest run is about 8x China's, not 2x",
+    "small services market, so the US's largest run is about 5x China's at the end of 2024, not 2x",
     "frontier training cost growth": "a run's cost is the wear of its share of the cluster over 90 days; clusters' "
     "value grows with the power a site can get, about 1.7x a year, not the 2.4x of Cottier et al.",
     "largest training run cost by end 2027": "the same: about $0.4B by the end of 2027 against over $1B",
     "world installed AI compute, end 2024": "from Epoch AI's back-cast of NVIDIA's stock (plus TPUs in A100 "
-    "equivalents) compute grows about 3.4x a year (Epoch's all-designer rate), ending 2024 at about 8.5e21 FLOP/s, "
+    "equivalents) compute grows about 3.4x a year (Epoch's all-designer rate), ending 2024 at about 8.8e21 FLOP/s, "
     "just above NVIDIA's 4e21 plus as much again in TPUs",
     "change of the gap during 2024": "China's frontier follows its labs' own pretraining, lifted by distillation "
     "at most tech.distillation_max_lift, and US frontier runs grow faster than China's, so the gap widens through "
-    "2024 (by about 3 months) instead of shrinking",
+    "2024 (by about 2 months) instead of shrinking",
     "AMD's market value, end 2023": "investors read revenue, not guidance: the market priced AMD's MI300 ramp "
     "in 2023 before its revenue came",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "

@@ -1,0 +1,66 @@
+"""The installed base held in clusters (simulation.firms.installed): a site's power caps a cluster, a
+build window closes it, only a ready cluster can take a run, and every chip delivered is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.firms.installed import Clusters
+
+# Two chips: 1,000 TFLOP/s at 1 kW and 500 TFLOP/s at 0.5 kW; list prices 30k and 10k USD.
+PER_UNIT = np.array([[1e15, 5e14], [1e15, 4e14], [3e4, 1e4]])
+KW = np.array([1.0, 0.5])
+
+
+def clusters(site_mw: float = 10.0, growth: float = 0.0) -> Clusters:
+    """Two pools of one owner; a site draws twice its chips' board power, so 10 MW holds 5,000 of chip 0."""
+    return Clusters(["o", "o"], PER_UNIT, KW, 180.0, site_mw, growth, 2.0)
+
+
+def test_a_delivery_fills_the_open_cluster_up_to_the_sites_power_and_the_rest_begins_the_next():
+    c = clusters()
+    c.install(0, np.array([3000.0, 0.0]), day=0.0)
+    c.install(0, np.array([4000.0, 0.0]), day=10.0)  # 2,000 fit; 2,000 begin a second site the same day
+    assert c.count == 2
+    np.testing.assert_allclose(c.units[:2, 0], [5000.0, 2000.0])
+    assert list(c.ready_day[:2]) == [180.0, 190.0]
+    assert c.installed_total == pytest.approx(7000.0)
+
+
+def test_a_closed_build_window_begins_a_new_cluster_and_only_a_ready_one_takes_a_run():
+    c = clusters()
+    c.install(1, np.array([1000.0, 0.0]), day=0.0)
+    c.install(1, np.array([0.0, 4000.0]), day=200.0)  # the first closed on day 180
+    assert c.count == 2 and list(c.begun_day[:2]) == [0.0, 200.0]
+    assert c.largest_ready([1], day=100.0) == -1  # nothing ready yet
+    assert c.largest_ready([1], day=200.0) == 0
+    assert c.largest_ready([1], day=380.0) == 1  # 4,000 x 400 TFLOP/s effective beat 1,000 x 1,000
+    assert c.largest_chips([1], day=380.0) == (pytest.approx(2e18), pytest.approx(4000.0))
+    assert c.largest_ready([0], day=380.0) == -1  # another pool's clusters are not its own
+
+
+def test_a_sites_power_grows_and_wear_takes_chips_and_power_alike():
+    c = clusters(site_mw=10.0, growth=1.0)
+    assert c.site_power_kw(365.25) == pytest.approx(20_000.0)
+    c.install(0, np.array([2000.0, 2000.0]), day=0.0)
+    c.wear(0.75)
+    np.testing.assert_allclose(c.units[0], [1500.0, 1500.0])
+    assert c.kw[0] == pytest.approx(0.75 * 3000.0)
+    np.testing.assert_allclose(c.pool_totals()[0], [1500 * 1e15 + 1500 * 5e14, 1500 * 1e15 + 1500 * 4e14, 1500 * 4e4])
+    assert c.owner_totals()[0, 0] == pytest.approx(c.pool_totals()[:, 0].sum())
+
+
+def test_an_owners_delivery_shared_among_its_pools_is_the_same_as_one_install_a_pool():
+    units = np.array([4000.0, 1000.0])
+    shares = [(0, 0.75), (1, 0.25)]
+    one, each = clusters(site_mw=5.0), clusters(site_mw=5.0)  # a site holds 2,500 kW of chips
+    for c in (one, each):
+        c.install(0, np.array([1000.0, 0.0]), day=0.0)  # pool 0's share (3,375 kW) then overfills its site
+    one.deliver(shares, units, day=0.0)
+    for pool, share in shares:
+        each.install(pool, units * share, day=0.0)
+    assert one.count == each.count == 3
+    np.testing.assert_array_equal(one.units[: one.count], each.units[: each.count])
+    np.testing.assert_array_equal(one.kw[: one.count], each.kw[: each.count])
+    assert one.installed_total == pytest.approx(1000.0 + units.sum())

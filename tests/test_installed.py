@@ -49,18 +49,3 @@ def test_a_sites_power_grows_and_wear_takes_chips_and_power_alike():
     assert c.kw[0] == pytest.approx(0.75 * 3000.0)
     np.testing.assert_allclose(c.pool_totals()[0], [1500 * 1e15 + 1500 * 5e14, 1500 * 1e15 + 1500 * 4e14, 1500 * 4e4])
     assert c.owner_totals()[0, 0] == pytest.approx(c.pool_totals()[:, 0].sum())
-
-
-def test_an_owners_delivery_shared_among_its_pools_is_the_same_as_one_install_a_pool():
-    units = np.array([4000.0, 1000.0])
-    shares = [(0, 0.75), (1, 0.25)]
-    one, each = clusters(site_mw=5.0), clusters(site_mw=5.0)  # a site holds 2,500 kW of chips
-    for c in (one, each):
-        c.install(0, np.array([1000.0, 0.0]), day=0.0)  # pool 0's share (3,375 kW) then overfills its site
-    one.deliver(shares, units, day=0.0)
-    for pool, share in shares:
-        each.install(pool, units * share, day=0.0)
-    assert one.count == each.count == 3
-    np.testing.assert_array_equal(one.units[: one.count], each.units[: each.count])
-    np.testing.assert_array_equal(one.kw[: one.count], each.kw[: each.count])
-    assert one.installed_total == pytest.approx(1000.0 + units.sum())

@@ -188,8 +188,12 @@ class Owner(Firm):
 
     def take_delivery(self, units: np.ndarray) -> None:
         """Chips arrive: each pool's share of them goes into the cluster it is building."""
+        clusters, day = self.model.clusters, self.model.day
         self.chips_received_total += float(units.sum())
-        self.model.clusters.deliver(self.delivery_shares, units, self.model.day)
+        kw = float(units @ clusters.kw_per_unit)
+        for pool, share in self.delivery_shares:
+            if share > 0:
+                clusters.install(pool, units * share, day, kw * share)
 
     @property
     def _pools(self) -> list[int]:

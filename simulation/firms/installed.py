@@ -131,32 +131,6 @@ class Clusters:
             left, need = left * (1.0 - part), need * (1.0 - part)
             self.building[pool] = -1  # the site is full: the rest starts the next
 
-    def deliver(self, shares: list[tuple[int, float]], units: np.ndarray, day: float) -> None:
-        """An owner's delivery shared among its pools (`shares`: each pool and its share), each part installed
-        as `install` does; the parts that fit their pools' open clusters (nearly all) go in in one pass."""
-        kw = float(units @ self.kw_per_unit)
-        cap = self.site_power_kw(day) / self.site_overhead
-        rows, parts = [], []
-        for pool, share in shares:
-            if share <= 0:
-                continue
-            k = int(self.building[pool])
-            if k < 0 or day >= self.ready_day[k]:
-                k = self.begin(pool, day)
-            need, held = kw * share, self.kw[k]
-            if need <= cap - held or held == 0:
-                rows.append(k)
-                parts.append(share)
-                self.kw[k] += need
-            else:
-                self.install(pool, units * share, day, need)  # the site fills: the rest begins the next
-        if rows:
-            self._totals = self._pools = self._owners = None
-            self.version += 1
-            added = np.multiply.outer(parts, units)
-            self.units[rows] += added
-            self.installed_total += float(added.sum())
-
     def wear(self, keep: float) -> None:
         """Every cluster keeps a share `keep` of its chips (the rest wear out)."""
         self.units[: self.count] *= keep

@@ -126,11 +126,11 @@ class Observation:
         return float(self.model.services.tokens_per_year[self._lab_rows[bloc]].sum())
 
     def fixed_capability_price(self) -> float:
-        """USD a million tokens of the level of the best model at the start (GPT-3.5's): the lowest price of
-        a lab whose capability has reached it."""
+        """USD a million tokens of the level of the best model at the start (GPT-3.5's): the lowest cost of
+        serving that level among the labs whose capability has reached it (`level_price_per_token`)."""
         market, level = self.model.services, max(lab.spec.capability for lab in self.model.labs.values())
         reached = [i for i, lab in enumerate(market.labs) if lab.capability >= level]
-        return float(market.price_per_token[reached].min()) * 1e6 if reached else math.nan
+        return float(market.level_price_per_token[reached].min()) * 1e6 if reached else math.nan
 
     def largest_run_flop(self, bloc: str) -> float:
         return max((lab.largest_run_flop for lab in self.labs_of[bloc]), default=0.0)

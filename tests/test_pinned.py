@@ -91,6 +91,10 @@ History of the pin in tests/data/baseline_pinned.json:
   lab; users answer the price of service against the path they expected. Every output moves: for this
   seed the 2030 gap 13.5 -> 12.3 months and China's share of the world's compute at the end 2.2% ->
   10.4%; over ten seeds NVIDIA's FY2024 and FY2025 revenue are now predicted and met.
+- re-taken when a review found that `fixed_capability_price_usd_per_mtok` priced a lab that started small
+  at its small start model's cost once it had trained up to the level: the column now records the cost
+  of serving the level at each lab's efficiency and price of compute. It is the only change; every
+  other number is identical.
 """
 
 from __future__ import annotations

@@ -367,3 +367,14 @@ def test_a_removed_key_says_what_took_its_place(write_scenario):
         "--set: blocs.CN.capital_usd_per_year: this key was removed: the other buyers of AI chips are owners with no "
         "lab, whose capex answers the demand for compute"
     ]
+
+
+def test_a_funding_round_for_an_unknown_lab_is_refused_before_the_run(write_scenario):
+    path = write_scenario(
+        'extends = "baseline"\nname = "x"\n\n[[events]]\nkind = "funding_round"\nid = "r"\nlab = "openia"\n'
+        "date = 2024-01-01\namount_usd = 1e9\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    found = {p.key: p.message for p in caught.value.problems}
+    assert "did you mean 'openai'" in found["events.r.lab"]

@@ -108,6 +108,7 @@ class ServicesMarket:
         self.revenue_usd_per_year = np.zeros(len(labs))
         self.tokens_per_year = np.zeros(len(labs))
         self.price_per_token = np.zeros(len(labs))
+        self.level_price_per_token = np.zeros(len(labs))
         """Each lab's price of a token (USD): its serving cost, falling with its efficiency and the price of compute."""
         self.inference_flops = np.zeros(len(labs))
         """Compute each lab needs to serve its users (peak FLOP/s at serving utilisation)."""
@@ -148,6 +149,9 @@ class ServicesMarket:
         self.revenue_usd_per_year = revenue
         self.tokens_per_year = revenue / price
         self.price_per_token = price
+        # What a token of the best start model's level costs at each lab: its serving cost at the lab's
+        # efficiency and the bloc's price of compute, whatever model the lab started from.
+        self.level_price_per_token = self.start_price / (gain * pp)
         self.inference_flops = revenue * flop_per_usd
         self.demand_flops = flop_per_usd @ by_market
         for lab, r in zip(self.labs, revenue.tolist(), strict=True):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 
-from simulation.scenario.schema import ApiTerms, Breakthrough, OpenWeights, RuleChange, Scenario
+from simulation.scenario.schema import ApiTerms, Breakthrough, FundingRound, OpenWeights, RuleChange, Scenario
 
 
 def check_references(s: Scenario) -> list[tuple[str, str]]:
@@ -93,7 +93,7 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         key = f"events.{e.id}"
         if e.date < s.time.start:  # an event after the end simply never happens
             problems.append((f"{key}.date", f"{e.date} is before the scenario's start ({s.time.start})"))
-        if isinstance(e, Breakthrough | OpenWeights | ApiTerms):
+        if isinstance(e, Breakthrough | OpenWeights | ApiTerms | FundingRound):
             unknown(f"{key}.lab", e.lab, labs, "labs")
         if isinstance(e, Breakthrough) and e.attention_date is not None and e.attention_date < e.date:
             problems.append((f"{key}.attention_date", f"{e.attention_date} is before the event's date {e.date}"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,8 +40,7 @@ class Observation:
         self.frontiers = {b: np.zeros(model.n_steps + 1) for b in self.frontier_blocs}
         self.published = np.ones(model.n_steps + 1)  # efficiency of the best open-weights model, by row
         self.row = 0  # the last row observed
-        self._largest: tuple[int, dict[str, tuple[float, float]]] = (-1, {})
-        self._uses: tuple[int, dict[str, tuple[float, float, float]]] = (-1, {})
+        self._row_cache: tuple[int, dict[tuple[str, str], Any]] = (-1, {})  # `_once_a_row`
         self._by_bloc: tuple[int, dict[str, float]] = (-1, {})
 
     def observe(self) -> None:
@@ -78,12 +77,19 @@ class Observation:
         """Peak FLOP/s and accelerators of the largest ready cluster built for one of the bloc's labs (the
         owners' own chips, serving users and cloud customers, sit in many sites and train no frontier run);
         worked out once a row."""
-        if self._largest[0] != self.row:
-            self._largest = (self.row, {})
-        found = self._largest[1]
-        if bloc not in found:
-            found[bloc] = self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day)
-        return found[bloc]
+        return self._once_a_row(
+            ("largest_cluster", bloc),
+            lambda: self.model.clusters.largest_chips(self.lab_pools_of[bloc], self.model.day),
+        )
+
+    def _once_a_row(self, key: tuple[str, str], work: Callable[[], Any]) -> Any:
+        """What `work` gives, worked out once for the row being observed and kept for its other columns."""
+        if self._row_cache[0] != self.row:
+            self._row_cache = (self.row, {})
+        found = self._row_cache[1]
+        if key not in found:
+            found[key] = work()
+        return found[key]
 
     def largest_cluster_flops(self, bloc: str) -> float:
         return self.largest_cluster(bloc)[0]
@@ -102,15 +108,14 @@ class Observation:
     def uses(self, bloc: str) -> tuple[float, float, float]:
         """The bloc's compute on training, on serving its labs' users (what the tokens they sell take,
         `ServicesMarket`, as far as the compute not training holds it) and on the rest; worked out once a row."""
-        if self._uses[0] != self.row:
-            self._uses = (self.row, {})
-        found = self._uses[1]
-        if bloc not in found:
+
+        def work() -> tuple[float, float, float]:
             total, training = self.compute_flops(bloc), self.training_flops(bloc)
             serving = float(self.model.services.inference_flops[self._lab_rows[bloc]].sum())
             inference = min(serving, max(total - training, 0.0))
-            found[bloc] = (training, inference, total - training - inference)
-        return found[bloc]
+            return training, inference, total - training - inference
+
+        return self._once_a_row(("uses", bloc), work)
 
     def inference_flops(self, bloc: str) -> float:
         """The bloc's compute serving its labs' users (`uses`)."""

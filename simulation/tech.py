@@ -20,9 +20,9 @@ def interconnect_factor(interconnect_gb_s: float, reference_gb_s: float, exponen
     return (max(interconnect_gb_s, 1.0) / reference_gb_s) ** exponent
 
 
-def training_flop(fleet_flops: float, share: float, utilisation: float, days: float) -> float:
-    """Physical FLOP a run performs: sustained throughput of the share of the fleet it uses, over `days`."""
-    return fleet_flops * share * utilisation * days * SECONDS_PER_DAY
+def training_flop(run_flops: float, utilisation: float, days: float) -> float:
+    """Physical FLOP a run performs: sustained throughput of the chips it runs on, over `days`."""
+    return run_flops * utilisation * days * SECONDS_PER_DAY
 
 
 def capability(effective_flop: float, per_decade: float) -> float:

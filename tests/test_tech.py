@@ -14,7 +14,7 @@ from simulation.measures import gap_months, largest_one_step_fall, months_since_
 
 def test_training_flop_of_gpt4_sized_run():
     # 25,000 A100s at 312 TFLOP/s, 40% utilisation, 95 days: about 2.6e25 FLOP (GPT-4 was ~2.1e25).
-    flop = tech.training_flop(25_000 * 312e12, share=1.0, utilisation=0.4, days=95)
+    flop = tech.training_flop(25_000 * 312e12, utilisation=0.4, days=95)
     assert flop == pytest.approx(25_000 * 312e12 * 0.4 * 95 * 86_400)
     assert 2e25 < flop < 3e25
 

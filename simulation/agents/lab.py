@@ -61,7 +61,7 @@ class Lab(Firm):
         t = self.tech_spec
         self.run_days = self._started_days
         self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
-        self.run_flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, self.run_days)
+        self.run_flop = tech.training_flop(self.run_effective_flops, t.utilisation, self.run_days)
         worn = tech.step_fraction(t.depreciation_per_year, self.run_days / tech.DAYS_PER_YEAR)
         self.run_cost_usd = worn * self.run_value_usd
 
@@ -214,7 +214,7 @@ class Lab(Firm):
         `training_run_days` whatever the step length."""
         t = self.tech_spec
         step_days = self.model.step_days
-        flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, step_days)
+        flop = tech.training_flop(self.run_effective_flops, t.utilisation, step_days)
         days, rest = float(step_days), 1.0  # what is left of the step, in days and as a share
         while self.run_days + days >= t.training_run_days:  # a run shorter than a step may end twice in it
             part = t.training_run_days - self.run_days  # the days of the step before the run's last day
@@ -225,7 +225,7 @@ class Lab(Firm):
             # The next run starts on the largest cluster ready now (a cluster finished during a run waits),
             # and wears out its share of that cluster.
             self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
-            flop = tech.training_flop(self.run_effective_flops, 1.0, t.utilisation, step_days)
+            flop = tech.training_flop(self.run_effective_flops, t.utilisation, step_days)
             wear_usd = tech.step_fraction(t.depreciation_per_year, self.model.dt) * self.run_value_usd
             days, rest = days - part, rest - part / step_days
         self.run_flop += rest * flop

@@ -110,14 +110,24 @@ class Owner(Firm):
         return self._base_capex_share * self.base_revenue_usd_per_year
 
     @property
-    def planned_flops(self) -> float:
-        """The compute it plans to have `capex.horizon_years` ahead: its installed compute at the start, which
-        served the demand of the day, grown as it expects that demand to grow (today's, then its remembered
-        growth over the horizon)."""
+    def demanded_flops(self) -> float:
+        """The compute today's demand asks of it: its installed compute at the start, which served the demand
+        of the day, grown as that demand has grown since (0 before it has planned, or with no demand then)."""
         if not self._start or self._start[1] <= 0:
             return 0.0
         installed, demand = self._start
-        return installed * self.demand_flops / demand * math.exp(self.growth_belief * self.capex_spec.horizon_years)
+        return installed * self.demand_flops / demand
+
+    @property
+    def planned_flops(self) -> float:
+        """The compute it plans to have `capex.horizon_years` ahead: what today's demand asks of it, grown as
+        it expects that demand to grow (its remembered growth over the horizon)."""
+        return self.demanded_flops * math.exp(self.growth_belief * self.capex_spec.horizon_years)
+
+    @property
+    def usd_per_flops(self) -> float:
+        """The price of compute to it: dollars a peak FLOP/s of the best chip on offer to its bloc."""
+        return 1.0 / self.model.chip_market.best_value()[self.model.bloc_index[self.bloc]]
 
     @property
     def planned_ai_capex_usd_per_year(self) -> float:
@@ -127,8 +137,7 @@ class Owner(Firm):
         horizon = self.capex_spec.horizon_years
         kept = self.installed_flops * math.exp(-self.depreciation_per_year * horizon)
         lacking = max(self.planned_flops - kept, 0.0)
-        usd_per_flops = 1.0 / self.model.chip_market.best_value()[self.model.bloc_index[self.bloc]]
-        return lacking / horizon * usd_per_flops / self.capex_spec.chip_share
+        return lacking / horizon * self.usd_per_flops / self.capex_spec.chip_share
 
     def plan(self) -> None:
         """Set this step's AI capex towards the plan for the compute it expects to need, and its chip budget.
@@ -230,8 +239,7 @@ class Owner(Firm):
         before = self.demand_flops
         self.demand_flops = demand_flops
         if not self.labs and self._start and self._start[1] > 0:
-            installed, demand = self._start
-            self.in_use_flops = min(self.installed_flops, installed * demand_flops / demand)
+            self.in_use_flops = min(self.installed_flops, self.demanded_flops)
             revenue_usd_per_year = self.in_use_flops * self.rent_usd_per_flops_year
         self.ai_revenue_usd_per_year = revenue_usd_per_year
         if before > 0 and demand_flops > 0 and self._start is not None:
@@ -243,9 +251,7 @@ class Owner(Firm):
     def rent_usd_per_flops_year(self) -> float:
         """What a cloud charges a year for a FLOP/s: the best chip's price per FLOP/s on legal offer to its
         bloc, with the rental premium, over the chip's service life (`tech.depreciation_per_year`)."""
-        model = self.model
-        usd_per_flops = 1.0 / model.chip_market.best_value()[model.bloc_index[self.bloc]]
-        return usd_per_flops * (1.0 + self.rental_premium) * self.depreciation_per_year
+        return self.usd_per_flops * (1.0 + self.rental_premium) * self.depreciation_per_year
 
     def settle(self) -> None:
         """Settle the step's cash: operating cash flow in, capex out (each flow through the ledger); a fall below

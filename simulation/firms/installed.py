@@ -21,6 +21,8 @@ import math
 
 import numpy as np
 
+from simulation.tech import DAYS_PER_YEAR
+
 GROW = 64
 """Rows added to the arrays when they are full (clusters are begun a few times a year per pool)."""
 
@@ -67,8 +69,8 @@ class Clusters:
         self._pools: np.ndarray | None = None
         self._owners: np.ndarray | None = None
         self.version = 0
-        self._site = (math.nan, 0.0)  # the day and the power a site could draw that day
         """Counts the changes to the clusters: a reader may keep what it worked out from them until it moves."""
+        self._site = (math.nan, 0.0)  # the day and the power a site could draw that day
 
     # -- the catalogue -----------------------------------------------------------------------------
 
@@ -76,8 +78,7 @@ class Clusters:
         """A chip was designed: a new (empty) column, and the catalogue's per-unit figures as they are now."""
         self.units = np.column_stack([self.units, np.zeros(len(self.units))])
         self.per_unit, self.kw_per_unit = per_unit, kw_per_unit
-        self._totals = self._pools = self._owners = None
-        self.version += 1
+        self._changed()
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -86,7 +87,7 @@ class Clusters:
         if self._site[0] != day:
             self._site = (
                 day,
-                self.site_power_mw * 1e3 * math.exp(math.log1p(self.site_power_growth_per_year) * day / 365.25),
+                self.site_power_mw * 1e3 * math.exp(math.log1p(self.site_power_growth_per_year) * day / DAYS_PER_YEAR),
             )
         return self._site[1]
 
@@ -111,8 +112,7 @@ class Clusters:
         """Chips delivered for `pool` on `day` (`kw`: their board power, if the caller has it) go into the
         cluster it is building: a new one is begun when none is open, its build window has closed, or the
         site's power is used up (what does not fit goes into the next)."""
-        self._totals = self._pools = self._owners = None
-        self.version += 1
+        self._changed()
         self.installed_total += float(units.sum())
         cap = self.site_power_kw(day) / self.site_overhead
         left, need = units, float(units @ self.kw_per_unit) if kw is None else kw
@@ -135,11 +135,10 @@ class Clusters:
         """Every cluster keeps a share `keep` of its chips (the rest wear out)."""
         self.units[: self.count] *= keep
         self.kw[: self.count] *= keep
-        self._totals = self._pools = self._owners = None
-        self.version += 1
+        self._changed()
 
-    def changed(self) -> None:
-        """The catalogue's per-unit figures changed (a chip was designed): work the totals out again."""
+    def _changed(self) -> None:
+        """The chips or their per-unit figures changed: the totals are worked out again when next read."""
         self._totals = self._pools = self._owners = None
         self.version += 1
 

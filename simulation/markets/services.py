@@ -108,23 +108,28 @@ class ServicesMarket:
         self.revenue_usd_per_year = np.zeros(len(labs))
         self.tokens_per_year = np.zeros(len(labs))
         self.price_per_token = np.zeros(len(labs))
-        self.level_price_per_token = np.zeros(len(labs))
         """Each lab's price of a token (USD): its serving cost, falling with its efficiency and the price of compute."""
+        self.level_price_per_token = np.zeros(len(labs))
+        """What a token of the best start model's level costs at each lab (USD)."""
         self.inference_flops = np.zeros(len(labs))
         """Compute each lab needs to serve its users (peak FLOP/s at serving utilisation)."""
         self.demand_flops = np.zeros(len(blocs))
         """Compute each bloc's users' demand takes, whichever labs serve it (peak FLOP/s)."""
 
-    def price_ratios(self, years: float) -> np.ndarray:
+    def compute_value(self) -> np.ndarray:
+        """Each lab's price-performance of compute relative to the start: the best FLOP/s a dollar buys on
+        offer to its bloc (`ChipMarket.best_value`)."""
+        return (self.model.chip_market.best_value() / self._start_pp).take(self._lab_bloc)
+
+    def price_ratios(self, years: float, pp: np.ndarray) -> np.ndarray:
         """Each lab's price of service against the price users expected: its serving cost relative to the
-        start (efficiency, and the price-performance of the chips its bloc may buy), over the expected fall."""
-        pp = self.model.chip_market.best_value() / self._start_pp
-        cost = np.array([lab.spec.efficiency / lab.efficiency for lab in self.labs]) / pp.take(self._lab_bloc)
+        start (efficiency, and `pp`, its `compute_value`), over the expected fall."""
+        cost = np.array([lab.spec.efficiency / lab.efficiency for lab in self.labs]) / pp
         return cost * math.exp(self.expected_fall * years)
 
-    def revenue(self, years: float) -> np.ndarray:
-        """Each lab's AI-services revenue from each bloc's users `years` after the start (USD a year; labs in
-        the order of `labs`, blocs in the scenario's)."""
+    def revenue(self, years: float, pp: np.ndarray) -> np.ndarray:
+        """Each lab's AI-services revenue from each bloc's users `years` after the start, at the price of
+        compute `pp` (`compute_value`) (USD a year; labs in the order of `labs`, blocs in the scenario's)."""
         markets = {
             b.id: grown(
                 b.services_market_usd_per_year, b.services_market_growth_per_year, b.growth_halflife_years, years
@@ -133,15 +138,20 @@ class ServicesMarket:
         }
         capabilities = np.array([lab.capability for lab in self.labs])
         return services_revenue(
-            markets, self._servers, capabilities, self.capability_sensitivity, self.price_ratios(years), self.elasticity
+            markets,
+            self._servers,
+            capabilities,
+            self.capability_sensitivity,
+            self.price_ratios(years, pp),
+            self.elasticity,
         )
 
     def sell(self, years: float) -> None:
         """The labs sell AI services; their owners book the revenue; the tokens and the compute they take."""
-        by_market = self.revenue(years)
+        pp = self.compute_value()
+        by_market = self.revenue(years, pp)
         revenue = by_market.sum(axis=1)
         gain = np.array([lab.efficiency / lab.spec.efficiency for lab in self.labs])
-        pp = (self.model.chip_market.best_value() / self._start_pp).take(self._lab_bloc)
         # A token's price is its serving cost: at the start the best model's price, a smaller model's in
         # proportion to the FLOP its token takes; then falling with efficiency and the price of compute.
         price = self.start_price * self._start_flop_per_token / self._start_flop_per_token.max() / (gain * pp)

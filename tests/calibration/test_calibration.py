@@ -30,7 +30,7 @@ KNOWN_MISSES = {
     "equivalents) compute grows about 3.4x a year (Epoch's all-designer rate), ending 2024 at about 8.8e21 FLOP/s, "
     "just above NVIDIA's 4e21 plus as much again in TPUs",
     "fall in the price of a fixed capability": "serving the start's best level costs its FLOP per token at a lab's "
-    "efficiency and the price of compute, which fall about 5x and 1.35x a year: about 7x a year, against 9-900x; "
+    "efficiency and the price of compute, which fall about 5x and 1.35x a year: about 6.3x a year, against 9-900x; "
     "the smaller (often distilled) models that reach an old level at a fraction of the cost are not in the prices",
     "change of the gap during 2024": "China's frontier follows its labs' own pretraining, lifted by distillation "
     "at most tech.distillation_max_lift, and US frontier runs grow faster than China's, so the gap widens through "

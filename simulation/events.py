@@ -177,6 +177,11 @@ def _distillation_blocked(e: Event) -> str:
     return f"{e.details['name']} is stopped distilling {e.details['counterpart_name']}'s API"
 
 
+def _reasoning(e: Event) -> str:
+    how = {"frontier": "first", "found": "on its own", "adopted": "from published work"}[e.channel]
+    return f"{e.details['name']} has reasoning post-training ({how})"
+
+
 def _funding(e: Event) -> str:
     return f"{e.details['name']} raises ${e.value / 1e9:.2f}B"
 
@@ -241,6 +246,12 @@ KINDS: Mapping[str, Kind] = MappingProxyType(
             "a lab's attempt to distil another lab's (counterpart) API is stopped by a distillation control",
             ("api",),
             _distillation_blocked,
+        ),
+        "reasoning": Kind(
+            "a lab gets reasoning (RL) post-training: as the world's frontier lab on the day it exists, by finding "
+            "it on its own, or from a lab with open weights that has it (channel)",
+            ("frontier", "found", "adopted"),
+            _reasoning,
         ),
         "funding": Kind("a lab's funding round brings in value USD", (), _funding),
     }

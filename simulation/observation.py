@@ -39,6 +39,7 @@ class Observation:
         self.days = np.zeros(model.n_steps + 1)
         self.frontiers = {b: np.zeros(model.n_steps + 1) for b in self.frontier_blocs}
         self.published = np.ones(model.n_steps + 1)  # efficiency of the best open-weights model, by row
+        self.published_bases = np.zeros(model.n_steps + 1)  # pretrained base of the best open-weights model
         self.row = 0  # the last row observed
         self._row_cache: tuple[int, dict[tuple[str, str], Any]] = (-1, {})  # `_once_a_row`
         self._by_bloc: tuple[int, dict[str, float]] = (-1, {})
@@ -50,14 +51,32 @@ class Observation:
         self.days[i] = model.day
         for b in self.frontier_blocs:
             self.frontiers[b][i] = self.frontier(b)
-        open_labs = [lab.efficiency for lab in model.labs.values() if lab.open_weights]
-        self.published[i] = max(open_labs, default=1.0)
+        open_labs = [lab for lab in model.labs.values() if lab.open_weights]
+        self.published[i] = max((lab.efficiency for lab in open_labs), default=1.0)
+        self.published_bases[i] = max((lab.pretrained for lab in open_labs), default=0.0)
         model.records.collect(model)
 
     def published_efficiency(self, lag_days: float) -> float:
         """Efficiency of the best open-weights model as it stood `lag_days` ago."""
         back = math.ceil(lag_days / self.model.step_days)
         return float(self.published[max(self.model.steps - back, 0)])
+
+    def published_base(self, lag_days: float) -> float:
+        """Pretrained capability of the best open-weights base model as it stood `lag_days` ago."""
+        back = math.ceil(lag_days / self.model.step_days)
+        return float(self.published_bases[max(self.model.steps - back, 0)])
+
+    def frontier_lab(self, bloc: str) -> Lab:
+        """The bloc's lab with the best model now."""
+        return max(self.labs_of[bloc], key=lambda lab: lab.capability)
+
+    def frontier_pretrained(self, bloc: str) -> float:
+        """The pretrained base of the bloc's best model."""
+        return self.frontier_lab(bloc).pretrained
+
+    def frontier_post_trained(self, bloc: str) -> float:
+        """What post-training adds to the bloc's best model."""
+        return self.frontier_lab(bloc).post_trained
 
     # -- by bloc ---------------------------------------------------------------------------------
 
@@ -188,6 +207,8 @@ class Observation:
         }
         for b in self.frontier_blocs:
             reporters[f"frontier_capability_{b}"] = partial(_recorded_frontier, bloc=b)
+            reporters[f"frontier_pretrained_{b}"] = partial(_measure, measure=self.frontier_pretrained, bloc=b)
+            reporters[f"frontier_post_trained_{b}"] = partial(_measure, measure=self.frontier_post_trained, bloc=b)
             reporters[f"largest_run_flop_{b}"] = partial(_measure, measure=self.largest_run_flop, bloc=b)
             reporters[f"largest_run_cost_usd_{b}"] = partial(_measure, measure=self.largest_run_cost_usd, bloc=b)
         for b in model.blocs:
@@ -268,6 +289,8 @@ AGENT_VARIABLES = {
         "cash_usd",
         "compute_flops",
         "capability",
+        "pretrained",
+        "post_trained",
         "efficiency",
         "revenue_usd_per_year",
         "largest_run_flop",

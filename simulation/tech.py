@@ -45,17 +45,29 @@ def breakthrough_gain(rng: np.random.Generator, min_gain: float, tail: float, ma
     return float(min(math.exp(log_gain), max_gain))
 
 
-def distilled_capability(student: float, teacher: float, fraction: float, max_lift: float = math.inf) -> float:
-    """A student's pretrained model distilled from a teacher: it closes `fraction` of a small gap, with
-    diminishing returns on a large one, and gains at most `max_lift` over its own pretrained model,
-    whatever the teacher (distillation passes on post-training, not pretrained knowledge); it never
-    passes the teacher. lift = L (1 - exp(-f gap / L)): about f x gap while the gap is small against L."""
-    if teacher <= student:
-        return student
-    closed = fraction * (teacher - student)
+def catch_up(own: float, target: float, fraction: float, max_lift: float = math.inf) -> float:
+    """A level moved toward a higher `target` it learns from: it closes `fraction` of a small gap, with
+    diminishing returns on a large one, and gains at most `max_lift`, whatever the target; it never passes
+    the target. lift = L (1 - exp(-f gap / L)): about f x gap while the gap is small against L.
+
+    Distillation moves a student's post-trained capability toward a teacher (it passes on post-training,
+    not pretrained knowledge); imitation moves a new base model toward the best published one (the
+    lab's own compute and talent bound how far)."""
+    if target <= own:
+        return own
+    closed = fraction * (target - own)
     if math.isinf(max_lift):
-        return student + closed
-    return student + max_lift * -math.expm1(-closed / max_lift)
+        return own + closed
+    return own + max_lift * -math.expm1(-closed / max_lift)
+
+
+def reasoning_lift(rl_effective_flop: float, base: float, per_decade: float, reference_ratio: float) -> float:
+    """What reasoning (RL) post-training adds to a base model of capability `base` (log10 effective FLOP,
+    at 1 capability a decade): `per_decade` for each decade of its effective compute, counted from
+    `reference_ratio` of the base's pretraining compute (log returns; 0 with none)."""
+    if rl_effective_flop <= 0:
+        return 0.0
+    return per_decade * math.log10(1.0 + rl_effective_flop / (reference_ratio * 10.0**base))
 
 
 def market_shares(capabilities: np.ndarray, sensitivity: float) -> np.ndarray:

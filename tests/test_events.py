@@ -206,6 +206,18 @@ EXAMPLES = [
         "DeepSeek is stopped distilling OpenAI's API",
     ),
     (event("funding", value=1.234e9, details={"name": "DeepSeek"}), "DeepSeek raises $1.23B"),
+    (
+        event("reasoning", "openai", channel="frontier", details={"name": "OpenAI"}),
+        "OpenAI has reasoning post-training (first)",
+    ),
+    (
+        event("reasoning", "deepseek", channel="found", details={"name": "DeepSeek"}),
+        "DeepSeek has reasoning post-training (on its own)",
+    ),
+    (
+        event("reasoning", "alibaba", channel="adopted", details={"name": "Alibaba"}),
+        "Alibaba has reasoning post-training (from published work)",
+    ),
 ]
 
 

@@ -49,16 +49,16 @@ def test_breakthrough_sizes_are_heavy_tailed_and_bounded():
 @given(st.floats(0, 40), st.floats(0, 40), st.floats(0, 0.999), st.floats(0.05, 5))
 def test_distillation_never_passes_the_teacher_nor_lifts_more_than_its_cap(student, teacher, fraction, cap):
     for result in (
-        tech.distilled_capability(student, teacher, fraction),
-        tech.distilled_capability(student, teacher, fraction, cap),
+        tech.catch_up(student, teacher, fraction),
+        tech.catch_up(student, teacher, fraction, cap),
     ):
         assert student <= result <= max(student, teacher)
-    assert tech.distilled_capability(student, teacher, fraction, cap) <= student + cap
+    assert tech.catch_up(student, teacher, fraction, cap) <= student + cap
 
 
 def test_distillation_closes_its_share_of_a_small_gap_and_saturates_on_a_large_one():
-    assert tech.distilled_capability(27.0, 27.05, 0.7, 0.5) == pytest.approx(27.0 + 0.7 * 0.05, rel=1e-3)
-    assert tech.distilled_capability(25.0, 30.0, 0.7, 0.5) == pytest.approx(25.5, abs=1e-3)  # 5 decades behind
+    assert tech.catch_up(27.0, 27.05, 0.7, 0.5) == pytest.approx(27.0 + 0.7 * 0.05, rel=1e-3)
+    assert tech.catch_up(25.0, 30.0, 0.7, 0.5) == pytest.approx(25.5, abs=1e-3)  # 5 decades behind
 
 
 def test_market_shares_sum_to_one_and_favour_capability():

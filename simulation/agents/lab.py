@@ -1,9 +1,12 @@
-"""Labs: buy the best chips they may, research efficiency, train frontier models, distil, sell and raise money.
+"""Labs: buy the best chips they may, research efficiency, pretrain and post-train models, distil, sell
+and raise money.
 
-A lab short of compute (behind the best-equipped lab) moves serving compute into efficiency research
-(induced innovation); every lab adopts the methods of the most efficient open-weights model after a
-lag (spillover); a lab may distil from a stronger model it can reach, at a small share of the
-teacher's compute.
+A model is a pretrained base (the scaling law in the effective compute of its run, moved toward the
+best published base by imitation) plus what post-training adds: reasoning (RL) on compute of its own
+once the lab has the method, distillation from a stronger model it can reach, and the breakthroughs
+made since the base was trained. A lab short of compute (behind the best-equipped lab) moves serving
+compute into efficiency research (induced innovation); every lab adopts the methods of the most
+efficient open-weights model after a lag (spillover).
 """
 
 from __future__ import annotations
@@ -34,8 +37,20 @@ class Lab(Firm):
         self.run_cluster = -1  # the cluster its frontier run is on (-1: none ready)
         self._run: tuple[tuple[int, int], np.ndarray] = ((-1, -1), np.zeros(3))
         self.efficiency = spec.efficiency
+        # Its released model: the pretrained base, and what post-training adds to it.
+        self.pretrained = spec.capability
+        self.rl_flop = 0.0  # effective FLOP of reasoning post-training spent on it
+        self.teacher_level = -math.inf  # the capability of the teacher it was distilled from (none yet)
+        self.method_lift = 0.0  # breakthroughs since its base was trained, applied by post-training
         self.capability = spec.capability
-        self.trained_capability = spec.capability  # of its own best pretrained model, before distillation
+        # Bases pretrained and in post-training until they are released: [day due, base, RL FLOP, run FLOP].
+        self.pending: list[list[float]] = []
+        if spec.run_at_start is not None:  # the model it had finished or was training on the first day
+            run = spec.run_at_start
+            due = float((run.release - model.start).days)
+            base = tech.capability(run.flop, tech_spec.capability_per_decade)
+            self.pending.append([due, base, 0.0, run.flop, math.nan])  # its cost is not the model's to count
+        self.reasoning_since = math.inf  # model day from which it has reasoning post-training
         self.open_weights = spec.open_weights
         self.api_terms_enforced = spec.api_terms_enforced
         self.run_flop = 0.0
@@ -44,26 +59,28 @@ class Lab(Firm):
         self.run_cost_usd = 0.0
         self.largest_run_cost_usd = 0.0
         self.research_share = spec.research_share
-        self.next_distillation_day = 0.0  # model day from which the lab may distil again
+        # The first distillation falls due some way into the interval: labs did not all distil on day one.
+        interval = tech_spec.distillation_interval_days
+        self.next_distillation_day = float(model.stream(self.id, "distillation").uniform(0, interval))
         self.revenue_usd_per_year = 0.0
         self.spent_usd_total = 0.0
         self.raised_usd_total = 0.0
         self.owner = model.owners[spec.owner]
         self.owner.labs.append(self)
         start = model.stream(self.id, "start")
-        # Runs are staggered too: at the start each lab is part-way through a run on its fleet.
+        # Runs are staggered: at the start each lab is part-way through a run on its fleet. The compute it
+        # spent before the first day is in the capability it starts with, or in `run_at_start`.
         self._started_days = float(start.uniform(0, tech_spec.training_run_days))
         # Breakthroughs are a Poisson process: the hazard left until the next one (`tech.arrivals`).
         self._breakthrough_hazard = float(model.stream(self.id, "breakthrough").exponential())
+        # Finding reasoning post-training on its own is a Poisson process too, from `tech.reasoning_date`.
+        self._reasoning_hazard = float(model.stream(self.id, "reasoning").exponential())
 
     def start(self) -> None:
-        """Put the lab part-way through its first run, on its largest ready cluster (once the clusters exist)."""
-        t = self.tech_spec
+        """Put the lab part-way through its first run, on its largest ready cluster (once the clusters
+        exist), with the compute of the days from the start only."""
         self.run_days = self._started_days
         self.run_cluster = self.model.clusters.largest_ready([self.pool], self.model.day)
-        self.run_flop = tech.training_flop(self.run_effective_flops, t.utilisation, self.run_days)
-        worn = tech.step_fraction(t.depreciation_per_year, self.run_days / tech.DAYS_PER_YEAR)
-        self.run_cost_usd = worn * self.run_value_usd
 
     # -- compute --------------------------------------------------------------------------
 
@@ -141,7 +158,9 @@ class Lab(Firm):
         wear_usd = worn * self.run_value_usd
         self.research(starved)
         self.adopt_published_methods()
+        self.learn_reasoning()
         self.train(wear_usd)
+        self.release()
         self.distil()
 
     def research(self, starved: float) -> None:
@@ -174,16 +193,44 @@ class Lab(Firm):
         published = self.model.observation.published_efficiency(t.spillover_lag_days)
         self.efficiency = tech.spillover(self.efficiency, published, t.spillover_rate_per_year, self.model.dt)
 
+    def learn_reasoning(self) -> None:
+        """From `tech.reasoning_date` a lab may have reasoning post-training: the world's frontier lab on
+        that day (it is scripted: o1-preview), another by finding it itself (a Poisson process whose rate
+        grows with its research share, `tech.reasoning_reproduce_days` apart at the reference share), or
+        by reading it `tech.spillover_lag_days` after a lab with open weights has it."""
+        t, model = self.tech_spec, self.model
+        if self.reasoning_since < math.inf or model.date < t.reasoning_date:
+            return
+        labs = model.labs.values()
+        if not any(lab.reasoning_since < math.inf for lab in labs):
+            if self.capability >= max(lab.capability for lab in labs):
+                self.get_reasoning("frontier")
+            return
+        published = min((lab.reasoning_since for lab in labs if lab.open_weights), default=math.inf)
+        if model.day >= published + t.spillover_lag_days:
+            self.get_reasoning("adopted")
+            return
+        rate = tech.DAYS_PER_YEAR / t.reasoning_reproduce_days * (self.research_share / t.reference_research_share)
+        found, self._reasoning_hazard = tech.arrivals(
+            model.stream(self.id, "reasoning"), self._reasoning_hazard, rate, model.dt
+        )
+        if found:
+            self.get_reasoning("found")
+
+    def get_reasoning(self, how: str) -> None:
+        """The lab has reasoning post-training from today (`how`: frontier, found or adopted)."""
+        self.reasoning_since = self.model.day
+        self.model.log("reasoning", self.id, channel=how, name=self.name)
+
     def breakthrough(self, gain: float, open_weights: bool, scripted: Breakthrough | None = None) -> None:
         """An efficiency jump: the lab's methods get `gain` times better, and it publishes the news. A scripted
         one is the scenario's event (`scripted`): its date, id and description go to the log, and investors
         can see it from its attention date; a random one is seen today."""
         self.efficiency *= gain
-        # The better methods also lift the lab's current model (post-training, as R1 did for V3):
-        # capability is log10 of the last run's FLOP times efficiency.
-        lift = self.tech_spec.capability_per_decade * math.log10(gain)
-        self.capability += lift
-        self.trained_capability += lift
+        # The better methods also lift the lab's current model by post-training (as R1 did for V3); a base
+        # trained after today has them in its efficiency.
+        self.method_lift += self.tech_spec.capability_per_decade * math.log10(gain)
+        self.update_capability()
         if open_weights:
             self.open_weights = True
         weights = "open_weights" if open_weights else "closed_weights"
@@ -215,6 +262,15 @@ class Lab(Firm):
         t = self.tech_spec
         step_days = self.model.step_days
         flop = tech.training_flop(self.run_effective_flops, t.utilisation, step_days)
+        if self.reasoning_since <= self.model.day:
+            # Reasoning post-training takes `reasoning_share` of the run's compute beside it, on the newest
+            # base in post-training, or on the released model when none is.
+            rl = t.reasoning_share * flop * self.efficiency
+            if self.pending:
+                self.pending[-1][2] += rl
+            else:
+                self.rl_flop += rl
+                self.update_capability()
         days, rest = float(step_days), 1.0  # what is left of the step, in days and as a share
         while self.run_days + days >= t.training_run_days:  # a run shorter than a step may end twice in it
             part = t.training_run_days - self.run_days  # the days of the step before the run's last day
@@ -233,17 +289,55 @@ class Lab(Firm):
         self.run_days += days
 
     def finish_run(self) -> None:
-        """The run is done: it may be the largest so far, and its model is released if it beats the last."""
+        """The run is done: its base goes into post-training, due for
+        release `tech.release_lag_days` later. The base is the scaling law in the run's effective compute,
+        moved toward the best published base (open weights and their papers, as they stood a reading lag
+        ago) by imitation: the further behind, the more a lab gains, within what its talent allows."""
         t = self.tech_spec
-        if self.run_flop > self.largest_run_flop:
-            self.largest_run_flop = self.run_flop
-            self.largest_run_cost_usd = self.run_cost_usd
-        new = tech.capability(self.run_flop * self.efficiency, t.capability_per_decade)
-        self.trained_capability = max(self.trained_capability, new)
-        if new > self.capability:
-            self.capability = new
-            weights = "open_weights" if self.open_weights else "closed_weights"
-            self.model.log("release", self.id, channel=weights, value=new, name=self.name, run_flop=self.run_flop)
+        own = tech.capability(self.run_flop * self.efficiency, t.capability_per_decade)
+        published = self.model.observation.published_base(t.spillover_lag_days)
+        base = tech.catch_up(own, published, t.imitation_fraction, t.imitation_max_lift)
+        if base > max([self.pretrained] + [p[1] for p in self.pending]):
+            # A better base supersedes one still in post-training.
+            self.pending = [[self.model.day + t.release_lag_days, base, 0.0, self.run_flop, self.run_cost_usd]]
+
+    def release(self) -> None:
+        """Release the base in post-training once it is due and beats the released model (with the
+        reasoning it has been given and the distillation data the lab has); until then it stays in
+        post-training."""
+        if not self.pending or self.pending[0][0] > self.model.day:
+            return
+        _, base, rl_flop, run_flop, run_cost_usd = self.pending[0]
+        new = self.model_capability(base, rl_flop, self.teacher_level, 0.0)
+        if new <= self.capability:
+            return
+        self.pending.pop(0)
+        # Runs are counted when their models are released, as public records count them (a run made
+        # before the start is not the model's to count).
+        if run_flop > self.largest_run_flop and not math.isnan(run_cost_usd):
+            self.largest_run_flop, self.largest_run_cost_usd = run_flop, run_cost_usd
+        self.pretrained, self.rl_flop, self.method_lift = base, rl_flop, 0.0
+        self.update_capability()
+        weights = "open_weights" if self.open_weights else "closed_weights"
+        self.model.log("release", self.id, channel=weights, value=self.capability, name=self.name, run_flop=run_flop)
+
+    def model_capability(self, base: float, rl_flop: float, teacher_level: float, method_lift: float) -> float:
+        """Capability of a model: its pretrained base plus post-training, the better of reasoning (on
+        `rl_flop`) and distillation from a teacher of `teacher_level`, and the breakthroughs' `method_lift`."""
+        t = self.tech_spec
+        reasoning = tech.reasoning_lift(rl_flop, base, t.reasoning_lift_per_decade, t.reasoning_reference_ratio)
+        distilled = tech.catch_up(base, teacher_level, t.distillation_fraction, t.distillation_max_lift) - base
+        return base + max(reasoning, distilled) + method_lift
+
+    def update_capability(self) -> None:
+        """The released model's capability from its parts (it only rises while a model is in use)."""
+        new = self.model_capability(self.pretrained, self.rl_flop, self.teacher_level, self.method_lift)
+        self.capability = max(self.capability, new)
+
+    @property
+    def post_trained(self) -> float:
+        """What post-training adds to the released model's pretrained base."""
+        return self.capability - self.pretrained
 
     def distil(self) -> None:
         """Distil from the reachable model of the largest expected gain, if it is enough ahead and the
@@ -265,9 +359,7 @@ class Lab(Firm):
                 or teacher.capability - self.capability < t.distillation_min_gap
             ):
                 continue
-            distilled = tech.distilled_capability(
-                self.trained_capability, teacher.capability, t.distillation_fraction, t.distillation_max_lift
-            )
+            distilled = self.model_capability(self.pretrained, self.rl_flop, teacher.capability, self.method_lift)
             block = 0.0 if teacher.open_weights else self.model.regulation.distillation_block(teacher.bloc, self.bloc)
             expected = (distilled - self.capability) * (1.0 - block)
             if distilled > self.capability and (best is None or expected > best[0]):
@@ -293,7 +385,8 @@ class Lab(Firm):
             return  # not enough compute on hand yet: it tries again next step
         self.run_flop -= needed
         before = self.capability
-        self.capability = distilled
+        self.teacher_level = teacher.capability
+        self.update_capability()
         self.distillation_done()
         self.model.log(
             "distillation",

@@ -59,6 +59,13 @@ class Chip(Strict):
         return self.tpp / self.die_area_mm2
 
 
+class RunAtStart(Strict):
+    """The model a lab had finished or was training on the first day, released on its day."""
+
+    flop: float = num(unit="FLOP", lo=1e22, hi=1e26, gt=0, doc="training compute of the run (physical FLOP)")
+    release: date = Field(description="the day its model is released")
+
+
 class Lab(Strict):
     id: Id
     name: str
@@ -72,6 +79,9 @@ class Lab(Strict):
     capability: float = num(
         unit="log10 FLOP", lo=20, hi=30, ge=0, le=40, doc="capability of its best released model at start"
     )
+    run_at_start: RunAtStart | None = Field(
+        None, description="the run it had under way or finished on the first day, and its model's release"
+    )
     efficiency: float = num(
         1.0, unit="x", lo=0.1, hi=10, gt=0, doc="algorithmic efficiency at start, relative to 2023 methods"
     )
@@ -82,7 +92,7 @@ class Lab(Strict):
         0.5, unit="1/year", lo=0.2, hi=2, gt=0, le=12, doc="share of its cash it commissions chips with per year"
     )
     training_share: float = num(
-        0.7, unit="fraction", lo=0.2, hi=1, gt=0, le=1, doc="share of its largest ready cluster a frontier run takes"
+        0.7, unit="fraction", lo=0.05, hi=1, gt=0, le=1, doc="share of its largest ready cluster a frontier run takes"
     )
     research_share: float = num(
         0.2,

@@ -11,6 +11,10 @@ where each old key went.
 
 from __future__ import annotations
 
+from datetime import date
+
+from pydantic import Field
+
 from simulation.scenario.base import Strict, num
 
 
@@ -123,6 +127,63 @@ class Tech(Strict):
     )
     spillover_lag_days: float = num(
         60.0, unit="days", lo=0, hi=365, ge=0, doc="time for open weights and papers to be read and reproduced"
+    )
+    imitation_fraction: float = num(
+        0.3,
+        unit="fraction",
+        lo=0,
+        hi=0.8,
+        ge=0,
+        lt=1,
+        doc="share of its gap to the best published (open-weights) base model a lab's new base closes by imitation",
+    )
+    imitation_max_lift: float = num(
+        0.5,
+        unit="capability",
+        lo=0.1,
+        hi=1.5,
+        gt=0,
+        doc="most imitation can lift a base over what the lab's own compute and methods give (talent, data)",
+    )
+    release_lag_days: float = num(
+        60.0, unit="days", lo=0, hi=240, ge=0, doc="time from the end of a pretraining run to the model's release"
+    )
+    reasoning_date: date = Field(
+        date(2024, 9, 12),
+        description="first day reasoning (RL) post-training exists: the world's frontier lab has it (scripted: o1-preview)",
+    )
+    reasoning_reproduce_days: float = num(
+        100.0,
+        unit="days",
+        lo=30,
+        hi=365,
+        gt=0,
+        doc="mean time for another lab to find reasoning post-training on its own, at the reference research share",
+    )
+    reasoning_share: float = num(
+        0.1,
+        unit="fraction",
+        lo=0.02,
+        hi=0.5,
+        ge=0,
+        le=1,
+        doc="compute a lab with the method spends on reasoning post-training, as a share of its run's",
+    )
+    reasoning_lift_per_decade: float = num(
+        0.3,
+        unit="capability/decade",
+        lo=0.1,
+        hi=0.6,
+        ge=0,
+        doc="capability reasoning post-training adds per decade of its compute",
+    )
+    reasoning_reference_ratio: float = num(
+        0.005,
+        unit="fraction",
+        lo=0.001,
+        hi=0.05,
+        gt=0,
+        doc="reasoning compute, as a share of the base's pretraining, from which returns are counted in decades",
     )
 
 

@@ -69,6 +69,25 @@ class ResultSet:
         return told[told["kind"] == "breakthrough"].reset_index(drop=True)
 
     @property
+    def releases(self) -> pd.DataFrame:
+        """Every model release of every run (date, the lab, its bloc, the capability), with the run's seed
+        as the first column."""
+
+        def released(r: Results) -> pd.DataFrame:
+            blocs = {lab.id: lab.bloc for lab in r.scenario.labs}
+            rows = r.events[r.events["kind"] == "release"]
+            return pd.DataFrame(
+                {
+                    "date": rows["date"],
+                    "lab": rows["actor"],
+                    "bloc": rows["actor"].map(blocs),
+                    "capability": rows["value"],
+                }
+            )
+
+        return self._of_every_run(released)
+
+    @property
     def fall_causes(self) -> pd.DataFrame:
         """The largest one-step fall of each listed firm in each run and the news behind it
         (`analysis.metrics.fall_causes`), with the run's seed as the first column."""

@@ -222,6 +222,61 @@ def frontier_by_bloc(
     return fig
 
 
+def capability_parts(
+    models: Sequence[pd.DataFrame], releases: pd.DataFrame | None = None, events: pd.DataFrame | None = None
+) -> Figure:
+    """Each bloc's frontier split in two (fan charts across replicates): above, its best model's pretrained
+    base (solid) and the whole capability (dashed), with the bloc's releases of every replicate as dots;
+    below, what post-training adds (reasoning or distillation, and breakthroughs since the base)."""
+    fig = Figure(figsize=(SIZE[0], 9.0), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for i, bloc in enumerate(metrics.blocs_with(models[0], "frontier_pretrained_")):
+        fan(
+            top,
+            metrics.replicate_table(list(models), f"frontier_pretrained_{bloc}"),
+            colour(i),
+            f"{bloc} pretrained",
+            gid=f"pretrained:{bloc}",
+        )
+        whole = metrics.replicate_table(list(models), f"frontier_capability_{bloc}").median(axis=1)
+        top.plot(
+            whole.index,
+            whole,
+            color=colour(i),
+            linestyle="--",
+            label=f"{bloc} with post-training",
+            gid=f"capability:{bloc}",
+        )
+        fan(
+            bottom,
+            metrics.replicate_table(list(models), f"frontier_post_trained_{bloc}"),
+            colour(i),
+            bloc,
+            gid=f"post_trained:{bloc}",
+        )
+        if releases is not None and not releases.empty:
+            own = releases[releases["bloc"] == bloc]
+            top.scatter(
+                own["date"],
+                own["capability"],
+                s=6,
+                color=colour(i),
+                alpha=0.4,
+                gid=f"releases:{bloc}",
+                label=f"{bloc} releases",
+            )
+    top.set_ylabel("capability (log10 effective FLOP,\n2023 algorithms)")
+    bottom.set_ylabel("added by post-training\n(capability)")
+    for ax in (top, bottom):
+        _dates(ax)
+        mark_events(ax, events)
+    _fan_legend(top, len(models))
+    _fan_legend(bottom, len(models))
+    _title(top, "Frontier by bloc: pretrained base and post-training", len(models))
+    top.set_xlabel("")
+    return fig
+
+
 def _series_chart(
     models: Sequence[pd.DataFrame],
     lines: Mapping[str, tuple[str, str, str]],
@@ -675,6 +730,8 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
         "frontier_by_bloc": frontier_by_bloc(models, events),
         "gap_months": gap_over_time(models, events, leader=spec.leader, laggard=spec.laggard),
     }
+    if any(c.startswith("frontier_pretrained_") for c in models[0].columns):
+        figures["capability_parts"] = capability_parts(models, result.releases, events)
     if metrics.tickers(models[0]):
         figures["markets"] = markets(models, events, result.breakthroughs)
         shock = result.shock_date

@@ -434,3 +434,48 @@ def test_chinas_frontier_answers_its_compute_whatever_the_us_opens(replicates, c
         )
         assert np.median(drop[day]) > 0 and (drop[day] >= 0).mean() >= 0.8, f"{day}: {np.round(drop[day], 3)}"
     assert np.median(drop["2027-12-31"]) > np.median(drop["2025-12-31"])
+
+
+# ---------------------------------------------------------------- capability that can catch up (issue 36)
+
+
+def _paired_gap(first: list[Results], second: list[Results], day: str) -> list:
+    """[median, low, high, seeds, excludes 0] of the paired change of the gap on `day`, second less first."""
+    from analysis.paired import LEVEL, _effect
+
+    diffs = [
+        value_on(b, "gap_months", day) - value_on(a, "gap_months", day) for a, b in zip(first, second, strict=True)
+    ]
+    return _effect(np.array(diffs), LEVEL)
+
+
+def test_closing_us_open_weights_widens_the_gap_by_the_end_of_2025(replicates):
+    """Published bases are imitated and open models distilled: with every US model closed (Meta's weights
+    too), China's labs learn less from the US, and the gap at the end of 2025 is wider, paired over ten seeds
+    with an interval that excludes 0."""
+    effect, low, high, seeds, _ = _paired_gap(
+        replicates("baseline", PAIRED_SEEDS), replicates("baseline", PAIRED_SEEDS, **CLOSED_US), "2025-12-31"
+    )
+    assert seeds == PAIRED_SEEDS and low > 0, (effect, low, high)
+
+
+def test_deepseeks_breakthrough_narrows_the_gap_at_the_end_of_january_2025(replicates):
+    """R1 (20 January 2025) lifts DeepSeek's released model, China's best: against the same runs without the
+    breakthrough, the gap at the end of January 2025 is narrower, paired over ten seeds."""
+    effect, low, high, seeds, _ = _paired_gap(
+        replicates("without_r1", PAIRED_SEEDS), replicates("deepseek_shock", PAIRED_SEEDS), "2025-01-31"
+    )
+    assert seeds == PAIRED_SEEDS and high < 0, (effect, low, high)
+
+
+def test_deepseek_leads_china_after_r1_in_most_seeds(replicates):
+    """DeepSeek's V3 and R1 come out of the mechanisms: a compute-constrained lab with high efficiency that
+    finds reasoning post-training early and publishes. In the weeks after R1 (21 January to 31 March 2025)
+    DeepSeek has China's best model on most days in at least seven seeds of ten."""
+    leads = []
+    for result in replicates("deepseek_shock", PAIRED_SEEDS):
+        cn = [lab.id for lab in result.scenario.labs if lab.bloc == "CN"]
+        agents = result.agents[(result.agents["variable"] == "capability") & result.agents["agent_id"].isin(cn)]
+        capability = agents.pivot(index="date", columns="agent_id", values="value").loc["2025-01-21":"2025-03-31"]
+        leads.append(float((capability.idxmax(axis=1) == "deepseek").mean()))
+    assert sum(share > 0.5 for share in leads) >= 7, np.round(leads, 2)

@@ -197,7 +197,9 @@ def test_a_training_run_ends_on_its_own_day_and_the_rest_of_the_step_starts_the_
     # the finished run's base goes into post-training with its compute and cost, counted at its release
     wear = step_fraction(model.spec.tech.depreciation_per_year, model.dt) * lab.run_value_usd
     due, _, _, flop, cost = lab.pending[-1]
-    assert (due, flop, cost) == pytest.approx((model.day + model.spec.tech.release_lag_days, 1e25 + week * 5 / 7, 1e8 + 5e6))
+    assert (due, flop, cost) == pytest.approx(
+        (model.day + model.spec.tech.release_lag_days, 1e25 + week * 5 / 7, 1e8 + 5e6)
+    )
     assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((2.0, week * 2 / 7, wear * 2 / 7))
 
 

@@ -162,6 +162,15 @@ def test_figures_of_a_result_are_the_ones_that_apply_with_events_at_their_dates(
     assert installed.get_yscale() == "log" and cluster.get_yscale() == "log"
     fans = {str(ln.get_gid()).split(":")[1] for ln in cluster.lines if str(ln.get_gid()).startswith("cluster:")}
     assert fans == {"US", "CN", "ROW"}
+    # each bloc's frontier: its pretrained base and the whole, above; what post-training adds, below
+    whole, post = figures["capability_parts"].axes
+    assert {str(ln.get_gid()) for ln in whole.lines} >= {
+        "pretrained:US:median",
+        "capability:US",
+        "pretrained:CN:median",
+    }
+    assert {str(ln.get_gid()) for ln in post.lines} >= {"post_trained:US:median", "post_trained:CN:median"}
+    assert {str(c.get_gid()) for c in whole.collections} >= {"releases:US", "releases:CN"}
     gap = figures["gap_months"].axes[0]
     marks = {ln.get_gid(): ln.get_xdata()[0] for ln in gap.lines if str(ln.get_gid()).startswith("event:")}
     assert mdates.date2num(marks["event:DeepSeek breakthrough"]) == mdates.date2num(pd.Timestamp("2025-01-20"))
@@ -232,6 +241,7 @@ def test_results_stored_without_story_or_baseline_say_so_plainly(short_baseline,
 FIGURES = [
     "frontier_by_bloc",
     "gap_months",
+    "capability_parts",
     "markets",
     "event_study",
     "largest_drop",

@@ -150,7 +150,7 @@ class Tech(Strict):
     )
     reasoning_date: date = Field(
         date(2024, 9, 12),
-        description="first day reasoning (RL) post-training exists: the world's frontier lab has it (scripted: o1-preview)",
+        description="first day reasoning (RL) post-training exists: the world's best lab has it (scripted: o1-preview)",
     )
     reasoning_reproduce_days: float = num(
         100.0,

@@ -169,6 +169,14 @@ def run_ratio_us_cn_2024(r: Results) -> float:
     return value_on(r, "largest_run_flop_US", "2024-12-31") / value_on(r, "largest_run_flop_CN", "2024-12-31")
 
 
+def deepseek_leads_china_after_r1(r: Results) -> float:
+    """Share of the days from 21 January to 31 March 2025 on which DeepSeek has China's best model."""
+    cn = [lab.id for lab in r.scenario.labs if lab.bloc == "CN"]
+    agents = r.agents[(r.agents["variable"] == "capability") & r.agents["agent_id"].isin(cn)]
+    capability = agents.pivot(index="date", columns="agent_id", values="value").loc["2025-01-21":"2025-03-31"]
+    return float((capability.idxmax(axis=1) == "deepseek").mean())
+
+
 def smuggled_chips_2024(r: Results) -> float:
     return float(_model(r, "chips_leaked_CN").loc["2024-01-01":"2024-12-31"].sum())
 
@@ -306,6 +314,16 @@ TARGETS = [
         4.0, "Epoch AI, Chinese language models have scaled up more slowly (Jan 2025)", run_ratio_us_cn_2024,
     ),
     Target(
+        "China's largest training run, end 2023", "baseline", "Qwen-72B ~1.3e24 (confident) to GLM-4 ~1.2e25",
+        "FLOP", 1.3e24, 1.2e25, "Epoch AI notable models (docs/data/capability_levels.md, 2a)",
+        lambda r: value_on(r, "largest_run_flop_CN", "2023-12-31"),
+    ),
+    Target(
+        "China's largest training run, end 2024", "baseline", "Qwen2.5 7.8e24 (confident) to 3.6e25; Doubao ~2.5e25",
+        "FLOP", 7.8e24, 3.6e25, "Epoch AI notable models and Jan 2025 insight (docs/data/capability_levels.md, 2a)",
+        lambda r: value_on(r, "largest_run_flop_CN", "2024-12-31"),
+    ),
+    Target(
         "largest cluster, end 2024", "baseline", "~100k H100s (xAI Colossus, Meta)", "H100e", 5e4, 2e5,
         "xAI (Sep 2024); Meta Q3 2024 call (tolerance x2, ours)", largest_cluster_h100e_2024,
         fitted_by=("tech.site_power_mw", "tech.site_power_growth_per_year"),
@@ -359,6 +377,12 @@ TARGETS = [
         "Ascend chips made in 2025", "baseline", "at most 200k", "chips", 0.0, 2e5,
         "BIS testimony, June 2025", ascend_output_2025,
         fitted_by=("chipmakers.huawei.capacity_chips_per_year",),
+    ),
+    Target(
+        "DeepSeek has China's best model after R1 (share of days, 21 Jan-31 Mar 2025)", "deepseek_shock",
+        "R1 the best Chinese model (Arena, Feb 2025)", "share", 0.5, 1.0,
+        "LMSYS Chatbot Arena, 17-21 Feb 2025: R1 1361, Qwen2.5-Max 1332 (docs/data/capability_levels.md, 2c)",
+        deepseek_leads_china_after_r1,
     ),
     Target(
         "DeepSeek's largest run by end 2024, at $2/H800-hour", "deepseek_shock", "$5.576M", "USD", 2.788e6, 11.15e6,

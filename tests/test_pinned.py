@@ -95,6 +95,15 @@ History of the pin in tests/data/baseline_pinned.json:
   at its small start model's cost once it had trained up to the level: the column now records the cost
   of serving the level at each lab's efficiency and price of compute. It is the only change; every
   other number is identical.
+- re-taken whole when capability got its parts (issue 36): a model is a pretrained base (moved toward
+  the best published open-weights base by imitation) plus post-training (reasoning RL from
+  September 2024, distillation, breakthroughs since the base); bases wait `tech.release_lag_days` in
+  post-training and runs count at release; the world of January 2023 is the start (GPT-4, PaLM 2,
+  Claude 2 and LLaMA-65B released on their days; the first run credited from day 0 only; first
+  distillations staggered); Chinese labs' runs take 10-30% of their clusters (ByteDance 30% and a
+  smaller 2023 fleet). Every capability and gap moves, chips and prices a little: for this seed the
+  gap at the end of 2023 3.0 -> 9.5 months and of 2024 6.2 -> 5.4 (it shrinks during 2024), the 2030
+  gap 12.3 -> 16.6 months.
 """
 
 from __future__ import annotations

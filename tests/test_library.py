@@ -245,20 +245,28 @@ def test_distillation_crackdown_stops_chinese_labs_distilling_us_models(runs):
 def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(runs):
     reactive, base = runs("reactive_regulators"), runs("baseline")
     for r, b in zip(reactive, base, strict=True):
-        assert len(events_of(r, "review", "tighten")) > 0  # China comes within six months
+        assert len(events_of(r, "review")) > 0
         changes = events_of(r, "rule").query("channel in ('tighten', 'loosen')")
-        assert len(events_of(r, "rule", "tighten")) > 0
+        assert len(changes) > 0
         assert regulator_series(r, "bis", "decisions").iloc[-1] == len(changes)
         moved = (regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")).abs()
         assert moved.max() >= 0.05
-    # The loop goes both ways (China is seldom within six months, and lost sales pass $15B a year):
-    # in each seed, paired with the baseline's run of that seed, smuggling follows enforcement, more
-    # where enforcement averaged below the baseline's and less where above.
+    # The loop goes both ways: China comes within six months in some seeds (mid-2023, when its labs' first
+    # runs and distillations land) and the regulator tightens; lost sales pass $15B a year and it loosens.
+    assert any(len(events_of(r, "rule", "tighten")) > 0 for r in reactive)
+    assert any(len(events_of(r, "rule", "loosen")) > 0 for r in reactive)
+    # Smuggling follows enforcement: in each seed, paired with the baseline's run of that seed, over the
+    # years before China's domestic-chip mandate (2026, which cuts China's demand for NVIDIA's chips
+    # whatever the enforcement), more where enforcement averaged below the baseline's and less where above.
     for r, b in zip(reactive, base, strict=True):
+        steps = r.model.index[r.model["date"] < pd.Timestamp("2026-01-01")]
         enforcement = (
-            regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement")
-        ).mean()
-        assert np.sign(cn_leaked(r) / cn_leaked(b) - 1) == -np.sign(enforcement)
+            (regulator_series(r, "bis", "mean_enforcement") - regulator_series(b, "bis", "mean_enforcement"))
+            .loc[steps]
+            .mean()
+        )
+        leaked = [float(x.model.loc[steps, "chips_leaked_CN"].sum()) for x in (r, b)]
+        assert np.sign(leaked[0] / leaked[1] - 1) == -np.sign(enforcement)
     # China's answer: more subsidy money and a firmer mandate build Huawei's capacity faster
     assert median(reactive, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")) > 1.3 * median(
         base, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")
@@ -353,7 +361,7 @@ GAP_EFFECTS = {
     "efficiency_race": {2030: NARROWS},  # 2025 and 2027 within the noise (the header says so)
     "distillation_wave": {2027: SMALL, 2030: SMALL},  # 2025: up to 1.7 months narrower (the header says so)
     "distillation_crackdown": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
-    "reactive_regulators": {2025: WIDENS, 2027: WIDENS},  # 2030 within the noise (the header says so)
+    "reactive_regulators": {2025: SMALL, 2027: NARROWS, 2030: NARROWS},  # loosening outweighs (the header says so)
     "h20_flip_flop": {2025: SMALL},
     "cloud_loophole": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
 }

@@ -25,19 +25,19 @@ CLAIMS = [
         0.05,
     ),
     (
-        r"but it stays below ByteDance's, China's leading lab",
-        "bool(week['deepseek'] < week['bytedance'] == week[china].max())",
+        r"which takes it just past ByteDance's, China's leading lab until then",
+        "bool(week['deepseek'] == week[china].max() and before['bytedance'] == before[china].max())",
         None,
     ),
     (
-        r"The two columns of the gap are the same at the end of February",
-        "bool(abs(gaps.loc['2025-02-28', 'baseline'] - gaps.loc['2025-02-28', 'shock']) < 0.005)",
-        None,
-    ),
-    (
-        r"by June the shock's is\s+about (\d+(?:\.\d+)?) months shorter",
-        "float(gaps.loc['2025-06-01', 'baseline'] - gaps.loc['2025-06-01', 'shock'])",
+        r"At the end of February the shock's gap is about (\d+(?:\.\d+)?) months shorter",
+        "float(gaps.loc['2025-02-28', 'baseline'] - gaps.loc['2025-02-28', 'shock'])",
         0.15,
+    ),
+    (
+        r"by June the two are the same",
+        "bool(abs(gaps.loc['2025-06-01', 'baseline'] - gaps.loc['2025-06-01', 'shock']) < 0.05)",
+        None,
     ),
     (r"NVIDIA falls by about (\d+(?:\.\d+)?)% on 27 January", "-100 * float(window.loc[0, 'belief -0.20'])", 1.0),
     (r"\(−0\.8\) it falls by about (\d+(?:\.\d+)?)%", "-100 * float(window.loc[0, 'belief -0.80'])", 1.5),
@@ -50,12 +50,12 @@ CLAIMS = [
         0.2,
     ),
     (
-        r"with no export controls China's best model is about (\d+(?:\.\d+)?) months\s+\*ahead\* of the US's",
-        "-float(metrics.gap_at(open_market.model, ['2025-06-01']).iloc[0])",
+        r"China's best model trails the US's by about (\d+(?:\.\d+)?) months with no\s+export controls",
+        "float(metrics.gap_at(open_market.model, ['2025-06-01']).iloc[0])",
         0.15,
     ),
     (
-        r"with every rule fully enforced it trails by about (\d+(?:\.\d+)?) months",
+        r"and by about (\d+(?:\.\d+)?) months with every rule fully enforced",
         "float(metrics.gap_at(strict.model, ['2025-06-01']).iloc[0])",
         0.15,
     ),
@@ -74,6 +74,7 @@ SETUP = """
 blocs = {lab.id: lab.bloc for lab in wave.scenario.labs}
 china = [lab.id for lab in shock.scenario.labs if lab.bloc == "CN"]
 week = capability.loc["2025-02-09"]  # the week after the release
+before = capability.loc["2025-01-19"]  # the week before it
 """
 
 

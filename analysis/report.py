@@ -38,6 +38,9 @@ figcaption { color: #444; font-size: 0.95em; } details { margin: 1em 0; } summar
 CAPTIONS = {
     "frontier_by_bloc": "Frontier capability of each bloc: the best model of any of its labs, in log10 effective "
     "training FLOP (one unit = ten times the compute at 2023 algorithms).",
+    "capability_parts": "Each bloc's best model in two parts: above, its pretrained base (solid) and the whole "
+    "capability with post-training (dashed), with every run's releases as dots; below, what post-training adds "
+    "(reasoning from September 2024, distillation, breakthroughs made since the base was trained).",
     "gap_months": "How many months the laggard bloc trails the leader: months since the leader first stood where "
     "the laggard stands now. Dotted lines mark rules, breakthroughs and other scripted events.",
     "markets": "Share prices, market capitalisation and the AI equity index of the listed chipmakers. Triangles "

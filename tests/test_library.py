@@ -487,3 +487,19 @@ def test_deepseek_leads_china_after_r1_in_most_seeds(replicates):
         capability = agents.pivot(index="date", columns="agent_id", values="value").loc["2025-01-21":"2025-03-31"]
         leads.append(float((capability.idxmax(axis=1) == "deepseek").mean()))
     assert sum(share > 0.5 for share in leads) >= 7, np.round(leads, 2)
+
+
+def test_the_race_starts_where_the_world_stood_in_january_2023(runs):
+    """The start is the world of January 2023: no model comes out of the model's own start-up (the first
+    release is LLaMA-65B on its day, 24 February, then GPT-4 on 14 March), and China does not close on the
+    US in the first two months (the gap never falls below its start before March 2023)."""
+    for r in runs("baseline"):
+        releases = r.events[r.events["kind"] == "release"]
+        week = pd.Timedelta(days=r.scenario.time.step_days)  # a release is logged in the step that holds its day
+        first = releases.sort_values("date").iloc[0]
+        assert first["actor"] == "meta", first
+        assert pd.Timestamp("2023-02-24") <= pd.Timestamp(first["date"]) < pd.Timestamp("2023-02-24") + week
+        gpt4 = pd.Timestamp(releases[releases["actor"] == "openai"].sort_values("date").iloc[0]["date"])
+        assert pd.Timestamp("2023-03-14") <= gpt4 < pd.Timestamp("2023-03-14") + week
+        gaps = r.model.set_index("date")["gap_months"]
+        assert gaps.loc[:"2023-02-28"].min() >= gaps.iloc[0], gaps.loc[:"2023-02-28"].round(2).tolist()

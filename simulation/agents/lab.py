@@ -298,20 +298,23 @@ class Lab(Firm):
         published = self.model.observation.published_base(t.spillover_lag_days)
         base = tech.catch_up(own, published, t.imitation_fraction, t.imitation_max_lift)
         if base > max([self.pretrained] + [p[1] for p in self.pending]):
-            # A better base supersedes one still in post-training.
-            self.pending = [[self.model.day + t.release_lag_days, base, 0.0, self.run_flop, self.run_cost_usd]]
+            # Only a better base goes into post-training; one already there stays due on its day.
+            self.pending.append([self.model.day + t.release_lag_days, base, 0.0, self.run_flop, self.run_cost_usd])
 
     def release(self) -> None:
         """Release the base in post-training once it is due and beats the released model (with the
         reasoning it has been given and the distillation data the lab has); until then it stays in
         post-training."""
-        if not self.pending or self.pending[0][0] > self.model.day:
+        due = [p for p in self.pending if p[0] <= self.model.day]
+        if not due:
             return
-        _, base, rl_flop, run_flop, run_cost_usd = self.pending[0]
+        best = max(due, key=lambda p: self.model_capability(p[1], p[2], self.teacher_level, 0.0))
+        _, base, rl_flop, run_flop, run_cost_usd = best
         new = self.model_capability(base, rl_flop, self.teacher_level, 0.0)
         if new <= self.capability:
             return
-        self.pending.pop(0)
+        # Released: the bases it supersedes leave post-training.
+        self.pending = [p for p in self.pending if p[1] > base]
         # Runs are counted when their models are released, as public records count them (a run made
         # before the start is not the model's to count).
         if run_flop > self.largest_run_flop and not math.isnan(run_cost_usd):

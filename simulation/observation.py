@@ -224,6 +224,9 @@ class Observation:
             reporters[f"chips_leaked_{b}"] = partial(_flow, kind="leaked_units", j=j)
             reporters[f"chips_domestic_{b}"] = partial(_flow, kind="domestic_units", j=j)
             reporters[f"chips_rented_{b}"] = partial(_flow, kind="rented_units", j=j)
+            reporters[f"chips_seized_{b}"] = partial(_flow, kind="seized_units", j=j)
+            reporters[f"smuggling_premium_{b}"] = partial(_flow, kind="smuggling_premium", j=j)
+            reporters[f"rental_premium_{b}"] = partial(_flow, kind="rental_premium", j=j)
         reporters["chip_spend_usd"] = partial(_flow, kind="paid_by_buyers_usd")
         for o in model.owners.values():
             reporters[f"capex_usd_{o.label}"] = partial(_owner_capex, owner=o.id)

@@ -88,10 +88,11 @@ def test_open_weights_spread_efficiency_and_closed_labs_keep_it():
 def test_equipment_controls_cap_domestic_capacity_growth():
     free = _model({"regulators.bis.equipment_controls.dec2024.enforcement": 0.0})
     capped = _model({"regulators.bis.equipment_controls.dec2024.enforcement": 1.0})
-    assert capped.chipmakers["huawei"].capacity_chips_per_year < free.chipmakers["huawei"].capacity_chips_per_year
+    # Huawei's capacity is its foundry's wafers (chipmakers.huawei.supply): the tool rule caps their growth.
+    assert capped.chipmakers["huawei"].wafers_per_month < free.chipmakers["huawei"].wafers_per_month
     # After Dec 2024, full enforcement holds growth to the cap: 30% a year over the 13 months left.
     at_rule = _model({"regulators.bis.equipment_controls.dec2024.enforcement": 1.0, "time.end": "2024-12-01"})
-    ratio = capped.chipmakers["huawei"].capacity_chips_per_year / at_rule.chipmakers["huawei"].capacity_chips_per_year
+    ratio = capped.chipmakers["huawei"].wafers_per_month / at_rule.chipmakers["huawei"].wafers_per_month
     assert ratio <= np.exp(0.3 * 13 / 12) * 1.01
 
 

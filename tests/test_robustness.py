@@ -117,8 +117,9 @@ class Books:
 
         sold = sum(m.units_sold_total for m in makers)
         delivered = sum(owner.chips_received_total for owner in owners)
-        assert sold == pytest.approx(delivered + sum(s.units.sum() for s in market.in_transit), rel=1e-9, abs=1e-6), (
-            f"{step}: chips sold != received + in transit"
+        in_transit = sum(s.units.sum() for s in market.in_transit)
+        assert sold == pytest.approx(delivered + in_transit + market.seized_total, rel=1e-9, abs=1e-6), (
+            f"{step}: chips sold != received + in transit + seized"
         )
         installed = model.clusters.installed_total
         assert installed == pytest.approx(delivered, rel=1e-9, abs=1e-6), f"{step}: chips delivered != installed"

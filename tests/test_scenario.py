@@ -336,9 +336,22 @@ def test_a_whole_old_markets_table_names_the_new_key_of_each_of_its_keys(write_s
 def test_an_old_key_in_an_override_names_the_new_key():
     with pytest.raises(ScenarioError) as caught:
         load_scenario("baseline", {"markets.rental_reach": 0.3, "chip_market.rental_premium": 0.4}, label="--set")
-    assert [str(p) for p in caught.value.problems] == [
-        "--set: markets.rental_reach: this key moved to chip_market.rental_reach"
-    ]
+    (problem,) = [str(p) for p in caught.value.problems]
+    assert problem.startswith("--set: markets.rental_reach: this key moved to chip_market.rental_reach, since removed")
+
+
+@pytest.mark.parametrize(
+    ("key", "replacement"),
+    [
+        ("chip_market.leak_price_premium", "chip_market.smuggling_premium"),
+        ("chip_market.rental_reach", "rental_capacity_chips_per_year"),
+    ],
+)
+def test_a_removed_supply_key_says_what_replaced_it(key, replacement):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {key: 0.3}, label="--set")
+    (problem,) = [str(p) for p in caught.value.problems]
+    assert problem.startswith(f"--set: {key}: this key was removed: ") and replacement in problem
 
 
 def test_the_docs_table_of_moved_keys_is_the_one_the_loader_uses():

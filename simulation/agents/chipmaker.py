@@ -1,5 +1,6 @@
 """Chipmakers: make AI chips within a capacity that grows with demand and subsidies (unless equipment
-controls cap it), answer export rules with compliant variants, price them, report earnings."""
+controls cap it), or, for a maker with a `supply`, from its share of a foundry's wafers and the memory it
+can get; answer export rules with compliant variants, price them, report earnings."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 
 from simulation.agents.regulator import rule_catches
 from simulation.firms import OUTSIDE, Firm
-from simulation.scenario import Chip, Chipmaking, Rule, Tech
+from simulation.markets.supply import dies_per_chip, dies_per_wafer
+from simulation.scenario import Chip, Chipmaking, ChipSupply, Rule, Tech
 from simulation.scenario import Chipmaker as ChipmakerSpec
 from simulation.tech import interconnect_factor, step_fraction
 
@@ -89,8 +91,17 @@ class Chipmaker(Firm):
         super().__init__(model, spec)
         self.chipmaking = chipmaking
         self.tech_spec = tech_spec
-        self.capacity_chips_per_year = spec.capacity_chips_per_year
-        self.capacity_growth_per_year = spec.capacity_growth_per_year
+        self.capacity_chips_per_year = spec.capacity_chips_per_year or 0.0
+        """AI chips it can make a year: set, or, with a supply, what this step's dies and memory make in a year."""
+        self.capacity_growth_per_year = spec.capacity_growth_per_year or 0.0
+        supply = spec.supply
+        self.wafers_per_month = supply.foundry_wafers_per_month if supply else 0.0
+        self.die_stock = 0.0
+        """Good dies on hand (from its foundry's wafers and bought elsewhere), not yet packaged into chips."""
+        self.memory_stock = supply.memory_stock_stacks if supply else 0.0
+        """HBM stacks on hand, not yet packaged into chips."""
+        self._stockpiled = False  # the memory bought ahead of an HBM control has come in
+        self._foundry_chips_per_year = 0.0  # chips a year its share of the foundry's wafers makes
         self.log_q = 0.0  # log of its share price against the price's smoothed past (0 when unlisted)
         self._past_log_price = math.log(spec.share_price_usd) if spec.share_price_usd else 0.0
         self.opex_usd_per_year = spec.opex_usd_per_year
@@ -180,18 +191,26 @@ class Chipmaker(Firm):
 
     def produce(self) -> None:
         """Capacity grows with investment, faster the fuller the order book was last step, plus what
-        subsidies build; controls on chip-making tools cap the growth."""
+        subsidies build; controls on chip-making tools cap the growth. A maker with a supply grows its
+        foundry's wafers instead (at the foundry's pace, not its order book's), and makes this step's dies
+        and gets this step's memory."""
         model = self.model
         dt = model.dt
-        pull = min(max(self.order_ratio, 0.0), 1.5)
-        # A listed maker invests more when its shares stand above their past level, less after a sell-off
-        # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
-        q = math.exp(self.chipmaking.q_elasticity * self.log_q)
-        growth = self.capacity_growth_per_year * pull * q
+        supply = self.spec.supply
+        if supply is None:
+            pull = min(max(self.order_ratio, 0.0), 1.5)
+            # A listed maker invests more when its shares stand above their past level, less after a sell-off
+            # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
+            q = math.exp(self.chipmaking.q_elasticity * self.log_q)
+            growth = self.capacity_growth_per_year * pull * q
+        else:
+            growth = supply.foundry_growth_per_year
         subsidy = model.regulation.subsidy_for(self, model.chipmakers.values())
-        if subsidy > 0 and self.capacity_chips_per_year > 0:
+        # What a subsidy builds is chip-making capacity: the foundry's, for a maker with a supply.
+        building = self.capacity_chips_per_year if supply is None else self._foundry_chips_per_year
+        if subsidy > 0 and building > 0:
             built = subsidy * dt / self.spec.capacity_cost_usd
-            growth += math.log1p(built / self.capacity_chips_per_year) / dt
+            growth += math.log1p(built / building) / dt
             self.subsidies_total_usd += subsidy * dt
             # The subsidy pays for the capacity it builds: in from governments, out to the builders.
             model.ledger.pay(OUTSIDE["governments"], self.id, subsidy * dt, "subsidy")
@@ -199,12 +218,78 @@ class Chipmaker(Firm):
         cap, enforcement = model.regulation.equipment_cap(self.bloc)
         if growth > cap:
             growth = cap + (1.0 - enforcement) * (growth - cap)
-        self.capacity_chips_per_year *= math.exp(growth * dt)
+        if supply is None:
+            self.capacity_chips_per_year *= math.exp(growth * dt)
+        else:
+            self.wafers_per_month *= math.exp(growth * dt)
+            self._supply(supply)
         self._step_revenue = 0.0
         self._step_cost = 0.0
 
-    def output_this_step(self) -> float:
-        return self.capacity_chips_per_year * self.model.dt
+    def _die_and_chip(self) -> tuple[float, int, float]:
+        """Area of one die of its newest chip on sale (or its first), the dies that chip is made of, and its
+        HBM stacks: what the wafers and memory of this step are counted in."""
+        model = self.model
+        own = [i for i, chip in enumerate(model.chips) if chip.maker == self.id]
+        if not own:
+            return 1.0, 1, 0.0
+        on_sale = model.chip_market.on_sale()
+        launched = [i for i in own if on_sale[i]] or own[:1]
+        chip = model.chips[max(launched, key=lambda i: model.chips[i].launch)]
+        dies = dies_per_chip(chip.die_area_mm2)
+        return chip.die_area_mm2 / dies, dies, chip.hbm_stacks
+
+    def _supply(self, supply: ChipSupply) -> None:
+        """This step's good dies (its share of the foundry's wafers, times dies per wafer and the yield, plus
+        dies bought elsewhere while that lasts) and HBM stacks (imports less what HBM controls stop, the stock
+        bought ahead of a control when it comes in, home-made memory once it flows)."""
+        model = self.model
+        dt, today, years = model.dt, model.date, model.years()
+        die_mm2, dies, stacks = self._die_and_chip()
+        good = min(supply.yield_start + supply.yield_gain_per_year * years, 0.9)
+        made = self.wafers_per_month * 12 * supply.foundry_share * dies_per_wafer(die_mm2) * good
+        bought = (
+            supply.bought_dies_per_year
+            if supply.bought_dies_until is None or today <= supply.bought_dies_until
+            else 0.0
+        )
+        cut = model.regulation.hbm_cut(self.bloc)
+        memory = supply.memory_imports_stacks_per_year * (1.0 - cut)
+        if cut > 0 and not self._stockpiled:
+            self._stockpiled = True
+            self.memory_stock += supply.memory_stockpiled_before_control_stacks
+        if supply.domestic_memory_from is not None and today >= supply.domestic_memory_from:
+            running = (today - supply.domestic_memory_from).days / 365.25
+            memory += supply.domestic_memory_stacks_per_year * math.exp(
+                supply.domestic_memory_growth_per_year * running
+            )
+        self.die_stock += (made + bought) * dt
+        self.memory_stock += memory * dt
+        chips_from_dies = (made + bought) / dies
+        self._foundry_chips_per_year = made / dies
+        self.capacity_chips_per_year = min(chips_from_dies, memory / stacks) if stacks > 0 else chips_from_dies
+
+    def output_this_step(self, mix: np.ndarray | None = None) -> float:
+        """Chips it can deliver this step, for orders of `mix` units of each chip (catalogue order): its
+        capacity's share of the step, or, with a supply, what its dies and HBM stacks on hand make in that
+        mix (the scarcer of the two binds)."""
+        if self.spec.supply is None:
+            return self.capacity_chips_per_year * self.model.dt
+        dies, stacks = self._needs(mix)
+        chips = self.die_stock / dies
+        return min(chips, self.memory_stock / stacks) if stacks > 0 else chips
+
+    def _needs(self, mix: np.ndarray | None) -> tuple[float, float]:
+        """Dies and HBM stacks one chip of `mix` (units of each chip, catalogue order) takes on average; its
+        newest chip's if nothing is asked."""
+        if mix is None or mix.sum() <= 0:
+            _, dies, stacks = self._die_and_chip()
+            return float(dies), stacks
+        chips = self.model.chips
+        total = mix.sum()
+        dies = sum(u * dies_per_chip(chips[i].die_area_mm2) for i, u in enumerate(mix.tolist()) if u > 0) / total
+        stacks = sum(u * chips[i].hbm_stacks for i, u in enumerate(mix.tolist()) if u > 0) / total
+        return dies, stacks
 
     def observe_demand(self, asked: float, available: float, lost_usd: float = 0.0) -> None:
         """Prices move towards the level that clears orders against output (within the scenario's bounds);
@@ -217,12 +302,16 @@ class Chipmaker(Firm):
         self._step_lost = lost_usd
         self.lost_sales_total_usd += lost_usd
 
-    def sell(self, units: float, revenue_usd: float, cost_usd: float) -> None:
-        """It sold `units` chips for `revenue_usd` (paid by the chip market's buyers, through the ledger) and
-        pays the suppliers of their wafers, memory and packaging `cost_usd`."""
+    def sell(self, units: np.ndarray, revenue_usd: float, cost_usd: float) -> None:
+        """It sold `units` of each chip (catalogue order) for `revenue_usd` (paid by the chip market's buyers,
+        through the ledger) and pays the suppliers of their wafers, memory and packaging `cost_usd`."""
         self.model.ledger.pay(self.id, OUTSIDE["suppliers"], cost_usd, "production")
         self.cash_usd += revenue_usd - cost_usd
-        self.units_sold_total += units
+        self.units_sold_total += float(units.sum())
+        if self.spec.supply is not None and units.any():
+            dies, stacks = self._needs(units)
+            self.die_stock = max(self.die_stock - dies * float(units.sum()), 0.0)
+            self.memory_stock = max(self.memory_stock - stacks * float(units.sum()), 0.0)
         self.revenue_total_usd += revenue_usd
         self._step_revenue += revenue_usd
         self._step_cost += cost_usd

@@ -162,6 +162,10 @@ class Regulator(mesa.Agent):
         ]
         return min(caps) if caps else (np.inf, 0.0)
 
+    def hbm_cut(self, bloc: str) -> float:
+        """Share of high-bandwidth memory imports into `bloc` its controls in force stop (0 with none)."""
+        return max((c.hbm_enforcement for c in self.equipment_controls_in_force if bloc in c.destinations), default=0.0)
+
     def subsidy_usd_per_year(self) -> float:
         return sum(p.subsidy_usd_per_year for p in self.policies_in_force)
 
@@ -283,6 +287,10 @@ class Regulation:
     def equipment_cap(self, bloc: str) -> tuple[float, float]:
         """The tightest cap on capacity growth that any bloc's tool controls put on chipmakers of `bloc`."""
         return min((r.equipment_cap(bloc) for r in self.regulators.values()), default=(math.inf, 0.0))
+
+    def hbm_cut(self, bloc: str) -> float:
+        """The largest share of HBM imports into `bloc` that any bloc's controls stop."""
+        return max((r.hbm_cut(bloc) for r in self.regulators.values()), default=0.0)
 
     def subsidy_for(self, maker: Chipmaker, makers: Iterable[Chipmaker]) -> float:
         """A chipmaker's part of its bloc's subsidies, in proportion to its capacity among its bloc's `makers`'

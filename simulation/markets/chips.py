@@ -6,15 +6,17 @@ value gets most orders but not all (buyers hedge suppliers, and software stacks 
 domestic-chip mandate reserves part of the budget for chips made at home. Each chipmaker's
 output this step is shared pro rata among the orders for its chips.
 
-A chip banned for a bloc at enforcement e can still be bought through smugglers
-for a share (1 - e) of the money a buyer puts on it, at a price premium that the maker does not see,
-and it arrives after a delay. Of the share e that is stopped, a part `chip_market.rental_reach` finds a
-cloud abroad that buys the chip legally (if it is sold, and not controlled, in another bloc: not a
-variant made for the buyer's bloc alone) and rents it to the buyer for its service life, at
-`chip_market.rental_premium` over its price, unless a rule that covers rentals stops that too (with its
-enforcement); the rest goes back to the legal offers. The money
-that controls divert from a maker's chips is its sales lost to controls. Chips under a licence-fee
-rule sell legally, and the maker pays the regulator its share of the revenue.
+A chip that a control touches for a bloc reaches its buyers through two supplies, each a channel whose
+price rises with the volume it carries (`simulation.markets.supply`). Smugglers sell it at a premium over
+its maker's price, and a share of what they carry is seized on the way (paid for and lost); both rise with
+the bloc's smuggled volume over the past year or so against the routes the rule's enforcement leaves open,
+and a fully enforced rule closes the channel. Clouds abroad that may buy the chip legally (sold, and not
+controlled, in another bloc: not a variant made for the buyer's bloc alone) lease it for its service life
+at a premium that rises the same way with the bloc's rented volume, against a rule that covers rentals.
+Buyers choose among buying legally, buying from smugglers and renting abroad by one logit in value per
+dollar, the smuggled chip's value counting the expected loss to seizure. The money controls keep from a
+maker, against what buyers would have spent on its chips with no control, is its sales lost to controls.
+Chips under a licence-fee rule sell legally, and the maker pays the regulator its share of the revenue.
 
 The market works on arrays: buyers put budgets on it, and as it clears it splits them over their
 blocs' offers into a row of money over the chips per buyer, shares out each maker's output, moves the
@@ -29,7 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.firms import OUTSIDE
-from simulation.tech import interconnect_factor, logit_split
+from simulation.markets.supply import channel_load, channel_premium, seizure_chance
+from simulation.tech import interconnect_factor, logit_split, step_fraction
 
 if TYPE_CHECKING:
     from simulation.agents.owner import Owner
@@ -40,54 +43,45 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Menu:
-    """The chips (columns) open to the buyers of each bloc (rows) this step, and the share of a budget
-    each draws: a logit in value per dollar over the chips on offer (the others draw nothing).
+    """The chips (columns) open to the buyers of each bloc (rows) this step through each channel, and the share
+    of a budget each draws: one logit in value per dollar over every open channel of every chip (bought,
+    legally or from smugglers, and rented abroad), the expected loss to seizure counted in the value.
 
     Prices hold within a step, so the shares are the same for every buyer of a bloc: worked out once a step.
     """
 
     offered: np.ndarray
-    """Whether a buyer of the bloc may put money on the chip (on sale to the bloc, banned or not)."""
+    """Whether the chip is on sale to the bloc at all, controls aside."""
     shares: np.ndarray
-    """Share of a budget put on the chip."""
-    enforcement: np.ndarray
-    """Share of the money put on each chip that controls stop (0: legal; 1: fully banned)."""
-    legal_shares: np.ndarray
-    """The shares of the offers no control touches (0 for the others)."""
-    legal_total: np.ndarray
-    """Share of a budget drawn by the legal offers, per bloc."""
-    passes: np.ndarray
-    """Share of the money put on each chip that gets past the controls (1 - `enforcement`)."""
-    rents: np.ndarray
-    """Share of the money put on each chip that rents it abroad instead: part of what controls stop."""
-    returned_over: np.ndarray
-    """What the money stopped on a bloc's offers is shared over: `legal_total`, or 1 where that is 0 (then
-    every legal share is 0, and so is the money returned)."""
+    """Share of a budget put on buying the chip: legally, or from smugglers where a control touches it."""
+    rent_shares: np.ndarray
+    """Share of a budget put on renting the (controlled) chip in a cloud abroad."""
+    free_shares: np.ndarray
+    """The shares buyers would put on each chip at its maker's price with no control: what controls cost makers
+    is measured against these."""
 
     @classmethod
     def of(
         cls,
         offered: np.ndarray,
         value_per_usd: np.ndarray,
-        enforcement: np.ndarray,
+        rent_value_per_usd: np.ndarray,
+        free_value_per_usd: np.ndarray,
         sensitivity: float,
-        rentable: np.ndarray,
     ) -> Menu:
-        """The menu of the `offered` chips, from their value per dollar, the controls' enforcement and
-        the share of the stopped money that can rent the chip abroad (`rentable`)."""
-        shares = logit_split(value_per_usd, sensitivity, offered)
-        legal_shares = np.where(enforcement == 0, shares, 0.0)
-        legal_total = legal_shares.sum(axis=1)
-        returned_over = np.where(legal_total > 0, legal_total, 1.0)
-        rents = enforcement * rentable
-        passes = 1 - enforcement
-        return cls(offered, shares, enforcement, legal_shares, legal_total, passes, rents, returned_over)
+        """The menu of the `offered` chips from the value per dollar of buying each (0 where no channel is
+        open), of renting it abroad (0 where that is closed) and of buying it with no control."""
+        n = value_per_usd.shape[1]
+        value = np.concatenate([value_per_usd, rent_value_per_usd], axis=1)
+        open_ = np.concatenate([offered & (value_per_usd > 0), offered & (rent_value_per_usd > 0)], axis=1)
+        both = logit_split(value, sensitivity, open_)
+        return cls(offered, both[:, :n], both[:, n:], logit_split(free_value_per_usd, sensitivity, offered))
 
 
 @dataclass(frozen=True)
 class Terms:
     """The terms of the chip market this step, per bloc (row) and chip (column): made once a step, as
-    prices and rules hold within it."""
+    prices, rules and the channels' loads hold within it."""
 
     everything: Menu
     """The menu of all offers to each bloc."""
@@ -96,11 +90,11 @@ class Terms:
     mandate: np.ndarray
     """Share of a budget each bloc's mandate reserves for home-made offers (0 if none is on offer)."""
     controlled: np.ndarray
-    """Whether a control touches the chip: a buyer gets it only past controls, from smugglers."""
+    """Whether a control touches the chip: a buyer gets it only from smugglers, or rents it abroad."""
     price: np.ndarray
-    """Price a buyer pays per unit: a controlled chip at the leak premium."""
-    maker_price: np.ndarray
-    """Of that price, what reaches the chip's maker: the smugglers keep the premium."""
+    """Price a buyer pays per unit bought: a controlled chip at the smugglers' premium."""
+    seizure: np.ndarray
+    """Chance that a unit bought from smugglers is seized on its way (0 for a legal purchase)."""
     rental_price: np.ndarray
     """Price a buyer pays per unit rented abroad for its service life; the maker gets the chip's price."""
 
@@ -118,12 +112,23 @@ class Flows:
     leaked_units: np.ndarray = field(default_factory=lambda: np.zeros(0))
     domestic_units: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the part of legal made at home
     rented_units: np.ndarray = field(default_factory=lambda: np.zeros(0))  # controlled chips rented abroad
+    seized_units: np.ndarray = field(default_factory=lambda: np.zeros(0))  # smuggled chips seized on their way
+    smuggling_premium: np.ndarray = field(default_factory=lambda: np.zeros(0))  # paid over the makers' price
+    rental_premium: np.ndarray = field(default_factory=lambda: np.zeros(0))  # rent over the makers' price
 
     @classmethod
     def none(cls, blocs: int) -> Flows:
         """Nothing moved yet: zero flows for each of `blocs` destinations."""
-        zeros = [np.zeros(blocs) for _ in range(4)]
-        return cls(legal_units=zeros[0], leaked_units=zeros[1], domestic_units=zeros[2], rented_units=zeros[3])
+        z = [np.zeros(blocs) for _ in range(7)]
+        return cls(
+            legal_units=z[0],
+            leaked_units=z[1],
+            domestic_units=z[2],
+            rented_units=z[3],
+            seized_units=z[4],
+            smuggling_premium=z[5],
+            rental_premium=z[6],
+        )
 
 
 @dataclass
@@ -167,6 +172,13 @@ class ChipMarket:
         for chip in model.chips:
             self.add_chip(chip)
         self.in_transit: list[Shipment] = []
+        blocs = len(model.blocs)
+        self.smuggled_per_year = np.zeros(blocs)
+        """Chips smuggled towards each bloc (seized ones included), an annual rate averaged over about
+        `chip_market.supply_memory_days`: the volume that loads the smugglers' routes."""
+        self.rented_per_year = np.zeros(blocs)
+        """Controlled chips each bloc rents abroad, an annual rate averaged the same way."""
+        self.seized_total = 0.0
         self.smuggler_margin_total_usd = 0.0
         self.rental_margin_total_usd = 0.0
         self.fees_total_usd = 0.0
@@ -175,11 +187,13 @@ class ChipMarket:
         """Money each buyer puts on chips this step."""
         self.orders = np.zeros((len(self.buyers), len(model.chips)))
         """Money each buyer (row, as in `buyers`) puts on each chip (column) this step, to be spent at the
-        chip's offer price (with the leak premium if a control touches it): its budget split over the
+        chip's offer price (with the smugglers' premium if a control touches it): its budget split over the
         offers when the market clears."""
         self.stopped = np.zeros_like(self.orders)
-        """Money controls stop on its way from each buyer (row) to each chip (column) this step, and that
-        does not rent the chip abroad instead: what the chip's maker loses to controls."""
+        """Money each buyer (row) would have spent on each controlled chip (column) this step with no control,
+        less what reaches the chip's maker through smugglers and clouds abroad: its sales lost to controls."""
+        self.would = np.zeros_like(self.orders)
+        """Money each buyer (row) would put on each chip (column) this step with no control."""
         self.rentals = np.zeros_like(self.orders)
         """Money each buyer (row) puts on renting each controlled chip (column) abroad this step."""
         # What is on sale, and at what price, as the market last opened (`start_step`): both hold within a step.
@@ -218,13 +232,14 @@ class ChipMarket:
 
     def best_value(self) -> np.ndarray:
         """Per bloc, the most peak FLOP/s a dollar buys among the chips on offer to it at today's prices, a
-        controlled chip at the smugglers' premium and a fully banned one not at all: the price of compute its
-        buyers plan with (the world's best where nothing is on offer to a bloc). Kept for the step."""
+        controlled chip from smugglers (at their premium, less the expected loss to seizure) or rented abroad,
+        a channel that is closed not at all: the price of compute its buyers plan with (the world's best where
+        nothing is on offer to a bloc). Kept for the step."""
         if self._best_value[0] != self.model.steps:
-            controls = self.model.regulation.controls.T
-            offered = (self._on_sale & self.sold_to.T) & (controls < 1)
-            price = self._prices * np.where(controls > 0, 1.0 + self.spec.leak_price_premium, 1.0)
-            value = np.where(offered, self.flops / price, 0.0).max(axis=1)
+            terms = self._terms()
+            bought = np.where(terms.everything.shares > 0, self.flops * (1.0 - terms.seizure) / terms.price, 0.0)
+            rented = np.where(terms.everything.rent_shares > 0, self.flops / terms.rental_price, 0.0)
+            value = np.maximum(bought, rented).max(axis=1)
             # A bloc offered nothing (every chip banned, no variant yet) plans at the world's price of compute.
             value = np.where(value > 0, value, value.max())
             self._best_value = (self.model.steps, value)
@@ -239,31 +254,38 @@ class ChipMarket:
         return np.flatnonzero(self._terms().everything.offered[self.model.bloc_index[bloc]])
 
     def _terms(self) -> Terms:
-        """The menus of all offers and of home-made offers to each bloc, the mandates, and the prices,
-        from what is on sale and at what price as the market opened and the rules in force.
-
-        The offers are the chips on sale to the bloc; a chip under control costs the leak premium,
-        since whatever gets through comes from smugglers."""
+        """The menus of all offers and of home-made offers to each bloc, the mandates, the prices and the
+        chance of seizure, from what is on sale and at what price as the market opened, the rules in force
+        and the volume each bloc's smugglers and clouds abroad carried of late."""
         model = self.model
-        chip_market = self.spec
+        spec = self.spec
         offered = self._on_sale & self.sold_to.T
         enforcement = model.regulation.controls.T
         controlled = enforcement > 0
-        price = self._prices * np.where(controlled, 1.0 + chip_market.leak_price_premium, 1.0)
-        maker_price = np.where(controlled, price / (1.0 + chip_market.leak_price_premium), price)
-        rental_price = np.broadcast_to(self._prices * (1.0 + chip_market.rental_premium), price.shape)
+        load = channel_load(self.smuggled_per_year[:, None], spec.smuggling_capacity_chips_per_year, enforcement)
+        smuggled = controlled & np.isfinite(load)  # a fully enforced rule closes the channel
+        load = np.where(smuggled, load, 0.0)
+        premium = np.where(smuggled, channel_premium(load, spec.smuggling_premium, spec.smuggling_premium_slope), 0.0)
+        seizure = np.where(smuggled, seizure_chance(load, spec.seizure_rate), 0.0)
+        price = self._prices * (1.0 + premium)
         # A cloud abroad can rent out only a chip it may buy legally in its own bloc: sold there and not
         # controlled there (so not a variant made for the buyer's bloc alone).
         buyable = self.sold_to & (model.regulation.controls == 0)
         abroad = (buyable.sum(axis=1, keepdims=True) - buyable).T > 0
-        rentable = chip_market.rental_reach * (1.0 - model.regulation.rental_controls.T) * abroad
-        value = self.effective_flops / price
+        rent_enforcement = model.regulation.rental_controls.T
+        rent_load = channel_load(self.rented_per_year[:, None], spec.rental_capacity_chips_per_year, rent_enforcement)
+        rentable = controlled & abroad & np.isfinite(rent_load)
+        rent_load = np.where(rentable, rent_load, 0.0)
+        rental_price = self._prices * (1.0 + channel_premium(rent_load, spec.rental_premium, spec.rental_premium_slope))
+        value = np.where(~controlled | smuggled, self.effective_flops * (1.0 - seizure) / price, 0.0)
+        rent_value = np.where(rentable, self.effective_flops / rental_price, 0.0)
+        free_value = np.broadcast_to(self.effective_flops / self._prices, value.shape)
         home = offered & self._home
         mandate = np.array([model.regulation.domestic_share_min(b) for b in model.blocs]) * home.any(axis=1)
-        sensitivity = chip_market.choice_sensitivity
-        home_made = Menu.of(home, value, enforcement, sensitivity, rentable) if mandate.any() else None
-        everything = Menu.of(offered, value, enforcement, sensitivity, rentable)
-        return Terms(everything, home_made, mandate, controlled, price, maker_price, rental_price)
+        sensitivity = spec.choice_sensitivity
+        home_made = Menu.of(home, value, rent_value, free_value, sensitivity) if mandate.any() else None
+        everything = Menu.of(offered, value, rent_value, free_value, sensitivity)
+        return Terms(everything, home_made, mandate, controlled, price, seizure, rental_price)
 
     def start_step(self) -> None:
         """Open the market: note what is on sale and at what price, clear the order book and deliver
@@ -275,6 +297,7 @@ class ChipMarket:
         self.budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)
         self.stopped = np.zeros(shape)
+        self.would = np.zeros(shape)
         self.rentals = np.zeros(shape)
         self.flows = Flows.none(len(self.model.blocs))
         today = self.model.day
@@ -293,30 +316,25 @@ class ChipMarket:
         self.budgets[self._row[buyer.id]] += budget_usd
 
     def _split_budgets(self, terms: Terms) -> None:
-        """Split the buyers' budgets over their blocs' menus, into orders and money stopped: a mandate's
-        share over the home-made offers, the rest over all offers."""
+        """Split the buyers' budgets over their blocs' menus, into orders, rentals and what buyers would spend with
+        no control: a mandate's share over the home-made offers, the rest over all offers."""
         reserved = terms.mandate.take(self._buyer_bloc)
         if terms.home_made is not None:
             self._split(self.budgets * reserved, terms.home_made)
         self._split(self.budgets * (1.0 - reserved), terms.everything)
 
     def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
-        """Add each buyer's budget split over its bloc's menu to its orders: of the money controls stop on
-        banned offers, part rents the chips abroad and the rest goes back to the legal offers, in
-        proportion to their shares (if there are any)."""
+        """Add each buyer's budget split over its bloc's menu to its orders (chips bought, legally or from
+        smugglers) and rentals abroad, and what it would have spent on each chip with no control."""
         blocs = self._buyer_bloc
-        spend = budgets_usd[:, None] * menu.shares.take(blocs, axis=0)
-        rented = spend * menu.rents.take(blocs, axis=0)
-        stopped = spend * menu.enforcement.take(blocs, axis=0) - rented
-        placed = spend * menu.passes.take(blocs, axis=0)
-        returned = stopped.sum(axis=1, keepdims=True) * menu.legal_shares.take(blocs, axis=0)
-        placed += returned / menu.returned_over.take(blocs)[:, None]
-        self.orders += placed
-        self.rentals += rented
-        self.stopped += stopped
+        budgets = budgets_usd[:, None]
+        self.orders += budgets * menu.shares.take(blocs, axis=0)
+        self.rentals += budgets * menu.rent_shares.take(blocs, axis=0)
+        self.would += budgets * menu.free_shares.take(blocs, axis=0)
 
     def clear(self) -> Flows:
-        """Share each maker's output among the orders for its chips, ship the chips, move the money."""
+        """Share each maker's output among the orders for its chips, ship the chips (less those seized on their
+        way), move the money, and note the volumes the channels past controls carried."""
         model = self.model
         chip_market = self.spec
         flows = self.flows
@@ -328,11 +346,14 @@ class ChipMarket:
         rental_price = terms.rental_price.take(blocs, axis=0)
         units = self.orders / price
         rent_units = self.rentals / rental_price
+        reaches_maker = (units + rent_units) * self._prices
+        self.stopped = np.where(leaked, np.maximum(self.would - reaches_maker, 0.0), 0.0)
         asked = self._per_maker(units + rent_units).tolist()
         diverted = self._per_maker(self.stopped).tolist()
         fill = np.zeros(len(self.makers))
         for m, maker in enumerate(self.makers):
-            available = maker.output_this_step()
+            mix = self._per_chip_of(m, units + rent_units)
+            available = maker.output_this_step(mix)
             fill[m] = min(1.0, available / asked[m]) if asked[m] > 0 else 0.0
             maker.observe_demand(asked[m], available, diverted[m])
         fill_of_chip = fill.take(self.maker_of)
@@ -340,21 +361,22 @@ class ChipMarket:
         got_rented = rent_units * fill_of_chip  # bought by clouds abroad, at the maker's price, and leased
         paid = got * price
         paid_rent = got_rented * rental_price
-        sale = got * terms.maker_price.take(blocs, axis=0)
+        sale = got * self._prices
         sale_rent = got_rented * self._prices
         fee = sale * model.regulation.fees.T.take(blocs, axis=0)
         received = sale - fee + sale_rent
-        for maker, sold, revenue, cost in zip(
-            self.makers,
-            self._per_maker(got + got_rented).tolist(),
-            self._per_maker(received).tolist(),
-            self._per_maker((got + got_rented) * self.unit_cost).tolist(),
-            strict=True,
+        for m, (maker, revenue, cost) in enumerate(
+            zip(
+                self.makers,
+                self._per_maker(received).tolist(),
+                self._per_maker((got + got_rented) * self.unit_cost).tolist(),
+                strict=True,
+            )
         ):
-            maker.sell(sold, revenue, cost)
+            maker.sell(self._per_chip_of(m, got + got_rented), revenue, cost)
         flows.paid_by_buyers_usd += float(paid.sum() + paid_rent.sum())
         flows.received_by_makers_usd += float(received.sum())
-        smuggling = paid - sale
+        smuggling = paid - sale  # 0 on legal purchases, which are at the maker's price
         flows.smuggler_margin_usd += float(smuggling.sum())
         flows.rental_margin_usd += float((paid_rent - sale_rent).sum())
         flows.fees_usd += float(fee.sum())
@@ -364,23 +386,46 @@ class ChipMarket:
             buyer.pay_for_chips(usd)
         legal = np.where(leaked, 0.0, got)
         smuggled = got - legal  # got where leaked, 0 elsewhere
+        seized = smuggled * terms.seizure.take(blocs, axis=0)  # paid for, and lost on the way
+        shipped = smuggled - seized
         legal_per_buyer = legal.sum(axis=1)
         flows.legal_units += self._per_bloc(legal_per_buyer)
         home = self._made_in[None, :] == blocs[:, None]  # buyer (row) buys chip (column) from its own bloc's makers
         flows.domestic_units += self._per_bloc(np.where(home, legal, 0.0).sum(axis=1))
         rented_per_buyer = got_rented.sum(axis=1)
         flows.rented_units += self._per_bloc(rented_per_buyer)
+        flows.seized_units += self._per_bloc(seized.sum(axis=1))
+        self.seized_total += float(seized.sum())
+        smuggled_sale = self._per_bloc((smuggled * self._prices).sum(axis=1))
+        flows.smuggling_premium = self._ratio(self._per_bloc(smuggling.sum(axis=1)), smuggled_sale)
+        flows.rental_premium = self._ratio(
+            self._per_bloc((paid_rent - sale_rent).sum(axis=1)), self._per_bloc(sale_rent.sum(axis=1))
+        )
         if chip_market.leak_delay_days > 0:
             self._deliver(legal + got_rented, legal_per_buyer + rented_per_buyer)  # a lease starts at once
-            if smuggled.any():
-                self.in_transit.append(Shipment(model.day + chip_market.leak_delay_days, smuggled))
+            if shipped.any():
+                self.in_transit.append(Shipment(model.day + chip_market.leak_delay_days, shipped))
         else:
-            self._deliver(got + got_rented, got.sum(axis=1) + rented_per_buyer)
-            flows.leaked_units += self._per_bloc(smuggled.sum(axis=1))
+            self._deliver(legal + shipped + got_rented, legal_per_buyer + shipped.sum(axis=1) + rented_per_buyer)
+            flows.leaked_units += self._per_bloc(shipped.sum(axis=1))
+        # The volumes that load the channels past controls next step: an average over about the memory.
+        weight = step_fraction(365.25 / chip_market.supply_memory_days, model.dt)
+        self.smuggled_per_year += weight * (self._per_bloc(smuggled.sum(axis=1)) / model.dt - self.smuggled_per_year)
+        self.rented_per_year += weight * (self._per_bloc(rented_per_buyer) / model.dt - self.rented_per_year)
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
         self.rental_margin_total_usd += flows.rental_margin_usd
         self.fees_total_usd += flows.fees_usd
         return flows
+
+    @staticmethod
+    def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        """numerator / denominator, 0 where the denominator is 0 (nothing moved)."""
+        return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+    def _per_chip_of(self, m: int, per_order: np.ndarray) -> np.ndarray:
+        """Totals per chip (catalogue order) of a quantity given per buyer (row) and chip (column), for the chips
+        of maker `m` only (0 for the others)."""
+        return per_order.sum(axis=0) * self._maker_columns[:, m]
 
     def _record_payments(
         self, sales: np.ndarray, fees: np.ndarray, smuggling: np.ndarray, rents: np.ndarray, leased: np.ndarray

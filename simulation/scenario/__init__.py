@@ -11,6 +11,7 @@ registry, and the input errors they raise.
 - `errors`: `Problem`, `InputError` and `ScenarioError`.
 """
 
+from simulation.scenario.actors import ChipSupply
 from simulation.scenario.errors import InputError, Problem, ScenarioError
 from simulation.scenario.load import (
     SCENARIO_DIR,
@@ -71,6 +72,7 @@ __all__ = [
     "Capex",
     "Chip",
     "ChipMarket",
+    "ChipSupply",
     "Chipmaker",
     "Chipmaking",
     "Closed",

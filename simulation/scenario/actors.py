@@ -48,6 +48,14 @@ class Chip(Strict):
     price_usd: float = num(unit="USD", lo=1000, hi=100000, gt=0, doc="list price per chip")
     unit_cost_usd: float = num(unit="USD", lo=500, hi=50000, gt=0, doc="maker's cost per chip")
     power_kw: float = num(unit="kW", lo=0.2, hi=3, gt=0, le=20, doc="board power (TDP) of one chip")
+    hbm_stacks: float = num(
+        0.0,
+        unit="stacks",
+        lo=0,
+        hi=12,
+        ge=0,
+        doc="high-bandwidth memory stacks on one chip (counted against a maker's memory supply, if it has one)",
+    )
 
     @property
     def tpp(self) -> float:
@@ -105,6 +113,55 @@ class Lab(Strict):
     )
 
 
+class ChipSupply(Strict):
+    """A chipmaker whose output follows from the wafers a foundry gives it and the memory it can get
+    (`Chipmaker.produce`): good dies from its share of the foundry's advanced-node wafers (dies per wafer
+    from the die's area, times the yield) and any dies bought elsewhere, packaged with its chips' HBM
+    stacks from a stock fed by imports (which HBM controls stop) and domestic memory."""
+
+    foundry_wafers_per_month: float = num(
+        unit="wafers/month", lo=1e3, hi=2e5, gt=0, doc="the foundry's advanced-node (7nm-class) wafer starts at start"
+    )
+    foundry_growth_per_year: float = num(
+        unit="1/year", lo=0, hi=1.5, ge=-0.9, le=10, doc="growth of those wafer starts (equipment controls cap it)"
+    )
+    foundry_share: float = num(
+        unit="fraction",
+        lo=0.01,
+        hi=0.5,
+        gt=0,
+        le=1,
+        doc="share of the foundry's advanced wafers that go to its AI chips",
+    )
+    yield_start: float = num(unit="fraction", lo=0.05, hi=0.9, gt=0, le=1, doc="share of good dies at start")
+    yield_gain_per_year: float = num(
+        0.0, unit="1/year", lo=0, hi=0.2, ge=0, doc="yield gained a year (up to 0.9, a mature node's)"
+    )
+    bought_dies_per_year: float = num(
+        0.0, unit="dies/year", lo=0, hi=5e6, ge=0, doc="good dies a year from another foundry (through intermediaries)"
+    )
+    bought_dies_until: date | None = Field(None, description="last day dies are bought from the other foundry")
+    memory_stock_stacks: float = num(0.0, unit="stacks", lo=0, hi=2e7, ge=0, doc="HBM stacks on hand at start")
+    memory_imports_stacks_per_year: float = num(
+        0.0, unit="stacks/year", lo=0, hi=1e7, ge=0, doc="HBM stacks a year bought abroad (HBM controls stop them)"
+    )
+    memory_stockpiled_before_control_stacks: float = num(
+        0.0,
+        unit="stacks",
+        lo=0,
+        hi=2e7,
+        ge=0,
+        doc="HBM stacks bought ahead of an HBM control, between its announcement and its deadline (on its date)",
+    )
+    domestic_memory_stacks_per_year: float = num(
+        0.0, unit="stacks/year", lo=0, hi=2e7, ge=0, doc="HBM stacks a year from home makers once they produce"
+    )
+    domestic_memory_from: date | None = Field(None, description="first day home makers deliver HBM")
+    domestic_memory_growth_per_year: float = num(
+        0.0, unit="1/year", lo=0, hi=1.5, ge=0, le=10, doc="growth of home HBM output"
+    )
+
+
 class Chipmaker(Strict):
     id: Id
     name: str
@@ -112,9 +169,14 @@ class Chipmaker(Strict):
     ticker: str | None = Field(None, description="listed firms have a ticker, shares and a share price")
     shares_outstanding: float | None = num(None, unit="shares", lo=1e8, hi=1e11, gt=0, doc="shares outstanding")
     share_price_usd: float | None = num(None, unit="USD", lo=1, hi=1e4, gt=0, doc="share price at start")
-    capacity_chips_per_year: float = num(unit="chips/year", lo=1e4, hi=1e8, ge=0, doc="AI chips it can make a year")
-    capacity_growth_per_year: float = num(
-        unit="1/year", lo=0.0, hi=1.5, ge=-0.9, le=10, doc="growth of capacity when demand fills it"
+    capacity_chips_per_year: float | None = num(
+        None, unit="chips/year", lo=1e4, hi=1e8, ge=0, doc="AI chips it can make a year (if it has no `supply`)"
+    )
+    capacity_growth_per_year: float | None = num(
+        None, unit="1/year", lo=0.0, hi=1.5, ge=-0.9, le=10, doc="growth of capacity when demand fills it"
+    )
+    supply: ChipSupply | None = Field(
+        None, description="its output follows from a foundry's wafers and its memory supply instead of a capacity"
     )
     opex_usd_per_year: float = num(unit="USD/year", lo=0, hi=1e11, ge=0, doc="operating costs of its AI-chip business")
     revenue_usd_per_year: float = num(
@@ -147,6 +209,15 @@ class Chipmaker(Strict):
         gt=0,
         doc="investment that adds one chip a year of capacity (what a subsidy buys)",
     )
+
+    @model_validator(mode="after")
+    def _capacity(self) -> Chipmaker:
+        capacity = [self.capacity_chips_per_year is not None, self.capacity_growth_per_year is not None]
+        if self.supply is None and not all(capacity):
+            raise ValueError("a chipmaker needs capacity_chips_per_year and capacity_growth_per_year, or a supply")
+        if self.supply is not None and any(capacity):
+            raise ValueError("a chipmaker with a supply has no capacity_chips_per_year or capacity_growth_per_year")
+        return self
 
     @model_validator(mode="after")
     def _listing(self) -> Chipmaker:

@@ -277,11 +277,41 @@ class Chipmaking(Strict):
 
 
 class ChipMarket(Strict):
-    """The chip market (`simulation.markets.chips.ChipMarket`): smuggling past controls, rentals in clouds
-    abroad, and how labs choose among the chips offered."""
+    """The chip market (`simulation.markets.chips.ChipMarket`): smuggling past controls and rentals in clouds
+    abroad, each a supply whose premium rises with its load (`simulation.markets.supply`), and how labs choose
+    among the chips offered."""
 
-    leak_price_premium: float = num(
-        0.5, unit="fraction", lo=0.1, hi=2, ge=0, doc="extra paid for a banned chip through smugglers"
+    smuggling_premium: float = num(
+        0.1,
+        unit="fraction",
+        lo=0.02,
+        hi=0.5,
+        ge=0,
+        doc="premium over the maker's price smugglers charge for a trickle (couriers and middlemen)",
+    )
+    smuggling_premium_slope: float = num(
+        0.4,
+        unit="fraction",
+        lo=0.1,
+        hi=2,
+        ge=0,
+        doc="premium added per unit of the smugglers' load (volume over the capacity enforcement leaves open)",
+    )
+    smuggling_capacity_chips_per_year: float = num(
+        1e6,
+        unit="chips/year",
+        lo=1e5,
+        hi=1e7,
+        gt=0,
+        doc="volume at which smugglers' load is 1 with no enforcement; a rule leaves (1 - enforcement) of it open",
+    )
+    seizure_rate: float = num(
+        0.03,
+        unit="1",
+        lo=0.005,
+        hi=0.2,
+        ge=0,
+        doc="chance a smuggled chip is seized is 1 - exp(-seizure_rate x load): about this at load 1",
     )
     rental_premium: float = num(
         0.5,
@@ -289,16 +319,31 @@ class ChipMarket(Strict):
         lo=0.2,
         hi=1.5,
         ge=0,
-        doc="what renting a chip abroad for its service life costs over buying it (the cloud's margin)",
+        doc="what renting a chip for its service life costs over buying it, at little volume (the cloud's margin)",
     )
-    rental_reach: float = num(
-        0.2,
+    rental_premium_slope: float = num(
+        0.5,
         unit="fraction",
-        lo=0,
-        hi=1,
+        lo=0.1,
+        hi=2,
         ge=0,
-        le=1,
-        doc="share of the money controls stop that rents the chip in a cloud abroad (where no rule covers rentals)",
+        doc="rental premium added per unit of the load on clouds abroad that lease controlled chips to a bloc",
+    )
+    rental_capacity_chips_per_year: float = num(
+        2e5,
+        unit="chips/year",
+        lo=2e4,
+        hi=2e6,
+        gt=0,
+        doc="controlled chips a year clouds abroad lease to a bloc at load 1 (no rule covering rentals)",
+    )
+    supply_memory_days: float = num(
+        365.0,
+        unit="days",
+        lo=60,
+        hi=730,
+        gt=0,
+        doc="the smuggled and rented volumes that load the channels are averaged over about this long",
     )
     leak_delay_days: float = num(
         60.0, unit="days", lo=0, hi=180, ge=0, doc="time for a smuggled chip to reach the lab that paid for it"

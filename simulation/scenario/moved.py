@@ -40,9 +40,19 @@ MOVED: dict[str, str] = {
 # `blocs.<id>.capital_usd_per_year`), and whole tables.
 _CAPITAL = "the other buyers of AI chips are owners with no lab, whose capex answers the demand for compute"
 _ROUNDS = 'labs raise named funding rounds: [[events]] of kind "funding_round"'
+_SMUGGLING = (
+    "smuggling is a supply whose premium and seizures rise with volume and enforcement: "
+    "chip_market.smuggling_premium, smuggling_premium_slope, smuggling_capacity_chips_per_year, seizure_rate"
+)
+_RENTALS = (
+    "rentals abroad are a supply whose premium rises with volume and with a rule covering rentals: "
+    "chip_market.rental_premium, rental_premium_slope, rental_capacity_chips_per_year"
+)
 REMOVED_FIELDS: dict[tuple[str, str], str] = {
     ("blocs", "capital_usd_per_year"): _CAPITAL,
     ("blocs", "capital_growth_per_year"): _CAPITAL,
+    ("chip_market", "leak_price_premium"): _SMUGGLING,
+    ("chip_market", "rental_reach"): _RENTALS,
 }
 REMOVED_TABLES: dict[str, str] = {"funding": _ROUNDS}
 

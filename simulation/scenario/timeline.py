@@ -75,6 +75,15 @@ class EquipmentControl(Dated):
         0.2, unit="1/year", lo=0, hi=1, ge=0, doc="fastest capacity growth left with stockpiled and domestic tools"
     )
     enforcement: float = num(0.9, unit="fraction", lo=0.5, hi=1, ge=0, le=1, doc="share of the excess growth stopped")
+    hbm_enforcement: float = num(
+        0.0,
+        unit="fraction",
+        lo=0,
+        hi=1,
+        ge=0,
+        le=1,
+        doc="share of HBM imports to the destinations stopped",
+    )
 
 
 class Policy(Dated):

@@ -14,6 +14,16 @@ from analysis import calibration
 
 SEEDS = 10
 KNOWN_MISSES = {
+    "China's compute against the US's, early 2025": "buyers weigh legal chips, smugglers and clouds abroad by FLOP "
+    "per dollar alone (docs/model.md S3.4): a smuggled or rented H100 at a 50-70% premium is better value than an "
+    "H20-class variant, so China buys ~0.2M legal chips in 2024 (not the >1M H20 shipped) and ~0.3M smuggled and "
+    "~0.15M rented ones, dearer per FLOP: about 0.09-0.10 of the US's compute in early 2025 (0.12 before)",
+    "Ascend chips made in 2025": "with SMIC's wafers, TSMC's die bank and the HBM stockpiled before the December "
+    "2024 rule (SemiAnalysis' inputs), Huawei can make ~0.5M chips in 2025 and the buy-domestic mandate of "
+    "September 2025 buys them: the model sides with SemiAnalysis' ~0.8M against BIS's at most 0.2M",
+    "Ascend chips made in 2024": "Huawei's output in 2024 is bounded by demand, not by dies or HBM (it holds a "
+    "die bank of over 2M dies at the end of 2024): at value per dollar Chinese buyers put ~6% of their money on "
+    "Ascends before the mandate, ~0.1M chips against the FT's ~0.2M",
     "US frontier compute growth": "a frontier run takes 70% of the largest cluster its lab can use, and the "
     "largest clusters grow with the power a site can get (doubling a year) and chips' FLOP per watt, about 2.5x a "
     "year in FLOP; the end-2023 run (about 8e25, on clusters ready in mid-2023) is already large, so 2023-2025 "

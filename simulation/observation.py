@@ -67,8 +67,8 @@ class Observation:
         return float(self.published_bases[max(self.model.steps - back, 0)])
 
     def frontier_lab(self, bloc: str) -> Lab:
-        """The bloc's lab with the best model now."""
-        return max(self.labs_of[bloc], key=lambda lab: lab.capability)
+        """The bloc's lab with the best model, as of the row being observed (worked out once a row)."""
+        return self._once_a_row(("frontier_lab", bloc), lambda: max(self.labs_of[bloc], key=lambda lab: lab.capability))
 
     def frontier_pretrained(self, bloc: str) -> float:
         """The pretrained base of the bloc's best model."""

@@ -158,15 +158,16 @@ def test_library_scenarios_extend_the_baseline_and_tell_their_story(name):
 
 
 def test_closing_the_rental_channel_gives_china_less_compute_and_the_loophole_more_paired_by_seed(runs):
-    # Same seeds: the enacted rules also covering rentals abroad (so rentals get past them only as
-    # smuggling does, 15% at enforcement 0.85), against the baseline (rentals open but narrow) and
-    # cloud_loophole (open and wide). Only Chinese labs rent: nothing is controlled for the others.
+    # Same seeds: the enacted rules also covering rentals abroad (so the rental channel carries at most 15%
+    # of its capacity at enforcement 0.85, at a premium that rises the faster), against the baseline (rentals
+    # open but narrow) and cloud_loophole (open and wide). Only Chinese labs rent: nothing is controlled for
+    # the others.
     closed_rules = {f"regulators.bis.rules.{r}.covers_rentals": True for r in ("oct2022", "oct2023")}
     base, loophole = runs("baseline"), runs("cloud_loophole")
     closed = [run("baseline", seed=s, overrides={"time.end": END, **closed_rules}) for s in SEEDS]
     for c, b, w in zip(closed, base, loophole, strict=True):
         rented = [r.model["chips_rented_CN"].sum() for r in (c, b, w)]
-        assert 0 < rented[0] < 0.2 * rented[1] and rented[1] < rented[2]
+        assert 0 < rented[0] < 0.5 * rented[1] and rented[1] < rented[2]
         assert cn_compute_end(c) < cn_compute_end(b) < cn_compute_end(w)
         for r in (c, b, w):
             assert r.model["chips_rented_US"].sum() == r.model["chips_rented_ROW"].sum() == 0
@@ -189,9 +190,9 @@ def test_strict_controls_leak_nothing_and_hold_chinas_compute_far_below_leaky_co
     assert all(r.model["chips_rented_CN"].sum() == 0 for r in strict)  # its rules cover rentals too
     assert median(strict, cn_compute_end) < 0.5 * median(base, cn_compute_end)
     assert median(strict, cn_compute_end) < 0.5 * median(leaky, cn_compute_end)
-    assert chipmaker_end(strict[0], "huawei", "capacity_chips_per_year") < chipmaker_end(
-        base[0], "huawei", "capacity_chips_per_year"
-    )  # the tighter tool controls cap China's own capacity
+    assert chipmaker_end(strict[0], "huawei", "units_sold_total") < chipmaker_end(
+        base[0], "huawei", "units_sold_total"
+    )  # the tighter tool and HBM controls cap China's own output
 
 
 def test_leaky_controls_let_banned_chips_through_and_narrow_the_gap_relative_to_full_enforcement(runs):
@@ -267,9 +268,9 @@ def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(r
         )
         leaked = [float(x.model.loc[steps, "chips_leaked_CN"].sum()) for x in (r, b)]
         assert np.sign(leaked[0] / leaked[1] - 1) == -np.sign(enforcement)
-    # China's answer: more subsidy money and a firmer mandate build Huawei's capacity faster
-    assert median(reactive, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")) > 1.3 * median(
-        base, lambda r: chipmaker_end(r, "huawei", "capacity_chips_per_year")
+    # China's answer: more subsidy money and a firmer mandate build SMIC's wafers faster, so Huawei makes more
+    assert median(reactive, lambda r: chipmaker_end(r, "huawei", "units_sold_total")) > median(
+        base, lambda r: chipmaker_end(r, "huawei", "units_sold_total")
     )
 
 
@@ -327,8 +328,9 @@ def test_h20_ban_stops_every_legal_sale_of_the_china_variants(h20_runs):
         nvidia = deliveries[deliveries["maker"] == "nvidia"]
         per_week_before = _between(nvidia, "2025-01-01", "2025-04-06")["units"].sum() / 14
         per_week_during = _between(nvidia, *H20_BAN)["units"].sum() / 17
-        # what still arrives is smuggled or rented abroad (H100s and B200s: the H20 cannot be rented abroad)
-        assert per_week_during < 0.35 * per_week_before
+        # what still arrives is smuggled or rented abroad (H100s and B200s: the H20 cannot be rented abroad),
+        # as much as those channels carry: the ban takes away the legal half or so
+        assert per_week_during < 0.6 * per_week_before
 
 
 def test_h20_licence_fees_are_paid_only_once_licences_are_granted(h20_runs):
@@ -344,7 +346,9 @@ def test_h20_buy_domestic_guidance_raises_huaweis_share_of_chinas_chips(h20_runs
     after_guidance = [_huawei_share(d, BUY_DOMESTIC_FROM, "2026-12-31") for _, d in h20_runs]
     before_ban = [_huawei_share(d, "2025-01-01", "2025-04-06") for _, d in h20_runs]
     assert statistics.median(after_guidance) > 1.2 * statistics.median(before_guidance)
-    assert statistics.median(after_guidance) > statistics.median(before_ban)
+    # but not back to its share before the ban: from late 2025 Huawei's output is bound by the HBM it has
+    # (the stockpile of December 2024 used up, CXMT's only from 2026), as SemiAnalysis expected
+    assert statistics.median(after_guidance) < statistics.median(before_ban)
 
 
 # ---------------------------------------------------------------- paired effects on the gap, ten seeds

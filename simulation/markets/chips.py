@@ -351,14 +351,23 @@ class ChipMarket:
         self.stopped = np.where(leaked, np.maximum(self.would - reaches_maker, 0.0), 0.0)
         asked = self._per_maker(units + rent_units).tolist()
         diverted = self._per_maker(self.stopped).tolist()
-        fill = np.zeros(len(self.makers))
-        for m, maker in enumerate(self.makers):
-            mix = self._per_chip_of(m, units + rent_units)
-            available = maker.output_this_step(mix)
-            fill[m] = min(1.0, available / asked[m]) if asked[m] > 0 else 0.0
-            maker.observe_demand(asked[m], available, diverted[m])
+        available = np.array(
+            [maker.output_this_step(self._per_chip_of(m, units + rent_units)) for m, maker in enumerate(self.makers)]
+        )
+        asked_ = np.array(asked)
+        fill = np.divide(available, asked_, out=np.zeros_like(available), where=asked_ > 0).clip(max=1.0)
         fill_of_chip = fill.take(self.maker_of)
-        got = units * fill_of_chip
+        second = self._second_round(
+            terms,
+            leaked,
+            price,
+            (self.orders + self.rentals) * (1.0 - fill_of_chip),
+            np.maximum(available - asked_ * fill, 0.0),
+        )
+        asked2 = self._per_maker(second)
+        for m, maker in enumerate(self.makers):
+            maker.observe_demand(asked[m] + float(asked2[m]), float(available[m]), diverted[m])
+        got = units * fill_of_chip + second
         got_rented = rent_units * fill_of_chip  # bought by clouds abroad, at the maker's price, and leased
         paid = got * price
         paid_rent = got_rented * rental_price
@@ -417,6 +426,24 @@ class ChipMarket:
         self.rental_margin_total_usd += flows.rental_margin_usd
         self.fees_total_usd += flows.fees_usd
         return flows
+
+    def _second_round(
+        self, terms: Terms, leaked: np.ndarray, price: np.ndarray, unfilled_usd: np.ndarray, spare: np.ndarray
+    ) -> np.ndarray:
+        """Units each buyer (row) gets of each chip (column) in a second round: the money its orders could not
+        buy because their makers ran out goes to the legal offers of makers with output left, split as its
+        bloc's menu splits a budget over them, and each such maker fills those orders as far as its output
+        left allows (buyers turn to what is in stock: Chinese buyers took H20s when Ascends ran short)."""
+        money = unfilled_usd.sum(axis=1)
+        if not money.any() or not spare.any():
+            return np.zeros_like(price)
+        room = (spare > 0).take(self.maker_of)[None, :] & ~leaked
+        weights = terms.everything.shares.take(self._buyer_bloc, axis=0) * room
+        total = weights.sum(axis=1, keepdims=True)
+        units = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0) * money[:, None] / price
+        asked = self._per_maker(units)
+        fill = np.divide(spare, asked, out=np.zeros_like(spare), where=asked > 0).clip(max=1.0)
+        return units * fill.take(self.maker_of)
 
     def _ration(self, leaked: np.ndarray, price: np.ndarray, rental_price: np.ndarray) -> None:
         """Hold each bloc's orders through smugglers and rentals abroad within what the channels can carry

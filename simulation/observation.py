@@ -58,13 +58,16 @@ class Observation:
 
     def published_efficiency(self, lag_days: float) -> float:
         """Efficiency of the best open-weights model as it stood `lag_days` ago."""
-        back = math.ceil(lag_days / self.model.step_days)
-        return float(self.published[max(self.model.steps - back, 0)])
+        return self._as_it_stood(self.published, lag_days)
 
     def published_base(self, lag_days: float) -> float:
         """Pretrained capability of the best open-weights base model as it stood `lag_days` ago."""
+        return self._as_it_stood(self.published_bases, lag_days)
+
+    def _as_it_stood(self, by_row: np.ndarray, lag_days: float) -> float:
+        """A record kept by row (`observe`), as it stood `lag_days` ago (the first row before the start)."""
         back = math.ceil(lag_days / self.model.step_days)
-        return float(self.published_bases[max(self.model.steps - back, 0)])
+        return float(by_row[max(self.model.steps - back, 0)])
 
     def frontier_lab(self, bloc: str) -> Lab:
         """The bloc's lab with the best model, as of the row being observed (worked out once a row)."""

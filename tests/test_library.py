@@ -484,12 +484,9 @@ def test_deepseek_leads_china_after_r1_in_most_seeds(replicates):
     """DeepSeek's V3 and R1 come out of the mechanisms: a compute-constrained lab with high efficiency that
     finds reasoning post-training early and publishes. In the weeks after R1 (21 January to 31 March 2025)
     DeepSeek has China's best model on most days in at least seven seeds of ten."""
-    leads = []
-    for result in replicates("deepseek_shock", PAIRED_SEEDS):
-        cn = [lab.id for lab in result.scenario.labs if lab.bloc == "CN"]
-        agents = result.agents[(result.agents["variable"] == "capability") & result.agents["agent_id"].isin(cn)]
-        capability = agents.pivot(index="date", columns="agent_id", values="value").loc["2025-01-21":"2025-03-31"]
-        leads.append(float((capability.idxmax(axis=1) == "deepseek").mean()))
+    from analysis.calibration import deepseek_leads_china_after_r1
+
+    leads = [deepseek_leads_china_after_r1(result) for result in replicates("deepseek_shock", PAIRED_SEEDS)]
     assert sum(share > 0.5 for share in leads) >= 7, np.round(leads, 2)
 
 

@@ -197,8 +197,8 @@ def test_a_training_run_ends_on_its_own_day_and_the_rest_of_the_step_starts_the_
     # (the same here) and wearing it out
     # the finished run's base goes into post-training with its compute and cost, counted at its release
     wear = step_fraction(model.spec.tech.depreciation_per_year, model.dt) * lab.run_value_usd
-    due, _, _, flop, cost = lab.pending[-1]
-    assert (due, flop, cost) == pytest.approx(
+    base = lab.pending[-1]
+    assert (base.due, base.run_flop, base.run_cost_usd) == pytest.approx(
         (model.day + model.spec.tech.release_lag_days, 1e25 + week * 5 / 7, 1e8 + 5e6)
     )
     assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((2.0, week * 2 / 7, wear * 2 / 7))
@@ -231,7 +231,7 @@ def test_runs_shorter_than_a_step_end_as_often_as_their_length_says():
     day = lab.run_effective_flops * model.spec.tech.utilisation * 86_400
     lab.train(wear_usd=31.0)  # three runs of ten days end in the month, the 31st day starts a fourth
     wear = step_fraction(model.spec.tech.depreciation_per_year, model.dt) * lab.run_value_usd  # after the first
-    assert lab.pending[-1][3] == pytest.approx(10 * day)
+    assert lab.pending[-1].run_flop == pytest.approx(10 * day)
     assert (lab.run_days, lab.run_flop, lab.run_cost_usd) == pytest.approx((1.0, day, wear / 31))
 
 

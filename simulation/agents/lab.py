@@ -12,6 +12,7 @@ efficient open-weights model after a lag (spillover).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +25,17 @@ from simulation.scenario import Lab as LabSpec
 
 if TYPE_CHECKING:
     from simulation.model import AIRaceModel
+
+
+@dataclass
+class Base:
+    """A pretrained base model in post-training, until it is released."""
+
+    due: float  # model day from which it may be released
+    capability: float  # its pretrained capability
+    rl_flop: float  # effective FLOP of reasoning post-training spent on it so far
+    run_flop: float  # physical FLOP of its run
+    run_cost_usd: float  # its run's cost (NaN for a run made before the start)
 
 
 class Lab(Firm):
@@ -43,13 +55,12 @@ class Lab(Firm):
         self.teacher_level = -math.inf  # the capability of the teacher it was distilled from (none yet)
         self.method_lift = 0.0  # breakthroughs since its base was trained, applied by post-training
         self.capability = spec.capability
-        # Bases pretrained and in post-training until they are released: [day due, base, RL FLOP, run FLOP].
-        self.pending: list[list[float]] = []
+        self.pending: list[Base] = []  # bases pretrained and in post-training until they are released
         if spec.run_at_start is not None:  # the model it had finished or was training on the first day
             run = spec.run_at_start
             due = float((run.release - model.start).days)
             base = tech.capability(run.flop, tech_spec.capability_per_decade)
-            self.pending.append([due, base, 0.0, run.flop, math.nan])  # its cost is not the model's to count
+            self.pending.append(Base(due, base, 0.0, run.flop, math.nan))  # its cost is not the model's to count
         self.reasoning_since = math.inf  # model day from which it has reasoning post-training
         self.open_weights = spec.open_weights
         self.api_terms_enforced = spec.api_terms_enforced
@@ -267,7 +278,7 @@ class Lab(Firm):
             # base in post-training, or on the released model when none is.
             rl = t.reasoning_share * flop * self.efficiency
             if self.pending:
-                self.pending[-1][2] += rl
+                self.pending[-1].rl_flop += rl
             else:
                 self.rl_flop += rl
                 self.update_capability()
@@ -297,32 +308,36 @@ class Lab(Firm):
         own = tech.capability(self.run_flop * self.efficiency, t.capability_per_decade)
         published = self.model.observation.published_base(t.spillover_lag_days)
         base = tech.catch_up(own, published, t.imitation_fraction, t.imitation_max_lift)
-        if base > max([self.pretrained] + [p[1] for p in self.pending]):
+        if base > max([self.pretrained] + [p.capability for p in self.pending]):
             # Only a better base goes into post-training; one already there stays due on its day.
-            self.pending.append([self.model.day + t.release_lag_days, base, 0.0, self.run_flop, self.run_cost_usd])
+            self.pending.append(Base(self.model.day + t.release_lag_days, base, 0.0, self.run_flop, self.run_cost_usd))
 
     def release(self) -> None:
         """Release the base in post-training once it is due and beats the released model (with the
         reasoning it has been given and the distillation data the lab has); until then it stays in
         post-training."""
-        due = [p for p in self.pending if p[0] <= self.model.day]
+        due = [
+            (self.model_capability(p.capability, p.rl_flop, self.teacher_level, 0.0), p)
+            for p in self.pending
+            if p.due <= self.model.day
+        ]
         if not due:
             return
-        best = max(due, key=lambda p: self.model_capability(p[1], p[2], self.teacher_level, 0.0))
-        _, base, rl_flop, run_flop, run_cost_usd = best
-        new = self.model_capability(base, rl_flop, self.teacher_level, 0.0)
+        new, best = max(due, key=lambda scored: scored[0])
         if new <= self.capability:
             return
         # Released: the bases it supersedes leave post-training.
-        self.pending = [p for p in self.pending if p[1] > base]
+        self.pending = [p for p in self.pending if p.capability > best.capability]
         # Runs are counted when their models are released, as public records count them (a run made
         # before the start is not the model's to count).
-        if run_flop > self.largest_run_flop and not math.isnan(run_cost_usd):
-            self.largest_run_flop, self.largest_run_cost_usd = run_flop, run_cost_usd
-        self.pretrained, self.rl_flop, self.method_lift = base, rl_flop, 0.0
+        if best.run_flop > self.largest_run_flop and not math.isnan(best.run_cost_usd):
+            self.largest_run_flop, self.largest_run_cost_usd = best.run_flop, best.run_cost_usd
+        self.pretrained, self.rl_flop, self.method_lift = best.capability, best.rl_flop, 0.0
         self.update_capability()
         weights = "open_weights" if self.open_weights else "closed_weights"
-        self.model.log("release", self.id, channel=weights, value=self.capability, name=self.name, run_flop=run_flop)
+        self.model.log(
+            "release", self.id, channel=weights, value=self.capability, name=self.name, run_flop=best.run_flop
+        )
 
     def model_capability(self, base: float, rl_flop: float, teacher_level: float, method_lift: float) -> float:
         """Capability of a model: its pretrained base plus post-training, the better of reasoning (on

@@ -1,8 +1,9 @@
 """What if the October 2023 export rule had been enforced only half as well?
 
-Runs the baseline with ten seeds twice: once as enacted (the rule stops 85% of banned demand) and
-once with `regulators.bis.rules.oct2023.enforcement` set to 0.5, so half of China's banned demand
-for the chips that rule covers gets through smugglers and foreign clouds. Both use the same seeds,
+Runs the baseline with ten seeds twice: once as enacted (enforcement 0.85) and
+once with `regulators.bis.rules.oct2023.enforcement` set to 0.5, which leaves smugglers and foreign
+clouds about three times the routes for the chips that rule covers (their capacity is what enforcement
+leaves open, docs/model.md S3.4). Both use the same seeds,
 so each seed's difference is the effect of the weaker rule with the seed's own luck taken out; the
 table gives the median difference and its 90% interval (`analysis.paired`, as `airace compare`).
 The overrides use the same dotted names as `airace run baseline --set KEY=VALUE`.

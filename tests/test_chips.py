@@ -123,25 +123,34 @@ def test_clearing_fills_pro_rata_moves_the_money_seizes_part_and_ships_smuggled_
 
     flows = market.clear()
 
+    # A second round: the money of the Ascend orders Huawei could not fill goes to the legal offers of the
+    # makers with output left (NVIDIA's and AMD's, not the smuggled H100), split as the menu splits a budget.
+    cn = model.bloc_index["CN"]
+    shares = market._terms().everything.shares[cn]
+    money = sum(expected[chip] * (1 - fill[chip]) for chip in expected)
+    legal_left = [c for c in expected if not c.startswith("ASCEND") and c not in ("H100", "B200")]
+    weight = sum(shares[model.chip_index[c]] for c in legal_left)
+    second = {c: money * shares[model.chip_index[c]] / weight / prices[model.chip_index[c]] for c in legal_left}
+    assert money > 0 and all(v > 0 for v in second.values())
     for chip in expected:
         i = model.chip_index[chip]
-        arrived = 0.0 if chip == "H100" else units[chip] * fill[chip]
+        arrived = 0.0 if chip == "H100" else units[chip] * fill[chip] + second.get(chip, 0.0)
         assert lab.fleet[i] - fleet[i] == pytest.approx(arrived, rel=1e-12, abs=1e-9), chip
     assert huawei.memory_stock == pytest.approx(0.0, abs=1e-6)  # the HBM bound: all of it packaged
     (shipment,) = market.in_transit[shipped_before:]  # only the H100 for DeepSeek, due after the delay
     assert shipment.arrival_day == model.day + model.spec.chip_market.leak_delay_days
-    row, h100, cn = market.buyers.index(buyer), model.chip_index["H100"], model.bloc_index["CN"]
+    row, h100 = market.buyers.index(buyer), model.chip_index["H100"]
     # Of the smuggled H100s a share is seized on the way: paid for, and never shipped.
     assert shipment.units[row, h100] == pytest.approx(units["H100"] * (1 - seizure), rel=1e-12)
     assert market.seized_total - seized_before == pytest.approx(units["H100"] * seizure, rel=1e-12)
     assert flows.seized_units[cn] == pytest.approx(units["H100"] * seizure, rel=1e-12)
     assert shipment.units.sum() == shipment.units[row, h100]
-    paid = sum(expected[chip] * fill[chip] for chip in expected)
+    paid = sum(expected[chip] * fill[chip] for chip in expected) + money  # the second round spends it all
     assert buyer.chips_paid_usd - paid_before == pytest.approx(paid, rel=1e-12)
     assert flows.paid_by_buyers_usd == pytest.approx(paid, rel=1e-12)
     # The smugglers keep the premium (on the seized chips too); the MI300X_CN's maker pays its fee.
     margin = expected["H100"] * premium / (1 + premium)
-    fee = 0.15 * expected["MI300X_CN"]
+    fee = 0.15 * (expected["MI300X_CN"] + second["MI300X_CN"] * prices[model.chip_index["MI300X_CN"]])
     assert flows.smuggler_margin_usd == pytest.approx(margin, rel=1e-12)
     assert flows.smuggling_premium[cn] == pytest.approx(premium, rel=1e-12)
     assert flows.fees_usd == pytest.approx(fee, rel=1e-12)
@@ -155,7 +164,7 @@ def test_clearing_fills_pro_rata_moves_the_money_seizes_part_and_ships_smuggled_
     reached = expected["H100"] / (1 + premium)
     assert makers["nvidia"].lost_sales_total_usd - lost["nvidia"] == pytest.approx(would - reached, rel=1e-9)
     assert makers["amd"].lost_sales_total_usd == lost["amd"]
-    legal = sum(units[c] * fill[c] for c in units if c != "H100")
+    legal = sum(units[c] * fill[c] for c in units if c != "H100") + sum(second.values())
     assert flows.legal_units[cn] == pytest.approx(legal, rel=1e-12)
     # of those, the Ascends are made at home: domestic chips that no export rule can stop
     home = sum(units[c] * fill[c] for c in ("ASCEND910B", "ASCEND910C"))

@@ -14,16 +14,20 @@ from analysis import calibration
 
 SEEDS = 10
 KNOWN_MISSES = {
-    "China's compute against the US's, early 2025": "buyers weigh legal chips, smugglers and clouds abroad by FLOP "
-    "per dollar alone (docs/model.md S3.4): a smuggled or rented H100 at a 50-70% premium is better value than an "
-    "H20-class variant, so China buys ~0.2M legal chips in 2024 (not the >1M H20 shipped) and ~0.3M smuggled and "
-    "~0.15M rented ones, dearer per FLOP: about 0.09-0.10 of the US's compute in early 2025 (0.12 before)",
+    "China's compute against the US's, early 2025": "China buys ~0.56M legal NVIDIA chips (H20-class), ~0.4M "
+    "Ascends, ~0.13M smuggled and ~0.1M rented ones in 2024 (seed 1), while its services demand, and so its capex, "
+    "grows more slowly than the US's: about 0.098 of the US's compute in early 2025, just under 0.10 (0.11 before "
+    "smuggling and rentals became supplies whose price rises with their volume)",
     "Ascend chips made in 2025": "with SMIC's wafers, TSMC's die bank and the HBM stockpiled before the December "
-    "2024 rule (SemiAnalysis' inputs), Huawei can make ~0.5M chips in 2025 and the buy-domestic mandate of "
-    "September 2025 buys them: the model sides with SemiAnalysis' ~0.8M against BIS's at most 0.2M",
-    "Ascend chips made in 2024": "Huawei's output in 2024 is bounded by demand, not by dies or HBM (it holds a "
-    "die bank of over 2M dies at the end of 2024): at value per dollar Chinese buyers put ~6% of their money on "
-    "Ascends before the mandate, ~0.1M chips against the FT's ~0.2M",
+    "2024 rule (SemiAnalysis' inputs), Huawei can make ~0.5M chips in 2025, HBM-bound, and the buy-domestic mandate "
+    "of September 2025 buys them: the model sides with SemiAnalysis' ~0.8M of dies against BIS's at most 0.2M",
+    "NVIDIA data-centre revenue FY2024": "the model starts in the demand of early 2023 at NVIDIA's later run rate: "
+    "~$11B in February-April 2023 against the $4.3B NVIDIA reported, while its November-January quarter (~$18B) is "
+    "NVIDIA's $18.4B; with grey channels buying from NVIDIA's distributors what controls used to cost it, the year "
+    "comes to $59.4B, just over the +25% band ($55B before)",
+    "NVIDIA's market value, end 2023": "investors price the revenue above: the late-2023 quarters grow to NVIDIA's "
+    "real $18B a quarter while the grey channels sell, and the median value at the end of 2023 is $1.66T, just "
+    "over the band's $1.62T ($1.38T before)",
     "US frontier compute growth": "a frontier run takes 70% of the largest cluster its lab can use, and the "
     "largest clusters grow with the power a site can get (doubling a year) and chips' FLOP per watt, about 2.5x a "
     "year in FLOP; the end-2023 run (about 8e25, on clusters ready in mid-2023) is already large, so 2023-2025 "

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis import metrics
 from analysis.load import ResultSet
-from simulation.measures import DAYS_AFTER_SHOCK
+from simulation.measures import DAYS_AFTER_SHOCK, years_reached
 from simulation.scenario import Breakthrough, Scenario
 
 
@@ -62,6 +62,31 @@ def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     return out
 
 
+CHIP_DEMAND = ("chips delivered to ", "chip spend of ")  # how the chip-demand outcomes' names start
+
+
+def chip_demand(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
+    """Chips delivered to each bloc (legal, leaked and rented abroad), all owners' chip spend and each bloc's
+    owners' capex in each calendar year the run covers whole: whether a change raises or lowers chip demand.
+    Outcomes of a comparison (`analysis.paired`), not of the report's table of one scenario."""
+    dates = pd.DatetimeIndex(model["date"])
+    years = [y for y in years_reached(dates[0], dates[-1], spec.time.step_days) if dates[0] <= pd.Timestamp(y, 1, 1)]
+    flows = model.set_index("date").select_dtypes("number")
+    yearly = flows.groupby(flows.index.year).sum()  # every column a flow is summed; levels are not read
+    owners = {b.id: [f"capex_usd_{o.ticker or o.id}" for o in spec.owners if o.bloc == b.id] for b in spec.blocs}
+    out: dict[str, float] = {}
+    for year in years:
+        row = yearly.loc[year]
+        for bloc in metrics.blocs_with(model, "chips_legal_"):
+            channels = [f"chips_{c}_{bloc}" for c in ("legal", "leaked", "rented")]
+            out[f"chips delivered to {bloc} in {year} (chips)"] = float(row.reindex(channels).sum())
+        out[f"chip spend of all owners in {year} (USD)"] = float(row["chip_spend_usd"])
+        for bloc, columns in owners.items():
+            if columns:
+                out[f"capex of {bloc}'s owners in {year}, AI and base (USD)"] = float(row.reindex(columns).sum())
+    return out
+
+
 def outcome_table(result: ResultSet) -> pd.DataFrame:
     """Headline outcomes of each run (rows: seeds, columns: outcomes)."""
     rows = [run_outcomes(r.model, r.scenario) for r in result.runs]
@@ -73,10 +98,11 @@ def outcome_summary(result: ResultSet) -> pd.DataFrame:
     return metrics.summarise_replicates(outcome_table(result))[["q50", "q10", "q90"]]
 
 
-def for_people(value: Any, outcome: str = "") -> str:
+def for_people(value: Any, outcome: str = "", digits: int = 3) -> str:
     """A number as a reader of a policy brief writes it, by the unit its outcome's name gives:
     1.89e28 FLOP as "1.9e28 FLOP", 3.585e9 USD as "$3.6B", 12,345.6 as "12,346", 0.01234 as "0.0123".
-    A missing value says what it means: "not recovered" for a drawdown never won back, else "—"."""
+    A missing value says what it means: "not recovered" for a drawdown never won back, else "—". Numbers under
+    100 keep `digits` significant figures."""
     if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
         return "not recovered" if "win back" in outcome else "—"
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
@@ -99,4 +125,4 @@ def for_people(value: Any, outcome: str = "") -> str:
         return f"{mantissa}e{int(exponent)}" + (" FLOP" if "(FLOP)" in outcome else "")
     if value == 0 or abs(value) >= 100:
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    return f"{value:.3g}"
+    return f"{value:.{digits}g}"

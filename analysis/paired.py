@@ -23,12 +23,14 @@ import pandas as pd
 from scipy import stats
 
 from analysis.load import ResultsError, ResultSet
-from analysis.outcomes import for_people, run_outcomes
+from analysis.outcomes import chip_demand, for_people, run_outcomes
 
 LEVEL = 0.9  # the confidence level of the intervals
 MIN_SEEDS = 5  # common seeds needed for an interval worth reading
 RESAMPLES = 9999
-COLUMNS = ["effect (median paired difference)", "low", "high", "seeds", "interval excludes 0", "reference (median)"]
+EFFECT = "effect (median paired difference)"
+COLUMNS = [EFFECT, "low", "high", "seeds", "interval excludes 0", "reference (median)", "relative change (%)"]
+EXCLUDES_0 = "* the interval excludes 0: an effect the seeds' noise does not explain"
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ def paired_effects(reference: ResultSet, other: ResultSet, level: float = LEVEL)
     rows = {}
     for outcome in [c for c in ref.columns if c in oth.columns]:
         diffs = (oth[outcome] - ref[outcome]).dropna().to_numpy(dtype=float)
-        rows[outcome] = [*_effect(diffs, level), float(ref[outcome].median())]
+        reference_median = float(ref[outcome].median())
+        effect = _effect(diffs, level)
+        rows[outcome] = [*effect, reference_median, _relative(effect[0], reference_median, outcome)]
     table = pd.DataFrame.from_dict(rows, orient="index", columns=COLUMNS)
     table.index.name = "outcome"
     return table, pair
@@ -90,15 +94,46 @@ def effects_against_first(
     return {r.label: paired_effects(results[0], r, level) for r in results[1:]}
 
 
-def readable(table: pd.DataFrame) -> pd.DataFrame:
-    """A table of paired effects as text for people: each number in its outcome's unit (`for_people`)."""
-    out = table.astype(object).copy()
-    for outcome, row in table.iterrows():
-        for column, value in row.items():
-            out.loc[outcome, column] = (
-                value if column in ("seeds", "interval excludes 0") else for_people(value, str(outcome))
-            )
-    return out
+def interval_note(seeds: int, level: float = LEVEL) -> str:
+    """What an interval of a paired effect covers, in the words a table's header or a figure's caption uses."""
+    return f"{level:.0%} interval over {seeds} seeds: seed noise only, not parameter uncertainty"
+
+
+def readable(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """A table of paired effects as a brief prints it: the effect (with * when its interval excludes 0, the
+    footnote EXCLUDES_0), its interval, the reference's median and the relative change, each number in its
+    outcome's unit (`for_people`) to two or three significant figures."""
+    rows = []
+    for outcome, row in zip(table.index.get_level_values("outcome"), table.itertuples(index=False), strict=True):
+        effect, low, high, _, excludes, reference, relative = row
+        rows.append(
+            {
+                "effect": signed(effect, outcome) + (" *" if excludes else ""),
+                f"{level:.0%} interval": f"{signed(low, outcome)} to {signed(high, outcome)}",
+                "reference (median)": for_people(reference, outcome),
+                "relative change": "—"
+                if np.isnan(relative)
+                else f"{relative:+.2g}%"
+                if abs(relative) < 10
+                else f"{relative:+.0f}%",
+            }
+        )
+    return pd.DataFrame(rows, index=table.index)
+
+
+def signed(value: float, outcome: str) -> str:
+    """An effect or an interval's end, signed, to two significant figures (-120,933 chips as "-120,000")."""
+    if not np.isfinite(value):
+        return for_people(value, outcome)
+    return ("+" if value > 0 else "") + for_people(float(f"{value:.2g}"), outcome, digits=2)
+
+
+def _relative(effect: float, reference: float, outcome: str) -> float:
+    """The effect in % of the reference's median; NaN on a log scale (a relative change of a logarithm
+    means nothing) or when the reference is 0."""
+    if "log10" in outcome or reference == 0 or np.isnan(reference):
+        return np.nan
+    return 100 * effect / abs(reference)
 
 
 def _outcomes(result: ResultSet, pair: Pairing) -> pd.DataFrame:
@@ -106,7 +141,8 @@ def _outcomes(result: ResultSet, pair: Pairing) -> pd.DataFrame:
     for run in result.runs:
         if run.seed in pair.seeds:
             model = run.model[(run.model["date"] >= pair.start) & (run.model["date"] <= pair.end)]
-            rows[run.seed] = run_outcomes(model.reset_index(drop=True), run.scenario)
+            model = model.reset_index(drop=True)
+            rows[run.seed] = run_outcomes(model, run.scenario) | chip_demand(model, run.scenario)
     return pd.DataFrame.from_dict(rows, orient="index").loc[pair.seeds]
 
 

@@ -841,6 +841,36 @@ def paired_effects_figure(effects: Mapping[str, pd.DataFrame], prefix: str = "ga
     return fig
 
 
+def across_figure(table: pd.DataFrame, assumption: str, outcomes: Sequence[str], note: str) -> Figure:
+    """The paired effect on each of `outcomes` (a panel each) against the value of an assumption, from a table
+    of `analysis.across.effects_across`: a dot for the median paired difference at each value, a bar for
+    its interval (filled: the interval excludes 0), a line per compared scenario; `note` says what the
+    intervals cover."""
+    rows = table.xs(assumption, level="assumption")
+    columns = min(3, len(outcomes))
+    lines = math.ceil(len(outcomes) / columns)
+    fig = Figure(figsize=(SIZE[0], 2.6 * lines + 1.0), layout="constrained")
+    axes = fig.subplots(lines, columns, squeeze=False).ravel()
+    for ax, outcome in zip(axes, outcomes, strict=False):
+        for k, (label, effects) in enumerate(rows.xs(outcome, level="outcome").groupby(level="scenario", sort=False)):
+            values = effects.index.get_level_values("value")
+            x = values.to_numpy(dtype=float) if pd.api.types.is_numeric_dtype(values) else np.arange(len(values))
+            effect = effects.iloc[:, 0].to_numpy(dtype=float)
+            low, high = effects["low"].to_numpy(dtype=float), effects["high"].to_numpy(dtype=float)
+            colour = OKABE_ITO[k % len(OKABE_ITO)]
+            ax.errorbar(x, effect, yerr=[effect - low, high - effect], color=colour, capsize=3, lw=1.2, label=label)
+            excludes = effects["interval excludes 0"].to_numpy(dtype=bool)
+            ax.scatter(x[~excludes], effect[~excludes], facecolor="white", edgecolor=colour, s=30, zorder=3)
+            ax.set_xticks(x, [str(v) for v in values])
+        ax.axhline(0, color=EVENT_COLOUR, lw=1, ls=":")
+        ax.set_title("\n".join(textwrap.wrap(outcome, 40)), fontsize="medium")
+        ax.set_xlabel(assumption)
+    for ax in axes[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle(f"Paired effect against {assumption}; {note}", fontsize="medium")
+    return fig
+
+
 def save_figure(fig: Figure, path: str | Path) -> Path:
     """Write a figure; the format follows the file's suffix (png, svg, pdf)."""
     path = Path(path)

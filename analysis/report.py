@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import metrics, plots
+from analysis import across, metrics, plots
 from analysis.load import ResultsError, ResultSet, load_many
 from analysis.outcomes import DAYS_AFTER_SHOCK, for_people, outcome_summary
-from analysis.paired import LEVEL, effects_against_first
+from analysis.paired import EXCLUDES_0, LEVEL, effects_against_first, interval_note, readable
 from simulation.scenario import Scenario, parameters
 
 CSS = """
@@ -258,9 +258,43 @@ def comparison_section(results: Sequence[ResultSet]) -> str:
     for label, (table, pair) in effects.items():
         parts.append(f"<h3>{_e(label)} against {_e(results[0].label)} ({len(pair.seeds)} seeds)</h3>")
         parts += [f"<p><b>Note</b>: {_e(note)}.</p>" for note in pair.notes]
-        parts.append(html_table(table))
+        parts.append(f"<p>{_e(interval_note(len(pair.seeds)))}. {_e(EXCLUDES_0)}.</p>")
+        parts.append(html_table(readable(table)))
     parts.append(html_figure("paired_effects", plots.paired_effects_figure({k: t for k, (t, _) in effects.items()})))
     return "\n".join(parts)
+
+
+def across_section(groups: Mapping[tuple[str, Any], Sequence[ResultSet]]) -> str:
+    """The paired effects at each value of each assumption (`analysis.across`): a table per compared scenario
+    and assumption, the effects whose sign or distance from 0 rests on the assumption, a figure each."""
+    table = across.effects_across(groups)
+    note = across.across_note(table)
+    reference = next(iter(groups.values()))[0].label
+    parts = [
+        f"<p>The effect of each scenario against {_e(reference)} at each value of an assumption, on the same "
+        f"seeds: the median paired difference and its interval ({_e(note)}). {_e(EXCLUDES_0)}.</p>"
+    ]
+    lines = across.dependence_lines(table)
+    parts.append(
+        "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
+        if lines
+        else "<p>No effect changes sign, or whether its interval excludes 0, with these values.</p>"
+    )
+    for (scenario, assumption), rows in table.groupby(level=["scenario", "assumption"], sort=False):
+        parts.append(f"<h3>{_e(scenario)} against {_e(reference)} across {_e(assumption)}</h3>")
+        parts.append(html_table(readable(rows.droplevel(["scenario", "assumption"])).reset_index(), index=False))
+    for assumption in table.index.unique("assumption"):
+        fig = plots.across_figure(table, assumption, across.headline(table), note)
+        parts.append(html_figure(f"across_{assumption}", fig))
+    return "\n".join(parts)
+
+
+def write_across_report(groups: Mapping[tuple[str, Any], Sequence[ResultSet]], out: str | Path) -> Path:
+    """The report of `airace compare --across`: the across section, then each scenario at each value."""
+    labels = ", ".join(r.label for r in next(iter(groups.values())))
+    title = f"AI Race Simulator: {labels} compared across assumptions"
+    body = [f"<h1>{_e(title)}</h1>", "<h2>Effects at each value of the assumptions</h2>", across_section(groups)]
+    return _write(_page(title, body), out)
 
 
 def build_report(sources: Sequence[Any]) -> str:
@@ -275,6 +309,10 @@ def build_report(sources: Sequence[Any]) -> str:
         body = [f"<h1>{_e(title)}</h1>", "<h2>Comparison</h2>", comparison_section(results)]
         body += [html_figure(name, fig) for name, fig in plots.comparison_figures(results).items()]
         body += [scenario_section(r, titled=True) for r in results]
+    return _page(title, body)
+
+
+def _page(title: str, body: Sequence[str]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -287,9 +325,13 @@ def build_report(sources: Sequence[Any]) -> str:
 
 def write_report(sources: Sequence[Any], out: str | Path) -> Path:
     """Write the report; the file is written whole to a temporary name, then renamed."""
+    return _write(build_report(sources), out)
+
+
+def _write(text: str, out: str | Path) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(build_report(sources), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
     return out

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.load import ResultsError, load_results
-from analysis.paired import MIN_SEEDS, paired_effects
+from analysis.paired import MIN_SEEDS, interval_note, paired_effects
 from analysis.report import build_report
 from simulation import load_scenario, run_replicates
 from simulation.apps.cli import main
@@ -88,9 +88,11 @@ def test_compare_writes_the_paired_effects_and_their_forest_plot(folders, tmp_pa
     # each is named by its scenario and the overrides it was made with
     reference, efficient = (load_results(folders[name]).label for name in ("reference", "efficient"))
     assert efficient.endswith("tech.utilisation=0.55") and "utilisation" not in reference
-    assert f"{efficient} against {reference}: paired effects over 6 seeds (90% intervals)" in out
+    assert f"{efficient} against {reference}: paired effects, {interval_note(6)}" in out
     table = pd.read_csv(tmp_path / "effects.csv", index_col=["scenario", "outcome"])
     expected, _ = paired_effects(load_results(folders["reference"]), load_results(folders["efficient"]))
+    assert (table["interval"] == "90% interval over 6 seeds: seed noise only, not parameter uncertainty").all()
+    table = table.drop(columns="interval")
     pd.testing.assert_frame_equal(table.loc[efficient], expected, check_dtype=False, check_names=False)
     assert (tmp_path / "paired_effects.png").read_bytes().startswith(b"\x89PNG")
     page = build_report([folders["reference"], folders["efficient"]])

@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=1, help="with --seeds: the first seed (default 1)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="with --seeds: an override")
     p.add_argument(
+        "--across",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="with --seeds: run and compare at each value of this parameter (dotted name, as --set; repeatable)",
+    )
+    p.add_argument(
         "--workers", type=_positive, default=1, help="with --seeds: runs in parallel, same results (default 1)"
     )
     p.add_argument("--out", default="comparison", help="folder for figures and effects.csv (default comparison)")

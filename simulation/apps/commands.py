@@ -131,25 +131,46 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def parse_across(pairs: list[str]) -> dict[str, list[Any]]:
+    """`--across dotted.key=v1,v2,...` pairs as {key: values}; values are read as TOML, as --set's."""
+    across: dict[str, list[Any]] = {}
+    for pair in pairs:
+        key, sep, values = pair.partition("=")
+        texts = [v.strip() for v in values.split(",") if v.strip()]
+        if not sep or not key.strip() or len(texts) < 2:
+            expected = "expected KEY=VALUE,VALUE,..., two values or more: for example services.price_elasticity=0.6,1.5"
+            raise ScenarioError([Problem("--across", pair, expected)])
+        across[key.strip()] = [parse_value(v) for v in texts]
+    return across
+
+
+def _run_seeds(spec: Any, folder: Path, args: argparse.Namespace, label: str) -> Any:
+    """Run a scenario with the seeds of `airace compare --seeds`, store the runs in `folder`, as a ResultSet."""
+    from analysis.load import ResultSet
+
+    runs = list(run_replicates(spec, args.seed, args.seeds, workers=args.workers))
+    for r in runs:
+        r.save(folder / f"seed_{r.seed}")
+    print(f"ran {spec.label} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
+    return ResultSet(label, runs, folder)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Paired effects of each result against the first: stored results, or scenarios run here (--seeds)."""
+    """Paired effects of each result against the first: stored results, or scenarios run here (--seeds),
+    at the scenarios' values or at each value of an assumption (--across)."""
     import pandas as pd
 
     from analysis import plots
-    from analysis.load import ResultSet
-    from analysis.paired import LEVEL, effects_against_first, readable
+    from analysis.paired import EXCLUDES_0, effects_against_first, interval_note, readable
 
+    if args.across and not args.seeds:
+        raise ScenarioError([Problem("--across", "", "needs --seeds N: the scenarios are run at each value")])
+    if args.across:
+        return _compare_across(args)
     out = Path(args.out)
     if args.seeds:
-        results = []
-        for source in args.results:
-            spec = load_scenario(source, parse_overrides(args.set), label="--set")
-            folder = out / "runs" / spec.name
-            runs = list(run_replicates(spec, args.seed, args.seeds, workers=args.workers))
-            for r in runs:
-                r.save(folder / f"seed_{r.seed}")
-            results.append(ResultSet(spec.label, runs, folder))
-            print(f"ran {spec.label} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
+        specs = [load_scenario(source, parse_overrides(args.set), label="--set") for source in args.results]
+        results = [_run_seeds(spec, out / "runs" / spec.name, args, spec.label) for spec in specs]
     else:
         results = _load_results(args.results)
     if len(results) < 2:
@@ -157,13 +178,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     effects = effects_against_first(results)
     out.mkdir(parents=True, exist_ok=True)
     reference = results[0].label
-    with pd.option_context("display.width", 200, "display.max_columns", None, "display.float_format", "{:.4g}".format):
+    with pd.option_context("display.width", 250, "display.max_columns", None, "display.max_colwidth", None):
         for label, (table, pair) in effects.items():
-            print(f"\n{label} against {reference}: paired effects over {len(pair.seeds)} seeds ({LEVEL:.0%} intervals)")
+            print(f"\n{label} against {reference}: paired effects, {interval_note(len(pair.seeds))}")
             for note in pair.notes:
                 print(f"note: {note}")
             print(readable(table).to_string())
-    combined = pd.concat({label: table for label, (table, _) in effects.items()}, names=["scenario", "outcome"])
+            print(EXCLUDES_0)
+    combined = pd.concat(
+        {label: table.assign(interval=interval_note(len(pair.seeds))) for label, (table, pair) in effects.items()},
+        names=["scenario", "outcome"],
+    )
     combined.to_csv(out / "effects.csv")
     figures = {
         **plots.comparison_figures(results),
@@ -172,6 +197,52 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for name, fig in figures.items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
     print(out / "effects.csv")
+    return EXIT_OK
+
+
+def _compare_across(args: argparse.Namespace) -> int:
+    """`airace compare A B --seeds N --across KEY=V1,V2`: every scenario run at each value of each assumption
+    on the same seeds; one table of the effects at each value (across.csv), a figure per assumption, a line
+    for each effect whose sign or distance from 0 rests on the assumption, and report.html."""
+    import pandas as pd
+
+    from analysis import across, plots
+    from analysis.paired import EXCLUDES_0, readable
+    from analysis.report import write_across_report
+
+    out = Path(args.out)
+    if len(args.results) < 2:
+        raise ScenarioError([Problem("compare", "", "expected two scenarios or more: the first is the reference")])
+    overrides = parse_overrides(args.set)
+    labels = [load_scenario(source, overrides, label="--set").label for source in args.results]
+    specs = {  # every scenario at every value, checked before any runs
+        (key, value): [load_scenario(source, overrides | {key: value}, label="--across") for source in args.results]
+        for key, values in parse_across(args.across).items()
+        for value in values
+    }
+    groups = {
+        (key, value): [
+            _run_seeds(spec, out / "runs" / f"{key}={value}" / spec.name, args, label)
+            for spec, label in zip(runs, labels, strict=True)
+        ]
+        for (key, value), runs in specs.items()
+    }
+    table = across.effects_across(groups)
+    note = across.across_note(table)
+    out.mkdir(parents=True, exist_ok=True)
+    table.assign(interval=note).to_csv(out / "across.csv")
+    with pd.option_context("display.width", 250, "display.max_columns", None, "display.max_colwidth", None):
+        for (scenario, assumption), rows in table.groupby(level=["scenario", "assumption"], sort=False):
+            print(f"\n{scenario} against {labels[0]} across {assumption}: paired effects, {note}")
+            print(readable(rows.droplevel(["scenario", "assumption"])).to_string())
+            print(EXCLUDES_0)
+    lines = across.dependence_lines(table)
+    print("\n" + "\n".join(lines or ["No effect changes sign, or whether its interval excludes 0, with these values."]))
+    for assumption in table.index.unique("assumption"):
+        fig = plots.across_figure(table, assumption, across.headline(table), note)
+        print(plots.save_figure(fig, out / f"across_{assumption}.{args.format}"))
+    print(write_across_report(groups, out / "report.html"))
+    print(out / "across.csv")
     return EXIT_OK
 
 

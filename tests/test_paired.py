@@ -3,6 +3,7 @@ dates both results cover, and never an effect from results that do not share the
 
 from __future__ import annotations
 
+import re
 from html import escape
 from pathlib import Path
 
@@ -117,3 +118,46 @@ def test_compare_on_two_workers_gives_the_effects_of_one(tmp_path):
     assert main([*base, "--workers", "2", "--out", str(tmp_path / "two")]) == 0
     one, two = ((tmp_path / d / "effects.csv").read_text() for d in ("one", "two"))
     assert one == two and "gap at end" in one
+
+
+def test_compare_prints_a_table_a_brief_can_print(folders, tmp_path, capsys):
+    """Effect, interval, reference and relative change, rounded and in units; no True/False, no raw floats."""
+    assert main(["compare", str(folders["reference"]), str(folders["efficient"]), "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    header = r"\s*effect\s+90% interval\s+reference \(median\)\s+relative change"
+    assert any(re.fullmatch(header, line) for line in out.splitlines())
+    assert "True" not in out and "False" not in out
+    assert "* the interval excludes 0: an effect the seeds' noise does not explain" in out
+    table, _ = paired_effects(load_results(folders["reference"]), load_results(folders["efficient"]))
+    row = table.loc["frontier capability US at end (log10 FLOP)"]
+    assert row["interval excludes 0"]
+    printed = next(line for line in out.splitlines() if line.startswith("frontier capability US at end"))
+    assert f"+{row.iloc[0]:.2g} *" in printed and f"+{row['low']:.2g} to +{row['high']:.2g}" in printed
+    gap = table.loc["gap at end (months)"]
+    assert gap["relative change (%)"] == pytest.approx(100 * gap.iloc[0] / abs(gap["reference (median)"]))
+    assert np.isnan(row["relative change (%)"])  # a relative change of a logarithm means nothing
+
+
+def test_comparisons_value_chip_demand_by_bloc_and_calendar_year(folders):
+    """'Does it raise or lower chip demand?' without pandas: chips delivered to each bloc, chip spend and
+    capex in each calendar year, as the sums of the model table's flows."""
+    reference, efficient = load_results(folders["reference"]), load_results(folders["efficient"])
+    table, _ = paired_effects(reference, efficient)
+    spec = reference.scenario
+    for bloc in ("US", "CN", "ROW"):
+        delivered = [
+            sum(m[f"chips_{channel}_{bloc}"].sum() for channel in ("legal", "leaked", "rented"))
+            for m in reference.models
+        ]
+        row = table.loc[f"chips delivered to {bloc} in 2023 (chips)"]
+        assert row["reference (median)"] == pytest.approx(np.median(delivered))
+        capex = [
+            sum(m[f"capex_usd_{o.ticker or o.id}"].sum() for o in spec.owners if o.bloc == bloc)
+            for m in reference.models
+        ]
+        assert table.loc[f"capex of {bloc}'s owners in 2023, AI and base (USD)", "reference (median)"] == pytest.approx(
+            np.median(capex)
+        )
+    spend = table.loc["chip spend of all owners in 2023 (USD)", "reference (median)"]
+    assert spend == pytest.approx(np.median([m["chip_spend_usd"].sum() for m in reference.models]))
+    assert not any("in 2024" in outcome for outcome in table.index)  # only years inside the run

@@ -45,11 +45,11 @@ class Key:
             if isinstance(part, int) and isinstance(node, list) and part < len(node):
                 node = node[part]
                 parts.append(str(node.get("id", part)) if isinstance(node, dict) else str(part))
+            elif isinstance(part, str) and tags and part in tags and not (isinstance(node, dict) and part in node):
+                continue
             elif isinstance(part, str) and isinstance(node, dict):
                 node = node.get(part)
                 parts.append(part)
-            elif isinstance(part, str) and tags and part in tags:
-                continue
             else:
                 parts.append(str(part))
                 node = None

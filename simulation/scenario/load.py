@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
 from simulation.scenario.errors import Problem, ScenarioError, closest, pydantic_message
 from simulation.scenario.moved import moved_keys, moved_message
-from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves
+from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves, raw_leaves
 from simulation.scenario.references import check_references
 from simulation.scenario.schema import EVENT_KINDS, Scenario
 
@@ -90,6 +90,9 @@ def parse_toml(text: str, path: Path) -> tuple[dict[str, Any], list[Problem]]:
     raise AssertionError("unreachable: every pass mends a line")
 
 
+_DAY = r"\d{4}-\d{2}-\d{2}"  # a date as TOML writes it (YYYY-MM-DD)
+
+
 def _bad_date(line: str) -> tuple[str, str, str] | None:
     """(key, what is wrong, the line with the nearest real date) for a line that sets a key to a date
     that does not exist (2028-13-31, 2025-02-30), which TOML reports only as a syntax error; None for
@@ -112,7 +115,19 @@ def _bad_date(line: str) -> tuple[str, str, str] | None:
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
-    return parse_toml(read_text(path), path)
+    data, problems = parse_toml(read_text(path), path)
+    return data, [*problems, *_quoted_dates(data, path)]
+
+
+def _quoted_dates(data: dict[str, Any], path: Path) -> list[Problem]:
+    """A date written in quotes (`date = "2025-01-20"`) is a string to TOML and to every tool that reads
+    the file; the schema would read it as a date, so refuse it here, where the file is known."""
+    problems = []
+    for key, value, annotation in raw_leaves(data, Scenario, EVENT_KINDS):
+        if date in (annotation, *get_args(annotation)) and isinstance(value, str) and re.fullmatch(_DAY, value):
+            message = f"'{value}' is a string; TOML writes a date without quotes: {key.name} = {value}"
+            problems.append(Problem(str(path), str(key), message, find_line([path], key)[1]))
+    return problems
 
 
 def merge(base: Any, change: Any) -> Any:

@@ -180,6 +180,23 @@ def fields_at(loc: tuple[Any, ...], data: Any, schema: type[BaseModel], tags: Un
     return sorted(model.model_fields) if isinstance(model, type) else []
 
 
+def raw_leaves(data: Any, model: Any, tags: UnionTags, prefix: Key = TOP) -> Iterator[tuple[Key, Any, Any]]:
+    """(key, value, the schema's annotation for it) of each value of raw (unvalidated) data that the
+    schema has a field for, walking tables and entries of lists of tables (named by their id)."""
+    for name, value in data.items():
+        field = model.model_fields.get(name) if isinstance(model, type) else None
+        if field is None:
+            continue
+        key, inner = prefix.child(name), model_of(field.annotation)
+        if isinstance(value, dict) and inner is not None and get_origin(field.annotation) is not dict:
+            yield from raw_leaves(value, inner, tags, key)
+        elif isinstance(value, list) and inner is not None and all(isinstance(v, dict) for v in value):
+            for item in value:
+                yield from raw_leaves(item, tags.get(item.get("kind"), inner), tags, key.child(str(item.get("id"))))
+        else:
+            yield key, value, field.annotation
+
+
 def leaves(obj: BaseModel, prefix: Key = TOP) -> Iterator[tuple[Key, BaseModel, str]]:
     """Every field of a model that is not itself a model, as (key, the model holding it, field name);
     tables are walked into and entries of lists of tables named by their id."""

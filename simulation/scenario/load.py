@@ -353,7 +353,7 @@ def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:
     """A problem with an overridden value is reported against the overrides (`label`), not the file's
     line; so is a problem of a table (`labs.deepseek`: shares that add up to more than 1) that an
     override changed, naming the overrides."""
-    typed = next((k for k in overridden if problem.key == k or problem.key.startswith(k + ".")), None)
+    typed = max((k for k in overridden if problem.key == k or problem.key.startswith(k + ".")), key=len, default=None)
     if typed is not None:  # under the key the user typed (`blocs.US.serves`, not `blocs.US.serves.0`)
         return Problem(label, typed, problem.message)
     inside = sorted(k for k in overridden if k.startswith(problem.key + ".")) if problem.key else []

@@ -49,7 +49,7 @@ def implausible(scenario: Scenario, sources: dict[str, str] | None = None) -> li
     from when the scenario's own source does not (a value changed on the command line has none)."""
     out = []
     for p in parameters(scenario):
-        lo, hi = p.plausible or (p.value, p.value)
+        lo, hi = p.plausible or (p.value, p.value)  # every number of the registry has a range
         if not lo <= p.value <= hi:
             source = (sources or {}).get(p.name) or p.source or "assumption"
             range_ = f"{_cell(lo)} to {_cell(hi)} ({p.unit}; source: {source})"

@@ -238,3 +238,104 @@ def test_a_set_that_breaks_a_tables_constraint_is_blamed_on_the_set_not_the_file
         "error: --set: investors: fundamentalist_share + trend_share must be at most 1 (noise traders are the "
         "rest) (with investors.fundamentalist_share from --set)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '[[regulators]]\nid = "bis"\n\n[[regulators.rules]]\nid = "h20_licnce"\nend = 2025-08-10\n',
+            "bad.toml:7: regulators.bis.rules.h20_licnce: unknown entry 'h20_licnce'; did you mean 'h20_licence'? "
+            "(a new entry needs date, destinations)",
+        ),
+        (
+            '[[labs]]\nid = "deepsek"\nresearch_share = 0.3\n',
+            "bad.toml:4: labs.deepsek: unknown entry 'deepsek'; did you mean 'deepseek'? "
+            "(a new entry needs name, bloc, owner, cash_usd, capability)",
+        ),
+    ],
+    ids=["rule", "lab"],
+)
+def test_a_misspelt_entry_id_is_one_line_naming_the_closest_id(tmp_path, body, expected):
+    """An unknown id close to an existing entry's, in a file that extends another, is a misspelling, not a
+    new entry to be told key by key what it lacks."""
+    path = _bad(tmp_path, f'extends = "baseline"\nname = "x"\n\n{body}')
+    result = airace("validate", str(path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"error: {tmp_path}/{expected}"]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "typed", "expected"),
+    [
+        (
+            "deepseek_shock",
+            "events.deepseek_r1.efficiency_gain=0.5",
+            "events.deepseek_r1.efficiency_gain: Input should be greater than 1 (found 0.5)",
+        ),
+        ("baseline", "blocs.US.serves=[1]", "blocs.US.serves: Input should be a valid string (found 1)"),
+    ],
+    ids=["an event's field", "an item of a list"],
+)
+def test_a_bad_set_is_blamed_on_set_under_the_key_typed(tmp_path, scenario, typed, expected):
+    for command in (["validate", scenario], ["run", scenario, "--out", str(tmp_path / "out")]):
+        result = airace(*command, "--set", typed)
+        assert result.returncode == 2
+        assert result.stderr.splitlines() == [f"error: --set: {expected}"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_problems_come_in_the_order_of_the_files_lines(tmp_path):
+    path = _bad(
+        tmp_path,
+        'extends = "baseline"\nname = "x"\n[tech]\nutilisation = 1.5\n[time]\nstep_days = 40\n'
+        '[[labs]]\nid = "deepseek"\nresearch_share = 2\nbloc = "CNN"\n',
+    )
+    result = airace("validate", str(path), "--set", "investors.count=0")
+    assert result.returncode == 2
+    where = [line.split(": ")[1] for line in result.stderr.splitlines()]
+    assert where == [f"{path}:4", f"{path}:6", f"{path}:9", f"{path}:10", "--set"], result.stderr
+
+
+UTILISATION_NOTE = (
+    "tech.utilisation: 0.99 is outside the plausible range 0.2 to 0.6 (fraction; source: model FLOP utilisation "
+    "of large runs, 35-45% (Epoch AI; DeepSeek-V3 report)); valid, the run goes on"
+)
+
+
+def test_a_value_outside_its_plausible_range_runs_with_one_note_naming_the_range_and_its_source(tmp_path):
+    result = airace("validate", "baseline", "--set", "tech.utilisation=0.99")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["baseline: ok"]
+    assert result.stderr.splitlines() == [f"note: --set: {UTILISATION_NOTE}"]
+    args = ["--set", "tech.utilisation=0.99", "--set", "time.end=2023-02-28", "--seed", "1", "--replicates", "2"]
+    run = airace("run", "baseline", *args, "--quiet", "--out", str(tmp_path / "out"))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.splitlines() == [f"note: --set: {UTILISATION_NOTE}"]  # once, not once a run
+    assert (tmp_path / "out" / "seed_2" / "summary.json").exists()
+    path = _bad(tmp_path, 'extends = "baseline"\nname = "x"\n[tech]\nutilisation = 0.99  # a guess\n')
+    noted = airace("validate", str(path)).stderr.splitlines()
+    assert noted == [
+        f"note: {path}:4: tech.utilisation: 0.99 is outside the plausible range 0.2 to 0.6 (fraction; "
+        "source: a guess); valid, the run goes on"
+    ]
+    hard = airace("validate", "baseline", "--set", "tech.utilisation=1.5")
+    assert hard.returncode == 2
+    assert hard.stderr.splitlines() == [
+        "error: --set: tech.utilisation: Input should be less than or equal to 1 (found 1.5)"
+    ]
+
+
+def test_a_date_in_quotes_is_refused_naming_its_line(tmp_path):
+    path = _bad(
+        tmp_path,
+        'extends = "deepseek_shock"\nname = "x"\n[time]\nend = "2026-01-20"\n'
+        '[[events]]\nid = "deepseek_r1"\ndate = "2025-01-20"\n',
+    )
+    result = airace("validate", str(path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: {path}:4: time.end: '2026-01-20' is a string; TOML writes a date without quotes: end = 2026-01-20",
+        f"error: {path}:7: events.deepseek_r1.date: '2025-01-20' is a string; TOML writes a date without quotes: "
+        "date = 2025-01-20",
+    ]

@@ -19,14 +19,18 @@ from simulation.scenario import (
     InputError,
     Key,
     Problem,
+    Scenario,
     ScenarioError,
     after_the_end,
     builtin_scenarios,
+    implausible,
     load_scenario,
     parameter_cards,
+    parameters,
     parse_value,
     resolve_path,
 )
+from simulation.scenario.load import read_with_extends
 from simulation.scenario.paths import find_line
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
@@ -47,6 +51,18 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     if problems:
         raise ScenarioError(problems)
     return overrides
+
+
+def note_implausible(source: str, spec: Scenario, overrides: dict[str, Any]) -> None:
+    """On stderr, a `note:` for each number outside its plausible range, at its line (or `--set`), with
+    the range and its source: the file's, for a number the command line changed."""
+    found = implausible(spec)
+    if any(key in overrides for key, _ in found):
+        found = implausible(spec, {p.name: p.source for p in parameters(load_scenario(source))})
+    files = read_with_extends(resolve_path(source))[1]
+    for key, message in found:
+        file, line = ("--set", None) if key in overrides else find_line(files, Key.parse(key))
+        print(f"note: {Problem(file or source, key, message, line)}", file=sys.stderr)
 
 
 def format_summary(results: Results, folder: Path) -> str:
@@ -73,6 +89,7 @@ def format_summary(results: Results, folder: Path) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.set)
     spec = load_scenario(args.scenario, overrides, label="--set")
+    note_implausible(args.scenario, spec, overrides)
     seed = spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("results") / spec.name
     show = not args.quiet and sys.stderr.isatty()
@@ -169,7 +186,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return _compare_across(args)
     out = Path(args.out)
     if args.seeds:
-        specs = [load_scenario(source, parse_overrides(args.set), label="--set") for source in args.results]
+        overrides = parse_overrides(args.set)
+        specs = [load_scenario(source, overrides, label="--set") for source in args.results]
+        for source, spec in zip(args.results, specs, strict=True):
+            note_implausible(source, spec, overrides)
         results = [_run_seeds(spec, out / "runs" / spec.name, args, spec.label) for spec in specs]
     else:
         results = _load_results(args.results)
@@ -259,6 +279,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             status = EXIT_INVALID
             continue
         print(f"{source}: ok")
+        note_implausible(source, spec, overrides)
         for key, message in after_the_end(spec):
             file, line = find_line([resolve_path(source)], Key.parse(key))
             print(f"note: {Problem(file or str(source), key, message, line)}")

@@ -29,7 +29,7 @@ from simulation.scenario.load import (
 )
 from simulation.scenario.paths import Key
 from simulation.scenario.references import after_the_end, check_references
-from simulation.scenario.registry import Parameter, parameter_cards, parameters
+from simulation.scenario.registry import Parameter, implausible, parameter_cards, parameters
 from simulation.scenario.schema import (
     EVENT_KINDS,
     ApiTerms,
@@ -105,6 +105,7 @@ __all__ = [
     "apply_overrides",
     "builtin_scenarios",
     "check_references",
+    "implausible",
     "load_scenario",
     "merge",
     "parameter_cards",

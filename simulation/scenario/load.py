@@ -17,13 +17,13 @@ from collections.abc import Iterator
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from simulation.scenario.errors import Problem, ScenarioError, pydantic_message
+from simulation.scenario.errors import Problem, ScenarioError, closest, pydantic_message
 from simulation.scenario.moved import moved_keys, moved_message
-from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves
+from simulation.scenario.paths import TOP, Key, fields_at, find_line, keys_in, leaves, raw_leaves
 from simulation.scenario.references import check_references
 from simulation.scenario.schema import EVENT_KINDS, Scenario
 
@@ -90,6 +90,9 @@ def parse_toml(text: str, path: Path) -> tuple[dict[str, Any], list[Problem]]:
     raise AssertionError("unreachable: every pass mends a line")
 
 
+_DAY = r"\d{4}-\d{2}-\d{2}"  # a date as TOML writes it (YYYY-MM-DD)
+
+
 def _bad_date(line: str) -> tuple[str, str, str] | None:
     """(key, what is wrong, the line with the nearest real date) for a line that sets a key to a date
     that does not exist (2028-13-31, 2025-02-30), which TOML reports only as a syntax error; None for
@@ -112,7 +115,19 @@ def _bad_date(line: str) -> tuple[str, str, str] | None:
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], list[Problem]]:
-    return parse_toml(read_text(path), path)
+    data, problems = parse_toml(read_text(path), path)
+    return data, [*problems, *_quoted_dates(data, path)]
+
+
+def _quoted_dates(data: dict[str, Any], path: Path) -> list[Problem]:
+    """A date written in quotes (`date = "2025-01-20"`) is a string to TOML and to every tool that reads
+    the file; the schema would read it as a date, so refuse it here, where the file is known."""
+    problems = []
+    for key, value, annotation in raw_leaves(data, Scenario, EVENT_KINDS):
+        if date in (annotation, *get_args(annotation)) and isinstance(value, str) and re.fullmatch(_DAY, value):
+            message = f"'{value}' is a string; TOML writes a date without quotes: {key.name} = {value}"
+            problems.append(Problem(str(path), str(key), message, find_line([path], key)[1]))
+    return problems
 
 
 def merge(base: Any, change: Any) -> Any:
@@ -210,7 +225,12 @@ def validate(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [p for err in exc.errors() for p in _problems(err, data, files, source)]
+        misspelt, errors = _misspelt_entries(exc.errors(), data)
+        problems = [p for err in errors for p in _problems(err, data, files, source)]
+        for loc, message in misspelt.items():
+            key = Key.from_loc(loc, data, EVENT_KINDS)
+            file, line = find_line(files, key)
+            problems.append(Problem(file or source, str(key), message, line))
         mended = _mended(data, exc)
         if mended is not None:  # the links between sections, on what the schema could read
             reported = [p.key for p in problems]
@@ -223,8 +243,51 @@ def validate(
             file, line = find_line(files, Key.parse(key))
             problems.append(Problem(file or source, key, message, line))
     if read or problems:
-        raise ScenarioError([*(read or []), *(_blamed(p, overridden, label) for p in problems)])
+        blamed = [*(read or []), *(_blamed(p, overridden, label) for p in problems)]
+        raise ScenarioError(_in_file_order(blamed, files))
     return scenario
+
+
+def _in_file_order(problems: list[Problem], files: list[Path]) -> list[Problem]:
+    """Problems as a user reads them: file by file (the one named first, then those it extends, then
+    the overrides), each by line, then by key."""
+    order = {str(path): i for i, path in enumerate(files)}
+    return sorted(problems, key=lambda p: (order.get(p.file, len(order)), p.line or 0, p.key))
+
+
+def _misspelt_entries(errors: list[Any], data: dict[str, Any]) -> tuple[dict[tuple[Any, ...], str], list[Any]]:
+    """Entries that lack required keys and whose id is close to another entry's of the same list (an
+    extending file's `[[labs]] id = "deepsek"`, read as a new lab): {entry's location: "unknown entry
+    'deepsek'; did you mean 'deepseek'? ..."}, one line instead of one per missing key; and the other errors."""
+    missing: dict[tuple[Any, ...], list[str]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "union_tag_not_found":  # an event without its `kind`
+            missing.setdefault(loc, []).append(err["ctx"]["discriminator"].strip("'"))
+        elif err["type"] == "missing" and any(isinstance(part, int) for part in loc):
+            entry = max(i for i, part in enumerate(loc) if isinstance(part, int))
+            missing.setdefault(loc[: entry + 1], []).append(str(loc[-1]))
+    misspelt = {}
+    for loc, keys in missing.items():
+        entries = _at(data, loc[:-1])
+        entry = entries[loc[-1]] if isinstance(entries, list) else None
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        others = [e["id"] for e in entries if isinstance(e, dict) and e is not entry and isinstance(e.get("id"), str)]
+        if difflib.get_close_matches(entry["id"], others, n=1):
+            misspelt[loc] = f"{closest(entry['id'], others, 'entry')} (a new entry needs {', '.join(keys)})"
+    explained = [err for err in errors if any(tuple(err["loc"])[: len(loc)] == loc for loc in misspelt)]
+    return misspelt, [err for err in errors if err not in explained]
+
+
+def _at(data: Any, loc: tuple[Any, ...]) -> Any:
+    """The node of raw data at a pydantic location, skipping the tag pydantic adds for a union's member."""
+    for part in loc:
+        if (isinstance(data, list) and isinstance(part, int) and part < len(data)) or (
+            isinstance(data, dict) and part in data
+        ):
+            data = data[part]
+    return data
 
 
 def _mended(data: dict[str, Any], error: ValidationError, rounds: int = 4) -> tuple[Scenario, set[str]] | None:
@@ -290,8 +353,9 @@ def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:
     """A problem with an overridden value is reported against the overrides (`label`), not the file's
     line; so is a problem of a table (`labs.deepseek`: shares that add up to more than 1) that an
     override changed, naming the overrides."""
-    if problem.key in overridden:
-        return Problem(label, problem.key, problem.message)
+    typed = max((k for k in overridden if problem.key == k or problem.key.startswith(k + ".")), key=len, default=None)
+    if typed is not None:  # under the key the user typed (`blocs.US.serves`, not `blocs.US.serves.0`)
+        return Problem(label, typed, problem.message)
     inside = sorted(k for k in overridden if k.startswith(problem.key + ".")) if problem.key else []
     if inside:
         return Problem(label, problem.key, f"{problem.message} (with {', '.join(inside)} from {label})")

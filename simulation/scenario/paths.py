@@ -45,11 +45,11 @@ class Key:
             if isinstance(part, int) and isinstance(node, list) and part < len(node):
                 node = node[part]
                 parts.append(str(node.get("id", part)) if isinstance(node, dict) else str(part))
+            elif isinstance(part, str) and tags and part in tags and not (isinstance(node, dict) and part in node):
+                continue
             elif isinstance(part, str) and isinstance(node, dict):
                 node = node.get(part)
                 parts.append(part)
-            elif isinstance(part, str) and tags and part in tags:
-                continue
             else:
                 parts.append(str(part))
                 node = None
@@ -178,6 +178,23 @@ def fields_at(loc: tuple[Any, ...], data: Any, schema: type[BaseModel], tags: Un
         if isinstance(node, dict) and node.get("kind") in tags:
             model = tags[node["kind"]]
     return sorted(model.model_fields) if isinstance(model, type) else []
+
+
+def raw_leaves(data: Any, model: Any, tags: UnionTags, prefix: Key = TOP) -> Iterator[tuple[Key, Any, Any]]:
+    """(key, value, the schema's annotation for it) of each value of raw (unvalidated) data that the
+    schema has a field for, walking tables and entries of lists of tables (named by their id)."""
+    for name, value in data.items():
+        field = model.model_fields.get(name) if isinstance(model, type) else None
+        if field is None:
+            continue
+        key, inner = prefix.child(name), model_of(field.annotation)
+        if isinstance(value, dict) and inner is not None and get_origin(field.annotation) is not dict:
+            yield from raw_leaves(value, inner, tags, key)
+        elif isinstance(value, list) and inner is not None and all(isinstance(v, dict) for v in value):
+            for item in value:
+                yield from raw_leaves(item, tags.get(item.get("kind"), inner), tags, key.child(str(item.get("id"))))
+        else:
+            yield key, value, field.annotation
 
 
 def leaves(obj: BaseModel, prefix: Key = TOP) -> Iterator[tuple[Key, BaseModel, str]]:

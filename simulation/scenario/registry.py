@@ -43,6 +43,20 @@ def parameters(scenario: Scenario) -> list[Parameter]:
     return out
 
 
+def implausible(scenario: Scenario, sources: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The numbers outside their plausible range, as (dotted name, message): valid (the schema's bounds
+    are wider), so a run goes on, but worth a second look. `sources` names where a number's range comes
+    from when the scenario's own source does not (a value changed on the command line has none)."""
+    out = []
+    for p in parameters(scenario):
+        lo, hi = p.plausible or (p.value, p.value)  # every number of the registry has a range
+        if not lo <= p.value <= hi:
+            source = (sources or {}).get(p.name) or p.source or "assumption"
+            range_ = f"{_cell(lo)} to {_cell(hi)} ({p.unit}; source: {source})"
+            out.append((p.name, f"{_cell(p.value)} is outside the plausible range {range_}; valid, the run goes on"))
+    return out
+
+
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"

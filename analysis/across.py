@@ -33,9 +33,10 @@ def effects_across(groups: Mapping[tuple[str, Any], Sequence[ResultSet]], level:
 
 
 def headline(table: pd.DataFrame) -> list[str]:
-    """The outcomes an across figure shows: the gap at the end and the chip demand of each year."""
-    outcomes = table.index.unique("outcome")
-    return [o for o in outcomes if o == "gap at end (months)" or o.startswith(CHIP_DEMAND)]
+    """The outcomes an across figure shows: the gap at the end and the chip demand of each year, less those
+    with no effect at any value (a year before the scenarios part)."""
+    moved = table[EFFECT].ne(0).groupby(level="outcome", sort=False).any()
+    return [o for o, m in moved.items() if m and (o == "gap at end (months)" or o.startswith(CHIP_DEMAND))]
 
 
 def across_note(table: pd.DataFrame, level: float = LEVEL) -> str:
@@ -49,12 +50,14 @@ def across_note(table: pd.DataFrame, level: float = LEVEL) -> str:
 
 def dependence_lines(table: pd.DataFrame) -> list[str]:
     """A plain sentence for each effect whose sign, or whether its interval excludes 0, changes with an
-    assumption, naming the effect and its interval at each value."""
+    assumption, naming the effect and its interval at each value. A sign counts where its interval excludes 0:
+    medians of both signs whose intervals all cover 0 say the effect is not told from noise at any value,
+    which the assumption does not change."""
     lines = []
     for (scenario, outcome, assumption), rows in table.groupby(level=[0, 1, 2], sort=False):
-        effects = rows[EFFECT].dropna()
-        signs = set(np.sign(effects[effects != 0]))
-        excludes = set(rows["interval excludes 0"])
+        excluding = rows["interval excludes 0"].astype(bool)
+        signs = set(np.sign(rows.loc[excluding, EFFECT].dropna()))
+        excludes = set(excluding)
         if signs == {-1.0, 1.0}:
             how = f"changes sign with {assumption}"
         elif len(excludes) > 1:

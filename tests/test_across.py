@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.across import dependence_lines
+from analysis.across import dependence_lines, headline
 from analysis.load import load_results
 from analysis.paired import COLUMNS
 from simulation.apps.cli import main
@@ -66,6 +66,14 @@ def test_a_line_says_when_an_interval_excludes_0_at_some_values_only():
 
 def test_no_line_for_an_effect_the_assumption_does_not_change():
     assert dependence_lines(hand_made({0.6: (5.0, 1.0, 9.0), 1.5: (7.0, 2.0, 9.0)})) == []
+    # medians of both signs, every interval over 0: noise at each value, not a sign the assumption sets
+    assert dependence_lines(hand_made({0.6: (2.0, -1.0, 5.0), 1.5: (-1.0, -4.0, 3.0)})) == []
+
+
+def test_the_figure_leaves_out_outcomes_no_value_moves():
+    rows = [hand_made({0.6: (0.0, 0.0, 0.0), 1.5: (0.0, 0.0, 0.0)}, outcome="chips delivered to CN in 2023 (chips)")]
+    rows.append(hand_made({0.6: (5.0, 1.0, 9.0), 1.5: (0.0, 0.0, 0.0)}))
+    assert headline(pd.concat(rows)) == ["chips delivered to CN in 2025 (chips)"]
 
 
 @pytest.mark.parametrize(

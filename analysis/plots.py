@@ -13,6 +13,7 @@ import functools
 import io
 import itertools
 import math
+import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -648,7 +649,7 @@ def design_bins(values: pd.Series, bins: int = HEATMAP_BINS) -> tuple[pd.Series,
     cell number and the cells' labels."""
     distinct = np.sort(values.unique())
     if len(distinct) <= HEATMAP_CELLS:
-        labels = [f"{v:g}" if isinstance(v, float | np.floating) else str(v) for v in distinct]
+        labels = [f"{v:.3g}" if isinstance(v, float | np.floating) else str(v) for v in distinct]
         return values.map({v: i for i, v in enumerate(distinct)}), labels
     edges = np.linspace(float(distinct[0]), float(distinct[-1]), bins + 1)
     cells = np.clip(np.searchsorted(edges, values.to_numpy(dtype=float), side="right") - 1, 0, bins - 1)
@@ -657,12 +658,23 @@ def design_bins(values: pd.Series, bins: int = HEATMAP_BINS) -> tuple[pd.Series,
 
 
 @styled
-def sweep_heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, ax: Axes | None = None) -> Figure:
+def sweep_heatmap(
+    table: pd.DataFrame,
+    x: str,
+    y: str,
+    outcome: str,
+    ax: Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    valued: str = "",
+) -> Figure:
     """An outcome over two swept parameters: the median over replicates and other parameters in each cell.
 
     `table` has one row per run, with parameter columns and outcome columns. A grid's values are its
     cells; a sampled design's values are binned (`design_bins`), so cells hold runs and labels stay apart.
+    `labels` name the parameters' axes (the registry's, with units: `simulation.sweep.parameter_labels`);
+    `valued` says when the outcome is measured ("on 2030-12-29": `simulation.sweep.valued_dates`).
     """
+    labels = labels or {}
     fig, ax = _axes(ax, (SIZE[0] * 0.8, SIZE[1]))
     (columns, x_labels), (rows, y_labels) = design_bins(table[x]), design_bins(table[y])
     cells = pd.DataFrame({"row": rows, "column": columns, "value": table[outcome]})
@@ -677,17 +689,23 @@ def sweep_heatmap(table: pd.DataFrame, x: str, y: str, outcome: str, ax: Axes | 
             text_colour = "black" if value > threshold else "white"
             ax.text(c, r, f"{value:.3g}", ha="center", va="center", fontsize=10, color=text_colour)
     ax.grid(False)
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
-    fig.colorbar(image, ax=ax, label=f"{column_label(outcome)} (median)")
-    ax.set_title(f"{column_label(outcome)} over {x} and {y}", loc="left")
+    ax.set_xlabel(_wrapped(labels.get(x, x)))
+    ax.set_ylabel(_wrapped(labels.get(y, y), 40))
+    when = f" {valued}" if valued else ""
+    fig.colorbar(image, ax=ax, label=f"{column_label(outcome)}{when} (median)")
+    ax.set_title(f"{column_label(outcome)}{when}", loc="left")
     return fig
 
 
+def _wrapped(text: str, width: int = 60) -> str:
+    return "\n".join(textwrap.wrap(text, width))
+
+
 @styled
-def sensitivity_bars(indices: pd.DataFrame, output: str, ax: Axes | None = None) -> Figure:
+def sensitivity_bars(indices: pd.DataFrame, output: str, ax: Axes | None = None, valued: str = "") -> Figure:
     """Sensitivity indices of `output` per parameter with confidence intervals (columns parameter, index,
-    value, conf); an index without one (Morris's mu and sigma) is a bar alone.
+    value, conf); an index without one (Morris's mu and sigma) is a bar alone. `valued` says when the output
+    is measured ("on 2030-12-29").
 
     Parameters are sorted by their largest index, most influential on top.
     """
@@ -716,7 +734,8 @@ def sensitivity_bars(indices: pd.DataFrame, output: str, ax: Axes | None = None)
     ax.set_ylabel("parameter")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
-    ax.set_title(f"Sensitivity of {output} to each parameter", loc="left")  # the dotted key the sweep kept
+    when = f" {valued}" if valued else ""
+    ax.set_title(f"Sensitivity of {output}{when} to each parameter", loc="left")  # the dotted key the sweep kept
     return fig
 
 
@@ -748,13 +767,19 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
 
 
 def sweep_figures(
-    runs: pd.DataFrame, parameters: Sequence[str], outcomes: Sequence[str], bins: int = 6
+    runs: pd.DataFrame,
+    parameters: Sequence[str],
+    outcomes: Sequence[str],
+    bins: int = 6,
+    labels: Mapping[str, str] | None = None,
+    valued: Mapping[str, str] | None = None,
 ) -> dict[str, Figure]:
     """Heatmaps of each outcome over each pair of swept parameters, by file name.
 
     `runs` has one row per run (a sweep's `read_runs`), failed runs already dropped. A parameter
     with more than 12 distinct values (LHS, Sobol and Morris designs) is cut into `bins` quantile
-    bins labelled by their medians, so every design gives a readable grid.
+    bins labelled by their medians, so every design gives a readable grid. `labels` and `valued` (by
+    outcome) as for `sweep_heatmap`.
     """
     table = runs.copy()
     for name in parameters:
@@ -765,8 +790,9 @@ def sweep_figures(
     for outcome in outcomes:
         for i, x in enumerate(parameters):
             for y in parameters[i + 1 :]:
-                name = f"heatmap_{outcome}_by_{x}_and_{y}".replace(".", "-")
-                figures[name] = sweep_heatmap(table, x, y, outcome)
+                name = file_stem(f"heatmap_{outcome}_by_{x}_and_{y}")
+                when = (valued or {}).get(outcome, "")
+                figures[name] = sweep_heatmap(table, x, y, outcome, labels=labels, valued=when)
     return figures
 
 
@@ -869,6 +895,12 @@ def across_figure(table: pd.DataFrame, assumption: str, outcomes: Sequence[str],
         ax.set_visible(False)
     fig.suptitle(f"Paired effect against {assumption}; {note}", fontsize="medium")
     return fig
+
+
+def file_stem(name: str) -> str:
+    """A name made safe for a file's stem: a dotted output (`compute_share_end.CN`) keeps its every part,
+    so no suffix is mistaken for an extension and no two outputs share a file."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
 def save_figure(fig: Figure, path: str | Path) -> Path:

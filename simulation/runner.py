@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -185,6 +185,49 @@ def run_outputs(spec: Scenario) -> tuple[list[str], list[str]]:
     return metrics, list(results.model.columns)
 
 
+class Valued(NamedTuple):
+    """The days a number of a run's summary is measured on: one day (a level: the gap at the end), or a span
+    (a total, a fall, a growth rate over the run)."""
+
+    first: date
+    last: date
+
+    def __str__(self) -> str:
+        return f"on {self.last}" if self.first == self.last else f"over {self.first} to {self.last}"
+
+
+def valued_on(spec: Scenario, metric: str) -> Valued:
+    """When a number of the summary, by dotted key (`gap_months.end`, as sweeps name it), is measured in a run
+    of `spec`: a level at the run's start, its last row, the end of a year or an event's date; the days after
+    the first breakthrough for the return after it; else the whole run."""
+    start, last_row = spec.time.start, _last_row(spec)
+    parts = metric.split(".")
+    if "end_of_year" in parts[:-1]:
+        day = date(int(parts[parts.index("end_of_year") + 1]), 12, 31)
+    elif "at_events" in parts[:-1]:
+        event = parts[parts.index("at_events") + 1]
+        day = next(e.date for e in spec.events if e.id == event)
+    elif parts[0] == "return_after_shock" and (shock := _shock_day(spec)) is not None:
+        return Valued(shock, shock + timedelta(days=measures.DAYS_AFTER_SHOCK))
+    elif any(part == "end" or part.endswith("_end") for part in parts):
+        day = last_row
+    elif "start" in parts:
+        day = start
+    else:
+        return Valued(start, last_row)
+    return Valued(day, day)
+
+
+def _last_row(spec: Scenario) -> date:
+    """The date of a run's last row: the whole steps that fit between its start and end."""
+    return spec.time.start + timedelta(days=spec.time.n_steps * spec.time.step_days)
+
+
+def _shock_day(spec: Scenario) -> date | None:
+    """The day markets meet the first scripted breakthrough (its attention date, else its date)."""
+    return next((e.attention_date or e.date for e in spec.events if isinstance(e, Breakthrough)), None)
+
+
 def _number(value: float | None) -> float | None:
     """A number for summary.json: rounded to 6 decimals; null where the run has none (NaN: never recovered,
     no training run yet, a date the run has not reached)."""
@@ -198,7 +241,7 @@ def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFra
     not reached yet is null."""
     last = frame.iloc[-1]
     step = spec.time.step_days
-    last_row = spec.time.start + timedelta(days=spec.time.n_steps * step)  # the date of the run's last row
+    last_row = _last_row(spec)
     gaps = measures.end_of_year_gaps(frame, step)
     scripted = [e for e in spec.events if isinstance(e, Breakthrough)]
     blocs = [c.removeprefix("frontier_capability_") for c in frame.columns if c.startswith("frontier_capability_")]
@@ -265,7 +308,7 @@ def _headline(spec: Scenario, frame: pd.DataFrame, last_row: date) -> dict[str, 
             "recover_half_days": _number(shock["recover_half_days"]),
             "recover_all_days": _number(shock["recover_all_days"]),
         }
-    shock_day = next((e.attention_date or e.date for e in spec.events if isinstance(e, Breakthrough)), None)
+    shock_day = _shock_day(spec)
     if shock_day is not None and spec.time.start < shock_day <= last_row:
         day = pd.Timestamp(shock_day)
         reached = frame["date"].iloc[0] < day <= frame["date"].iloc[-1]

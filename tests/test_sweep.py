@@ -6,6 +6,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,24 @@ def test_the_example_sweep_files_are_valid():
         assert sweep.base is not None
         assert make_design(sweep).points > 1
     assert 6 <= len(load_sweep(REPO / "scenarios/sweeps/sobol_gap.toml").parameters) <= 8
+
+
+def test_each_example_sweep_measures_its_outcomes_within_its_scenarios_run_on_the_dates_it_states():
+    """They said "the gap at the end of 2030" and swept deepseek_shock, which ends at the end of 2025: every
+    year a sweep's header or description names must be one its runs reach, and every kept outcome is
+    measured on days within the run (`valued_on`, which tables and titles print)."""
+    from simulation.runner import valued_on
+
+    for path in sorted((REPO / "scenarios" / "sweeps").glob("*.toml")):
+        sweep = load_sweep(path)
+        time = sweep.base.time
+        header = "".join(line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#"))
+        stated = {int(year) for year in re.findall(r"\b(20\d\d)\b", header + sweep.description)}
+        assert stated and stated <= set(range(time.start.year, time.end.year + 1)), (path.name, stated, time)
+        for metric in sweep.outputs.metrics:
+            days = valued_on(sweep.base, metric)
+            assert time.start <= days.first <= days.last <= time.end, (path.name, metric, days)
+        assert str(valued_on(sweep.base, "gap_months.end")) == "on 2030-12-29"  # the last weekly row of 2030
 
 
 def test_the_sobol_example_sweeps_the_registrys_plausible_ranges_as_its_comment_says():
@@ -607,3 +626,76 @@ def test_a_grid_sweep_has_no_sensitivity_method_and_says_what_has(sweep_file, tm
     assert "a grid design has no sensitivity method" in result.stderr and "'lhs' (RBD-FAST)" in result.stderr
     rbd = cli("sensitivity", str(out), "--method", "rbd_fast")
     assert rbd.returncode == 2 and "rbd_fast indices need design = lhs or sobol" in rbd.stderr
+
+
+# ---------------------------------------------------------------- outputs that say what they measure
+
+DATED_SWEEP = f"""
+name = "dated"
+scenario = "deepseek_shock"
+design = "morris"
+samples = 2
+levels = 4
+seed = 3
+
+[set]
+{TINY_SET}
+[parameters]
+"regulators.bis.rules.oct2023.enforcement" = {{ range = [0.1, 0.4] }}
+"events.deepseek_r1.efficiency_gain" = {{ range = [1.5, 20.0], log = true }}
+
+[outputs]
+metrics = ["compute_share_end.CN", "compute_share_end.US", "chips_leaked_total.CN"]
+"""
+
+
+@pytest.fixture(scope="module")
+def dated_sweep(tmp_path_factory) -> Path:
+    """A finished Morris sweep of the DeepSeek shock cut to the first half of 2023: 2 x (2 + 1) = 6 short runs."""
+    folder = tmp_path_factory.mktemp("dated")
+    path = folder / "dated.toml"
+    path.write_text(DATED_SWEEP, encoding="utf-8")
+    run_sweep(load_sweep(path), folder / "out", backend="serial", announce=None)
+    return folder / "out"
+
+
+def test_sensitivity_of_dotted_outputs_writes_a_file_each_and_says_when_each_is_valued(dated_sweep):
+    """`--output compute_share_end.CN` and `.US` used to write one file, the second replacing the first; and a
+    table must say on which day its output is measured (the runs end on 25 June 2023, the last weekly row)."""
+    for bloc in ("CN", "US"):
+        result = cli("sensitivity", str(dated_sweep), "--output", f"compute_share_end.{bloc}")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(f"morris indices of compute_share_end.{bloc} on 2023-06-25 (6 runs):")
+    shares = {
+        bloc: pd.read_csv(dated_sweep / f"sensitivity_morris_compute_share_end-{bloc}.{suffix}")
+        if suffix == "csv"
+        else pd.read_parquet(dated_sweep / f"sensitivity_morris_compute_share_end-{bloc}.{suffix}")
+        for bloc in ("CN", "US")
+        for suffix in ("csv", "parquet")
+    }
+    assert len(shares) == 2 and not shares["CN"].equals(shares["US"])
+    for bloc in ("CN", "US"):
+        assert (dated_sweep / f"sensitivity_morris_compute_share_end-{bloc}.png").is_file()
+    total = cli("sensitivity", str(dated_sweep), "--output", "chips_leaked_total.CN")
+    assert "morris indices of chips_leaked_total.CN over 2023-01-01 to 2023-06-25 (6 runs):" in total.stdout
+
+
+def test_sweep_heatmaps_name_their_axes_from_the_registry_with_rounded_ticks_and_date_the_outcome(
+    dated_sweep, monkeypatch
+):
+    """Axes say what a parameter is, of which rule or event, in its unit (not its dotted key); ticks are
+    rounded (a log range's 8.43, not 8.43433); the title says on which day the outcome is measured."""
+    from analysis import plots
+
+    drawn = {}
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: drawn.setdefault(Path(path).name, fig) and Path(path))
+    result = cli("plot", str(dated_sweep))
+    assert result.returncode == 0, result.stderr
+    pair = "regulators-bis-rules-oct2023-enforcement_and_events-deepseek_r1-efficiency_gain"
+    name = f"heatmap_compute_share_end-CN_by_{pair}.png"
+    ax = drawn[name].axes[0]
+    assert ax.get_xlabel() == "share of banned demand actually stopped (oct2023, fraction)"
+    assert ax.get_ylabel() == "multiplier on the lab's efficiency\n(deepseek_r1, x)"
+    assert ax.get_title(loc="left") == "compute_share_end.CN on 2023-06-25"
+    ticks = [t.get_text() for t in ax.get_xticklabels()] + [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == ["0.1", "0.3", "1.5", "8.43"]  # the design's 0.30000000000000004 and 8.434326653017493

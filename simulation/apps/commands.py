@@ -12,8 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
+from simulation.progress import progress
 from simulation.runner import Results, run_replicates
 from simulation.scenario import (
     InputError,
@@ -92,13 +91,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     note_implausible(args.scenario, spec, overrides)
     seed = spec.seed if args.seed is None else args.seed
     out = Path(args.out) if args.out else Path("results") / spec.name
-    show = not args.quiet and sys.stderr.isatty()
     total = spec.time.n_steps * args.replicates
-    with tqdm(total=total, desc=spec.name, unit="step", disable=not show, leave=False) as bar:
+    with progress(total, spec.name, "step", show=not args.quiet) as bar:
         for results in run_replicates(spec, seed, args.replicates, progress=bar.update, workers=args.workers):
             folder = results.save(out / f"seed_{results.seed}")
             if not args.quiet:
-                tqdm.write(format_summary(results, folder))
+                bar.write(format_summary(results, folder))
     return EXIT_OK
 
 
@@ -127,7 +125,7 @@ def _plot_sweep(args: argparse.Namespace) -> int:
     """A sweep folder: heatmaps of every kept outcome over each pair of swept parameters."""
     from analysis import plots
     from analysis.load import ResultsError
-    from simulation.sweep import read_manifest, read_runs
+    from simulation.sweep import parameter_labels, read_manifest, read_runs, valued_dates
 
     manifest = read_manifest(args.results)
     runs = read_runs(args.results)
@@ -135,7 +133,11 @@ def _plot_sweep(args: argparse.Namespace) -> int:
     if len(manifest["parameters"]) < 2 or runs.empty:
         raise ResultsError(args.results, "a heatmap needs two swept parameters and finished runs")
     out = Path(args.out) if args.out else Path(args.results) / "figures"
-    for name, fig in plots.sweep_figures(runs, manifest["parameters"], manifest["metrics"]).items():
+    valued = {metric: str(days) for metric, days in valued_dates(args.results).items()}
+    figures = plots.sweep_figures(
+        runs, manifest["parameters"], manifest["metrics"], labels=parameter_labels(args.results), valued=valued
+    )
+    for name, fig in figures.items():
         print(plots.save_figure(fig, out / f"{name}.{args.format}"))
     return EXIT_OK
 
@@ -165,7 +167,8 @@ def _run_seeds(spec: Any, folder: Path, args: argparse.Namespace, label: str) ->
     """Run a scenario with the seeds of `airace compare --seeds`, store the runs in `folder`, as a ResultSet."""
     from analysis.load import ResultSet
 
-    runs = list(run_replicates(spec, args.seed, args.seeds, workers=args.workers))
+    with progress(spec.time.n_steps * args.seeds, spec.label, "step") as bar:
+        runs = list(run_replicates(spec, args.seed, args.seeds, progress=bar.update, workers=args.workers))
     for r in runs:
         r.save(folder / f"seed_{r.seed}")
     print(f"ran {spec.label} with seeds {args.seed} to {args.seed + args.seeds - 1}: {folder}")
@@ -304,10 +307,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from analysis import calibration
 
     runs = {}
-    show = sys.stderr.isatty()
     for name in calibration.scenarios():
         spec = load_scenario(name)
-        with tqdm(total=spec.time.n_steps * args.seeds, desc=name, unit="step", disable=not show, leave=False) as bar:
+        with progress(spec.time.n_steps * args.seeds, name, "step") as bar:
             runs[name] = list(run_replicates(spec, spec.seed, args.seeds, progress=bar.update))
     frame = calibration.evaluate(runs)
     print(calibration.table(frame, markdown=args.markdown))

@@ -45,7 +45,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         resume=args.resume,
         source=Path(args.target[0]),
         announce=None if quiet else lambda text: print(text, flush=True),
-        progress=not quiet and sys.stderr.isatty(),
+        progress=not quiet,
     )
     if not quiet:
         print(
@@ -105,18 +105,20 @@ def _need_cluster_extra() -> None:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from analysis import plots
     from analysis.sensitivity import default_method, sweep_indices, sweep_seed_noise, wide_intervals
-    from simulation.sweep import read_manifest
+    from simulation.sweep import read_manifest, valued_dates
 
     manifest = read_manifest(args.folder)
     method = args.method or default_method(manifest["design"])
     output = args.output or manifest["metrics"][0]
     indices = sweep_indices(args.folder, method, output)
-    stem = Path(args.folder) / f"sensitivity_{method}_{output}"
-    indices.to_csv(stem.with_suffix(".csv"), index=False)
-    indices.to_parquet(stem.with_suffix(".parquet"), index=False)
+    stem = Path(args.folder) / plots.file_stem(f"sensitivity_{method}_{output}")
+    csv, parquet, png = (stem.with_name(f"{stem.name}.{suffix}") for suffix in ("csv", "parquet", "png"))
+    indices.to_csv(csv, index=False)
+    indices.to_parquet(parquet, index=False)
     table = indices.pivot(index="parameter", columns="index", values=["value", "conf"])
     table = table.reindex(indices["parameter"].drop_duplicates())
-    print(f"{method} indices of {output} ({manifest['runs']} runs):")
+    valued = str(valued_dates(args.folder).get(output, ""))
+    print(f"{method} indices of {output}{f' {valued}' if valued else ''} ({manifest['runs']} runs):")
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     noise = sweep_seed_noise(args.folder, output)
     if noise.replicates < 2:
@@ -144,6 +146,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             f"the index itself ({listed}{more}): they cannot be ranked or told from 0; more samples narrow them",
             file=sys.stderr,
         )
-    chart = plots.save_figure(plots.sensitivity_bars(indices, output), stem.with_suffix(".png"))
-    print(f"written: {stem.with_suffix('.csv')}, {stem.with_suffix('.parquet').name} and {chart.name}")
+    chart = plots.save_figure(plots.sensitivity_bars(indices, output, valued=valued), png)
+    print(f"written: {csv}, {parquet.name} and {chart.name}")
     return EXIT_OK

@@ -24,6 +24,13 @@ class Parameter:
     plausible: tuple[float, float] | None
     description: str
     source: str = ""
+    entry: str = ""  # the id of the entry of a list it belongs to (a rule, a lab, an event), if any
+
+    @property
+    def label(self) -> str:
+        """What the number is, of which entry, in which unit: an axis label for a reader, not a key."""
+        of = f"{self.entry}, " if self.entry else ""
+        return f"{self.description or self.name} ({of}{self.unit})"
 
 
 def parameters(scenario: Scenario) -> list[Parameter]:
@@ -39,7 +46,8 @@ def parameters(scenario: Scenario) -> list[Parameter]:
         if "unit" in extra and value is not None:
             lo, hi = extra["plausible"]
             source = owner.sources.get(name) or owner.sources.get("*", "")
-            out.append(Parameter(str(key), value, extra["unit"], (lo, hi), field.description or "", source))
+            entry = getattr(owner, "id", "")
+            out.append(Parameter(str(key), value, extra["unit"], (lo, hi), field.description or "", source, entry))
     return out
 
 

@@ -7,7 +7,16 @@ report = run_sweep(load_sweep("scenarios/sweeps/controls_vs_breakthrough.toml"),
 from simulation.sweep.design import Design, make_design, problem, run_seed
 from simulation.sweep.executors import Report, run_sweep
 from simulation.sweep.spec import Sweep, load_sweep
-from simulation.sweep.store import export, read_manifest, read_runs, read_series, status
+from simulation.sweep.store import (
+    export,
+    parameter_labels,
+    read_base,
+    read_manifest,
+    read_runs,
+    read_series,
+    status,
+    valued_dates,
+)
 
 __all__ = [
     "Design",
@@ -16,11 +25,14 @@ __all__ = [
     "export",
     "load_sweep",
     "make_design",
+    "parameter_labels",
     "problem",
+    "read_base",
     "read_manifest",
     "read_runs",
     "read_series",
     "run_seed",
     "run_sweep",
     "status",
+    "valued_dates",
 ]

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from simulation.pool import process_pool
+from simulation.progress import progress as progress_display
 from simulation.scenario import Key, Scenario
 from simulation.sweep.design import Layout, Run, chunk_runs, layout, make_design
 from simulation.sweep.spec import Outputs, Sweep, import_function
@@ -257,7 +257,7 @@ def run_sweep(
     else:
         raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)} (or serial)")
     failed, lost, first = 0, [], None
-    with tqdm(total=to_run, unit="run", desc=sweep.name, disable=not progress, smoothing=0.1) as bar:
+    with progress_display(to_run, sweep.name, "run", show=progress, smoothing=0.1, leave=True) as bar:
         for k, outcome in results:
             if isinstance(outcome, BaseException):
                 lost.append((k, f"{type(outcome).__name__}: {outcome}"))

@@ -2,6 +2,7 @@
 
 DIR/manifest.json        the sweep's settings, their hash, the package version, runs and chunks
 DIR/sweep.toml           a copy of the sweep file as it was first run
+DIR/scenario.toml        its base scenario resolved, with `set` applied (a scenario sweep): what labels say
 DIR/chunks/chunk-K.parquet     one row per run of chunk K (written whole, then renamed: never half a file)
 DIR/series/chunk-K.parquet     time series of chunk K's runs, when the sweep keeps them (written first)
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,13 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from simulation import __version__
-from simulation.scenario import Problem, ScenarioError
+from simulation.runner import Valued, resolved_toml, valued_on
+from simulation.scenario import Problem, Scenario, ScenarioError, parameters, scenario_from_dict
 from simulation.sweep.design import Layout
 from simulation.sweep.spec import Sweep, sweep_hash
 
 MANIFEST = "manifest.json"
+BASE = "scenario.toml"
 
 
 # ---------------------------------------------------------------- manifest
@@ -68,6 +72,9 @@ def open_store(out: Path, sweep: Sweep, plan: Layout, source: Path | None = None
             (out / "series").mkdir(exist_ok=True)
         if source is not None:
             _write_atomic(out / "sweep.toml", lambda p: p.write_bytes(Path(source).read_bytes()))
+        if sweep.base is not None:
+            base = resolved_toml(sweep.base, sweep.base.seed)
+            _write_atomic(out / BASE, lambda p: p.write_text(base, encoding="utf-8"))
         # Shards may start together on a shared file system: the first to link its manifest wins.
         tmp = out / f".{MANIFEST}.{os.getpid()}.tmp"
         tmp.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
@@ -97,6 +104,24 @@ def read_manifest(out: str | Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError([Problem(str(out), "", "not a sweep folder: no manifest.json")]) from None
+
+
+def read_base(out: str | Path) -> Scenario | None:
+    """The sweep's base scenario as it ran (None: a function sweep, or a folder written before it was kept)."""
+    path = Path(out) / BASE
+    return scenario_from_dict(tomllib.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+
+
+def parameter_labels(out: str | Path) -> dict[str, str]:
+    """Each swept parameter's label from the registry (what it is, of which entry, its unit), by dotted name."""
+    base = read_base(out)
+    return {} if base is None else {p.name: p.label for p in parameters(base)}
+
+
+def valued_dates(out: str | Path) -> dict[str, Valued]:
+    """When each kept metric is measured in a run of the sweep's base scenario (`simulation.runner.valued_on`)."""
+    base = read_base(out)
+    return {} if base is None else {m: valued_on(base, m) for m in read_manifest(out)["metrics"]}
 
 
 # ---------------------------------------------------------------- chunks

@@ -200,6 +200,7 @@ class ChipMarket:
         self._on_sale = self.on_sale()
         self._prices = self.prices()
         self._best_value: tuple[int, np.ndarray] = (-1, np.zeros(len(model.blocs)))
+        self._made_terms: Terms | None = None  # the terms made since the market opened, until it clears
 
     def add_chip(self, chip: Chip) -> None:
         model = self.model
@@ -256,7 +257,13 @@ class ChipMarket:
     def _terms(self) -> Terms:
         """The menus of all offers and of home-made offers to each bloc, the mandates, the prices and the
         chance of seizure, from what is on sale and at what price as the market opened, the rules in force
-        and the volume each bloc's smugglers and clouds abroad carried of late."""
+        and the volume each bloc's smugglers and clouds abroad carried of late. Made once between the
+        market's opening and its clearing, when none of these change (owners plan with them, and buy)."""
+        if self._made_terms is None:
+            self._made_terms = self._make_terms()
+        return self._made_terms
+
+    def _make_terms(self) -> Terms:
         model = self.model
         spec = self.spec
         offered = self._on_sale & self.sold_to.T
@@ -293,6 +300,7 @@ class ChipMarket:
         self._on_sale = self.on_sale()
         self._prices = self.prices()
         self._best_value = (-1, self._best_value[1])
+        self._made_terms = None
         shape = (len(self.buyers), len(self.list_price))
         self.budgets = np.zeros(shape[0])
         self.orders = np.zeros(shape)
@@ -422,6 +430,7 @@ class ChipMarket:
         weight = step_fraction(365.25 / chip_market.supply_memory_days, model.dt)
         self.smuggled_per_year += weight * (self._per_bloc(smuggled.sum(axis=1)) / model.dt - self.smuggled_per_year)
         self.rented_per_year += weight * (self._per_bloc(rented_per_buyer) / model.dt - self.rented_per_year)
+        self._made_terms = None  # the loads have moved
         self.smuggler_margin_total_usd += flows.smuggler_margin_usd
         self.rental_margin_total_usd += flows.rental_margin_usd
         self.fees_total_usd += flows.fees_usd

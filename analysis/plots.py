@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import Affine2D
 
 from analysis import metrics
 
@@ -131,7 +132,8 @@ def fan(ax: Axes, table: pd.DataFrame, color: str, label: str, gid: str, scale: 
     return line
 
 
-LABEL_LINE_POINTS = 14.0  # width of one line of an event's label on end, with its box
+LABEL_LINE_POINTS = 15.0  # room of one event's label on end: its line of type and its box
+LABEL_GAP_POINTS = 3.0  # at least this between the labels of neighbouring events
 LEGEND_WIDTH = 24  # characters on a line of a legend's label
 
 
@@ -153,54 +155,67 @@ def _title(ax: Axes, title: str, replicates: int) -> None:
 
 
 def mark_events(ax: Axes, events: pd.DataFrame | None, x: Callable[[pd.Timestamp], Any] = lambda d: d) -> None:
-    """A dotted vertical line at each event's date with its label; labels of close events share one place.
+    """A dotted vertical line at each event's date with its label standing on end beside it.
 
     `events` has columns `date` and `label` (see analysis.load.marked_events); only events inside the
-    current x-range are drawn. `x` maps a date to the axis' coordinate (days from an event, say).
+    current x-range are drawn. `x` maps a date to the axis' coordinate (days from an event, say). Each
+    label is a text of its own; where close events' labels would touch, they stand side by side left of
+    the last line of their group (`_EventLabels`), placed when the figure is drawn, on the axes' final width.
     """
     if events is None or events.empty:
         return
     lo, hi = sorted(ax.get_xlim())
     points = [(x(pd.Timestamp(d)), label) for d, label in zip(events["date"], events["label"], strict=True)]
     to_num = (lambda v: mdates.date2num(v)) if isinstance(points[0][0], pd.Timestamp) else float
-    points = [(v, label) for v, label in points if lo <= to_num(v) <= hi]
-    # Labels stand on end, left of the last line of their group, one line of type per event
-    # (LABEL_LINE_POINTS wide); neighbouring groups whose labels would touch merge into one.
-    width_points = ax.get_position().width * ax.figure.get_figwidth() * 72
-    at = [(to_num(v) - lo) / (hi - lo) * width_points for v, _ in points]  # in points from the left edge
-    groups = [[i] for i in range(len(points))]
-    merged = True
-    while merged:
-        merged = False
-        for g in range(1, len(groups)):
-            if at[groups[g][-1]] - LABEL_LINE_POINTS * len(groups[g]) < at[groups[g - 1][-1]] + 1:
-                groups[g - 1 : g + 1] = [groups[g - 1] + groups[g]]
-                merged = True
-                break
-    for group in groups:
-        for i in group:
-            ax.axvline(points[i][0], color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid=f"event:{points[i][1]}")
-        text = "\n".join(dict.fromkeys(points[i][1] for i in group))
+    points = list(dict.fromkeys((v, label) for v, label in points if lo <= to_num(v) <= hi))
+    placed = _EventLabels(ax, [to_num(v) for v, _ in points])
+    for i, (v, label) in enumerate(points):
+        ax.axvline(v, color=EVENT_COLOUR, linestyle=":", linewidth=1.3, gid=f"event:{label}")
         note = ax.annotate(
-            text,
-            xy=(points[group[-1]][0], 1),
-            xycoords=("data", "axes fraction"),
-            xytext=(-3, -4),
-            textcoords="offset points",
+            label,
+            xy=(0, 0),
+            xycoords="figure pixels",
+            xytext=(0, 0),
+            textcoords=functools.partial(placed.spot, i),
             rotation=90,
             ha="right",
             va="top",
             fontsize=10,
-            linespacing=1.1,
             color=EVENT_COLOUR,
             bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
             gid="event-label",
-            annotation_clip=True,
         )
         note.set_in_layout(False)  # a long label must not shrink the axes; it is cut at the axes' edge instead
         note.set_clip_box(ax.bbox)
         note.set_clip_on(True)
     ax.set_xlim(lo, hi)
+
+
+class _EventLabels:
+    """Where each event's label stands, worked out as the figure is drawn (an Annotation's position may be
+    a function of the renderer): labels stand on end, LABEL_LINE_POINTS apart, left of the last line of
+    their group; neighbouring groups whose labels would come within LABEL_GAP_POINTS of each other merge."""
+
+    def __init__(self, ax: Axes, xs: Sequence[float]):
+        self.ax, self.xs = ax, list(xs)
+
+    def spot(self, i: int, renderer: Any) -> Affine2D:
+        """The transform that puts label `i`'s anchor (its top right) where it stands, in pixels."""
+        pixels = renderer.points_to_pixels
+        at = [self.ax.transData.transform((x, 0))[0] for x in self.xs]
+        order = sorted(range(len(at)), key=at.__getitem__)
+        step, gap = pixels(LABEL_LINE_POINTS), pixels(LABEL_GAP_POINTS)
+        groups = [[k] for k in order]
+        g = 1
+        while g < len(groups):  # a group's labels span step each, ending at its last line
+            if at[groups[g][-1]] - step * len(groups[g]) < at[groups[g - 1][-1]] + gap:
+                groups[g - 1 : g + 1] = [groups[g - 1] + groups[g]]
+                g = max(g - 1, 1)
+            else:
+                g += 1
+        group = next(group for group in groups if i in group)
+        right = at[group[-1]] - pixels(3) - step * (len(group) - 1 - group.index(i))
+        return Affine2D().translate(right, self.ax.bbox.y1 - pixels(4))
 
 
 # ---------------------------------------------------------------- capability and the gap
@@ -509,11 +524,24 @@ def compute_by_bloc(
     return _series_chart(models, lines, "compute (FLOP/s, log scale)", "Compute by bloc", events, ax, log=True)
 
 
+# Each channel of chips its line style and marker, each bloc its marker's fill: every line of the chip flows
+# stays distinct in grey print, where the blocs' colours become like greys.
+CHANNEL_STYLES = {
+    "legal": ("-", "o"),
+    "imported": ("-", "o"),
+    "domestic": (":", "s"),
+    "leaked": ("--", "^"),
+    "rented abroad": ("-.", "D"),
+}
+BLOC_FILLS = ("full", "none", "top")
+
+
 @styled
 def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None = None) -> Figure:
-    """Chips delivered per quarter to each bloc: imported legally (solid), made at home (dotted), leaked
-    past export controls (dashed) and rented in clouds abroad (dash-dot). Results that do not record
-    domestic chips show legal ones whole."""
+    """Chips delivered per quarter to each bloc: imported legally (solid, circles), made at home (dotted,
+    squares), leaked past export controls (dashed, triangles) and rented in clouds abroad (dash-dot,
+    diamonds); the first bloc's markers filled, the second's hollow. Results that do not record domestic
+    chips show legal ones whole."""
     fig, ax = _axes(ax)
     flows = [metrics.chip_flows(m, freq) for m in models]
     blocs = metrics.blocs_with(models[0], "chips_legal_")  # scenario order, so each bloc keeps its colour
@@ -526,18 +554,17 @@ def chip_flows(models: Sequence[pd.DataFrame], freq: str = "QE", ax: Axes | None
         legal, leaked = per_run(bloc, "legal"), per_run(bloc, "leaked")
         if f"chips_domestic_{bloc}" in models[0].columns:
             domestic = per_run(bloc, "domestic")
-            channels = {"imported": (legal - domestic, "-"), "domestic": (domestic, ":"), "leaked": (leaked, "--")}
+            channels = {"imported": legal - domestic, "domestic": domestic, "leaked": leaked}
         else:
-            channels = {"legal": (legal, "-"), "leaked": (leaked, "--")}
+            channels = {"legal": legal, "leaked": leaked}
         if f"chips_rented_{bloc}" in models[0].columns:
-            channels["rented abroad"] = (per_run(bloc, "rented"), "-.")
-        for channel, (table, style) in channels.items():
+            channels["rented abroad"] = per_run(bloc, "rented")
+        for channel, table in channels.items():
             if not table.to_numpy().any():
                 continue
             line = fan(ax, table, colour(i), f"{bloc} {channel}", gid=f"chips:{bloc}:{channel}", scale=1e-3)
-            line.set_linestyle(style)
-            line.set_marker("o")
-            line.set_markersize(4)
+            style, marker = CHANNEL_STYLES[channel]
+            line.set(linestyle=style, marker=marker, markersize=6, fillstyle=BLOC_FILLS[i % len(BLOC_FILLS)])
     ax.set_ylabel("chips delivered (thousands per quarter)" if freq == "QE" else f"chips (thousands per {freq})")
     _dates(ax)
     _fan_legend(ax, len(models))

@@ -34,11 +34,11 @@ def _drawn_texts(fig) -> list[tuple[str, Bbox]]:
     return boxes
 
 
-def overlapping_labels(fig, slack: float = 1.0) -> list[tuple[str, str]]:
-    """Pairs of drawn texts whose boxes overlap by more than `slack` pixels each way."""
+def overlapping_labels(fig, gap: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of drawn texts whose boxes overlap or touch: closer than `gap` pixels both ways."""
     boxes = _drawn_texts(fig)
     return [
         (a, b)
         for (a, p), (b, q) in itertools.combinations(boxes, 2)
-        if p.x0 + slack < q.x1 and q.x0 + slack < p.x1 and p.y0 + slack < q.y1 and q.y0 + slack < p.y1
+        if p.x0 < q.x1 + gap and q.x0 < p.x1 + gap and p.y0 < q.y1 + gap and q.y0 < p.y1 + gap
     ]

@@ -4,6 +4,7 @@ lesson in a real browser (headless Chromium driven by Playwright) at projector s
 from __future__ import annotations
 
 import json
+import socket
 from datetime import date
 
 import pandas as pd
@@ -22,6 +23,7 @@ from simulation.apps.dashboard import (
     chart_layout,
     chart_points,
     event_line,
+    event_marks,
     events_so_far,
     frame_steps,
     headline,
@@ -30,6 +32,7 @@ from simulation.apps.dashboard import (
     lever_overrides,
     model_frame,
     move_bars,
+    overlay_frame,
     run_to,
 )
 from simulation.scenario import builtin_scenarios, load_scenario, parameters
@@ -192,6 +195,44 @@ def test_event_log_shows_nothing_from_the_future():
     assert all(e["date"] <= model.date for e in events_so_far(model))
 
 
+def test_the_charts_event_lines_are_labelled_and_close_ones_share_a_label():
+    """Each dotted line names its event on the chart; a week apart, the breakthrough and investors noticing
+    it would stand on each other at 1280x720, so they share one label on the later line."""
+    model = DashboardModel("deepseek_shock")
+    run_to(model, date(2025, 1, 28))
+    marks = dict(event_marks(model))
+    assert marks["2025-01-20"] == "" and marks["2025-01-27"] == "DeepSeek breakthrough\ninvestors notice DeepSeek"
+    assert marks["2023-01-01"] == "BIS rule of Oct 2022"
+    label = chart_layout(model, "gap")["series"][0]["markLine"]["label"]
+    assert label.get("show", True) and label["formatter"] == "{b}"
+
+
+def test_a_second_scenario_is_drawn_over_the_first_and_named_in_the_legend():
+    """ "And without controls?": another scenario's whole run (same seed), dashed, in the legend by its name."""
+    model = DashboardModel("deepseek_shock")
+    overlay = overlay_frame("no_export_controls", model.seed)
+    assert len(overlay) == load_scenario("no_export_controls").time.n_steps + 1  # to its own end
+    layout = chart_layout(model, "frontier", overlay)
+    assert "no_export_controls (dashed)" in layout["legend"]["data"]
+    drawn = {s["id"]: s for s in layout["series"] if str(s.get("id", "")).startswith("overlay:")}
+    cn = drawn["overlay:frontier_capability_CN"]
+    assert cn["name"] == "CN (no_export_controls)" and cn["lineStyle"]["type"] != "solid"
+    assert [v for _, v in cn["data"]] == [round(v, 4) for v in overlay["frontier_capability_CN"]]
+    live = [s for s in layout["series"] if not str(s.get("id", "")).startswith("overlay:")]
+    assert [s["name"] for s in live] == ["US", "CN", "ROW"]  # the live run's points still go to these
+
+
+def test_a_second_dashboard_on_a_port_in_use_says_so_and_exits_2(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert "http://" not in out  # no URL of someone else's server
+    assert len(err.strip().splitlines()) == 1 and f"port {port}" in err and "--port" in err
+
+
 def test_cli_dashboard_rejects_an_unknown_scenario(capsys):
     assert main(["dashboard", "no_such_scenario"]) == 2
     assert "no_such_scenario" in capsys.readouterr().err
@@ -298,6 +339,89 @@ def test_a_lever_applies_at_reset_and_another_scenario_restarts(dashboard_url, b
     baseline_steps = load_scenario("baseline").time.n_steps
     expect(page.locator(".airace-step")).to_have_text(f"step 0 of {baseline_steps}, 7 days a step")
     expect(page.locator(".airace-date")).to_have_text("1 Jan 2023")
+    page.close()
+
+
+def _page_at_1280x720(dashboard_url, browser):
+    launched, expect = browser
+    page = launched.new_page(viewport={"width": 1280, "height": 720})
+    Dashboard(page, expect).open(dashboard_url)
+    return page, expect
+
+
+@pytest.mark.slow
+def test_at_1280x720_the_event_log_heading_is_on_screen_and_breaks_between_words(dashboard_url, browser):
+    """A projector at 1280x720: the event log's heading shows at once, and reads "newest first", not
+    "newes t first"."""
+    page, _ = _page_at_1280x720(dashboard_url, browser)
+    heading = page.locator(".airace-event-log .v-card__title")
+    box = heading.bounding_box()
+    assert box["y"] >= 64 and box["y"] + box["height"] <= 720, f"the heading is at {box}, below the fold"
+    split = page.evaluate(
+        """(el) => {
+            const text = el.firstChild, words = [], pattern = /\\S+/g;
+            for (let m; (m = pattern.exec(text.textContent)); ) {
+                const range = document.createRange();
+                range.setStart(text, m.index);
+                range.setEnd(text, m.index + m[0].length);
+                if (range.getClientRects().length > 1) words.push(m[0]);
+            }
+            return words;
+        }""",
+        heading.element_handle(),
+    )
+    assert split == []  # "newes t first" no more
+    page.close()
+
+
+@pytest.mark.slow
+def test_the_levers_say_that_changes_apply_when_reset_is_pressed(dashboard_url, browser):
+    """A teacher moves a lever and nothing happens until Reset: the levers' card says so above them."""
+    page, expect = _page_at_1280x720(dashboard_url, browser)
+    levers = page.locator(".v-card", has=page.locator(".airace-lever"))
+    note = levers.get_by_text("Changes apply when you press Reset.")
+    note.scroll_into_view_if_needed()
+    expect(note).to_be_visible()
+    assert note.bounding_box()["y"] < levers.locator(".airace-lever").first.bounding_box()["y"]
+    page.close()
+
+
+@pytest.mark.slow
+def test_no_slider_value_covers_its_label(dashboard_url, browser):
+    """Each slider's value bubble stands below the end of its label, at 1280x720."""
+    page, _ = _page_at_1280x720(dashboard_url, browser)
+    sliders = page.locator(".airace-lever .v-input__slider")
+    assert sliders.count() >= 4
+    for slider in sliders.all():
+        slider.scroll_into_view_if_needed()
+        label, bubble = (
+            slider.locator(".v-label").bounding_box(),
+            slider.locator(".v-slider__thumb-label").bounding_box(),
+        )
+        assert bubble["y"] >= label["y"] + label["height"], f"{slider.locator('.v-label').inner_text()}: covered"
+    page.close()
+
+
+@pytest.mark.slow
+def test_event_lines_are_labelled_and_a_second_scenario_is_drawn_over_the_first(dashboard_url, browser):
+    launched, expect = browser
+    page = launched.new_page(viewport={"width": 1280, "height": 720})
+    lesson = Dashboard(page, expect)
+    lesson.open(dashboard_url)
+    lesson.jump("27 Jan 2025: investors notice deepseek r1")
+    gap = page.locator('.airace-chart[data-name="gap"]')
+    expect(gap).to_contain_text("BIS rule of Oct 2022")
+    expect(gap).to_contain_text("DeepSeek breakthrough")
+    expect(gap).to_contain_text("investors notice DeepSeek")
+    page.locator(".v-select", has_text="Draw over it").click()
+    page.get_by_role("option", name="no_export_controls", exact=True).click()
+    frontier = page.locator('.airace-chart[data-name="frontier"]')
+    expect(frontier).to_contain_text("no_export_controls (dashed)", timeout=120_000)
+    n_points = load_scenario("no_export_controls").time.n_steps + 1
+    expect(frontier).to_have_attribute("data-overlay-points", str(3 * n_points))  # US, CN and ROW
+    lesson.step()  # the live run goes on under the overlay
+    assert lesson.points()[:3] == [int(lesson.text("step").split()[1]) + 1] * 3
+    assert overlapping_text(page) == []
     page.close()
 
 

@@ -4,6 +4,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from analysis import metrics, plots
@@ -12,29 +13,29 @@ from tests.drawn import overlapping_labels
 DATES = pd.date_range("2025-01-01", periods=60, freq="D")
 
 
-def synthetic(seed: int) -> pd.DataFrame:
+def synthetic(seed: int, dates: pd.DatetimeIndex = DATES) -> pd.DataFrame:
     """A small model table shaped like model.parquet, different for each replicate."""
     rng = np.random.default_rng(seed)
 
     def walk(scale: float) -> np.ndarray:
-        return np.exp(np.cumsum(rng.normal(0, scale, len(DATES))))
+        return np.exp(np.cumsum(rng.normal(0, scale, len(dates))))
 
     price = 100 * walk(0.03)
     return pd.DataFrame(
         {
-            "date": DATES,
-            "gap_months": 6 + np.cumsum(rng.normal(0, 0.1, len(DATES))),
-            "gap_capability": np.linspace(0.5, -0.1, len(DATES)),
-            "frontier_capability_US": 26 + np.linspace(0, 1, len(DATES)) + rng.normal(0, 0.05),
-            "frontier_capability_CN": 25.5 + np.linspace(0, 1.2, len(DATES)) + rng.normal(0, 0.05),
+            "date": dates,
+            "gap_months": 6 + np.cumsum(rng.normal(0, 0.1, len(dates))),
+            "gap_capability": np.linspace(0.5, -0.1, len(dates)),
+            "frontier_capability_US": 26 + np.linspace(0, 1, len(dates)) + rng.normal(0, 0.05),
+            "frontier_capability_CN": 25.5 + np.linspace(0, 1.2, len(dates)) + rng.normal(0, 0.05),
             "largest_run_flop_US": 1e25 * walk(0.01),
             "largest_run_flop_CN": 1e25 * walk(0.01),
             "compute_flops_US": 1e20 * walk(0.01),
-            "chips_legal_US": rng.uniform(1000, 2000, len(DATES)),
-            "chips_leaked_US": np.zeros(len(DATES)),
+            "chips_legal_US": rng.uniform(1000, 2000, len(dates)),
+            "chips_leaked_US": np.zeros(len(dates)),
             "compute_flops_CN": 2e19 * walk(0.01),
-            "chips_legal_CN": rng.uniform(0, 300, len(DATES)),
-            "chips_leaked_CN": rng.uniform(0, 100, len(DATES)),
+            "chips_legal_CN": rng.uniform(0, 300, len(dates)),
+            "chips_leaked_CN": rng.uniform(0, 100, len(dates)),
             "price_NVDA": price,
             "market_cap_usd_NVDA": price * 2.4e10,
             "price_AMD": 50 * walk(0.04),
@@ -92,6 +93,39 @@ def test_gap_marks_each_event_inside_the_run_at_its_date_with_its_label():
     labels = " ".join(t.get_text() for t in ax.texts if t.get_gid() == "event-label")
     assert "deepseek breakthrough" in labels and "investors notice" in labels
     assert ax.get_ylabel() == "gap (months)"
+
+
+def test_the_overlap_check_judges_labels_that_touch_as_overlapping():
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    one = ax.text(0.1, 0.5, "one label")
+    FigureCanvasAgg(fig).draw()
+    right = one.get_window_extent().x1
+    ax.text(*ax.transData.inverted().transform((right, one.get_window_extent().y0)), "another label")
+    assert overlapping_labels(fig) == [("one label", "another label")]
+
+
+def test_labels_of_events_days_apart_each_stand_apart_from_the_others():
+    """A policy brief's reader sees each event's name: "DeepSeek breakthrough" and "investors notice
+    DeepSeek" a week apart, the end of one rule and the next a month apart, on three years of markets
+    (narrowed by their legends), each a label of its own, none touching another."""
+    dates = pd.date_range("2023-01-01", "2025-12-31", freq="D")
+    events = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2023-10-17", "2025-01-20", "2025-01-27", "2025-07-14", "2025-08-11"]),
+            "label": [
+                "BIS rule of Oct 2023",
+                "DeepSeek breakthrough",
+                "investors notice DeepSeek",
+                "BIS rule of Apr 2025 ends",
+                "BIS rule of Aug 2025",
+            ],
+        }
+    )
+    fig = plots.markets([synthetic(s, dates) for s in range(3)], events)
+    for ax in fig.axes:
+        assert sorted(t.get_text() for t in ax.texts if t.get_gid() == "event-label") == sorted(events["label"])
+    assert overlapping_labels(fig) == []
 
 
 def test_single_run_draws_a_line_without_bands():
@@ -253,6 +287,29 @@ def test_chips_rented_abroad_are_drawn_as_their_own_channel():
     np.testing.assert_allclose(line(fig, "chips:CN:rented abroad:median").get_ydata(), rented.median(axis=1) / 1e3)
     assert line(fig, "chips:CN:rented abroad:median").get_linestyle() == "-."
     assert not [ln for ln in fig.axes[0].lines if ln.get_gid() == "chips:US:rented abroad:median"]  # none rented
+
+
+def test_chip_flow_lines_differ_in_marker_so_they_read_in_grey_print():
+    """Printed in grey the blocs' colours look alike: each channel has its marker and each bloc its fill."""
+    models = [
+        m.assign(
+            chips_domestic_US=m["chips_legal_US"] / 2,
+            chips_domestic_CN=m["chips_legal_CN"] / 4,
+            chips_rented_US=0.0,
+            chips_rented_CN=m["chips_leaked_CN"] * 2,
+        )
+        for m in MODELS
+    ]
+    ax = plots.chip_flows(models).axes[0]
+    lines = [ln for ln in ax.lines if str(ln.get_gid()).startswith("chips:")]
+    assert len(lines) == 6  # US imported and domestic; CN imported, domestic, leaked, rented abroad
+    looks = [(ln.get_marker(), ln.get_fillstyle()) for ln in lines]
+    assert "None" not in {m for m, _ in looks} and len(set(looks)) == len(lines)
+    cn = [ln.get_marker() for ln in lines if ln.get_gid().startswith("chips:CN:")]
+    assert len(set(cn)) == 4  # China's four channels, one colour, four markers
+    legend = ax.get_legend()
+    shown = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+    assert shown["CN leaked"].get_marker() != shown["CN rented abroad"].get_marker()  # the legend shows them
 
 
 def test_compare_scenarios_draws_one_fan_per_scenario():

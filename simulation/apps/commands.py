@@ -6,7 +6,9 @@ returns an exit code (those `cli` documents), and raises an InputError for input
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import tomllib
 from pathlib import Path
@@ -336,12 +338,30 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
             "error: the dashboard needs the teaching extra: pip install -e '.[teach]' (make venv does)", file=sys.stderr
         )
         return EXIT_ERROR
+    problem = listen_problem(args.host, args.port)
+    if problem:  # said before any URL is printed, so none is a dead link
+        print(f"error: {problem}, e.g. airace dashboard {name} --port {args.port + 1}", file=sys.stderr)
+        return EXIT_INVALID
     # Solara's "runs on Solara" banner would sit over the charts' corner on a projector.
     env = {**os.environ, "AIRACE_DASHBOARD_SCENARIO": name, "SOLARA_THEME_SHOW_BANNER": "False"}
     command = [sys.executable, "-m", "solara", "run", "simulation.apps.dashboard", "--production", "--no-open"]
     command += ["--host", args.host, "--port", str(args.port), "--log-level", "warning"]
     print(f"dashboard of {name} at http://{args.host}:{args.port} (Ctrl+C stops it)", flush=True)
     return run_supervised(command, env)
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why a server could not listen on host:port now, or None (bound as the server binds: SO_REUSEADDR,
+    so a port in TIME_WAIT is free)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is in use (another dashboard?); choose another with --port"
+            return f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --host or --port"
+    return None
 
 
 def report_problems(exc: InputError) -> None:

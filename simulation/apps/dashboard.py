@@ -2,9 +2,11 @@
 
 The date and the gap in large type; four live charts that fill the screen (frontier capability by bloc,
 the gap, share prices with the AI index, and the listed firms' moves over the last step with the value
-they lost in dollars); the event log in plain words; and in the sidebar the scenario picker, Play, Step,
-Reset, speed presets, a jump to a date, the seed, and the levers a class asks about, each with a line
-saying what it does (sliders with the unit and plausible range of the parameter registry).
+they lost in dollars), the scripted events as labelled dotted lines; and in
+the sidebar the scenario picker and a second scenario to draw over it (its whole run, dashed: "and
+without controls?"), Play, Step, Reset, speed presets, a jump to a date, the event log, and the seed and
+the levers a class asks about, each with a line saying what it does (sliders with the unit and plausible
+range of the parameter registry) under a note that changes apply at Reset.
 
 Built from Mesa's visualization parts (`mesa.visualization`: its UserInputs for the levers, its
 update_counter for redraws), not from the SolaraViz page itself: that page fixes a draggable grid of
@@ -29,6 +31,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 import solara
 import solara.lab
 from mesa.visualization.solara_viz import UserInputs
@@ -55,6 +58,7 @@ from simulation.apps.dashboard_run import (
     jump_dates,
     lever_controls,
     lever_overrides,
+    overlay_frame,
     run_to,
 )
 from simulation.model import AIRaceModel
@@ -95,11 +99,11 @@ def LiveChart(chart: str, option: dict, points: dict, marks: list, event_resync:
 
 
 @solara.component
-def Chart(model: AIRaceModel, name: str):
+def Chart(model: AIRaceModel, name: str, overlay: pd.DataFrame | None = None):
     update_counter.get()
     sent = solara.use_ref((None, 0))  # (the model, points the browser holds)
     _, redraw = solara.use_state(0)
-    layout = solara.use_memo(lambda: chart_layout(model, name), [model, name])
+    layout = solara.use_memo(lambda: chart_layout(model, name, overlay), [model, name, overlay])
     offset = sent.current[1] if sent.current[0] is model else 0
     points = chart_points(model, name, offset)
     sent.current = (model, offset + len(points["rows"][0]) if name != "moves" else 0)
@@ -145,8 +149,14 @@ def EventLog(model: AIRaceModel):
 
 
 @solara.component
-def Levers(spec: Scenario, values: solara.Reactive[dict]):
-    """Each lever (Mesa's UserInputs) with its line of help under it."""
+def Levers(spec: Scenario, values: solara.Reactive[dict], seed: solara.Reactive[int]):
+    """When they apply, the seed, and each lever (Mesa's UserInputs) with its line of help under it."""
+    solara.Text("Changes apply when you press Reset.", classes=["airace-reset-note"])
+    solara.InputInt("Seed", value=seed, classes=["airace-seed"])
+    solara.Text(
+        "The chance in the run (breakthroughs, investors' noise); another seed, another history.",
+        classes=["airace-help"],
+    )
     for name, control in lever_controls(spec).items():
 
         def change(_: str, value: Any, name: str = name) -> None:
@@ -162,9 +172,8 @@ def Controls(
     model: solara.Reactive[AIRaceModel],
     rebuild: Callable[[], AIRaceModel],
     speed: solara.Reactive[str],
-    seed: solara.Reactive[int],
 ):
-    """Reset, Play and Step; the speed presets; a jump to a date; the seed."""
+    """Reset, Play and Step; the speed presets; a jump to a date."""
     playing = solara.use_reactive(False)  # Play pressed, Pause not yet
     busy = solara.use_reactive(False)  # Play's loop is still drawing (it stops at the end of a frame)
     chosen = solara.use_reactive(None)  # the day picked to jump to
@@ -231,11 +240,6 @@ def Controls(
             disabled=going or chosen.value is None,
         )
     solara.Text("Runs the race to the day picked at once and draws it there.", classes=["airace-help"])
-    solara.InputInt("Seed", value=seed, classes=["airace-seed"])
-    solara.Text(
-        "The chance in the run (breakthroughs, investors' noise); another seed, another history.",
-        classes=["airace-help"],
-    )
 
 
 CSS = """
@@ -254,21 +258,25 @@ CSS = """
   grid-template-rows: 1fr 1fr; gap: 8px; }
 .airace-chart-box, .airace-chart { width: 100%; height: 100%; min-height: 0; min-width: 0; overflow: hidden; }
 .airace-event-log { max-height: 320px; overflow-y: auto; }
+.airace-event-log .v-card__title { word-break: normal; padding-bottom: 8px; }
+.airace-reset-note { display: block; font-weight: 600; color: #D55E00; margin-bottom: 0.6em; }
 .airace-event { display: block; margin-bottom: 0.4em; }
 .airace-earlier { display: block; white-space: pre-line; line-height: 1.6; }
 .airace-help { display: block; font-size: 0.85em; color: #555; margin: -0.6em 0 0.8em 0; }
 .airace-label { display: block; font-weight: 600; margin-top: 0.6em; }
 .airace-jump { flex: 1 1 0; min-width: 0; }
 .airace-lever .v-input__slider .v-input__slot { flex-wrap: wrap; }
-.airace-lever .v-input__slider .v-label { flex: 1 0 100%; margin-bottom: 1.6em; white-space: normal; }
+.airace-lever .v-input__slider .v-label { flex: 1 0 100%; margin-bottom: 2.8em; white-space: normal; }
 .airace-lever .v-input__slider .v-slider__thumb-label-container { display: block !important; }
 """
 
 scenario = solara.reactive(os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO))
+NO_OVERLAY = "none"
+overlay = solara.reactive(NO_OVERLAY)  # a second scenario drawn over the first
 
 
 @solara.component
-def Dashboard(name: str):
+def Dashboard(name: str, compared: str = NO_OVERLAY):
     """One scenario's dashboard; the page mounts a new one (fresh levers, seed and run) for each scenario."""
     spec = solara.use_memo(lambda: load_scenario(name), [])
     levers = solara.use_reactive({})
@@ -280,17 +288,22 @@ def Dashboard(name: str):
 
     first = solara.use_memo(rebuild, [])
     model = solara.use_reactive(first)
+    run_seed = model.value.seed
+    drawn_over = solara.use_memo(
+        lambda: None if compared == NO_OVERLAY else overlay_frame(compared, run_seed), [compared, run_seed]
+    )
     with solara.Sidebar():
-        with solara.Card("Run"):
-            Controls(model, rebuild, speed, seed)
-        with solara.Card("Levers (they take effect at Reset)"):
-            Levers(spec, levers)
+        with solara.Card():
+            Controls(model, rebuild, speed)
         EventLog(model.value)
+        with solara.Card("Levers and seed"):
+            Levers(spec, levers, seed)
     with solara.Div(classes=["airace-main"]):
         Headline(model.value)
         with solara.Div(classes=["airace-charts"]):
-            for chart in CHARTS:
-                Chart(model.value, chart).key(chart)
+            for chart in CHARTS:  # made anew for another overlay: ECharts left live lines undrawn when
+                # series were added to a chart in place
+                Chart(model.value, chart, drawn_over if chart != "moves" else None).key(f"{chart} over {compared}")
 
 
 @solara.component
@@ -303,7 +316,11 @@ def Page():
     solara.Title(f"AI Race Simulator: {scenario.value}")
     with solara.AppBar():
         solara.AppBarTitle(f"AI Race Simulator: {scenario.value}")
-    with solara.Sidebar(), solara.Card("Scenario"):
-        solara.Select("Scenario", values=names, value=scenario)
+    with solara.Sidebar(), solara.Card():
+        with solara.Row(style={"flex-wrap": "nowrap"}):
+            solara.Select("Scenario", values=names, value=scenario, style={"flex": "3 1 0", "min-width": 0})
+            solara.Select(
+                "Draw over it", values=[NO_OVERLAY, *names], value=overlay, style={"flex": "2 1 0", "min-width": 0}
+            )
         solara.Text(load_scenario(scenario.value).description)
-    Dashboard(scenario.value).key(scenario.value)
+    Dashboard(scenario.value, overlay.value).key(scenario.value)

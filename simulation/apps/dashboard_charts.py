@@ -43,12 +43,29 @@ def headline(model: AIRaceModel) -> dict[str, str]:
 
 
 def event_marks(model: AIRaceModel) -> list[list[str]]:
-    """The scripted events so far as [ISO date, short label], for the charts' vertical lines."""
+    """The scripted events so far as [ISO date, label], for the charts' labelled vertical lines. Events
+    closer than MARK_APART of the run to the one before share one label of a line each, on the last one's
+    line (the others' are ""): at 1280x720 their labels would otherwise stand on each other."""
     log = event_table(events_so_far(model))
     if log.empty:
         return []
     marks = marked_events([log], model.spec)
-    return [[f"{d:%Y-%m-%d}", label] for d, label in zip(marks["date"], marks["label"], strict=True)]
+    apart = (model.spec.time.end - model.spec.time.start) * MARK_APART
+    days = [d.date() for d in marks["date"]]
+    groups: list[list[int]] = []
+    for i, day in enumerate(days):  # a label of n lines needs n times the room
+        if groups and day - days[groups[-1][-1]] < apart * len(groups[-1]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    shown = [""] * len(days)
+    for group in groups:
+        shown[group[-1]] = "\n".join(dict.fromkeys(marks["label"].iloc[i] for i in group))
+    return [[f"{d:%Y-%m-%d}", label] for d, label in zip(days, shown, strict=True)]
+
+
+MARK_APART = 1 / 20  # of the run's length: closer events' labels are joined
+MARK_FONT = 13  # px: an event's label, smaller than the charts' own text
 
 
 CHARTS = ("frontier", "gap", "markets", "moves")
@@ -87,9 +104,10 @@ def _base(name: str) -> dict[str, Any]:
     }
 
 
-def chart_layout(model: AIRaceModel, name: str) -> dict[str, Any]:
+def chart_layout(model: AIRaceModel, name: str, overlay: pd.DataFrame | None = None) -> dict[str, Any]:
     """An ECharts option without data: titles, axes (a time axis over the whole run, dates as 'Jan 2025'),
-    and the series with their names and colours."""
+    and the series with their names and colours. With `overlay` (`overlay_frame`: another scenario's whole
+    run), that run's lines too, with their data, dashed and faded, named in the legend by its scenario."""
     if name not in CHARTS:
         raise ValueError(f"unknown chart {name!r}; one of {', '.join(CHARTS)}")
     option = _base(name)
@@ -106,6 +124,7 @@ def chart_layout(model: AIRaceModel, name: str) -> dict[str, Any]:
         option["series"] = [
             {
                 "type": "bar",
+                "id": "moves",
                 "name": "move",
                 "label": {"show": True, "fontSize": FONT, "formatter": "{b}", "color": "#000"},
                 "data": [],
@@ -114,7 +133,10 @@ def chart_layout(model: AIRaceModel, name: str) -> dict[str, Any]:
         option["tooltip"] = {"trigger": "item"}
         return option
     spec = model.spec
-    option["legend"] = {"top": 30, "left": 4, "itemGap": 16, "textStyle": {"fontSize": FONT}}
+    names = [label for _, label, _ in _series_columns(model, name)]
+    if overlay is not None:
+        names.append(f"{overlay['scenario'].iloc[0]} (dashed)")
+    option["legend"] = {"top": 30, "left": 4, "itemGap": 16, "textStyle": {"fontSize": FONT}, "data": names}
     option["xAxis"] = {
         "type": "time",
         "min": spec.time.start.isoformat(),
@@ -130,6 +152,7 @@ def chart_layout(model: AIRaceModel, name: str) -> dict[str, Any]:
     option["series"] = [
         {
             "type": "line",
+            "id": column,
             "name": label,
             "showSymbol": False,
             "lineStyle": {"width": 3, "type": "dashed" if column == "ai_index" else "solid"},
@@ -138,17 +161,63 @@ def chart_layout(model: AIRaceModel, name: str) -> dict[str, Any]:
         }
         for column, label, color in _series_columns(model, name)
     ]
-    # The events' vertical lines hang on the first series; their names show on hover, not as text that
-    # could pile up in a week of news (the event log and the headline name them).
+    # The events' vertical lines hang on the first series, each labelled on end beside it (`event_marks`).
     option["series"][0]["markLine"] = {
         "symbol": "none",
         "silent": False,
         "lineStyle": {"color": plots.EVENT_COLOUR, "type": "dotted", "width": 1.5},
-        "label": {"show": False},
-        "emphasis": {"label": {"show": True, "formatter": "{b}", "fontSize": FONT}},
+        "label": {
+            "position": "insideEndBottom",
+            "formatter": "{b}",
+            "fontSize": MARK_FONT,
+            "lineHeight": MARK_FONT + 5,  # the lines of a shared label apart
+            "color": plots.EVENT_COLOUR,
+            "overflow": "truncate",  # at a width the browser sets: the plot's height (live_chart.vue)
+        },
         "data": [],
     }
+    if overlay is not None:
+        option["series"] += _overlay_series(model, name, overlay)
+        option["grid"]["top"] = 92  # the legend may take two rows
     return option
+
+
+def _overlay_series(model: AIRaceModel, name: str, overlay: pd.DataFrame) -> list[dict[str, Any]]:
+    """The overlay's lines (ids "overlay:..."; the live chart leaves their data alone), and a line without
+    data that names the overlay's scenario in the legend."""
+    scenario = str(overlay["scenario"].iloc[0])
+    days = overlay["date"].dt.strftime("%Y-%m-%d").tolist()
+    dashed = {"width": 2, "type": [8, 5], "opacity": 0.6}
+    series = []
+    for column, label, color in _series_columns(model, name):
+        if column not in overlay.columns:
+            continue
+        values = overlay[column]
+        if column.startswith("price_"):
+            values = 100 * values / values.iloc[0]
+        series.append(
+            {
+                "type": "line",
+                "id": f"overlay:{column}",
+                "name": f"{label} ({scenario})",
+                "showSymbol": False,
+                "lineStyle": dashed,
+                "itemStyle": {"color": color},
+                "data": [[d, round(float(v), 4)] for d, v in zip(days, values, strict=True)],
+            }
+        )
+    key = {"color": plots.EVENT_COLOUR}
+    return [
+        *series,
+        {
+            "type": "line",
+            "id": "overlay:key",
+            "name": f"{scenario} (dashed)",
+            "lineStyle": dashed,
+            "itemStyle": key,
+            "data": [],
+        },
+    ]
 
 
 def chart_points(model: AIRaceModel, name: str, offset: int) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
+import pandas as pd
 from pydantic import BaseModel
 
 from simulation.model import AIRaceModel
@@ -210,6 +211,14 @@ def run_to(model: AIRaceModel, day: date) -> int:
         model.step()
         taken += 1
     return taken
+
+
+def overlay_frame(scenario: str, seed: int) -> pd.DataFrame:
+    """The whole run of another scenario (its own values, the seed given), to draw over the live one
+    (`dashboard_charts.chart_layout`), with its name in a column `scenario`."""
+    model = DashboardModel(scenario, seed=seed)
+    run_to(model, model.spec.time.end)
+    return model.records.model_frame().assign(scenario=scenario)
 
 
 def jump_dates(spec: Scenario) -> dict[str, str]:

@@ -354,8 +354,13 @@ def _blamed(problem: Problem, overridden: set[str], label: str) -> Problem:
     line; so is a problem of a table (`labs.deepseek`: shares that add up to more than 1) that an
     override changed, naming the overrides."""
     typed = max((k for k in overridden if problem.key == k or problem.key.startswith(k + ".")), key=len, default=None)
-    if typed is not None:  # under the key the user typed (`blocs.US.serves`, not `blocs.US.serves.0`)
-        return Problem(label, typed, problem.message)
+    if typed is not None:
+        # Under the key the user typed (`blocs.US.serves`, not the item number `blocs.US.serves.0` they never
+        # wrote), unless the problem names an entry or field inside it (`indices.x_index.members` of a list
+        # typed whole as `indices`), which says more.
+        inside_typed = problem.key[len(typed) :].strip(".").split(".")
+        key = typed if all(part.isdigit() for part in inside_typed if part) else problem.key
+        return Problem(label, key, problem.message)
     inside = sorted(k for k in overridden if k.startswith(problem.key + ".")) if problem.key else []
     if inside:
         return Problem(label, problem.key, f"{problem.message} (with {', '.join(inside)} from {label})")

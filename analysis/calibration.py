@@ -520,3 +520,61 @@ def table(frame: pd.DataFrame, markdown: bool = False) -> str:
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *rows])
+
+
+# The last day of what each target measures: before it, the figure could not be known. An estimation
+# fits the targets dated up to its cutoff and predicts the others (`analysis.estimation`).
+DATES = {
+    "US frontier compute growth": "2025-12-31",
+    "China frontier compute growth": "2025-12-31",
+    "algorithmic efficiency halving time": "2025-12-31",
+    "hardware price-performance growth": "2025-12-31",  # fitted over the run; the public trend is to date
+    "world installed AI compute, end 2024": "2024-12-31",
+    "growth of world installed AI compute, 2023-2024": "2024-12-31",
+    "largest training run, end 2023": "2023-12-31",
+    "largest training run, end 2024": "2024-12-31",
+    "largest US run against China's, end 2024": "2024-12-31",
+    "China's largest training run, end 2023": "2023-12-31",
+    "China's largest training run, end 2024": "2024-12-31",
+    "largest cluster, end 2024": "2024-12-31",
+    "frontier training cost growth": "2027-12-31",
+    "largest training run cost by end 2027": "2027-12-31",
+    "NVIDIA data-centre revenue FY2024": "2024-01-28",
+    "NVIDIA data-centre revenue FY2025": "2025-01-26",
+    "capex of Microsoft, Alphabet, Amazon and Meta, 2023": "2023-12-31",
+    "capex of Microsoft, Alphabet, Amazon and Meta, 2024": "2024-12-31",
+    "fall in the price of a fixed capability": "2025-12-31",
+    "China's lag behind the US, mean 2023-2025": "2025-12-31",
+    "change of the gap during 2024": "2024-12-31",
+    "controlled chips smuggled into China in 2024": "2024-12-31",
+    "China's compute against the US's, early 2025": "2025-03-31",
+    "Ascend chips made in 2025": "2025-12-31",
+    "Ascend chips made in 2024": "2024-12-31",
+    "DeepSeek has China's best model after R1 (share of days, 21 Jan-31 Mar 2025)": "2025-03-31",
+    "DeepSeek's largest run by end 2024, at $2/H800-hour": "2024-12-31",
+    "NVIDIA's daily returns, lag-1 autocorrelation 2023-2024": "2024-12-31",
+    "volatility clustering: autocorrelation of |returns| at lag 1": "2024-12-31",
+    "volatility clustering: autocorrelation of |returns| at lag 10": "2024-12-31",
+    "fat tails: excess kurtosis of NVIDIA's daily returns": "2024-12-31",
+    "NVIDIA's volatility 2023-2024": "2024-12-31",
+    "a common factor: correlation of NVIDIA's and AMD's daily returns": "2024-12-31",
+    "NVIDIA's market value, end 2023": "2023-12-31",
+    "NVIDIA's market value, end 2024": "2024-12-31",
+    "AMD's market value, end 2023": "2023-12-31",
+    "AMD's market value, end 2024": "2024-12-31",
+    "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "2024-12-31",
+    "NVIDIA's fall on 27 Jan 2025": "2025-01-27",
+}
+
+
+def measure_targets(results: Results, names: list[str]) -> dict[str, float]:
+    """The named targets measured on one run (NaN where the run has no value): what an estimation's
+    evaluations record, through the sweep executors (`Chunk.measure`)."""
+    by_name = {t.name: t for t in TARGETS}
+    out = {}
+    for name in names:
+        try:
+            out[name] = float(by_name[name].measure(results))
+        except (KeyError, IndexError, ValueError, ZeroDivisionError):
+            out[name] = float("nan")
+    return out

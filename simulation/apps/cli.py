@@ -31,6 +31,7 @@ from simulation.apps.commands import (
     cmd_validate,
     report_problems,
 )
+from simulation.apps.estimate_commands import cmd_estimate
 from simulation.apps.sweep_commands import cmd_sensitivity, cmd_sweep
 from simulation.scenario import InputError
 
@@ -161,6 +162,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", metavar="NAME", help="an output metric of the sweep (default: its first)")
     p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("estimate", help="estimate parameters by simulation against calibration targets")
+    p.add_argument("estimation", metavar="ESTIMATION", help="an estimation file (scenarios/estimation/*.toml)")
+    p.add_argument("--out", help="folder for its evaluations and results (default results/estimation/<name>)")
+    p.add_argument("--workers", type=_positive, help="worker processes (default: one per core); same results")
+    p.add_argument("--backend", choices=["local", "dask"], default="local", help="local process pool, or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--resume", action="store_true", help="continue in --out (finished evaluations are read back)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no messages")
+    p.add_argument("--allow-function", action="store_true", help="let the file name a function outside the tests'")
+    p.set_defaults(func=cmd_estimate)
     return parser
 
 

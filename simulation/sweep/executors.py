@@ -38,6 +38,9 @@ class Chunk:
     scenario: Scenario | None = None
     function: str | None = None
     fixed: dict[str, Any] = field(default_factory=dict)  # a function sweep's `set`
+    # A scenario run's metrics from a function 'module:name' of its Results and the metric names, instead
+    # of its summary: how an estimation measures calibration targets, which sit in a higher layer.
+    measure: str | None = None
 
 
 @dataclass
@@ -74,7 +77,7 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             if function is not None:
                 metrics = _function_metrics(function(chunk.fixed | run.params, run.seed), chunk.outputs)
             else:
-                metrics, frame = _simulate(chunk.scenario, run, chunk.outputs)
+                metrics, frame = _simulate(chunk.scenario, run, chunk.outputs, chunk.measure)
                 if frame is not None:
                     series.append(frame)
             row |= {"status": "ok", "error": None, **metrics}
@@ -90,11 +93,17 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return table, (pd.concat(series, ignore_index=True) if series else None)
 
 
-def _simulate(scenario: Scenario, run: Run, outputs: Outputs) -> tuple[dict[str, float], pd.DataFrame | None]:
+def _simulate(
+    scenario: Scenario, run: Run, outputs: Outputs, measure: str | None = None
+) -> tuple[dict[str, float], pd.DataFrame | None]:
     from simulation.runner import run as run_scenario
 
     results = run_scenario(scenario, seed=run.seed, overrides=run.params)
-    metrics = {name: _metric(results.summary, name) for name in outputs.metrics}
+    if measure is not None:
+        measured = import_function(measure)(results, outputs.metrics)
+        metrics = {name: float(measured[name]) for name in outputs.metrics}
+    else:
+        metrics = {name: _metric(results.summary, name) for name in outputs.metrics}
     if not outputs.series:
         return metrics, None
     missing = [c for c in outputs.series if c not in results.model.columns]

@@ -42,3 +42,11 @@ def busy(params: dict[str, Any], seed: int) -> dict[str, float]:
     while time.process_time() < end:
         x = math.sin(x) + 1.0
     return {"y": x}
+
+
+def two_moments(params: dict[str, Any], seed: int) -> dict[str, float]:
+    """Moments of known parameters a and b, with a little noise from the run's seed: `sum` = a + b,
+    `difference` = a - b and `later` = a * b, so an estimation of (a, b) can be checked to recover them."""
+    a, b = float(params["a"]), float(params["b"])
+    noise = np.random.default_rng(seed).normal(0.0, 0.02, 3)
+    return {"sum": a + b + noise[0], "difference": a - b + noise[1], "later": a * b + noise[2]}

@@ -1,0 +1,224 @@
+"""The search: Optuna proposes points in fixed batches, the sweep executors run each point for its seeds,
+and the sweep store keeps each evaluation as one chunk file of runs.
+
+Resuming is replaying. The sampler is seeded and is told the distances in the order of its trials,
+so a rerun proposes the same points in the same order; an evaluation whose chunk is on disk is read
+back instead of run. A kill loses only the evaluations in flight and repeats none, and the result
+is the same on any executor and any number of workers, since the batch size is the file's, not theirs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+import pandas as pd
+from scipy import stats
+
+from analysis.estimation.spec import Estimation, estimation_hash
+from simulation import __version__
+from simulation.progress import progress as progress_display
+from simulation.runner import resolved_toml
+from simulation.scenario import Problem, ScenarioError
+from simulation.sweep.design import Run, run_id, run_seed
+from simulation.sweep.executors import Chunk, dask_map, local_map, serial_map
+from simulation.sweep.spec import Outputs
+from simulation.sweep.store import finished_chunks, read_runs, write_chunk
+
+MANIFEST = "manifest.json"
+MEASURE = "analysis.calibration:measure_targets"
+LEVEL = 0.95  # of the intervals
+
+
+@dataclass
+class Estimate:
+    """What an estimation found: every evaluation with its distance, the best point and the intervals."""
+
+    evaluations: pd.DataFrame  # one row an evaluation: evaluation, each parameter, distance
+    intervals: pd.DataFrame  # one row a parameter: point, lo, hi, prior_lo, prior_hi, width_ratio
+    runs: pd.DataFrame  # every run of every evaluation, as the sweep store keeps them
+    ran: int  # evaluations run by this invocation
+    reused: int  # evaluations read back from the folder
+    seconds: float
+
+    @property
+    def best(self) -> dict[str, float]:
+        return dict(zip(self.intervals["parameter"], self.intervals["point"], strict=True))
+
+
+def seeds(est: Estimation) -> list[int]:
+    """The seeds every point is run with: the same at every point (common random numbers), so two points'
+    distances differ by what the parameters do, not by luck."""
+    return [run_seed(est.seed, 0, j) for j in range(est.seeds)]
+
+
+def miss(est: Estimation, target: str, value: float) -> float:
+    """How far a simulated value is from a target, in its scale: from the middle of a two-sided band (or
+    the value), else from a one-sided band's bound (0 within it)."""
+    lo, hi = est.observed(target)
+    if math.isfinite(lo) and math.isfinite(hi):
+        return (value - (lo + hi) / 2) / est.scale(target)
+    return (max(lo - value, 0.0) + max(value - hi, 0.0)) / est.scale(target)
+
+
+def distance(est: Estimation, runs: pd.DataFrame) -> float:
+    """The simulated-moments distance of one evaluation: the weighted sum of squared scaled misses of the
+    fitted targets' means over the seeds. With scales as the figures' standard errors it is -2 log L."""
+    total = 0.0
+    for target in est.fitted:
+        total += est.targets[target].weight * miss(est, target, float(runs[target].mean())) ** 2
+    return total if math.isfinite(total) else math.inf
+
+
+def estimate(
+    est: Estimation,
+    out: str | Path,
+    backend: str = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    source: Path | None = None,
+    progress: bool = False,
+) -> Estimate:
+    """Run the estimation's unfinished evaluations into `out` and return what it found."""
+    started = time.perf_counter()
+    out = Path(out)
+    _open(out, est, source, resume)
+    done = finished_chunks(out)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction="minimize", sampler=_sampler(est))
+    space = {
+        name: optuna.distributions.FloatDistribution(lo, hi, log=est.parameters[name].log)
+        for name, (lo, hi) in est.bounds.items()
+    }
+    # The first evaluation is the base point, so the fit table has its "before".
+    study.enqueue_trial({n: min(max(v, est.bounds[n][0]), est.bounds[n][1]) for n, v in est.start.items()})
+    ran = reused = 0
+    workers = workers or os.cpu_count() or 1
+    with progress_display(est.budget, est.name, "evaluation", show=progress, leave=True) as bar:
+        while len(study.trials) < est.budget:
+            trials = [study.ask(space) for _ in range(min(est.batch, est.budget - len(study.trials)))]
+            chunks = [_chunk(est, t.number, t.params) for t in trials if t.number not in done]
+            for k, outcome in _map(chunks, backend, workers, scheduler):
+                if isinstance(outcome, BaseException):
+                    message = f"evaluation {k} was lost ({outcome}); rerun with --resume to finish it"
+                    raise RuntimeError(message) from outcome
+                write_chunk(out, k, outcome[0])
+            ran += len(chunks)
+            reused += len(trials) - len(chunks)
+            for trial in trials:
+                runs = pd.read_parquet(out / "chunks" / f"chunk-{trial.number:07d}.parquet")
+                _same_point(out, trial, runs)
+                value = distance(est, runs)
+                study.tell(
+                    trial,
+                    value if math.isfinite(value) else None,
+                    state=None if math.isfinite(value) else optuna.trial.TrialState.FAIL,
+                )
+            bar.update(len(trials))
+    runs = read_runs(out)
+    evaluations = _evaluations(est, runs)
+    return Estimate(evaluations, intervals(est, evaluations), runs, ran, reused, time.perf_counter() - started)
+
+
+def _sampler(est: Estimation) -> optuna.samplers.BaseSampler:
+    if est.method == "cmaes":
+        return optuna.samplers.CmaEsSampler(seed=est.seed, warn_independent_sampling=False)
+    return optuna.samplers.TPESampler(seed=est.seed)
+
+
+def _chunk(est: Estimation, number: int, params: dict[str, float]) -> Chunk:
+    runs = [
+        Run(number * est.seeds + j, number, j, seed, dict(params), run_id(params, seed))
+        for j, seed in enumerate(seeds(est))
+    ]
+    outputs = Outputs(metrics=list(est.targets))
+    if est.function is not None:
+        return Chunk(number, runs, outputs, function=est.function, fixed=dict(est.set))
+    return Chunk(number, runs, outputs, scenario=est.base, measure=MEASURE)
+
+
+def _map(chunks: list[Chunk], backend: str, workers: int, scheduler: str | None):
+    if not chunks:
+        return iter(())
+    if backend == "dask":
+        return dask_map(chunks, workers, scheduler)
+    if backend == "serial" or workers == 1:
+        return serial_map(chunks)
+    return local_map(chunks, workers)
+
+
+def _same_point(out: Path, trial: optuna.trial.Trial, runs: pd.DataFrame) -> None:
+    """A stored evaluation is of the point the sampler proposes again; else the folder is not this search's."""
+    stored = {name: float(runs[name].iloc[0]) for name in trial.params}
+    if stored != {name: float(v) for name, v in trial.params.items()}:
+        message = f"evaluation {trial.number} on disk is of another point; the folder is not this estimation's"
+        raise ScenarioError([Problem(str(out), "", message)])
+
+
+def _evaluations(est: Estimation, runs: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for number, group in runs.groupby("sample", sort=True):
+        row = {"evaluation": int(number), **{p: float(group[p].iloc[0]) for p in est.parameters}}
+        row |= {t: float(group[t].mean()) for t in est.targets}
+        row["distance"] = distance(est, group)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def intervals(est: Estimation, evaluations: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """Each parameter's best value and its interval: the range of the evaluated points whose distance is
+    within the chi-square quantile (1 degree of freedom) of the best, a profile-likelihood interval read
+    off the search's own points. width_ratio is the interval's width against the prior's."""
+    best = evaluations.loc[evaluations["distance"].idxmin()]
+    near = evaluations[evaluations["distance"] <= best["distance"] + stats.chi2.ppf(level, 1)]
+    rows = []
+    for name, (lo, hi) in est.bounds.items():
+        low, high = float(near[name].min()), float(near[name].max())
+        span = math.log if est.parameters[name].log else float
+        ratio = (span(high) - span(low)) / (span(hi) - span(lo))
+        rows.append(
+            {
+                "parameter": name,
+                "point": float(best[name]),
+                "lo": low,
+                "hi": high,
+                "prior_lo": lo,
+                "prior_hi": hi,
+                "width_ratio": ratio,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _open(out: Path, est: Estimation, source: Path | None, resume: bool) -> None:
+    """Create the estimation's folder, or check that the one there holds evaluations of this very estimation."""
+    path = out / MANIFEST
+    wanted = {
+        "name": est.name,
+        "estimation_hash": estimation_hash(est),
+        "airace_version": __version__,
+        "estimation": est.model_dump(mode="json"),
+    }
+    if not path.is_file():
+        if resume:
+            raise ScenarioError([Problem(str(out), "", "nothing to resume: no manifest.json in this folder")])
+        (out / "chunks").mkdir(parents=True, exist_ok=True)
+        if source is not None:
+            (out / "estimation.toml").write_bytes(Path(source).read_bytes())
+        if est.base is not None:
+            (out / "scenario.toml").write_text(resolved_toml(est.base, est.base.seed), encoding="utf-8")
+        path.write_text(json.dumps(wanted, indent=2) + "\n", encoding="utf-8")
+        return
+    found = json.loads(path.read_text(encoding="utf-8"))
+    if found["estimation_hash"] != wanted["estimation_hash"] or found["airace_version"] != __version__:
+        message = "holds evaluations of another estimation or airace version; use another --out"
+        raise ScenarioError([Problem(str(path), "", message)])
+
+
+__all__ = ["Estimate", "distance", "estimate", "intervals", "miss", "seeds"]

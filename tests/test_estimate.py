@@ -1,0 +1,110 @@
+"""`airace estimate`: estimation files checked before any run, the search on the sweep engine, recovery."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from analysis.calibration import DATES, TARGETS
+from analysis.estimation import load_estimation
+from simulation.scenario import ScenarioError
+
+FUNCTION = """\
+name = "recover"
+function = "simulation.sweep.testfunctions:two_moments"
+budget = 40
+batch = 4
+seeds = 2
+seed = 7
+cutoff = 2024-06-30
+
+[parameters]
+a = { range = [0.0, 2.0] }
+b = { range = [-1.0, 1.0] }
+
+[targets]
+sum = { value = 1.3, scale = 0.05, date = 2024-01-01 }
+difference = { value = 0.5, scale = 0.05, date = 2024-03-01 }
+later = { value = 0.72, scale = 0.05, date = 2025-01-01 }
+"""
+
+SCENARIO = """\
+name = "investors"
+scenario = "baseline"
+budget = 10
+cutoff = 2024-06-30
+
+[set]
+"time.end" = 2025-03-31
+
+[parameters]
+"tech.efficiency_growth_per_year" = {}
+"regulators.bis.rules.oct2023.enforcement" = { range = [0.5, 1.0] }
+
+[targets]
+"largest training run, end 2023" = { weight = 2.0 }
+"NVIDIA data-centre revenue FY2025" = {}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "est.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_estimation(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_every_calibration_target_has_a_date_so_a_cutoff_can_split_them():
+    assert {t.name for t in TARGETS} == set(DATES)
+
+
+def test_a_function_estimation_file_splits_its_targets_at_the_cutoff(tmp_path):
+    est = load_estimation(write(tmp_path, FUNCTION))
+    assert est.fitted == ["sum", "difference"]
+    assert not est.in_sample("later")
+    assert est.bounds == {"a": (0.0, 2.0), "b": (-1.0, 1.0)}
+
+
+def test_bad_estimation_files_name_the_file_line_key_and_closest_name(tmp_path):
+    text = SCENARIO.replace('"tech.efficiency_growth_per_year"', '"tech.efficiency_growth_per_yaer"')
+    text = text.replace('"NVIDIA data-centre revenue FY2025"', '"NVIDIA data centre revenue FY2025"')
+    text = text.replace("budget = 10", "budgte = 10")
+    path = write(tmp_path, text)
+    found = problems(path)
+    assert any(":3: budgte: unknown key 'budgte'; did you mean 'budget'?" in p for p in found), found
+    found = problems(write(tmp_path, text.replace("budgte", "budget")))
+    assert any(
+        f"{path}:10: parameters.tech.efficiency_growth_per_yaer" in p and "tech.efficiency_growth_per_year" in p
+        for p in found
+    ), found
+    assert any(
+        ":15: targets.NVIDIA data centre revenue FY2025: unknown target" in p
+        and "'NVIDIA data-centre revenue FY2025'" in p
+        for p in found
+    ), found
+
+
+def test_a_cutoff_before_every_target_and_a_function_target_without_value_are_refused(tmp_path):
+    found = problems(write(tmp_path, SCENARIO.replace("2024-06-30", "2020-01-01")))
+    assert any("cutoff: 2020-01-01: no target is dated up to it" in p for p in found), found
+    found = problems(write(tmp_path, FUNCTION.replace("value = 1.3, ", "")))
+    assert any("targets.sum: a function's target needs value and scale" in p for p in found), found
+
+
+def test_airace_estimate_exits_2_with_one_line_per_problem(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path, SCENARIO.replace("method", "methd").replace("budget = 10", "budget = 1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation.apps.cli", "estimate", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stderr
+    assert "budget" in result.stderr and "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.calibration import DATES, TARGETS
@@ -108,3 +109,39 @@ def test_airace_estimate_exits_2_with_one_line_per_problem(tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert "budget" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_known_parameters_lie_inside_the_reported_intervals(tmp_path):
+    # two_moments gives sum = a + b and difference = a - b: the file's values come from a = 0.9, b = 0.4.
+    from analysis.estimation import estimate
+
+    found = estimate(load_estimation(write(tmp_path, FUNCTION)), tmp_path / "out", backend="serial")
+    rows = found.intervals.set_index("parameter")
+    for name, truth in (("a", 0.9), ("b", 0.4)):
+        assert rows.loc[name, "lo"] <= truth <= rows.loc[name, "hi"], rows
+        assert rows.loc[name, "width_ratio"] < 0.5, rows  # the targets pin both down
+    assert len(found.evaluations) == 40 and found.ran == 40
+
+
+def test_a_killed_estimation_resumes_losing_and_repeating_no_evaluation_with_identical_results(tmp_path):
+    from analysis.estimation import estimate
+
+    est = load_estimation(write(tmp_path, FUNCTION))
+    whole = estimate(est, tmp_path / "whole", backend="serial")
+    part = tmp_path / "part"
+    estimate(est, part, backend="serial")
+    for k in (5, 17, 30, 31):  # as if killed with these evaluations in flight
+        (part / "chunks" / f"chunk-{k:07d}.parquet").unlink()
+    again = estimate(load_estimation(write(tmp_path, FUNCTION)), part, backend="local", workers=2, resume=True)
+    assert (again.ran, again.reused) == (4, 36)
+    assert again.runs["run_id"].is_unique
+    pd.testing.assert_frame_equal(again.evaluations, whole.evaluations)
+    pd.testing.assert_frame_equal(again.intervals, whole.intervals)
+
+
+def test_a_folder_of_another_estimation_is_refused(tmp_path):
+    from analysis.estimation import estimate
+
+    estimate(load_estimation(write(tmp_path, FUNCTION.replace("budget = 40", "budget = 4"))), tmp_path / "o", "serial")
+    with pytest.raises(ScenarioError, match="another estimation"):
+        estimate(load_estimation(write(tmp_path, FUNCTION.replace("budget = 40", "budget = 8"))), tmp_path / "o")

@@ -145,3 +145,33 @@ def test_a_folder_of_another_estimation_is_refused(tmp_path):
     estimate(load_estimation(write(tmp_path, FUNCTION.replace("budget = 40", "budget = 4"))), tmp_path / "o", "serial")
     with pytest.raises(ScenarioError, match="another estimation"):
         estimate(load_estimation(write(tmp_path, FUNCTION.replace("budget = 40", "budget = 8"))), tmp_path / "o")
+
+
+def test_the_fit_table_marks_targets_past_the_cutoff_as_out_of_sample_and_shows_before_and_after(tmp_path):
+    from analysis.estimation import estimate
+    from analysis.estimation.outputs import write_outputs
+
+    est = load_estimation(write(tmp_path, FUNCTION))
+    found = estimate(est, tmp_path / "out", backend="serial")
+    write_outputs(est, found, tmp_path / "out")
+    fit = pd.read_csv(tmp_path / "out" / "fit.csv").set_index("target")
+    assert fit["sample"].to_dict() == {"sum": "in-sample", "difference": "in-sample", "later": "out-of-sample"}
+    assert (
+        fit.loc[["sum", "difference"], "miss_after"].abs() < fit.loc[["sum", "difference"], "miss_before"].abs()
+    ).all()
+    assert list(pd.read_csv(tmp_path / "out" / "estimate.csv")["parameter"]) == ["a", "b"]
+
+
+def test_the_estimated_scenario_extends_the_base_and_its_cards_cite_the_estimation(tmp_path):
+    from analysis.estimation.outputs import estimated_scenario
+    from simulation.scenario import load_scenario, parameters
+
+    est = load_estimation(write(tmp_path, SCENARIO))
+    best = {"tech.efficiency_growth_per_year": 0.9, "regulators.bis.rules.oct2023.enforcement": 0.6}
+    path = tmp_path / "estimated.toml"
+    path.write_text(estimated_scenario(est, best, tmp_path / "out"), encoding="utf-8")
+    cards = {p.name: p for p in parameters(load_scenario(path))}
+    for name, value in best.items():
+        assert cards[name].value == value
+        assert "airace estimate (tpe" in cards[name].source and "cutoff 2024-06-30" in cards[name].source
+        assert str(tmp_path / "out") in cards[name].source

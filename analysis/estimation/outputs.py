@@ -8,18 +8,21 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
+from analysis.estimation.identify import trade_offs
 from analysis.estimation.search import Estimate, miss
 from analysis.estimation.spec import Estimation
 from simulation.scenario import Key, resolve_path
 
 
 def write_outputs(est: Estimation, found: Estimate, out: Path) -> list[Path]:
-    """estimate.csv (a row a parameter), evaluations.parquet (a row an evaluation), fit.csv (a row a target)
-    and, for a scenario estimation, estimated.toml (the base with the estimates) in `out`."""
-    paths = [out / "estimate.csv", out / "evaluations.parquet", out / "fit.csv"]
+    """estimate.csv (a row a parameter), evaluations.parquet (a row an evaluation), fit.csv (a row a target),
+    identify.csv (a row a pair of parameters) and, for a scenario estimation, estimated.toml (the base with
+    the estimates) in `out`."""
+    paths = [out / "estimate.csv", out / "evaluations.parquet", out / "fit.csv", out / "identify.csv"]
     found.intervals.to_csv(paths[0], index=False)
     found.evaluations.to_parquet(paths[1], index=False)
     fit_table(est, found).to_csv(paths[2], index=False)
+    trade_offs(found.evaluations, found.intervals).to_csv(paths[3], index=False)
     if est.base is not None:
         paths.append(out / "estimated.toml")
         paths[-1].write_text(estimated_scenario(est, found.best, out), encoding="utf-8")

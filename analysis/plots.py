@@ -924,6 +924,135 @@ def across_figure(table: pd.DataFrame, assumption: str, outcomes: Sequence[str],
     return fig
 
 
+# ---------------------------------------------------------------- an estimation's figures
+
+CUT = 3.841458820694124  # chi2.ppf(0.95, 1): the interval's cut above the best distance (analysis.estimation)
+PROFILE_BINS = 20  # cells of a parameter's prior range over which its profile takes the lowest distance
+
+
+def _grid(panels: int, columns: int = 3) -> tuple[Figure, np.ndarray]:
+    columns = min(columns, panels)
+    rows = math.ceil(panels / columns)
+    fig = Figure(figsize=(SIZE[0], 3.2 * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for ax in axes[panels:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+@styled
+def estimate_marginals(
+    evaluations: pd.DataFrame, intervals: pd.DataFrame, logs: Mapping[str, bool] | None = None
+) -> Figure:
+    """Each parameter's distance profile over its prior range, a panel each: every evaluation as a dot, the
+    lowest distance in each of PROFILE_BINS cells as a line, the interval's cut (best + 3.84) and the interval
+    it gives (shaded) with the best point. `evaluations` and `intervals` are an estimation's tables."""
+    logs = logs or {}
+    fig, axes = _grid(len(intervals))
+    best = float(evaluations["distance"].min())
+    for ax, row in zip(axes, intervals.itertuples(index=False), strict=False):
+        name, log = row.parameter, bool(logs.get(row.parameter, False))
+        x, y = evaluations[name].to_numpy(float), evaluations["distance"].to_numpy(float)
+        ax.scatter(x, y, s=14, color=colour(0), alpha=0.6, gid=f"evaluations:{name}", label="evaluations")
+        edges = (np.geomspace if log else np.linspace)(row.prior_lo, row.prior_hi, PROFILE_BINS + 1)
+        cells = pd.Series(y).groupby(np.clip(np.digitize(x, edges) - 1, 0, PROFILE_BINS - 1)).min()
+        middles = np.sqrt(edges[:-1] * edges[1:]) if log else (edges[:-1] + edges[1:]) / 2
+        ax.plot(middles[cells.index], cells.to_numpy(), color=colour(1), gid=f"profile:{name}", label="profile")
+        ax.axhline(best + CUT, color=EVENT_COLOUR, ls=":", lw=1.2, gid=f"cut:{name}", label="cut: best + 3.84")
+        ax.axvspan(row.lo, row.hi, color=colour(2), alpha=0.2, gid=f"interval:{name}", label="95% interval")
+        ax.axvline(row.point, color=colour(2), lw=1.6, gid=f"point:{name}", label="best point")
+        ax.set_xlim(row.prior_lo, row.prior_hi)
+        if log:
+            ax.set_xscale("log")
+        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_ylim(bottom=0.0)
+        ax.set_xlabel(_wrapped(name, 35))
+        ax.set_ylabel("distance")
+    axes[0].legend(loc="best", fontsize="small")
+    fig.suptitle("Distance over each parameter's prior range, with its 95% interval", fontsize="medium")
+    return fig
+
+
+@styled
+def estimate_pairs(
+    evaluations: pd.DataFrame, parameters: Sequence[str], logs: Mapping[str, bool] | None = None
+) -> Figure:
+    """Every evaluated point in each pair of parameters (lower triangle), coloured by its distance above the
+    best (closest drawn last, on top, in yellow): a ridge of yellow points is a pair that trades off."""
+    logs = logs or {}
+    points = evaluations.sort_values("distance", ascending=False)
+    above = (points["distance"] - points["distance"].min()).to_numpy(float)
+    norm = matplotlib.colors.SymLogNorm(linthresh=CUT, vmin=0.0, vmax=max(float(above.max()), CUT))
+    pairs = list(itertools.combinations(parameters, 2)) or [(parameters[0], "distance")]
+    side = max(1, len(parameters) - 1)
+    fig = Figure(figsize=(min(SIZE[0], 3.4 * side + 1.5), 3.2 * side + 0.6), layout="constrained")
+    grid = fig.subplots(side, side, squeeze=False)
+    for i in range(side):
+        for j in range(side):
+            grid[i, j].set_visible(j <= i)
+    image = None
+    for x, y in pairs:
+        ax = grid[parameters.index(y) - 1, parameters.index(x)] if y != "distance" else grid[0, 0]
+        image = ax.scatter(points[x], points[y], c=above, cmap="viridis_r", norm=norm, s=16, gid=f"pair:{x}:{y}")
+        ax.set_xlabel(_wrapped(x, 30))
+        ax.set_ylabel(_wrapped(y, 30))
+        if logs.get(x):
+            ax.set_xscale("log")
+        if logs.get(y):
+            ax.set_yscale("log")
+    fig.colorbar(image, ax=grid.ravel().tolist(), label="distance above the best")
+    fig.suptitle("The evaluated points in each pair of parameters", fontsize="medium")
+    return fig
+
+
+@styled
+def estimate_fit(fit: pd.DataFrame, ax: Axes | None = None) -> Figure:
+    """Each target's miss before (the base point, open) and after (the best point, filled) in units of its
+    scale, against its band around the observed value (0); fitted targets on top, predicted ones (past the
+    cutoff) below the line and in another colour. `fit` is an estimation's fit.csv."""
+    ordered = pd.concat([fit[fit["sample"] == "in-sample"], fit[fit["sample"] != "in-sample"]], ignore_index=True)
+    fig, ax = _axes(ax, (SIZE[0], max(3.0, 0.5 * len(ordered) + 1.8)))
+    y = np.arange(len(ordered))
+    two_sided = np.isfinite(ordered["lo"]) & np.isfinite(ordered["hi"])
+    half = np.where(two_sided, (ordered["hi"] - ordered["lo"]) / 2 / ordered["scale"], 0.0)
+    ax.barh(y, 2 * half, left=-half, height=0.5, color="#cccccc", gid="band", label="band of the observed value")
+    for k, sample in enumerate(("in-sample", "out-of-sample")):
+        rows = ordered["sample"] == sample
+        if not rows.any():
+            continue
+        tint = colour(k)
+        label = "fitted" if sample == "in-sample" else "predicted (out of sample)"
+        ax.scatter(
+            ordered.loc[rows, "miss_before"], y[rows], facecolor="white", edgecolor=tint, s=50, zorder=3,
+            gid=f"before:{sample}", label=f"{label}: before",
+        )  # fmt: skip
+        ax.scatter(ordered.loc[rows, "miss_after"], y[rows], color=tint, s=50, zorder=4, gid=f"after:{sample}",
+                   label=f"{label}: after")  # fmt: skip
+    fitted = int((ordered["sample"] == "in-sample").sum())
+    if 0 < fitted < len(ordered):
+        ax.axhline(fitted - 0.5, color=EVENT_COLOUR, lw=1, ls="--")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_yticks(y, [_wrapped(t, 40) for t in ordered["target"]])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("miss from the observed value (in the target's scale)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+    ax.set_title("Each target before and after the estimation", loc="left")
+    return fig
+
+
+def estimation_figures(
+    evaluations: pd.DataFrame, intervals: pd.DataFrame, fit: pd.DataFrame, logs: Mapping[str, bool] | None = None
+) -> dict[str, Figure]:
+    """An estimation's figures by file name: the marginals, the pairs and the fit."""
+    return {
+        "estimate_marginals": estimate_marginals(evaluations, intervals, logs),
+        "estimate_pairs": estimate_pairs(evaluations, list(intervals["parameter"]), logs),
+        "estimate_fit": estimate_fit(fit),
+    }
+
+
 def file_stem(name: str) -> str:
     """A name made safe for a file's stem: a dotted output (`compute_share_end.CN`) keeps its every part,
     so no suffix is mistaken for an extension and no two outputs share a file."""

@@ -78,3 +78,66 @@ def test_parameters_each_pinned_by_its_own_target_do_not_trade_off(separate):
     assert row["points"] >= 10 and abs(row["correlation"]) < 0.5 and not row["trades_off"], row
     ratios = pd.read_csv(separate / "estimate.csv")["width_ratio"]
     assert (ratios < 0.5).all(), ratios
+
+
+def tables(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    return (
+        pd.read_parquet(folder / "evaluations.parquet"),
+        pd.read_csv(folder / "estimate.csv"),
+        pd.read_csv(folder / "fit.csv"),
+    )
+
+
+def artist(fig, gid: str):
+    found = [a for ax in fig.axes for a in (*ax.collections, *ax.lines, *ax.patches) if a.get_gid() == gid]
+    assert len(found) == 1, f"expected one artist {gid!r}, found {len(found)}"
+    return found[0]
+
+
+def test_marginals_draw_every_evaluation_the_profile_and_the_interval_over_the_prior_range(product):
+    from analysis import plots
+
+    evaluations, intervals, _ = tables(product)
+    fig = plots.estimate_marginals(evaluations, intervals)
+    assert [ax.get_xlabel() for ax in fig.axes if ax.get_visible()] == ["a", "b"]
+    for row in intervals.itertuples():
+        dots = artist(fig, f"evaluations:{row.parameter}").get_offsets()
+        assert len(dots) == len(evaluations) == 40
+        assert sorted(dots[:, 0]) == sorted(evaluations[row.parameter])
+        profile = artist(fig, f"profile:{row.parameter}").get_ydata()
+        assert min(profile) == evaluations["distance"].min()  # the profile's floor is the best evaluation
+        band = artist(fig, f"interval:{row.parameter}")  # a rectangle spanning the axes' height
+        assert (band.get_x(), band.get_x() + band.get_width()) == pytest.approx((row.lo, row.hi))
+        assert artist(fig, f"cut:{row.parameter}").get_ydata()[0] == pytest.approx(
+            evaluations["distance"].min() + 3.841, abs=1e-3
+        )
+        ax = artist(fig, f"profile:{row.parameter}").axes
+        assert ax.get_xlim() == (row.prior_lo, row.prior_hi) and ax.get_ylabel() == "distance"
+
+
+def test_the_pair_plot_shows_every_point_coloured_by_its_distance(product):
+    from analysis import plots
+
+    evaluations = tables(product)[0]
+    fig = plots.estimate_pairs(evaluations, ["a", "b"])
+    dots = artist(fig, "pair:a:b")
+    assert len(dots.get_offsets()) == len(evaluations)
+    above = evaluations["distance"] - evaluations["distance"].min()
+    assert sorted(dots.get_array()) == pytest.approx(sorted(above))
+    assert (dots.axes.get_xlabel(), dots.axes.get_ylabel()) == ("a", "b")
+    assert any(ax.get_ylabel() == "distance above the best" for ax in fig.axes)  # the colour bar
+
+
+def test_the_fit_figure_marks_fitted_and_predicted_targets_apart_before_and_after(product):
+    from analysis import plots
+
+    _, _, fit = tables(product)
+    fig = plots.estimate_fit(fit)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["later", "sum"]  # fitted first, then predicted
+    for sample, target in (("in-sample", "later"), ("out-of-sample", "sum")):
+        row = fit.set_index("target").loc[target]
+        assert artist(fig, f"before:{sample}").get_offsets()[:, 0].tolist() == [row["miss_before"]]
+        assert artist(fig, f"after:{sample}").get_offsets()[:, 0].tolist() == [row["miss_after"]]
+    assert artist(fig, "before:in-sample").get_facecolor()[0].tolist() == [1, 1, 1, 1]  # before: open
+    assert "in the target's scale" in ax.get_xlabel()

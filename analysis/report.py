@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,14 @@ CAPTIONS = {
     "legal channels, leaked past export controls and rented in clouds abroad (the last quarter may be partial).",
     "compare_gap_months": "The gap in months under each scenario.",
     "compare_ai_index": "The AI equity index under each scenario.",
+    "estimate_marginals": "Each parameter's distance over its prior range: every evaluation (dots), the lowest "
+    "distance in each twentieth of the range (the profile, line), the cut 3.84 above the best (dotted) and the 95% "
+    "interval it gives (shaded), with the best point.",
+    "estimate_pairs": "Every evaluated point in each pair of parameters, coloured by its distance above the best "
+    "(yellow: closest). Close points along a curve are a pair that trades off.",
+    "estimate_fit": "Each target's miss from its observed value in units of its scale, at the base point (open) "
+    "and the best point (filled), against its band (grey); fitted targets above the dashed line, predicted ones "
+    "(dated past the cutoff) below it. The axis is linear within one scale of 0 and logarithmic beyond.",
     "paired_effects": "Each scenario's paired effect on the gap at the end of each year and at the end: the median "
     "difference from the reference over common seeds (dot) and its interval (bar); a filled dot marks an interval "
     "that excludes 0.",
@@ -297,8 +306,19 @@ def write_across_report(groups: Mapping[tuple[str, Any], Sequence[ResultSet]], o
     return _write(_page(title, body), out)
 
 
+def is_estimation_folder(path: str | Path) -> bool:
+    """A folder `airace estimate` wrote: its manifest names the estimation it holds (a sweep's does not)."""
+    manifest = Path(path) / "manifest.json"
+    return manifest.is_file() and "estimation_hash" in json.loads(manifest.read_text(encoding="utf-8"))
+
+
 def build_report(sources: Sequence[Any]) -> str:
-    """The HTML text of the report on one or several results (folders, Results or ResultSets)."""
+    """The HTML text of the report on one or several results (folders, Results or ResultSets), or on one
+    folder of `airace estimate`."""
+    if len(sources) == 1 and isinstance(sources[0], str | Path) and is_estimation_folder(sources[0]):
+        from analysis.estimation.page import estimation_body  # imports Optuna: only for an estimation
+
+        return _page(*estimation_body(sources[0]))
     results = load_many(sources)
     if len(results) == 1:
         title = f"AI Race Simulator: {results[0].label}"

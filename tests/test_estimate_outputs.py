@@ -141,3 +141,41 @@ def test_the_fit_figure_marks_fitted_and_predicted_targets_apart_before_and_afte
         assert artist(fig, f"after:{sample}").get_offsets()[:, 0].tolist() == [row["miss_after"]]
     assert artist(fig, "before:in-sample").get_facecolor()[0].tolist() == [1, 1, 1, 1]  # before: open
     assert "in the target's scale" in ax.get_xlabel()
+
+
+def test_airace_report_on_an_estimation_folder_gives_its_one_page(product, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "report.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation.apps.cli", "report", str(product), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert "<h1>AI Race Simulator: estimation product</h1>" in page
+    for heading in ("The estimate", "What the intervals mean", "Identifiability", "The fit", "Figures"):
+        assert f"<h2>{heading}</h2>" in page
+    for figure in ("estimate_marginals", "estimate_pairs", "estimate_fit"):
+        assert f'<figure id="fig-{figure}"><img src="data:image/png;base64,' in page
+    assert "<li>a and b trade off (rank correlation -" in page
+    assert "out-of-sample" in page and "in-sample" in page  # the fit table, each target marked
+    assert "40 evaluations" in page and "cutoff 2024-06-30" in page
+
+
+def test_report_on_an_unfinished_estimation_exits_2_with_one_line(product, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    folder = tmp_path / "unfinished"
+    shutil.copytree(product, folder)
+    (folder / "estimate.csv").unlink()
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation.apps.cli", "report", str(folder), "--out", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "--resume" in result.stderr and "Traceback" not in result.stderr

@@ -147,8 +147,7 @@ def _plot_sweep(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from analysis.report import write_report
 
-    results = _load_results(args.results)
-    print(write_report(results, args.out))
+    print(write_report(args.results, args.out))  # run folders, or one estimation folder
     return EXIT_OK
 
 

@@ -106,11 +106,14 @@ def readable(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     rows = []
     for outcome, row in zip(table.index.get_level_values("outcome"), table.itertuples(index=False), strict=True):
         effect, low, high, _, excludes, reference, relative = row
+        ends = signed(low, outcome), signed(high, outcome)
         rows.append(
             {
                 "effect": signed(effect, outcome) + (" *" if excludes else ""),
-                f"{level:.0%} interval": f"{signed(low, outcome)} to {signed(high, outcome)}",
-                "reference (median)": for_people(reference, outcome),
+                f"{level:.0%} interval": ends[0] if _one_point(low, high, ends) else f"{ends[0]} to {ends[1]}",
+                "reference (median)": for_people(float(f"{reference:.3g}"), outcome)
+                if np.isfinite(reference)
+                else for_people(reference, outcome),
                 "relative change": "—"
                 if np.isnan(relative)
                 else f"{relative:+.2g}%"
@@ -119,6 +122,12 @@ def readable(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, index=table.index)
+
+
+def _one_point(low: float, high: float, ends: tuple[str, str]) -> bool:
+    """Whether an interval is one point (0 to 0; "not recovered" in every seed), written once; ends that only
+    round alike keep both."""
+    return bool(low == high or (not np.isfinite(low) and not np.isfinite(high) and ends[0] == ends[1]))
 
 
 def signed(value: float, outcome: str) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis.load import ResultsError, load_results
-from analysis.paired import MIN_SEEDS, interval_note, paired_effects
+from analysis.paired import COLUMNS, MIN_SEEDS, interval_note, paired_effects, readable
 from analysis.report import build_report
 from simulation import load_scenario, run_replicates
 from simulation.apps.cli import main
@@ -136,6 +136,23 @@ def test_compare_prints_a_table_a_brief_can_print(folders, tmp_path, capsys):
     gap = table.loc["gap at end (months)"]
     assert gap["relative change (%)"] == pytest.approx(100 * gap.iloc[0] / abs(gap["reference (median)"]))
     assert np.isnan(row["relative change (%)"])  # a relative change of a logarithm means nothing
+
+
+def test_a_brief_reads_one_point_once_and_references_to_three_figures():
+    """An interval that is one point (0 to 0, or never recovered in any seed) is written once; ends that only
+    round alike keep both; a reference is rounded as the effects are, not printed to the unit."""
+    rows = {
+        "gap at start (months)": [0.0, 0.0, 0.0, 10, False, 9.72, 0.0],
+        "NVDA days to win back all the drawdown": [np.nan, np.nan, np.nan, 10, False, np.nan, np.nan],
+        "capex of CN's owners in 2023, AI and base (USD)": [2.8e8, 2.78e8, 2.83e8, 10, True, 2.6e10, 1.1],
+        "chips delivered to CN in 2023 (chips)": [-7.1e4, -7.12e4, -7.0e4, 10, True, 463067.0, -15.0],
+    }
+    frame = pd.DataFrame(rows.values(), index=pd.Index(list(rows), name="outcome"), columns=COLUMNS)
+    printed = readable(frame)["90% interval"]
+    assert printed["gap at start (months)"] == "0"
+    assert printed["NVDA days to win back all the drawdown"] == "not recovered"
+    assert printed["capex of CN's owners in 2023, AI and base (USD)"] == "+$280M to +$280M"
+    assert readable(frame)["reference (median)"]["chips delivered to CN in 2023 (chips)"] == "463,000"
 
 
 def test_comparisons_value_chip_demand_by_bloc_and_calendar_year(folders):

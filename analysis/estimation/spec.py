@@ -58,7 +58,9 @@ class Fit(Closed):
 
     weight: float = Field(1.0, gt=0, description="weight of the target's squared, scaled miss")
     scale: float | None = Field(None, gt=0, description="a miss of one scale counts 1; default: half the tolerance")
-    value: float | None = Field(None, description="a function estimation's observed value (scenario: the target's)")
+    value: float | None = Field(
+        None, description="observed value: a function's target's; a scenario's replaces the table's band (with a scale)"
+    )
     date: dt.date | None = Field(None, description="a function estimation's date of the value (scenario: the target's)")
 
 
@@ -118,7 +120,7 @@ class Estimation(Closed):
         return self._start
 
     def observed(self, target: str) -> tuple[float, float]:
-        """A target's tolerance band (lo, hi): the calibration table's, or a function estimation's value."""
+        """A target's tolerance band (lo, hi): the calibration table's, or the value the file gives (lo = hi)."""
         fit = self.targets[target]
         if fit.value is not None:
             return fit.value, fit.value
@@ -130,8 +132,10 @@ class Estimation(Closed):
         return self.targets[target].scale or (hi - lo) / 2
 
     def dated(self, target: str) -> dt.date | None:
-        fit = self.targets[target]
-        return fit.date if fit.value is not None else dt.date.fromisoformat(DATES[target])
+        """A function target's own date; a scenario target's date in the calibration table, whatever its value."""
+        if self.function is not None:
+            return self.targets[target].date
+        return dt.date.fromisoformat(DATES[target])
 
     def in_sample(self, target: str) -> bool:
         """Fitted (dated up to the cutoff, or undated, or no cutoff) rather than predicted."""
@@ -213,8 +217,10 @@ def _check_targets(est: Estimation, problem: Any) -> list[Problem]:
             hint = difflib.get_close_matches(name, known, n=1, cutoff=0.4)
             more = f"did you mean '{hint[0]}'?" if hint else "see airace calibrate for the names"
             problems.append(problem(key, f"unknown target '{name}'; {more}"))
-        elif fit.value is not None or fit.date is not None:
-            problems.append(problem(key, "value and date are the calibration table's; give only weight and scale"))
+        elif fit.date is not None:
+            problems.append(problem(key, "its date is the calibration table's; give weight, scale or value"))
+        elif fit.value is not None and fit.scale is None:
+            problems.append(problem(key, "a target given its own value needs a scale"))
         elif fit.scale is None and math.isinf(est.observed(name)[1] - est.observed(name)[0]):
             problems.append(
                 problem(key, "a one-sided target needs a scale (how far past its bound counts as a miss of 1)")

@@ -229,3 +229,28 @@ def test_the_model_s_known_parameters_lie_inside_the_intervals_estimated_from_it
         assert rows.loc[name, "lo"] <= value <= rows.loc[name, "hi"], rows
         assert rows.loc[name, "width_ratio"] < 0.8, rows  # the targets say something about each parameter
     assert found.evaluations["distance"].iloc[0] > 2 * found.evaluations["distance"].min()  # the base point is off
+
+
+def test_the_estimated_scenario_names_its_base_portably_so_the_folder_can_move(tmp_path):
+    # A built-in base by its name; a base file by its path relative to the folder the scenario is written in.
+    import shutil
+
+    from analysis.estimation.outputs import estimated_scenario
+    from simulation.scenario import load_scenario, parameters
+
+    best = {"tech.efficiency_growth_per_year": 0.9, "regulators.bis.rules.oct2023.enforcement": 0.6}
+    built_in = estimated_scenario(load_estimation(write(tmp_path, SCENARIO)), best, tmp_path / "out")
+    assert 'extends = "baseline"' in built_in
+
+    (tmp_path / "work" / "bases").mkdir(parents=True)
+    (tmp_path / "work" / "estimation").mkdir()
+    (tmp_path / "work" / "bases" / "mine.toml").write_text('extends = "baseline"\nname = "mine"\n', encoding="utf-8")
+    text = SCENARIO.replace('scenario = "baseline"', 'scenario = "../bases/mine.toml"')
+    est = load_estimation(write(tmp_path / "work" / "estimation", text))
+    out = tmp_path / "work" / "results" / "run"
+    out.mkdir(parents=True)
+    (out / "estimated.toml").write_text(estimated_scenario(est, best, out), encoding="utf-8")
+    assert 'extends = "../../bases/mine.toml"' in (out / "estimated.toml").read_text(encoding="utf-8")
+    shutil.move(tmp_path / "work", tmp_path / "moved")  # another machine, another checkout
+    cards = {p.name: p for p in parameters(load_scenario(tmp_path / "moved" / "results" / "run" / "estimated.toml"))}
+    assert cards["tech.efficiency_growth_per_year"].value == 0.9

@@ -82,6 +82,7 @@ class Estimation(Closed):
     _base: Scenario | None = PrivateAttr(None)
     _bounds: dict[str, tuple[float, float]] = PrivateAttr(default_factory=dict)
     _start: dict[str, float] = PrivateAttr(default_factory=dict)
+    _base_file: Path | None = PrivateAttr(None)  # the base scenario's file; None for a built-in one
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +109,11 @@ class Estimation(Closed):
     def base(self) -> Scenario | None:
         """The base scenario with `set` applied (loaded by `load_estimation`)."""
         return self._base
+
+    @property
+    def base_file(self) -> Path | None:
+        """The base scenario's file (absolute), or None when the base is a built-in scenario named by its name."""
+        return self._base_file
 
     @property
     def bounds(self) -> dict[str, tuple[float, float]]:
@@ -251,6 +257,8 @@ def _load_base(path: Path, est: Estimation, problem: Any) -> list[Problem]:
         est._bounds[name] = tuple(float(v) for v in (prior.range or known.plausible))
         est._start[name] = float(known.value)
     est._base = base
+    named = Path(est.scenario)
+    est._base_file = beside.resolve() if beside.is_file() else named.resolve() if named.is_file() else None
     return problems
 
 

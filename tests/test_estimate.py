@@ -254,3 +254,17 @@ def test_the_estimated_scenario_names_its_base_portably_so_the_folder_can_move(t
     shutil.move(tmp_path / "work", tmp_path / "moved")  # another machine, another checkout
     cards = {p.name: p for p in parameters(load_scenario(tmp_path / "moved" / "results" / "run" / "estimated.toml"))}
     assert cards["tech.efficiency_growth_per_year"].value == 0.9
+
+
+def test_the_progress_line_in_a_log_shows_evaluations_done_the_best_distance_and_the_time_left(
+    tmp_path, monkeypatch, capsys
+):
+    import simulation.progress
+    from analysis.estimation import estimate
+
+    monkeypatch.setattr(simulation.progress, "EVERY_SECONDS", 0.0)  # a line at every batch
+    found = estimate(load_estimation(write(tmp_path, FUNCTION)), tmp_path / "out", backend="serial", progress=True)
+    lines = capsys.readouterr().err.splitlines()  # not a terminal: plain lines
+    assert "recover: 4/40 evaluations done" in lines[0] and "left, best distance" in lines[0], lines
+    best = float(lines[-2].rpartition("best distance ")[2])  # the last line before the closing one
+    assert best == pytest.approx(found.evaluations["distance"].iloc[:36].min(), rel=1e-3)

@@ -120,6 +120,8 @@ def estimate(
                     value if math.isfinite(value) else None,
                     state=None if math.isfinite(value) else optuna.trial.TrialState.FAIL,
                 )
+            if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+                bar.set_postfix_str(f"best distance {study.best_value:.4g}", refresh=False)
             bar.update(len(trials))
     runs = read_runs(out)
     evaluations = _evaluations(est, runs)

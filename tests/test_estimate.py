@@ -97,6 +97,10 @@ def test_a_cutoff_before_every_target_and_a_function_target_without_value_are_re
     assert any("cutoff: 2020-01-01: no target is dated up to it" in p for p in found), found
     found = problems(write(tmp_path, FUNCTION.replace("value = 1.3, ", "")))
     assert any("targets.sum: a function's target needs value and scale" in p for p in found), found
+    found = problems(write(tmp_path, SCENARIO + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'))
+    assert any("NVIDIA's fall on 27 Jan 2025: measured on the deepseek_shock scenario" in p for p in found), found
+    shock = SCENARIO.replace('"baseline"', '"deepseek_shock"') + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'
+    assert load_estimation(write(tmp_path, shock)).fitted  # a baseline target holds on a scenario built on it
     found = problems(write(tmp_path, SCENARIO.replace("{ weight = 2.0 }", "{ value = 5e25 }")))
     assert any("targets.largest training run, end 2023: a target given its own value needs a scale" in p for p in found)
 

@@ -32,6 +32,7 @@ from simulation.scenario import (
     resolve_path,
 )
 from simulation.scenario.errors import closest, pydantic_message
+from simulation.scenario.load import read_toml, read_with_extends
 from simulation.scenario.paths import fields_at, flat, line_of
 from simulation.sweep.spec import TEST_FUNCTIONS, import_function
 
@@ -259,6 +260,22 @@ def _load_base(path: Path, est: Estimation, problem: Any) -> list[Problem]:
     est._base = base
     named = Path(est.scenario)
     est._base_file = beside.resolve() if beside.is_file() else named.resolve() if named.is_file() else None
+    problems += _check_scenarios(est, problem)
+    return problems
+
+
+def _check_scenarios(est: Estimation, problem: Any) -> list[Problem]:
+    """A target is measured on runs of its scenario or of one built on it: a deepseek_shock target (daily
+    steps, the R1 event) means nothing on a baseline run, while a baseline target holds on deepseek_shock."""
+    _, files, _ = read_with_extends(est.base_file or resolve_path(est.scenario))
+    chain = [read_toml(f)[0].get("name") for f in files]
+    by_name = {t.name: t for t in TARGETS}
+    problems = []
+    for name in est.targets:
+        wanted = by_name[name].scenario if name in by_name else None
+        if wanted is not None and wanted not in chain:
+            message = f"measured on the {wanted} scenario; this estimation's base builds on {' <- '.join(chain)}"
+            problems.append(problem(f"targets.{name}", message))
     return problems
 
 

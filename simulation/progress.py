@@ -16,7 +16,8 @@ EVERY_SECONDS = 30.0  # a log gets a line this often, and none for work done soo
 
 class LogProgress:
     """Progress as plain lines: "tiny: 12/40 runs done, 2m10s elapsed, about 5m left", one every `every`
-    seconds, and a last one when done if any was written. Used like tqdm: `update(n)`, `write(text)`."""
+    seconds, and a last one when done if any was written. Used like tqdm: `update(n)`, `write(text)`,
+    `set_postfix_str(text)` for what follows the count ("best distance 3.2")."""
 
     def __init__(
         self,
@@ -31,6 +32,7 @@ class LogProgress:
         self.done, self.started = 0, clock()
         self.last = self.started  # when the last line was written (the start: nothing yet)
         self.lines = 0
+        self.postfix = ""  # what the work reports besides its count (an estimation: the best distance so far)
 
     def update(self, n: int = 1) -> None:
         self.done += n
@@ -43,8 +45,14 @@ class LogProgress:
         text = f"{self.desc}: {self.done}/{self.total} {self.unit}s done, {duration(elapsed)} elapsed"
         if 0 < self.done < self.total:
             text += f", about {duration(elapsed / self.done * (self.total - self.done))} left"
+        if self.postfix:
+            text += f", {self.postfix}"
         print(text, file=self.stream, flush=True)
         self.last, self.lines = now, self.lines + 1
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        """As tqdm's: a short text shown after the count on every later line."""
+        self.postfix = text
 
     @staticmethod
     def write(text: str) -> None:

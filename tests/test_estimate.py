@@ -97,6 +97,12 @@ def test_a_cutoff_before_every_target_and_a_function_target_without_value_are_re
     assert any("cutoff: 2020-01-01: no target is dated up to it" in p for p in found), found
     found = problems(write(tmp_path, FUNCTION.replace("value = 1.3, ", "")))
     assert any("targets.sum: a function's target needs value and scale" in p for p in found), found
+    found = problems(write(tmp_path, SCENARIO + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'))
+    assert any("NVIDIA's fall on 27 Jan 2025: measured on the deepseek_shock scenario" in p for p in found), found
+    shock = SCENARIO.replace('"baseline"', '"deepseek_shock"') + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'
+    assert load_estimation(write(tmp_path, shock)).fitted  # a baseline target holds on a scenario built on it
+    found = problems(write(tmp_path, SCENARIO.replace("{ weight = 2.0 }", "{ value = 5e25 }")))
+    assert any("targets.largest training run, end 2023: a target given its own value needs a scale" in p for p in found)
 
 
 def test_airace_estimate_exits_2_with_one_line_per_problem(tmp_path):
@@ -175,3 +181,94 @@ def test_the_estimated_scenario_extends_the_base_and_its_cards_cite_the_estimati
         assert cards[name].value == value
         assert "airace estimate (tpe" in cards[name].source and "cutoff 2024-06-30" in cards[name].source
         assert str(tmp_path / "out") in cards[name].source
+
+
+MODEL = """\
+name = "recover_model"
+scenario = "baseline"
+budget = 32
+batch = 4
+seeds = 1
+seed = 3
+
+[set]
+"time.end" = 2024-03-31
+
+[parameters]
+"capex.adjust_per_year" = {}
+"blocs.US.services_market_growth_per_year" = {}
+
+[targets]
+"""
+RECOVER = {  # the known values (the baseline has 1.5 and 1.5) and the targets they move, measured on runs
+    "parameters": {"capex.adjust_per_year": 2.5, "blocs.US.services_market_growth_per_year": 0.9},
+    "targets": [
+        "NVIDIA data-centre revenue FY2024",
+        "capex of Microsoft, Alphabet, Amazon and Meta, 2023",
+        "largest training run, end 2023",
+    ],
+}
+
+
+@pytest.mark.slow
+def test_the_model_s_known_parameters_lie_inside_the_intervals_estimated_from_its_own_simulated_targets(tmp_path):
+    # Simulate at known values with the estimation's own seeds, take the targets' values as the observed
+    # figures (each with a scale of 5% of it), and estimate from the baseline's values.
+    from analysis.calibration import measure_targets
+    from analysis.estimation import estimate
+    from analysis.estimation.search import seeds
+    from simulation.runner import run
+
+    plain = load_estimation(write(tmp_path, MODEL + "".join(f'"{t}" = {{}}\n' for t in RECOVER["targets"])))
+    truth = RECOVER["parameters"]
+    observed = [measure_targets(run(plain.base, seed=s, overrides=truth), RECOVER["targets"]) for s in seeds(plain)]
+    lines = []
+    for t in RECOVER["targets"]:
+        value = sum(o[t] for o in observed) / len(observed)
+        lines.append(f'"{t}" = {{ value = {value!r}, scale = {0.05 * value!r} }}\n')
+    est = load_estimation(write(tmp_path, MODEL + "".join(lines)))
+    found = estimate(est, tmp_path / "out", backend="serial")
+    rows = found.intervals.set_index("parameter")
+    for name, value in truth.items():
+        assert rows.loc[name, "lo"] <= value <= rows.loc[name, "hi"], rows
+        assert rows.loc[name, "width_ratio"] < 0.8, rows  # the targets say something about each parameter
+    assert found.evaluations["distance"].iloc[0] > 2 * found.evaluations["distance"].min()  # the base point is off
+
+
+def test_the_estimated_scenario_names_its_base_portably_so_the_folder_can_move(tmp_path):
+    # A built-in base by its name; a base file by its path relative to the folder the scenario is written in.
+    import shutil
+
+    from analysis.estimation.outputs import estimated_scenario
+    from simulation.scenario import load_scenario, parameters
+
+    best = {"tech.efficiency_growth_per_year": 0.9, "regulators.bis.rules.oct2023.enforcement": 0.6}
+    built_in = estimated_scenario(load_estimation(write(tmp_path, SCENARIO)), best, tmp_path / "out")
+    assert 'extends = "baseline"' in built_in
+
+    (tmp_path / "work" / "bases").mkdir(parents=True)
+    (tmp_path / "work" / "estimation").mkdir()
+    (tmp_path / "work" / "bases" / "mine.toml").write_text('extends = "baseline"\nname = "mine"\n', encoding="utf-8")
+    text = SCENARIO.replace('scenario = "baseline"', 'scenario = "../bases/mine.toml"')
+    est = load_estimation(write(tmp_path / "work" / "estimation", text))
+    out = tmp_path / "work" / "results" / "run"
+    out.mkdir(parents=True)
+    (out / "estimated.toml").write_text(estimated_scenario(est, best, out), encoding="utf-8")
+    assert 'extends = "../../bases/mine.toml"' in (out / "estimated.toml").read_text(encoding="utf-8")
+    shutil.move(tmp_path / "work", tmp_path / "moved")  # another machine, another checkout
+    cards = {p.name: p for p in parameters(load_scenario(tmp_path / "moved" / "results" / "run" / "estimated.toml"))}
+    assert cards["tech.efficiency_growth_per_year"].value == 0.9
+
+
+def test_the_progress_line_in_a_log_shows_evaluations_done_the_best_distance_and_the_time_left(
+    tmp_path, monkeypatch, capsys
+):
+    import simulation.progress
+    from analysis.estimation import estimate
+
+    monkeypatch.setattr(simulation.progress, "EVERY_SECONDS", 0.0)  # a line at every batch
+    found = estimate(load_estimation(write(tmp_path, FUNCTION)), tmp_path / "out", backend="serial", progress=True)
+    lines = capsys.readouterr().err.splitlines()  # not a terminal: plain lines
+    assert "recover: 4/40 evaluations done" in lines[0] and "left, best distance" in lines[0], lines
+    best = float(lines[-2].rpartition("best distance ")[2])  # the last line before the closing one
+    assert best == pytest.approx(found.evaluations["distance"].iloc[:36].min(), rel=1e-3)

@@ -8,6 +8,7 @@ importing `analysis`, a runner importing the CLI, analysis importing the dashboa
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,13 @@ def module_name(path: Path, root: Path = ROOT) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+NAMED = re.compile(r"^(simulation|analysis)(\.\w+)+(:\w+)?$")  # a module, or 'module:function', in a string
+
+
 def imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
-    """(line, module) of every import of the project's own packages in a file."""
+    """(line, module) of every import of the project's own packages in a file, and of every module a string
+    names for importing by name (`importlib.import_module("analysis.x")`, `"analysis.x:f"`), which would
+    reach a higher layer just as surely as an import statement."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     name = module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -67,6 +73,8 @@ def imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
                 base = ".".join([*anchor, base] if base else anchor)
             # `from simulation import tech` imports simulation.tech
             names = [f"{base}.{alias.name}" if base in ("simulation", "analysis") else base for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and NAMED.match(node.value):
+            names = [node.value.partition(":")[0]]
         else:
             continue
         out += [(node.lineno, name) for name in names if name.split(".")[0] in ("simulation", "analysis")]
@@ -106,6 +114,8 @@ def test_every_module_has_a_layer():
         ("simulation/agents/lab.py", "from simulation import runner\n", "simulation.runner"),
         ("analysis/report.py", "import simulation.apps.cli\n", "simulation.apps.cli"),
         ("simulation/scenario.py", "from simulation.model import AIRaceModel\n", "simulation.model"),
+        ("simulation/sweep/executors.py", 'MEASURE = "analysis.calibration:measure_targets"\n', "analysis.calibration"),
+        ("simulation/runner.py", 'importlib.import_module("analysis.metrics")\n', "analysis.metrics"),
     ],
 )
 def test_the_contract_catches_an_import_that_breaks_the_layers(tmp_path, module, source, reached):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import tomli_w
 from analysis.estimation.identify import trade_offs
 from analysis.estimation.search import Estimate, miss
 from analysis.estimation.spec import Estimation
-from simulation.scenario import Key, resolve_path
+from simulation.scenario import Key
 
 
 def write_outputs(est: Estimation, found: Estimate, out: Path) -> list[Path]:
@@ -67,7 +68,7 @@ def estimated_scenario(est: Estimation, best: dict[str, float], folder: Path) ->
         f"fitted to {'; '.join(est.fitted)}; cutoff {est.cutoff or 'none'}; runs in {folder})"
     )
     data = est.base.model_dump(mode="python")
-    out: dict = {"extends": str(resolve_path(est.scenario)) if est.scenario else "", "name": f"{est.name}_estimated"}
+    out: dict = {"extends": extends(est, folder), "name": f"{est.name}_estimated"}
     out["description"] = f"{est.base.name} with the parameters estimated by {est.name}"
     for name, value in {**est.set, **best}.items():
         parts = Key.parse(name).parts
@@ -75,6 +76,14 @@ def estimated_scenario(est: Estimation, best: dict[str, float], folder: Path) ->
         if name in best:
             _put(out, data, (*parts[:-1], "sources", parts[-1]), cite)
     return tomli_w.dumps(out)
+
+
+def extends(est: Estimation, folder: Path) -> str:
+    """What a scenario file in `folder` extends to build on the estimation's base: the built-in scenario's
+    name, or the base file's path relative to the folder, so the folder can be moved along with its base."""
+    if est.base_file is None:
+        return Path(est.scenario).stem
+    return Path(os.path.relpath(est.base_file, Path(folder).resolve())).as_posix()
 
 
 def _put(out: dict, data: Any, parts: tuple[str, ...], value: Any) -> None:

@@ -20,6 +20,7 @@ import optuna
 import pandas as pd
 from scipy import stats
 
+from analysis.calibration import measure_targets
 from analysis.estimation.spec import Estimation, estimation_hash
 from simulation import __version__
 from simulation.progress import progress as progress_display
@@ -31,7 +32,6 @@ from simulation.sweep.spec import Outputs
 from simulation.sweep.store import finished_chunks, read_runs, write_chunk
 
 MANIFEST = "manifest.json"
-MEASURE = "analysis.calibration:measure_targets"
 LEVEL = 0.95  # of the intervals
 
 
@@ -120,6 +120,8 @@ def estimate(
                     value if math.isfinite(value) else None,
                     state=None if math.isfinite(value) else optuna.trial.TrialState.FAIL,
                 )
+            if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+                bar.set_postfix_str(f"best distance {study.best_value:.4g}", refresh=False)
             bar.update(len(trials))
     runs = read_runs(out)
     evaluations = _evaluations(est, runs)
@@ -140,7 +142,7 @@ def _chunk(est: Estimation, number: int, params: dict[str, float]) -> Chunk:
     outputs = Outputs(metrics=list(est.targets))
     if est.function is not None:
         return Chunk(number, runs, outputs, function=est.function, fixed=dict(est.set))
-    return Chunk(number, runs, outputs, scenario=est.base, measure=MEASURE)
+    return Chunk(number, runs, outputs, scenario=est.base, measure=measure_targets)
 
 
 def _map(chunks: list[Chunk], backend: str, workers: int, scheduler: str | None):

@@ -32,6 +32,7 @@ from simulation.scenario import (
     resolve_path,
 )
 from simulation.scenario.errors import closest, pydantic_message
+from simulation.scenario.load import read_toml, read_with_extends
 from simulation.scenario.paths import fields_at, flat, line_of
 from simulation.sweep.spec import TEST_FUNCTIONS, import_function
 
@@ -58,7 +59,9 @@ class Fit(Closed):
 
     weight: float = Field(1.0, gt=0, description="weight of the target's squared, scaled miss")
     scale: float | None = Field(None, gt=0, description="a miss of one scale counts 1; default: half the tolerance")
-    value: float | None = Field(None, description="a function estimation's observed value (scenario: the target's)")
+    value: float | None = Field(
+        None, description="observed value: a function's target's; a scenario's replaces the table's band (with a scale)"
+    )
     date: dt.date | None = Field(None, description="a function estimation's date of the value (scenario: the target's)")
 
 
@@ -80,6 +83,7 @@ class Estimation(Closed):
     _base: Scenario | None = PrivateAttr(None)
     _bounds: dict[str, tuple[float, float]] = PrivateAttr(default_factory=dict)
     _start: dict[str, float] = PrivateAttr(default_factory=dict)
+    _base_file: Path | None = PrivateAttr(None)  # the base scenario's file; None for a built-in one
 
     @model_validator(mode="before")
     @classmethod
@@ -108,6 +112,11 @@ class Estimation(Closed):
         return self._base
 
     @property
+    def base_file(self) -> Path | None:
+        """The base scenario's file (absolute), or None when the base is a built-in scenario named by its name."""
+        return self._base_file
+
+    @property
     def bounds(self) -> dict[str, tuple[float, float]]:
         """Each parameter's prior range: its own, or the registry's plausible range."""
         return self._bounds
@@ -118,7 +127,7 @@ class Estimation(Closed):
         return self._start
 
     def observed(self, target: str) -> tuple[float, float]:
-        """A target's tolerance band (lo, hi): the calibration table's, or a function estimation's value."""
+        """A target's tolerance band (lo, hi): the calibration table's, or the value the file gives (lo = hi)."""
         fit = self.targets[target]
         if fit.value is not None:
             return fit.value, fit.value
@@ -130,8 +139,10 @@ class Estimation(Closed):
         return self.targets[target].scale or (hi - lo) / 2
 
     def dated(self, target: str) -> dt.date | None:
-        fit = self.targets[target]
-        return fit.date if fit.value is not None else dt.date.fromisoformat(DATES[target])
+        """A function target's own date; a scenario target's date in the calibration table, whatever its value."""
+        if self.function is not None:
+            return self.targets[target].date
+        return dt.date.fromisoformat(DATES[target])
 
     def in_sample(self, target: str) -> bool:
         """Fitted (dated up to the cutoff, or undated, or no cutoff) rather than predicted."""
@@ -213,8 +224,10 @@ def _check_targets(est: Estimation, problem: Any) -> list[Problem]:
             hint = difflib.get_close_matches(name, known, n=1, cutoff=0.4)
             more = f"did you mean '{hint[0]}'?" if hint else "see airace calibrate for the names"
             problems.append(problem(key, f"unknown target '{name}'; {more}"))
-        elif fit.value is not None or fit.date is not None:
-            problems.append(problem(key, "value and date are the calibration table's; give only weight and scale"))
+        elif fit.date is not None:
+            problems.append(problem(key, "its date is the calibration table's; give weight, scale or value"))
+        elif fit.value is not None and fit.scale is None:
+            problems.append(problem(key, "a target given its own value needs a scale"))
         elif fit.scale is None and math.isinf(est.observed(name)[1] - est.observed(name)[0]):
             problems.append(
                 problem(key, "a one-sided target needs a scale (how far past its bound counts as a miss of 1)")
@@ -245,6 +258,24 @@ def _load_base(path: Path, est: Estimation, problem: Any) -> list[Problem]:
         est._bounds[name] = tuple(float(v) for v in (prior.range or known.plausible))
         est._start[name] = float(known.value)
     est._base = base
+    named = Path(est.scenario)
+    est._base_file = beside.resolve() if beside.is_file() else named.resolve() if named.is_file() else None
+    problems += _check_scenarios(est, problem)
+    return problems
+
+
+def _check_scenarios(est: Estimation, problem: Any) -> list[Problem]:
+    """A target is measured on runs of its scenario or of one built on it: a deepseek_shock target (daily
+    steps, the R1 event) means nothing on a baseline run, while a baseline target holds on deepseek_shock."""
+    _, files, _ = read_with_extends(est.base_file or resolve_path(est.scenario))
+    chain = [read_toml(f)[0].get("name") for f in files]
+    by_name = {t.name: t for t in TARGETS}
+    problems = []
+    for name in est.targets:
+        wanted = by_name[name].scenario if name in by_name else None
+        if wanted is not None and wanted not in chain:
+            message = f"measured on the {wanted} scenario; this estimation's base builds on {' <- '.join(chain)}"
+            problems.append(problem(f"targets.{name}", message))
     return problems
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from simulation.scenario import Key, Scenario
 from simulation.sweep.design import Layout, Run, chunk_runs, layout, make_design
 from simulation.sweep.spec import Outputs, Sweep, import_function
 from simulation.sweep.store import finished_chunks, open_store, write_chunk
+
+if TYPE_CHECKING:
+    from simulation.runner import Results
 
 BACKENDS = ("local", "dask")
 
@@ -38,9 +41,10 @@ class Chunk:
     scenario: Scenario | None = None
     function: str | None = None
     fixed: dict[str, Any] = field(default_factory=dict)  # a function sweep's `set`
-    # A scenario run's metrics from a function 'module:name' of its Results and the metric names, instead
-    # of its summary: how an estimation measures calibration targets, which sit in a higher layer.
-    measure: str | None = None
+    # A scenario run's metrics from this function of its Results and the metric names, instead of its
+    # summary: how an estimation measures calibration targets. The analysis layer hands it in as a
+    # module-level function (pickled by reference), so the running layer never names analysis code.
+    measure: Callable[[Results, list[str]], dict[str, float]] | None = None
 
 
 @dataclass
@@ -94,13 +98,16 @@ def run_chunk(chunk: Chunk) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 
 def _simulate(
-    scenario: Scenario, run: Run, outputs: Outputs, measure: str | None = None
+    scenario: Scenario,
+    run: Run,
+    outputs: Outputs,
+    measure: Callable[[Results, list[str]], dict[str, float]] | None = None,
 ) -> tuple[dict[str, float], pd.DataFrame | None]:
     from simulation.runner import run as run_scenario
 
     results = run_scenario(scenario, seed=run.seed, overrides=run.params)
     if measure is not None:
-        measured = import_function(measure)(results, outputs.metrics)
+        measured = measure(results, outputs.metrics)
         metrics = {name: float(measured[name]) for name in outputs.metrics}
     else:
         metrics = {name: _metric(results.summary, name) for name in outputs.metrics}

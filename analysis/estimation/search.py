@@ -13,6 +13,8 @@ import json
 import math
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +102,10 @@ def estimate(
     study.enqueue_trial({n: min(max(v, est.bounds[n][0]), est.bounds[n][1]) for n, v in est.start.items()})
     ran = reused = 0
     workers = workers or os.cpu_count() or 1
-    with progress_display(est.budget, est.name, "evaluation", show=progress, leave=True) as bar:
+    with (
+        _dask_cluster(backend, workers, scheduler) as scheduler,
+        progress_display(est.budget, est.name, "evaluation", show=progress, leave=True) as bar,
+    ):
         while len(study.trials) < est.budget:
             trials = [study.ask(space) for _ in range(min(est.batch, est.budget - len(study.trials)))]
             chunks = [_chunk(est, t.number, t.params) for t in trials if t.number not in done]
@@ -126,6 +131,20 @@ def estimate(
     runs = read_runs(out)
     evaluations = _evaluations(est, runs)
     return Estimate(evaluations, intervals(est, evaluations), runs, ran, reused, time.perf_counter() - started)
+
+
+@contextmanager
+def _dask_cluster(backend: str, workers: int, scheduler: str | None) -> Iterator[str | None]:
+    """The scheduler every batch goes to: the one given, or, for `--backend dask` without one, a local
+    cluster started once for the whole estimation (not once a batch: a start takes seconds) and closed
+    at its end, however it ends."""
+    if backend != "dask" or scheduler:
+        yield scheduler
+        return
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        yield cluster.scheduler_address
 
 
 def _sampler(est: Estimation) -> optuna.samplers.BaseSampler:

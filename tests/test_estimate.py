@@ -272,3 +272,80 @@ def test_the_progress_line_in_a_log_shows_evaluations_done_the_best_distance_and
     assert "recover: 4/40 evaluations done" in lines[0] and "left, best distance" in lines[0], lines
     best = float(lines[-2].rpartition("best distance ")[2])  # the last line before the closing one
     assert best == pytest.approx(found.evaluations["distance"].iloc[:36].min(), rel=1e-3)
+
+
+# two_moments ignores c: nothing it returns depends on it.
+THIRD = "b = { range = [-1.0, 1.0] }\nc = { range = [0.0, 1.0] }\n"
+SCREENED = FUNCTION.replace("budget = 40", "budget = 16").replace("b = { range = [-1.0, 1.0] }\n", THIRD)
+SCREENED += "\n[screening]\ntrajectories = 4\n"
+
+
+def test_screening_keeps_the_parameters_that_move_the_targets_and_drops_the_one_they_ignore(tmp_path):
+    from analysis.estimation import estimate
+    from analysis.estimation.outputs import write_outputs
+
+    est = load_estimation(write(tmp_path, SCREENED))
+    found = estimate(est, tmp_path / "out", backend="serial")
+    assert (found.screening_ran, found.screening_reused) == (4 * 4, 0)  # 4 trajectories of 3 + 1 points
+    screening = found.screening.set_index("parameter")
+    assert screening["kept"].to_dict() == {"a": True, "b": True, "c": False}, screening
+    assert screening.loc["c", "mu_star"] == 0.0  # the same seeds at every point: c changes nothing at all
+    assert list(found.evaluations.columns[1:3]) == ["a", "b"] and "c" not in found.evaluations
+    assert "c" not in found.runs  # not varied by the search: a function is handed its base value as fixed
+    written = write_outputs(est, found, tmp_path / "out")
+    assert tmp_path / "out" / "screening.csv" in written
+    table = pd.read_csv(tmp_path / "out" / "screening.csv")
+    assert list(table.columns) == ["parameter", "mu_star", "mu_star_conf", "sigma", "kept"]
+    rows = pd.read_csv(tmp_path / "out" / "estimate.csv").set_index("parameter")
+    assert rows["screened_out"].to_dict() == {"a": False, "b": False, "c": True}
+    assert rows.loc["c", "point"] == 0.5 and rows.loc["c", ["lo", "hi"]].isna().all()
+    identify = pd.read_csv(tmp_path / "out" / "identify.csv")
+    assert set(identify["parameter"]) | set(identify["other"]) == {"a", "b"}
+    assert found.best.keys() == {"a", "b"}
+
+
+def test_a_resumed_screened_estimation_reads_the_screening_points_back_and_runs_none(tmp_path):
+    from analysis.estimation import estimate
+
+    est = load_estimation(write(tmp_path, SCREENED))
+    whole = estimate(est, tmp_path / "out", backend="serial")
+    for k in (2, 9):  # search evaluations in flight at a kill
+        (tmp_path / "out" / "chunks" / f"chunk-{k:07d}.parquet").unlink()
+    again = estimate(est, tmp_path / "out", backend="serial", resume=True)
+    assert (again.screening_ran, again.screening_reused) == (0, 16)
+    assert (again.ran, again.reused) == (2, 14)
+    pd.testing.assert_frame_equal(again.screening, whole.screening)
+    pd.testing.assert_frame_equal(again.intervals, whole.intervals)
+    # The screening settings are part of what a folder holds evaluations of.
+    other = load_estimation(write(tmp_path, SCREENED.replace("trajectories = 4", "trajectories = 5"), "o.toml"))
+    with pytest.raises(ScenarioError, match="another estimation"):
+        estimate(other, tmp_path / "out", backend="serial", resume=True)
+
+
+def test_a_bad_screening_table_is_refused_naming_its_key(tmp_path):
+    found = problems(write(tmp_path, SCREENED.replace("trajectories = 4", "trajectories = 1")))
+    assert any("screening.trajectories" in p and "greater than or equal to 2" in p for p in found), found
+    found = problems(write(tmp_path, SCREENED + "threshold = 1.5\n"))
+    assert any("screening.threshold" in p for p in found), found
+    found = problems(write(tmp_path, SCREENED.replace("trajectories", "trajectory")))
+    wanted = "screening.trajectory: unknown key 'trajectory'; did you mean 'trajectories'?"
+    assert any(wanted in p for p in found), found
+    import subprocess
+    import sys
+
+    path = write(tmp_path, SCREENED.replace("trajectories = 4", "trajectories = 1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation.apps.cli", "estimate", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "screening.trajectories" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_estimation_without_screening_keeps_its_hash():
+    # Folders made before screening existed still resume: an absent [screening] is not in the hash.
+    from analysis.estimation.spec import Estimation, Screening, estimation_hash
+
+    data = {"name": "x", "function": "m:f", "parameters": {"a": {"range": [0, 1]}}, "targets": {"y": {}}}
+    plain = Estimation.model_validate(data)
+    assert "screening" not in plain.model_dump(exclude_defaults=True)
+    assert estimation_hash(plain) != estimation_hash(plain.model_copy(update={"screening": Screening(trajectories=2)}))

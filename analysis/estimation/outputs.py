@@ -17,13 +17,17 @@ from simulation.scenario import Key
 
 def write_outputs(est: Estimation, found: Estimate, out: Path) -> list[Path]:
     """estimate.csv (a row a parameter), evaluations.parquet (a row an evaluation), fit.csv (a row a target),
-    identify.csv (a row a pair of parameters) and, for a scenario estimation, estimated.toml (the base with
-    the estimates) in `out`."""
+    identify.csv (a row a pair of searched parameters), with screening screening.csv (a row a parameter:
+    mu_star, mu_star_conf, sigma, kept) and, for a scenario estimation, estimated.toml (the base with the
+    estimates of the searched parameters) in `out`."""
     paths = [out / "estimate.csv", out / "evaluations.parquet", out / "fit.csv", out / "identify.csv"]
     found.intervals.to_csv(paths[0], index=False)
     found.evaluations.to_parquet(paths[1], index=False)
     fit_table(est, found).to_csv(paths[2], index=False)
-    trade_offs(found.evaluations, found.intervals).to_csv(paths[3], index=False)
+    trade_offs(found.evaluations, found.kept).to_csv(paths[3], index=False)
+    if found.screening is not None:
+        paths.append(out / "screening.csv")
+        found.screening.to_csv(paths[-1], index=False)
     if est.base is not None:
         paths.append(out / "estimated.toml")
         paths[-1].write_text(estimated_scenario(est, found.best, out), encoding="utf-8")

@@ -25,10 +25,13 @@ def estimation_body(folder: str | Path) -> tuple[str, list[str]]:
     estimate = pd.read_csv(folder / "estimate.csv")
     evaluations = pd.read_parquet(folder / "evaluations.parquet")
     fit = pd.read_csv(folder / "fit.csv", keep_default_na=False, na_values=[""])
+    searched = (  # the parameters screened out have no interval and no evaluations of their own
+        estimate[~estimate["screened_out"].astype(bool)] if "screened_out" in estimate else estimate
+    )
     pairs = (
         pd.read_csv(folder / "identify.csv")
         if (folder / "identify.csv").is_file()
-        else trade_offs(evaluations, estimate)
+        else trade_offs(evaluations, searched)
     )
     logs = {name: bool(prior.get("log")) for name, prior in spec["parameters"].items()}
     title = f"AI Race Simulator: estimation {spec['name']}"
@@ -50,17 +53,33 @@ def estimation_body(folder: str | Path) -> tuple[str, list[str]]:
         "read off the points the search happened to evaluate, so the true interval is at least as wide. "
         "<code>width_ratio</code> is the interval's width against the prior's (in logs for a log-uniform "
         f"prior): from {WIDE} up, the targets do not pin the parameter down.</p>",
+        *_screening(folder),
         "<h2>Identifiability</h2>",
-        *_identifiability(estimate, pairs),
+        *_identifiability(searched, pairs),
         "<h2>The fit</h2>",
         "<p>Each target's band, the model at the base point (before) and at the best point (after), each the "
         "mean over the seeds, and their misses in the target's scale. Out-of-sample targets are dated past the "
         "cutoff: they were not fitted, so their misses are predictions' errors.</p>",
         html_table(fit, index=False),
         "<h2>Figures</h2>",
-        *(html_figure(name, fig) for name, fig in plots.estimation_figures(evaluations, estimate, fit, logs).items()),
+        *(html_figure(name, fig) for name, fig in plots.estimation_figures(evaluations, searched, fit, logs).items()),
     ]
     return title, parts
+
+
+def _screening(folder: Path) -> list[str]:
+    """The Morris screening's table, when the estimation screened its parameters first."""
+    if not (folder / "screening.csv").is_file():
+        return []
+    table = pd.read_csv(folder / "screening.csv")
+    dropped = table[~table["kept"].astype(bool)]["parameter"].tolist()
+    return [
+        "<h2>Screening</h2>",
+        "<p>Before the search, Morris elementary effects of each parameter on the distance: mu* (with its 95% "
+        "confidence half-width) and sigma. A parameter whose mu* is small against the largest was left out of "
+        f"the search at its base value: {_e(', '.join(dropped)) if dropped else 'none was'}.</p>",
+        html_table(table, index=False),
+    ]
 
 
 def _identifiability(estimate: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:

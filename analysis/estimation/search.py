@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import optuna
 import pandas as pd
@@ -41,16 +42,27 @@ LEVEL = 0.95  # of the intervals
 class Estimate:
     """What an estimation found: every evaluation with its distance, the best point and the intervals."""
 
-    evaluations: pd.DataFrame  # one row an evaluation: evaluation, each parameter, distance
-    intervals: pd.DataFrame  # one row a parameter: point, lo, hi, prior_lo, prior_hi, width_ratio
+    evaluations: pd.DataFrame  # one row an evaluation: evaluation, each searched parameter, distance
+    intervals: pd.DataFrame  # one row a parameter: point, lo, hi, prior_lo, prior_hi, width_ratio (, screened_out)
     runs: pd.DataFrame  # every run of every evaluation, as the sweep store keeps them
     ran: int  # evaluations run by this invocation
     reused: int  # evaluations read back from the folder
     seconds: float
+    screening: pd.DataFrame | None = None  # a row a parameter: mu_star, mu_star_conf, sigma, kept
+    screening_ran: int = 0  # screening points run by this invocation
+    screening_reused: int = 0  # screening points read back from the folder
+
+    @property
+    def kept(self) -> pd.DataFrame:
+        """The rows of `intervals` of the parameters searched (all, without screening)."""
+        if "screened_out" not in self.intervals:
+            return self.intervals
+        return self.intervals[~self.intervals["screened_out"].astype(bool)].reset_index(drop=True)
 
     @property
     def best(self) -> dict[str, float]:
-        return dict(zip(self.intervals["parameter"], self.intervals["point"], strict=True))
+        """The best point of the searched parameters (the screened-out ones stay at the base's values)."""
+        return dict(zip(self.kept["parameter"], self.kept["point"], strict=True))
 
 
 def seeds(est: Estimation) -> list[int]:
@@ -94,43 +106,68 @@ def estimate(
     done = finished_chunks(out)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=_sampler(est))
-    space = {
-        name: optuna.distributions.FloatDistribution(lo, hi, log=est.parameters[name].log)
-        for name, (lo, hi) in est.bounds.items()
-    }
-    # The first evaluation is the base point, so the fit table has its "before".
-    study.enqueue_trial({n: min(max(v, est.bounds[n][0]), est.bounds[n][1]) for n, v in est.start.items()})
     ran = reused = 0
     workers = workers or os.cpu_count() or 1
-    with (
-        _dask_cluster(backend, workers, scheduler) as scheduler,
-        progress_display(est.budget, est.name, "evaluation", show=progress, leave=True) as bar,
-    ):
-        while len(study.trials) < est.budget:
-            trials = [study.ask(space) for _ in range(min(est.batch, est.budget - len(study.trials)))]
-            chunks = [_chunk(est, t.number, t.params) for t in trials if t.number not in done]
-            for k, outcome in _map(chunks, backend, workers, scheduler):
-                if isinstance(outcome, BaseException):
-                    message = f"evaluation {k} was lost ({outcome}); rerun with --resume to finish it"
-                    raise RuntimeError(message) from outcome
-                write_chunk(out, k, outcome[0])
-            ran += len(chunks)
-            reused += len(trials) - len(chunks)
-            for trial in trials:
-                runs = pd.read_parquet(out / "chunks" / f"chunk-{trial.number:07d}.parquet")
-                _same_point(out, trial, runs)
-                value = distance(est, runs)
-                study.tell(
-                    trial,
-                    value if math.isfinite(value) else None,
-                    state=None if math.isfinite(value) else optuna.trial.TrialState.FAIL,
-                )
-            if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
-                bar.set_postfix_str(f"best distance {study.best_value:.4g}", refresh=False)
-            bar.update(len(trials))
+    with _dask_cluster(backend, workers, scheduler) as scheduler:
+        screened, screening_ran, screening_reused = None, 0, 0
+        if est.screening is not None:
+            from analysis.estimation.screening import screen
+
+            screened, screening_ran, screening_reused = screen(est, out, backend, workers, scheduler)
+        kept = list(est.bounds) if screened is None else list(screened.loc[screened["kept"], "parameter"])
+        fixed = {name: est.start[name] for name in est.bounds if name not in kept}
+        space = {
+            name: optuna.distributions.FloatDistribution(*est.bounds[name], log=est.parameters[name].log)
+            for name in kept
+        }
+        # The first evaluation is the base point, so the fit table has its "before".
+        study.enqueue_trial({n: min(max(est.start[n], est.bounds[n][0]), est.bounds[n][1]) for n in kept})
+        with progress_display(est.budget, est.name, "evaluation", show=progress, leave=True) as bar:
+            ran, reused = _search(est, out, study, space, done, fixed, backend, workers, scheduler, bar)
     runs = read_runs(out)
-    evaluations = _evaluations(est, runs)
-    return Estimate(evaluations, intervals(est, evaluations), runs, ran, reused, time.perf_counter() - started)
+    evaluations = _evaluations(est, runs, kept)
+    found = intervals(est, evaluations, kept=kept if screened is not None else None)
+    seconds = time.perf_counter() - started
+    return Estimate(evaluations, found, runs, ran, reused, seconds, screened, screening_ran, screening_reused)
+
+
+def _search(
+    est: Estimation,
+    out: Path,
+    study: optuna.Study,
+    space: dict[str, optuna.distributions.FloatDistribution],
+    done: set[int],
+    fixed: dict[str, float],
+    backend: str,
+    workers: int,
+    scheduler: str | None,
+    bar: Any,
+) -> tuple[int, int]:
+    """Ask, run (or read back) and tell batches until the budget is spent; the evaluations run and read back."""
+    ran = reused = 0
+    while len(study.trials) < est.budget:
+        trials = [study.ask(space) for _ in range(min(est.batch, est.budget - len(study.trials)))]
+        chunks = [_chunk(est, t.number, t.params, fixed) for t in trials if t.number not in done]
+        for k, outcome in _map(chunks, backend, workers, scheduler):
+            if isinstance(outcome, BaseException):
+                message = f"evaluation {k} was lost ({outcome}); rerun with --resume to finish it"
+                raise RuntimeError(message) from outcome
+            write_chunk(out, k, outcome[0])
+        ran += len(chunks)
+        reused += len(trials) - len(chunks)
+        for trial in trials:
+            runs = pd.read_parquet(out / "chunks" / f"chunk-{trial.number:07d}.parquet")
+            _same_point(out, trial, runs)
+            value = distance(est, runs)
+            study.tell(
+                trial,
+                value if math.isfinite(value) else None,
+                state=None if math.isfinite(value) else optuna.trial.TrialState.FAIL,
+            )
+        if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+            bar.set_postfix_str(f"best distance {study.best_value:.4g}", refresh=False)
+        bar.update(len(trials))
+    return ran, reused
 
 
 @contextmanager
@@ -153,14 +190,16 @@ def _sampler(est: Estimation) -> optuna.samplers.BaseSampler:
     return optuna.samplers.TPESampler(seed=est.seed)
 
 
-def _chunk(est: Estimation, number: int, params: dict[str, float]) -> Chunk:
+def _chunk(est: Estimation, number: int, params: dict[str, float], fixed: dict[str, float] | None = None) -> Chunk:
+    """One evaluation's runs. Parameters screened out (`fixed`) stay at the base scenario's values; a
+    function is handed them (its parameters' base values) along with the file's `set`."""
     runs = [
         Run(number * est.seeds + j, number, j, seed, dict(params), run_id(params, seed))
         for j, seed in enumerate(seeds(est))
     ]
     outputs = Outputs(metrics=list(est.targets))
     if est.function is not None:
-        return Chunk(number, runs, outputs, function=est.function, fixed=dict(est.set))
+        return Chunk(number, runs, outputs, function=est.function, fixed={**est.set, **(fixed or {})})
     return Chunk(number, runs, outputs, scenario=est.base, measure=measure_targets)
 
 
@@ -182,24 +221,36 @@ def _same_point(out: Path, trial: optuna.trial.Trial, runs: pd.DataFrame) -> Non
         raise ScenarioError([Problem(str(out), "", message)])
 
 
-def _evaluations(est: Estimation, runs: pd.DataFrame) -> pd.DataFrame:
+def _evaluations(est: Estimation, runs: pd.DataFrame, kept: list[str]) -> pd.DataFrame:
     rows = []
     for number, group in runs.groupby("sample", sort=True):
-        row = {"evaluation": int(number), **{p: float(group[p].iloc[0]) for p in est.parameters}}
+        row = {"evaluation": int(number), **{p: float(group[p].iloc[0]) for p in kept}}
         row |= {t: float(group[t].mean()) for t in est.targets}
         row["distance"] = distance(est, group)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def intervals(est: Estimation, evaluations: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+def intervals(
+    est: Estimation, evaluations: pd.DataFrame, level: float = LEVEL, kept: list[str] | None = None
+) -> pd.DataFrame:
     """Each parameter's best value and its interval: the range of the evaluated points whose distance is
     within the chi-square quantile (1 degree of freedom) of the best, a profile-likelihood interval read
-    off the search's own points. width_ratio is the interval's width against the prior's."""
+    off the search's own points. width_ratio is the interval's width against the prior's.
+
+    With screening (`kept`, the parameters searched), a `screened_out` column: a parameter screened out
+    has its base value as its point and no interval."""
     best = evaluations.loc[evaluations["distance"].idxmin()]
     near = evaluations[evaluations["distance"] <= best["distance"] + stats.chi2.ppf(level, 1)]
     rows = []
     for name, (lo, hi) in est.bounds.items():
+        if kept is not None and name not in kept:
+            nan = math.nan
+            rows.append(
+                {"parameter": name, "point": est.start[name], "lo": nan, "hi": nan, "prior_lo": lo,
+                 "prior_hi": hi, "width_ratio": nan, "screened_out": True}
+            )  # fmt: skip
+            continue
         low, high = float(near[name].min()), float(near[name].max())
         span = math.log if est.parameters[name].log else float
         ratio = (span(high) - span(low)) / (span(hi) - span(lo))
@@ -212,6 +263,7 @@ def intervals(est: Estimation, evaluations: pd.DataFrame, level: float = LEVEL) 
                 "prior_lo": lo,
                 "prior_hi": hi,
                 "width_ratio": ratio,
+                **({} if kept is None else {"screened_out": False}),
             }
         )
     return pd.DataFrame(rows)

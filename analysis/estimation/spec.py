@@ -65,6 +65,16 @@ class Fit(Closed):
     date: dt.date | None = Field(None, description="a function estimation's date of the value (scenario: the target's)")
 
 
+class Screening(Closed):
+    """Morris screening before the search: parameters whose elementary effects on the distance are small
+    against the largest are left out of the search, at their base values."""
+
+    trajectories: int = Field(ge=2, description="Morris trajectories, each (parameters + 1) points")
+    threshold: float = Field(
+        0.1, ge=0, lt=1, description="a parameter is dropped when its mu* is below threshold x the largest mu*"
+    )
+
+
 class Estimation(Closed):
     name: str
     description: str = ""
@@ -79,6 +89,7 @@ class Estimation(Closed):
     seeds: int = Field(2, ge=1, description="runs per evaluation, the same seeds at every point")
     seed: int = Field(0, ge=0, lt=2**63, description="master seed of the search and of the runs")
     cutoff: dt.date | None = Field(None, description="only targets dated up to it are fitted; the rest are predicted")
+    screening: Screening | None = Field(None, description="Morris screening before the search; off when absent")
 
     _base: Scenario | None = PrivateAttr(None)
     _bounds: dict[str, tuple[float, float]] = PrivateAttr(default_factory=dict)
@@ -156,8 +167,10 @@ class Estimation(Closed):
 
 def estimation_hash(estimation: Estimation) -> str:
     """What stored evaluations depend on: the settings that change a proposed point or its runs, and the
-    resolved base scenario. The cutoff and the targets' weights change the search too, so they count."""
-    data = {"estimation": estimation.model_dump(mode="json", exclude={"name", "description"})}
+    resolved base scenario. The cutoff and the targets' weights change the search too, so they count, and
+    so do the screening settings (left out when screening is off, so older folders keep their hash)."""
+    exclude = {"name", "description"} | ({"screening"} if estimation.screening is None else set())
+    data = {"estimation": estimation.model_dump(mode="json", exclude=exclude)}
     if estimation.base is not None:
         data["scenario"] = estimation.base.model_dump(mode="json")
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

@@ -29,6 +29,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     written = write_outputs(est, found, out)
     if not args.quiet:
         print(found.intervals.to_string(index=False))
+        if found.screening is not None:
+            dropped = found.screening.loc[~found.screening["kept"], "parameter"].tolist()
+            print(
+                f"screening: {found.screening_ran} points run, {found.screening_reused} read back; "
+                f"screened out: {', '.join(dropped) or 'none'}"
+            )
         print(
             f"{found.ran} evaluations run in {found.seconds:.1f} s, {found.reused} read back; "
             f"written: {', '.join(str(p) for p in written)}"

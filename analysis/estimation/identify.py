@@ -14,19 +14,12 @@ import itertools
 import pandas as pd
 from scipy import stats
 
-from analysis.estimation.search import LEVEL
+from analysis.estimation.search import LEVEL, within_cut
 
 TRADE_OFF = 0.7  # |rank correlation| from which a pair is said to trade off...
 SIGNIFICANCE = 0.05  # ...when a correlation that large is also unlikely by chance among so few points
 FEWEST = 5  # points within the cut needed to read a correlation at all
 COLUMNS = ["parameter", "other", "width_ratio", "width_ratio_other", "correlation", "p_value", "points", "trades_off"]
-
-
-def within_cut(evaluations: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
-    """The evaluations whose distance lies within the chi-square quantile (1 degree of freedom) of the
-    best: the points the intervals are read from."""
-    best = evaluations["distance"].min()
-    return evaluations[evaluations["distance"] <= best + stats.chi2.ppf(level, 1)]
 
 
 def trade_offs(evaluations: pd.DataFrame, intervals: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:

@@ -231,6 +231,13 @@ def _evaluations(est: Estimation, runs: pd.DataFrame, kept: list[str]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def within_cut(evaluations: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """The evaluations whose distance lies within the chi-square quantile (1 degree of freedom) of the
+    best: the points the intervals are read from (and identifiability's pairs)."""
+    best = evaluations["distance"].min()
+    return evaluations[evaluations["distance"] <= best + stats.chi2.ppf(level, 1)]
+
+
 def intervals(
     est: Estimation, evaluations: pd.DataFrame, level: float = LEVEL, kept: list[str] | None = None
 ) -> pd.DataFrame:
@@ -241,7 +248,7 @@ def intervals(
     With screening (`kept`, the parameters searched), a `screened_out` column: a parameter screened out
     has its base value as its point and no interval."""
     best = evaluations.loc[evaluations["distance"].idxmin()]
-    near = evaluations[evaluations["distance"] <= best["distance"] + stats.chi2.ppf(level, 1)]
+    near = within_cut(evaluations, level)
     rows = []
     for name, (lo, hi) in est.bounds.items():
         if kept is not None and name not in kept:

@@ -926,7 +926,6 @@ def across_figure(table: pd.DataFrame, assumption: str, outcomes: Sequence[str],
 
 # ---------------------------------------------------------------- an estimation's figures
 
-CUT = 3.841458820694124  # chi2.ppf(0.95, 1): the interval's cut above the best distance (analysis.estimation)
 PROFILE_BINS = 20  # cells of a parameter's prior range over which its profile takes the lowest distance
 
 
@@ -942,11 +941,12 @@ def _grid(panels: int, columns: int = 3) -> tuple[Figure, np.ndarray]:
 
 @styled
 def estimate_marginals(
-    evaluations: pd.DataFrame, intervals: pd.DataFrame, logs: Mapping[str, bool] | None = None
+    evaluations: pd.DataFrame, intervals: pd.DataFrame, cut: float, logs: Mapping[str, bool] | None = None
 ) -> Figure:
     """Each parameter's distance profile over its prior range, a panel each: every evaluation as a dot, the
-    lowest distance in each of PROFILE_BINS cells as a line, the interval's cut (best + 3.84) and the interval
-    it gives (shaded) with the best point. `evaluations` and `intervals` are an estimation's tables."""
+    lowest distance in each of PROFILE_BINS cells as a line, the interval's cut (best + `cut`, the estimation's
+    `analysis.estimation.search.CUT`) and the interval it gives (shaded) with the best point. `evaluations`
+    and `intervals` are an estimation's tables."""
     logs = logs or {}
     fig, axes = _grid(len(intervals))
     best = float(evaluations["distance"].min())
@@ -958,7 +958,7 @@ def estimate_marginals(
         cells = pd.Series(y).groupby(np.clip(np.digitize(x, edges) - 1, 0, PROFILE_BINS - 1)).min()
         middles = np.sqrt(edges[:-1] * edges[1:]) if log else (edges[:-1] + edges[1:]) / 2
         ax.plot(middles[cells.index], cells.to_numpy(), color=colour(1), gid=f"profile:{name}", label="profile")
-        ax.axhline(best + CUT, color=EVENT_COLOUR, ls=":", lw=1.2, gid=f"cut:{name}", label="cut: best + 3.84")
+        ax.axhline(best + cut, color=EVENT_COLOUR, ls=":", lw=1.2, gid=f"cut:{name}", label=f"cut: best + {cut:.2f}")
         ax.axvspan(row.lo, row.hi, color=colour(2), alpha=0.2, gid=f"interval:{name}", label="95% interval")
         ax.axvline(row.point, color=colour(2), lw=1.6, gid=f"point:{name}", label="best point")
         ax.set_xlim(row.prior_lo, row.prior_hi)
@@ -975,14 +975,15 @@ def estimate_marginals(
 
 @styled
 def estimate_pairs(
-    evaluations: pd.DataFrame, parameters: Sequence[str], logs: Mapping[str, bool] | None = None
+    evaluations: pd.DataFrame, parameters: Sequence[str], cut: float, logs: Mapping[str, bool] | None = None
 ) -> Figure:
     """Every evaluated point in each pair of parameters (lower triangle), coloured by its distance above the
-    best (closest drawn last, on top, in yellow): a ridge of yellow points is a pair that trades off."""
+    best (closest drawn last, on top, in yellow; linear up to the interval's `cut`, logarithmic beyond): a
+    ridge of yellow points is a pair that trades off."""
     logs = logs or {}
     points = evaluations.sort_values("distance", ascending=False)
     above = (points["distance"] - points["distance"].min()).to_numpy(float)
-    norm = matplotlib.colors.SymLogNorm(linthresh=CUT, vmin=0.0, vmax=max(float(above.max()), CUT))
+    norm = matplotlib.colors.SymLogNorm(linthresh=cut, vmin=0.0, vmax=max(float(above.max()), cut))
     pairs = list(itertools.combinations(parameters, 2)) or [(parameters[0], "distance")]
     side = max(1, len(parameters) - 1)
     fig = Figure(figsize=(min(SIZE[0], 3.4 * side + 1.5), 3.2 * side + 0.6), layout="constrained")
@@ -1043,12 +1044,16 @@ def estimate_fit(fit: pd.DataFrame, ax: Axes | None = None) -> Figure:
 
 
 def estimation_figures(
-    evaluations: pd.DataFrame, intervals: pd.DataFrame, fit: pd.DataFrame, logs: Mapping[str, bool] | None = None
+    evaluations: pd.DataFrame,
+    intervals: pd.DataFrame,
+    fit: pd.DataFrame,
+    cut: float,
+    logs: Mapping[str, bool] | None = None,
 ) -> dict[str, Figure]:
     """An estimation's figures by file name: the marginals, the pairs and the fit."""
     return {
-        "estimate_marginals": estimate_marginals(evaluations, intervals, logs),
-        "estimate_pairs": estimate_pairs(evaluations, list(intervals["parameter"]), logs),
+        "estimate_marginals": estimate_marginals(evaluations, intervals, cut, logs),
+        "estimate_pairs": estimate_pairs(evaluations, list(intervals["parameter"]), cut, logs),
         "estimate_fit": estimate_fit(fit),
     }
 

@@ -97,12 +97,53 @@ def test_a_cutoff_before_every_target_and_a_function_target_without_value_are_re
     assert any("cutoff: 2020-01-01: no target is dated up to it" in p for p in found), found
     found = problems(write(tmp_path, FUNCTION.replace("value = 1.3, ", "")))
     assert any("targets.sum: a function's target needs value and scale" in p for p in found), found
-    found = problems(write(tmp_path, SCENARIO + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'))
-    assert any("NVIDIA's fall on 27 Jan 2025: measured on the deepseek_shock scenario" in p for p in found), found
+    fitted_fall = SCENARIO.replace("2024-06-30", "2025-06-30") + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'
+    found = problems(write(tmp_path, fitted_fall))
+    wanted = "NVIDIA's fall on 27 Jan 2025: measured on the deepseek_shock scenario"
+    assert any(wanted in p and "a fitted target must be measured on the base" in p for p in found), found
+    elsewhere = SCENARIO.replace('"baseline"', '"no_export_controls"') + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'
+    found = problems(write(tmp_path, elsewhere))
+    assert any(wanted in p and "deepseek_shock does not build on no_export_controls" in p for p in found), found
     shock = SCENARIO.replace('"baseline"', '"deepseek_shock"') + '"NVIDIA\'s fall on 27 Jan 2025" = {}\n'
     assert load_estimation(write(tmp_path, shock)).fitted  # a baseline target holds on a scenario built on it
     found = problems(write(tmp_path, SCENARIO.replace("{ weight = 2.0 }", "{ value = 5e25 }")))
     assert any("targets.largest training run, end 2023: a target given its own value needs a scale" in p for p in found)
+
+
+def test_a_predicted_target_of_a_scenario_built_on_the_base_is_run_there_at_the_base_point_and_the_estimate(
+    tmp_path,
+):
+    # NVIDIA's fall is measured on deepseek_shock (daily steps, the R1 event), which extends the baseline: a
+    # baseline estimation predicts it there, with the file's `set` and the parameters, and no evaluation
+    # of the search pays for a daily run.
+    from analysis.calibration import measure_targets
+    from analysis.estimation import estimate
+    from analysis.estimation.outputs import write_outputs
+    from analysis.estimation.search import seeds
+    from simulation.runner import run
+    from simulation.scenario import load_scenario
+
+    fall = "NVIDIA's fall on 27 Jan 2025"
+    text = SCENARIO.replace("budget = 10", "budget = 4\nseeds = 1")
+    text = text.replace('"regulators.bis.rules.oct2023.enforcement" = { range = [0.5, 1.0] }\n', "")
+    est = load_estimation(write(tmp_path, text + f'"{fall}" = {{}}\n'))
+    assert list(est.elsewhere) == ["deepseek_shock"] and fall not in est.measured
+    found = estimate(est, tmp_path / "out", backend="serial")
+    assert fall not in found.runs and fall not in found.evaluations  # not measured at the evaluations
+    write_outputs(est, found, tmp_path / "out")
+    fit = pd.read_csv(tmp_path / "out" / "fit.csv").set_index("target")
+    assert fit.loc[fall, "scenario"] == "deepseek_shock" and fit.loc[fall, "sample"] == "out-of-sample"
+    assert fit.loc["largest training run, end 2023", "scenario"] == "baseline"
+    shock = load_scenario("deepseek_shock", {"time.end": "2025-03-31"})
+    for point, params in (("before", est.start), ("after", {**est.start, **found.best})):
+        direct = measure_targets(run(shock, seed=seeds(est)[0], overrides=params), [fall])[fall]
+        assert fit.loc[fall, point] == pytest.approx(direct, rel=1e-12), point
+    assert 0.0 < fit.loc[fall, "before"] < 0.5  # a fall, not a missing value
+    # Resumed after a kill during the predictions: only the lost point's runs are run again.
+    (tmp_path / "out" / "predictions" / "chunks" / "chunk-0000001.parquet").unlink()
+    again = estimate(est, tmp_path / "out", backend="serial", resume=True)
+    assert (again.ran, again.reused) == (0, 4)
+    pd.testing.assert_frame_equal(again.predictions, found.predictions)
 
 
 def test_airace_estimate_exits_2_with_one_line_per_problem(tmp_path):

@@ -14,6 +14,7 @@ import pytest
 
 from analysis.estimation import estimate, load_estimation
 from analysis.estimation.outputs import write_outputs
+from analysis.estimation.search import CUT
 
 HEAD = """\
 name = "{name}"
@@ -98,7 +99,7 @@ def test_marginals_draw_every_evaluation_the_profile_and_the_interval_over_the_p
     from analysis import plots
 
     evaluations, intervals, _ = tables(product)
-    fig = plots.estimate_marginals(evaluations, intervals)
+    fig = plots.estimate_marginals(evaluations, intervals, CUT)
     assert [ax.get_xlabel() for ax in fig.axes if ax.get_visible()] == ["a", "b"]
     for row in intervals.itertuples():
         dots = artist(fig, f"evaluations:{row.parameter}").get_offsets()
@@ -119,7 +120,7 @@ def test_the_pair_plot_shows_every_point_coloured_by_its_distance(product):
     from analysis import plots
 
     evaluations = tables(product)[0]
-    fig = plots.estimate_pairs(evaluations, ["a", "b"])
+    fig = plots.estimate_pairs(evaluations, ["a", "b"], CUT)
     dots = artist(fig, "pair:a:b")
     assert len(dots.get_offsets()) == len(evaluations)
     above = evaluations["distance"] - evaluations["distance"].min()

@@ -35,18 +35,22 @@ def write_outputs(est: Estimation, found: Estimate, out: Path) -> list[Path]:
 
 
 def fit_table(est: Estimation, found: Estimate) -> pd.DataFrame:
-    """A row a target: its band, the model before (the base point) and after (the best point), each mean over
-    the seeds, and whether the target was fitted (in-sample) or predicted (out-of-sample, dated past the cutoff)."""
+    """A row a target: the scenario it is measured on, its band, the model before (the base point) and after
+    (the best point), each mean over the seeds, and whether the target was fitted (in-sample) or predicted
+    (out-of-sample, dated past the cutoff)."""
     evaluations = found.evaluations.set_index("evaluation")
-    before = evaluations.loc[0]
-    after = evaluations.loc[evaluations["distance"].idxmin()]
+    points = {"before": evaluations.loc[0], "after": evaluations.loc[evaluations["distance"].idxmin()]}
+    elsewhere = {} if found.predictions is None else found.predictions.set_index(["scenario", "point"])
     rows = []
     for target, fit in est.targets.items():
         lo, hi = est.observed(target)
         day = est.dated(target)
+        where = est.scenario_of(target)
+        before, after = (points[p] if where is None else elsewhere.loc[(where, p)] for p in ("before", "after"))
         rows.append(
             {
                 "target": target,
+                "scenario": where or est.scenario or est.function,
                 "date": "" if day is None else day.isoformat(),
                 "sample": "in-sample" if est.in_sample(target) else "out-of-sample",
                 "lo": lo,

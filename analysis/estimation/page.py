@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis import plots
 from analysis.estimation.identify import SIGNIFICANCE, TRADE_OFF, trade_offs
+from analysis.estimation.search import CUT
 from analysis.load import ResultsError
 from analysis.report import _e, html_figure, html_table
 
@@ -59,10 +60,12 @@ def estimation_body(folder: str | Path) -> tuple[str, list[str]]:
         "<h2>The fit</h2>",
         "<p>Each target's band, the model at the base point (before) and at the best point (after), each the "
         "mean over the seeds, and their misses in the target's scale. Out-of-sample targets are dated past the "
-        "cutoff: they were not fitted, so their misses are predictions' errors.</p>",
+        "cutoff: they were not fitted, so their misses are predictions' errors. A target measured on another "
+        "scenario than the base (column <code>scenario</code>) was run there at the base point and at the "
+        "estimate only.</p>",
         html_table(fit, index=False),
         "<h2>Figures</h2>",
-        *(html_figure(name, fig) for name, fig in plots.estimation_figures(evaluations, searched, fit, logs).items()),
+        *(html_figure(name, f) for name, f in plots.estimation_figures(evaluations, searched, fit, CUT, logs).items()),
     ]
     return title, parts
 

@@ -36,6 +36,7 @@ from simulation.sweep.store import finished_chunks, read_runs, write_chunk
 
 MANIFEST = "manifest.json"
 LEVEL = 0.95  # of the intervals
+CUT = float(stats.chi2.ppf(LEVEL, 1))  # 3.84: the distance above the best within which the intervals' points lie
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Estimate:
     screening: pd.DataFrame | None = None  # a row a parameter: mu_star, mu_star_conf, sigma, kept
     screening_ran: int = 0  # screening points run by this invocation
     screening_reused: int = 0  # screening points read back from the folder
+    # The targets measured on `Estimation.elsewhere`'s scenarios: a row a scenario and point ("before", the
+    # base point; "after", the estimate), each target the mean over the seeds. None when there are none.
+    predictions: pd.DataFrame | None = None
 
     @property
     def kept(self) -> pd.DataFrame:
@@ -124,11 +128,15 @@ def estimate(
         study.enqueue_trial({n: min(max(est.start[n], est.bounds[n][0]), est.bounds[n][1]) for n in kept})
         with progress_display(est.budget, est.name, "evaluation", show=progress, leave=True) as bar:
             ran, reused = _search(est, out, study, space, done, fixed, backend, workers, scheduler, bar)
-    runs = read_runs(out)
-    evaluations = _evaluations(est, runs, kept)
-    found = intervals(est, evaluations, kept=kept if screened is not None else None)
+        runs = read_runs(out)
+        evaluations = _evaluations(est, runs, kept)
+        found = intervals(est, evaluations, kept=kept if screened is not None else None)
+        best = {**est.start, **dict(zip(found["parameter"], found["point"], strict=True))}
+        predictions = _predict(est, out, best, backend, workers, scheduler) if est.elsewhere else None
     seconds = time.perf_counter() - started
-    return Estimate(evaluations, found, runs, ran, reused, seconds, screened, screening_ran, screening_reused)
+    return Estimate(
+        evaluations, found, runs, ran, reused, seconds, screened, screening_ran, screening_reused, predictions
+    )
 
 
 def _search(
@@ -190,17 +198,59 @@ def _sampler(est: Estimation) -> optuna.samplers.BaseSampler:
     return optuna.samplers.TPESampler(seed=est.seed)
 
 
-def _chunk(est: Estimation, number: int, params: dict[str, float], fixed: dict[str, float] | None = None) -> Chunk:
-    """One evaluation's runs. Parameters screened out (`fixed`) stay at the base scenario's values; a
-    function is handed them (its parameters' base values) along with the file's `set`."""
+def _chunk(
+    est: Estimation,
+    number: int,
+    params: dict[str, float],
+    fixed: dict[str, float] | None = None,
+    elsewhere: str | None = None,
+) -> Chunk:
+    """One evaluation's runs (or, `elsewhere`, one point's runs on that scenario for its targets).
+    Parameters screened out (`fixed`) stay at the base scenario's values; a function is handed them (its
+    parameters' base values) along with the file's `set`."""
     runs = [
         Run(number * est.seeds + j, number, j, seed, dict(params), run_id(params, seed))
         for j, seed in enumerate(seeds(est))
     ]
-    outputs = Outputs(metrics=list(est.targets))
+    if elsewhere is not None:
+        targets = [t for t in est.targets if est.scenario_of(t) == elsewhere]
+        return Chunk(number, runs, Outputs(metrics=targets), scenario=est.elsewhere[elsewhere], measure=measure_targets)
+    outputs = Outputs(metrics=est.measured)
     if est.function is not None:
         return Chunk(number, runs, outputs, function=est.function, fixed={**est.set, **(fixed or {})})
     return Chunk(number, runs, outputs, scenario=est.base, measure=measure_targets)
+
+
+POINTS = ("before", "after")  # the predictions' points: the base point and the estimate
+
+
+def _predict(
+    est: Estimation, out: Path, best: dict[str, float], backend: str, workers: int, scheduler: str | None
+) -> pd.DataFrame:
+    """Run the base point and the estimate (every parameter given, the screened-out ones at their base
+    values) on each `elsewhere` scenario for the predicted targets measured there, into `out/predictions`:
+    chunk 2i is the i-th scenario's (by name) before, 2i + 1 its after. What is on disk is read back."""
+    folder = out / "predictions"
+    (folder / "chunks").mkdir(parents=True, exist_ok=True)
+    points = {"before": dict(est.start), "after": best}
+    wanted = [(name, point) for name in sorted(est.elsewhere) for point in POINTS]
+    done = finished_chunks(folder)
+    chunks = [_chunk(est, k, points[point], elsewhere=name) for k, (name, point) in enumerate(wanted) if k not in done]
+    for k, outcome in _map(chunks, backend, workers, scheduler):
+        if isinstance(outcome, BaseException):
+            name, point = wanted[k]
+            message = f"the {point} point's runs on {name} were lost ({outcome}); rerun with --resume to finish them"
+            raise RuntimeError(message) from outcome
+        write_chunk(folder, k, outcome[0])
+    rows = []
+    for k, (name, point) in enumerate(wanted):
+        runs = pd.read_parquet(folder / "chunks" / f"chunk-{k:07d}.parquet")
+        if {p: float(runs[p].iloc[0]) for p in points[point]} != points[point]:
+            message = f"chunk {k} holds the runs of another point than the {point} point; use another --out"
+            raise ScenarioError([Problem(str(folder), "", message)])
+        targets = [t for t in est.targets if est.scenario_of(t) == name]
+        rows.append({"scenario": name, "point": point, **{t: float(runs[t].mean()) for t in targets}})
+    return pd.DataFrame(rows)
 
 
 def _map(chunks: list[Chunk], backend: str, workers: int, scheduler: str | None):
@@ -225,7 +275,7 @@ def _evaluations(est: Estimation, runs: pd.DataFrame, kept: list[str]) -> pd.Dat
     rows = []
     for number, group in runs.groupby("sample", sort=True):
         row = {"evaluation": int(number), **{p: float(group[p].iloc[0]) for p in kept}}
-        row |= {t: float(group[t].mean()) for t in est.targets}
+        row |= {t: float(group[t].mean()) for t in est.measured}
         row["distance"] = distance(est, group)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import hashlib
-import json
 import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from analysis.calibration import DATES, TARGETS
 from simulation.scenario import (
@@ -27,14 +25,12 @@ from simulation.scenario import (
     ScenarioError,
     load_scenario,
     parameters,
-    parse_toml,
-    read_text,
     resolve_path,
 )
-from simulation.scenario.errors import closest, pydantic_message
+from simulation.scenario.errors import closest
 from simulation.scenario.load import read_toml, read_with_extends
-from simulation.scenario.paths import fields_at, flat, line_of
-from simulation.sweep.spec import TEST_FUNCTIONS, import_function
+from simulation.scenario.paths import flat, line_of
+from simulation.sweep.spec import function_problem, read_spec, settings_hash
 
 METHODS = ("tpe", "cmaes")
 
@@ -95,6 +91,7 @@ class Estimation(Closed):
     _bounds: dict[str, tuple[float, float]] = PrivateAttr(default_factory=dict)
     _start: dict[str, float] = PrivateAttr(default_factory=dict)
     _base_file: Path | None = PrivateAttr(None)  # the base scenario's file; None for a built-in one
+    _elsewhere: dict[str, Scenario] = PrivateAttr(default_factory=dict)  # predictions' scenarios built on the base
 
     @model_validator(mode="before")
     @classmethod
@@ -126,6 +123,23 @@ class Estimation(Closed):
     def base_file(self) -> Path | None:
         """The base scenario's file (absolute), or None when the base is a built-in scenario named by its name."""
         return self._base_file
+
+    @property
+    def elsewhere(self) -> dict[str, Scenario]:
+        """The scenarios, built on the base, that predicted targets are measured on when the base cannot
+        carry them (a deepseek_shock target of a baseline estimation), by name, with `set` applied. They
+        are run at the base point and at the estimate after the search, not at every evaluation."""
+        return self._elsewhere
+
+    def scenario_of(self, target: str) -> str | None:
+        """The scenario a target is measured on: one of `elsewhere`, or None for the base (or a function)."""
+        wanted = next((t.scenario for t in TARGETS if t.name == target), None)
+        return wanted if wanted in self._elsewhere else None
+
+    @property
+    def measured(self) -> list[str]:
+        """The targets measured at every evaluation, on the base: all but those of the `elsewhere` scenarios."""
+        return [t for t in self.targets if self.scenario_of(t) is None]
 
     @property
     def bounds(self) -> dict[str, tuple[float, float]]:
@@ -173,22 +187,15 @@ def estimation_hash(estimation: Estimation) -> str:
     data = {"estimation": estimation.model_dump(mode="json", exclude=exclude)}
     if estimation.base is not None:
         data["scenario"] = estimation.base.model_dump(mode="json")
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    if estimation.elsewhere:  # only then, so that folders of estimations without them keep their hash
+        data["elsewhere"] = {name: s.model_dump(mode="json") for name, s in estimation.elsewhere.items()}
+    return settings_hash(data)
 
 
 def load_estimation(path: str | Path, allow_functions: bool = False) -> Estimation:
     """Read and validate an estimation file; ScenarioError naming the file, line and key of every problem."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError([Problem(str(path), "", "no such estimation file")])
-    text = read_text(path)
-    data, read = parse_toml(text, path)
-    try:
-        est = Estimation.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError([*read, *(_problem(path, text, data, err) for err in exc.errors())]) from None
-    if read:
-        raise ScenarioError(read)
+    est, text = read_spec(path, Estimation, "estimation")
 
     def problem(key: str, message: str) -> Problem:
         # A table and one name in it: the names are dotted (registry names) or free text (targets).
@@ -199,15 +206,8 @@ def load_estimation(path: str | Path, allow_functions: bool = False) -> Estimati
     if est.scenario is not None:
         problems += _load_base(path, est, problem)
     else:
-        module = est.function.partition(":")[0]
-        if module != TEST_FUNCTIONS and not allow_functions:
-            message = f"'{est.function}' would run code named by a data file; only {TEST_FUNCTIONS}:... runs"
+        if message := function_problem(est.function, allow_functions, "estimate"):
             problems.append(problem("function", message))
-        else:
-            try:
-                import_function(est.function)
-            except ValueError as exc:
-                problems.append(problem("function", str(exc)))
         for name, prior in est.parameters.items():
             if prior.range is None:
                 problems.append(problem(f"parameters.{name}", "a function's parameter needs range = [low, high]"))
@@ -273,30 +273,40 @@ def _load_base(path: Path, est: Estimation, problem: Any) -> list[Problem]:
     est._base = base
     named = Path(est.scenario)
     est._base_file = beside.resolve() if beside.is_file() else named.resolve() if named.is_file() else None
-    problems += _check_scenarios(est, problem)
+    problems += _check_scenarios(est, problem, str(path))
     return problems
 
 
-def _check_scenarios(est: Estimation, problem: Any) -> list[Problem]:
+def _check_scenarios(est: Estimation, problem: Any, label: str) -> list[Problem]:
     """A target is measured on runs of its scenario or of one built on it: a deepseek_shock target (daily
-    steps, the R1 event) means nothing on a baseline run, while a baseline target holds on deepseek_shock."""
-    _, files, _ = read_with_extends(est.base_file or resolve_path(est.scenario))
-    chain = [read_toml(f)[0].get("name") for f in files]
+    steps, the R1 event) means nothing on a baseline run, while a baseline target holds on deepseek_shock.
+    A predicted target of a scenario built on the base (deepseek_shock's fall, for a baseline estimation)
+    is measured on that scenario, with the file's `set` and the parameters applied: `Estimation.elsewhere`."""
+    chain = _chain(est.base_file or resolve_path(est.scenario))
     by_name = {t.name: t for t in TARGETS}
     problems = []
     for name in est.targets:
         wanted = by_name[name].scenario if name in by_name else None
-        if wanted is not None and wanted not in chain:
-            message = f"measured on the {wanted} scenario; this estimation's base builds on {' <- '.join(chain)}"
-            problems.append(problem(f"targets.{name}", message))
+        if wanted is None or wanted in chain:
+            continue
+        built_on = chain[0] in _chain(resolve_path(wanted))
+        if not est.in_sample(name) and built_on:
+            if wanted not in est._elsewhere:
+                try:
+                    est._elsewhere[wanted] = load_scenario(wanted, dict(est.set), label=label)
+                except ScenarioError as exc:
+                    problems += [problem(f"targets.{name}", f"{wanted}: {p.message}") for p in exc.problems]
+            continue
+        message = f"measured on the {wanted} scenario; this estimation's base builds on {' <- '.join(chain)}"
+        if built_on:
+            message += f"; a fitted target must be measured on the base (use {wanted} as the base)"
+        else:
+            message += f", and {wanted} does not build on {chain[0]}"
+        problems.append(problem(f"targets.{name}", message))
     return problems
 
 
-def _problem(path: Path, text: str, data: dict[str, Any], err: dict[str, Any]) -> Problem:
-    loc = tuple(err["loc"])
-    key = Key(tuple(str(p) for p in loc))
-    if err["type"] == "extra_forbidden":
-        message = closest(key.name, fields_at(loc[:-1], data, Estimation), "key")
-    else:
-        message = pydantic_message(err)
-    return Problem(str(path), str(key), message, line_of(text, key, prefix=True))
+def _chain(path: Path) -> list[str]:
+    """The names of a scenario file and of those it extends, itself first."""
+    _, files, _ = read_with_extends(path)
+    return [read_toml(f)[0].get("name") for f in files]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 from scipy import stats
 
 from simulation.runner import run_outputs
@@ -250,7 +250,44 @@ def sweep_hash(sweep: Sweep) -> str:
     data = {"sweep": sweep.model_dump(mode="json")}
     if sweep.base is not None:
         data["scenario"] = sweep.base.model_dump(mode="json")
+    return settings_hash(data)
+
+
+def settings_hash(data: dict[str, Any]) -> str:
+    """The hash of settings (a sweep's, an estimation's) that stored runs depend on, as canonical JSON."""
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def read_spec[M: BaseModel](path: str | Path, model: type[M], kind: str) -> tuple[M, str]:
+    """Read a sweep or estimation file and validate it against its model: the object and the file's text;
+    ScenarioError naming the file, line and key of every problem (the closest name for an unknown key)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), "", f"no such {kind} file")])
+    text = read_text(path)
+    data, read = parse_toml(text, path)
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([*read, *(_problem(path, text, data, err, model) for err in exc.errors())]) from None
+    if read:
+        raise ScenarioError(read)
+    return spec, text
+
+
+def function_problem(function: str, allow_functions: bool, command: str) -> str | None:
+    """Why a file's `function = 'module:name'` cannot run, or None: only the project's test functions run
+    unless the command line allows others (a data file must not run arbitrary code), and it must import."""
+    if function.partition(":")[0] != TEST_FUNCTIONS and not allow_functions:
+        return (
+            f"'{function}' would run code named by a data file; only the project's test functions "
+            f"({TEST_FUNCTIONS}:...) run unless the command line allows it (airace {command} --allow-function)"
+        )
+    try:
+        import_function(function)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def load_sweep(path: str | Path, allow_functions: bool = False) -> Sweep:
@@ -259,31 +296,12 @@ def load_sweep(path: str | Path, allow_functions: bool = False) -> Sweep:
     and key of every problem. A function sweep may name a function outside the project's test
     functions only with `allow_functions`."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError([Problem(str(path), "", "no such sweep file")])
-    text = read_text(path)
-    data, read = parse_toml(text, path)
-    try:
-        sweep = Sweep.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError([*read, *(_problem(path, text, data, err) for err in exc.errors())]) from None
-    if read:
-        raise ScenarioError(read)
+    sweep, text = read_spec(path, Sweep, "sweep")
     if sweep.scenario is not None:
         sweep._base = _load_base(path, text, sweep)
         _check_outputs(path, text, sweep, *run_outputs(sweep._base))
-    else:
-        module = sweep.function.partition(":")[0]
-        if module != TEST_FUNCTIONS and not allow_functions:
-            message = (
-                f"'{sweep.function}' would run code named by a data file; only the project's test functions "
-                f"({TEST_FUNCTIONS}:...) run unless the command line allows it (airace sweep --allow-function)"
-            )
-            raise ScenarioError([Problem(str(path), "function", message, _line(text, "function"))])
-        try:
-            import_function(sweep.function)
-        except ValueError as exc:
-            raise ScenarioError([Problem(str(path), "function", str(exc), _line(text, "function"))]) from None
+    elif message := function_problem(sweep.function, allow_functions, "sweep"):
+        raise ScenarioError([Problem(str(path), "function", message, _line(text, "function"))])
     return sweep
 
 
@@ -291,11 +309,11 @@ def _line(text: str, key: str) -> int | None:
     return line_of(text, Key.parse(key), prefix=True)
 
 
-def _problem(path: Path, text: str, data: dict[str, Any], err: dict[str, Any]) -> Problem:
+def _problem(path: Path, text: str, data: dict[str, Any], err: dict[str, Any], model: type[BaseModel]) -> Problem:
     loc = tuple(err["loc"])
     key = Key(tuple(str(p) for p in loc))
     if err["type"] == "extra_forbidden":
-        message = closest(key.name, fields_at(loc[:-1], data, Sweep), "key")
+        message = closest(key.name, fields_at(loc[:-1], data, model), "key")
     else:
         message = pydantic_message(err)
     return Problem(str(path), str(key), message, _line(text, str(key)))

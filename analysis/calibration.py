@@ -255,6 +255,29 @@ def market_value(ticker: str, day: str) -> Callable[[Results], float]:
     return measure
 
 
+def ai_revenue(label: str, start: str, end: str) -> Callable[[Results], float]:
+    """A firm's AI revenue (`revenue_ai_usd_<label>`) over the rows dated from `start` to `end`."""
+
+    def measure(r: Results) -> float:
+        return float(_model(r, f"revenue_ai_usd_{label}").loc[pd.Timestamp(start) : pd.Timestamp(end)].sum())
+
+    return measure
+
+
+def hbm_market_2024(r: Results) -> float:
+    """What the model's accelerators paid for HBM in 2024: its memory makers' AI revenue over their shares."""
+    memory = [s for s in r.scenario.suppliers if s.segment == "memory"]
+    paid = sum(ai_revenue(s.label, "2024-01-01", "2024-12-31")(r) for s in memory)
+    return paid / sum(s.market_share for s in memory)
+
+
+def us_ai_electricity_share_2023(r: Results) -> float:
+    """The US accelerators' electricity in 2023 (the bill at the scenario's price) against US utility-scale
+    generation that year, 4,184 TWh (EIA)."""
+    usd = float(_model(r, "electricity_usd_US").loc["2023-01-01":"2023-12-31"].sum())
+    return usd / r.scenario.supply_chain.electricity_usd_per_mwh / 4.184e9
+
+
 def efficiency_selloffs_before_2025(r: Results) -> float:
     """Share of the efficiency breakthroughs made public before 2025 on whose day, or the next (investors act
     within hours: `investors.attention_lag_days`), NVIDIA fell 5% or more in a day (0 when there was none)."""
@@ -444,6 +467,26 @@ TARGETS = [
         "and price cuts of 2023-2024", efficiency_selloffs_before_2025,
     ),
     Target(
+        "Broadcom's AI revenue, fiscal 2024", "baseline", "$12.2B (custom accelerators and networking)", "USD",
+        12.2e9 * 0.75, 12.2e9 * 1.25, "Broadcom Q4 fiscal 2024 results, 12 Dec 2024 (tolerance +-25%, ours)",
+        ai_revenue("AVGO", "2023-11-01", "2024-10-31"),
+    ),
+    Target(
+        "TSMC's AI-accelerator revenue, 2024", "baseline", "'mid-teens' % of $90.1B", "USD", 0.12 * 90.1e9,
+        0.16 * 90.1e9, "TSMC Q4 2024 earnings call, 16 Jan 2025 (mid-teens read as 12-16%)",
+        ai_revenue("TSM", "2024-01-01", "2024-12-31"),
+    ),
+    Target(
+        "HBM bought for AI accelerators, 2024", "baseline", "$12B (Epoch AI) to $16-17B (Micron, TrendForce)",
+        "USD", 12e9 * 0.75, 17e9 * 1.25, "Epoch AI; Micron FQ1-25 call (TAM $16B); TrendForce (tolerance +-25% "
+        "beyond the estimates, ours)", hbm_market_2024,
+    ),
+    Target(
+        "US AI accelerators' share of US electricity, 2023", "baseline", "below data centres' 4.4% (176 TWh)",
+        "fraction", 0.0, 0.044, "Lawrence Berkeley National Laboratory, Dec 2024; EIA (4,184 TWh)",
+        us_ai_electricity_share_2023,
+    ),
+    Target(
         "NVIDIA's fall on 27 Jan 2025", "deepseek_shock", "16.9%", "fraction", 0.12, 0.22,
         "Reuters/LSEG; Bloomberg (tolerance +-5 points, ours)", nvidia_fall_on_attention_day,
         fitted_by=("investors.jevons_belief_mean",),
@@ -564,6 +607,10 @@ DATES = {
     "AMD's market value, end 2024": "2024-12-31",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "2024-12-31",
     "NVIDIA's fall on 27 Jan 2025": "2025-01-27",
+    "Broadcom's AI revenue, fiscal 2024": "2024-10-31",
+    "TSMC's AI-accelerator revenue, 2024": "2024-12-31",
+    "HBM bought for AI accelerators, 2024": "2024-12-31",
+    "US AI accelerators' share of US electricity, 2023": "2023-12-31",
 }
 
 

@@ -20,10 +20,11 @@ import mesa
 import numpy as np
 
 from simulation import scripted
-from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator
+from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator, Supplier
 from simulation.agents.regulator import Regulation
 from simulation.events import Event
 from simulation.firms import Ledger
+from simulation.firms.chain import SupplyChain
 from simulation.firms.installed import Clusters
 from simulation.markets.chips import ChipMarket
 from simulation.markets.exchange import EquityMarket
@@ -76,6 +77,8 @@ class AIRaceModel(mesa.Model):
             for o in spec.owners
         }
         self.labs = {lab.id: Lab(self, lab, spec.tech) for lab in spec.labs}
+        self.suppliers = {s.id: Supplier(self, s) for s in spec.suppliers}
+        self.chain = SupplyChain(list(self.suppliers.values()))  # who in the chain each flow pays
         # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
         self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
         self.investors = InvestorPopulation(self, self.equity, spec.investors)
@@ -130,6 +133,8 @@ class AIRaceModel(mesa.Model):
         self.services.sell(self.years())
         self.agents_by_type[Owner].do("settle")
         self.agents_by_type[Chipmaker].do("report")
+        if self.suppliers:
+            self.agents_by_type[Supplier].do("settle")
         self.ledger.close_step()  # firms close their books
         self.agents_by_type[InvestorPopulation].do("step")
         self.equity.close_step()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator
+from simulation.agents import Chipmaker, InvestorPopulation, Lab, Owner, Regulator, Supplier
 from simulation.measures import gap_months
 
 if TYPE_CHECKING:
@@ -234,6 +234,14 @@ class Observation:
         for o in model.owners.values():
             reporters[f"capex_usd_{o.label}"] = partial(_owner_capex, owner=o.id)
             reporters[f"installed_flops_{o.label}"] = partial(_owner_installed, owner=o.id)
+        for firm in [*model.chipmakers.values(), *model.owners.values(), *model.suppliers.values()]:
+            reporters[f"revenue_ai_usd_{firm.label}"] = partial(_firm, firm=firm.id, variable="step_ai_revenue_usd")
+        for firm in [*model.owners.values(), *model.suppliers.values()]:
+            reporters[f"revenue_usd_{firm.label}"] = partial(_firm, firm=firm.id, variable="step_revenue_usd")
+        for s in model.suppliers.values():
+            reporters[f"capex_usd_{s.label}"] = partial(_firm, firm=s.id, variable="capex_usd")
+        for b in model.blocs:
+            reporters[f"electricity_usd_{b}"] = partial(_electricity, bloc=b)
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
@@ -266,6 +274,15 @@ def _flow(model: AIRaceModel, kind: str, j: int | None = None) -> float:
 
 def _owner_capex(model: AIRaceModel, owner: str) -> float:
     return model.owners[owner].capex_usd
+
+
+def _firm(model: AIRaceModel, firm: str, variable: str) -> float:
+    return float(getattr(model.ledger.firms[firm], variable))
+
+
+def _electricity(model: AIRaceModel, bloc: str) -> float:
+    """The electricity of the bloc's accelerators over the step, as their owners paid it (`Owner.electricity_usd`)."""
+    return sum(o.electricity_usd for o in model.owners.values() if o.bloc == bloc)
 
 
 def _owner_installed(model: AIRaceModel, owner: str) -> float:
@@ -314,6 +331,14 @@ AGENT_VARIABLES = {
         "revenue_total_usd",
         "lost_sales_usd_per_year",
         "subsidies_total_usd",
+    ),
+    Supplier: (
+        "cash_usd",
+        "ai_revenue_usd",
+        "revenue_usd",
+        "capex_usd",
+        "ai_revenue_total_usd",
+        "base_revenue_usd_per_year",
     ),
     Owner: (
         "cash_usd",

@@ -43,6 +43,8 @@ class Records:
         self._kinds = []
         for kind in sorted(agent_variables, key=lambda k: k.__name__):
             agents = sorted(model.agents_by_type[kind], key=lambda a: a.id) if kind in model.agent_types else []
+            if not agents:  # a kind the scenario has none of (suppliers) has no rows
+                continue
             names = sorted(agent_variables[kind])
             values = np.full((rows, len(agents), len(names)), np.nan)
             self._kinds.append((kind.__name__, agents, names, attrgetter(*names), values))

@@ -207,6 +207,9 @@ def valued_on(spec: Scenario, metric: str) -> Valued:
     elif "at_events" in parts[:-1]:
         event = parts[parts.index("at_events") + 1]
         day = next(e.date for e in spec.events if e.id == event)
+    elif parts[0] == "ai_revenue_usd_by_year":
+        year = int(parts[-1])
+        return Valued(max(start, date(year, 1, 1)), date(year, 12, 31))
     elif parts[0] == "return_after_shock" and (shock := _shock_day(spec)) is not None:
         return Valued(shock, shock + timedelta(days=measures.DAYS_AFTER_SHOCK))
     elif any(part == "end" or part.endswith("_end") for part in parts):
@@ -274,7 +277,26 @@ def summarise(spec: Scenario, seed: int, frame: pd.DataFrame, events: pd.DataFra
         "ai_index_end": round(float(last["ai_index"]), 6),
         "chips_leaked_total": {b.id: round(float(frame[f"chips_leaked_{b.id}"].sum()), 3) for b in spec.blocs},
         "events_logged": len(events),
+        "ai_revenue_usd_by_year": _revenue_by_year(spec, frame, last_row),
         **_headline(spec, frame, last_row),
+    }
+
+
+def _revenue_by_year(spec: Scenario, frame: pd.DataFrame, last_row: date) -> dict[str, dict[str, float | None]]:
+    """Each firm's AI revenue in each calendar year the scenario covers whole (its `revenue_ai_usd_<label>`
+    rows dated in the year), by label; null for a year the run has not finished."""
+    years = measures.years_reached(spec.time.start, last_row, spec.time.step_days)
+    dates = frame["date"]
+    done = dates.iloc[-1] + pd.Timedelta(days=spec.time.step_days)
+    labels = [f.label for f in (*spec.chipmakers, *spec.owners, *spec.suppliers)]
+    return {
+        label: {
+            str(y): _number(frame.loc[dates.dt.year == y, f"revenue_ai_usd_{label}"].sum())
+            if done > pd.Timestamp(y, 12, 31)
+            else None
+            for y in years
+        }
+        for label in labels
     }
 
 

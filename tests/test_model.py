@@ -82,7 +82,14 @@ def test_results_have_the_documented_columns(short_baseline):
         assert (model[f"tokens_per_year_{bloc}"] > 0).all()
     assert (model["fixed_capability_price_usd_per_mtok"].diff().dropna() <= 1e-9).mean() > 0.9  # it mostly falls
     assert list(short_baseline.agents.columns) == ["step", "date", "agent_id", "agent_type", "variable", "value"]
-    assert set(short_baseline.agents["agent_type"]) == {"Lab", "Owner", "Chipmaker", "Regulator", "InvestorPopulation"}
+    assert set(short_baseline.agents["agent_type"]) == {
+        "Lab",
+        "Owner",
+        "Chipmaker",
+        "Regulator",
+        "InvestorPopulation",
+        "Supplier",
+    }
     assert set(short_baseline.events["kind"]) >= {"rule", "release", "funding"}
 
 

@@ -89,6 +89,7 @@ class Chipmaker(Firm):
         """`chipmaking`: the scenario's terms of pricing and investment for every maker; `tech_spec`, the
         technology (the interconnect a variant's speed is judged by)."""
         super().__init__(model, spec)
+        self.label = spec.label
         self.chipmaking = chipmaking
         self.tech_spec = tech_spec
         self.capacity_chips_per_year = spec.capacity_chips_per_year or 0.0
@@ -302,10 +303,21 @@ class Chipmaker(Firm):
         self._step_lost = lost_usd
         self.lost_sales_total_usd += lost_usd
 
-    def sell(self, units: np.ndarray, revenue_usd: float, cost_usd: float) -> None:
+    def sell(
+        self, units: np.ndarray, revenue_usd: float, cost_usd: float, foundry_usd: float = 0.0, hbm_usd: float = 0.0
+    ) -> None:
         """It sold `units` of each chip (catalogue order) for `revenue_usd` (paid by the chip market's buyers,
-        through the ledger) and pays the suppliers of their wafers, memory and packaging `cost_usd`."""
-        self.model.ledger.pay(self.id, OUTSIDE["suppliers"], cost_usd, "production")
+        through the ledger) and pays their makers' cost `cost_usd`: of it, `foundry_usd` to the foundry segment
+        (logic dies and advanced packaging) and `hbm_usd` to the memory segment (`simulation.firms.chain`), the
+        rest (test, assembly, substrates) to suppliers outside the model."""
+        chain, kind = self.model.chain, "production"
+        self.model.ledger.record(
+            (
+                *chain.split(self.id, "foundry", foundry_usd, kind),
+                *chain.split(self.id, "memory", hbm_usd, kind),
+                (self.id, OUTSIDE["suppliers"], max(cost_usd - foundry_usd - hbm_usd, 0.0), kind),
+            )
+        )
         self.cash_usd += revenue_usd - cost_usd
         self.units_sold_total += float(units.sum())
         if self.spec.supply is not None and units.any():
@@ -315,6 +327,11 @@ class Chipmaker(Firm):
         self.revenue_total_usd += revenue_usd
         self._step_revenue += revenue_usd
         self._step_cost += cost_usd
+
+    @property
+    def step_ai_revenue_usd(self) -> float:
+        """Its AI-chip revenue over the step (what its buyers paid it, licence fees deducted)."""
+        return self._step_revenue
 
     def see_share_price(self, price: float) -> None:
         """After the day's trading: the share price against its smoothed past (half-life

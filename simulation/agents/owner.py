@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.firms import OUTSIDE, Firm
+from simulation.firms.chain import electricity_usd
 from simulation.scenario import Capex, Services
 from simulation.scenario import Owner as OwnerSpec
 from simulation.tech import step_fraction
@@ -103,6 +104,17 @@ class Owner(Firm):
         self.ai_spend_usd = 0.0  # the AI part of it that it paid itself (its labs' commissions apart)
         self.capex_total_usd = 0.0
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
+        self.electricity_usd = 0.0  # its accelerators' electricity over the last step, paid from its running costs
+
+    @property
+    def step_ai_revenue_usd(self) -> float:
+        """Its AI revenue over the step (its labs' AI services, or a cloud's rentals)."""
+        return self.ai_revenue_usd_per_year * self.model.dt
+
+    @property
+    def step_revenue_usd(self) -> float:
+        """Its revenue in all over the step: AI and the base business."""
+        return (self.ai_revenue_usd_per_year + self.base_revenue_usd_per_year) * self.model.dt
 
     @property
     def base_capex_usd_per_year(self) -> float:
@@ -272,17 +284,28 @@ class Owner(Firm):
         """The step's flows through the ledger, as `settle` moves the cash: the base business's operating cash
         flow, the labs' AI-services revenue and its serving costs, base capex and the AI capex beyond chips
         (its chips were paid as they were bought, `pay_for_chips`)."""
-        ledger, dt, suppliers = self.model.ledger, self.model.dt, OUTSIDE["suppliers"]
+        model = self.model
+        ledger, dt, suppliers, chain = model.ledger, model.dt, OUTSIDE["suppliers"], model.chain
         ai_revenue = self.ai_revenue_usd_per_year * dt
         base_cash = self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt
+        serving = self.services_spec.cost_share * ai_revenue
+        terms = model.spec.supply_chain
+        kw, overhead = model.clusters.owner_power_kw(self.id), model.spec.tech.site_overhead
+        bill = electricity_usd(kw, overhead, model.step_days, terms.electricity_usd_per_mwh)
+        power = min(bill, serving)  # the running costs it pays include its accelerators' electricity
+        self.electricity_usd = power
+        networking, servers = terms.networking_share * other_ai_usd, terms.servers_share * other_ai_usd
         ledger.record(
             (
                 ledger.settlement(self.id, OUTSIDE["customers"], base_cash, "base_business"),
                 (OUTSIDE["users"], self.id, ai_revenue, "ai_services")
                 if self.labs
                 else (OUTSIDE["customers"], self.id, ai_revenue, "compute_rental"),
-                (self.id, suppliers, self.services_spec.cost_share * ai_revenue, "serving"),
+                *chain.split(self.id, "power", power, "serving", bloc=self.bloc),
+                (self.id, suppliers, serving - power, "serving"),
                 (self.id, suppliers, self.base_capex_usd_per_year * dt, "base_capex"),
-                (self.id, suppliers, other_ai_usd, "ai_infrastructure"),
+                *chain.split(self.id, "networking", networking, "ai_infrastructure"),
+                *chain.split(self.id, "servers", servers, "ai_infrastructure"),
+                (self.id, suppliers, max(other_ai_usd - networking - servers, 0.0), "ai_infrastructure"),
             )
         )

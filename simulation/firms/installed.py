@@ -68,6 +68,7 @@ class Clusters:
         self._totals: np.ndarray | None = None
         self._pools: np.ndarray | None = None
         self._owners: np.ndarray | None = None
+        self._power: np.ndarray | None = None
         self.version = 0
         """Counts the changes to the clusters: a reader may keep what it worked out from them until it moves."""
         self._site = (math.nan, 0.0)  # the day and the power a site could draw that day
@@ -139,7 +140,7 @@ class Clusters:
 
     def _changed(self) -> None:
         """The chips or their per-unit figures changed: the totals are worked out again when next read."""
-        self._totals = self._pools = self._owners = None
+        self._totals = self._pools = self._owners = self._power = None
         self.version += 1
 
     # -- reading -------------------------------------------------------------------------------------
@@ -165,6 +166,13 @@ class Clusters:
                 [np.bincount(self._owner_of_pool, pools[:, j], minlength=n) for j in range(3)]
             )
         return self._owners
+
+    def owner_power_kw(self, owner: str) -> float:
+        """Board power (kW) of the chips `owner` holds, in every pool it owns."""
+        if self._power is None:
+            pools = np.bincount(self.pool[: self.count], self.kw[: self.count], minlength=len(self.pool_owner))
+            self._power = np.bincount(self._owner_of_pool, pools, minlength=len(self.owner_index))
+        return float(self._power[self.owner_index[owner]])
 
     def units_of(self, pool: int) -> np.ndarray:
         """Units of each chip in the pool's clusters."""

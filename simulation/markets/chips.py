@@ -160,6 +160,7 @@ class ChipMarket:
         self.kw_per_unit = np.zeros(0)
         """Board power of one unit of each chip (kW)."""
         self.unit_cost = np.zeros(0)
+        self.parts_cost = np.zeros((2, 0))  # of each chip's unit cost, the foundry's and the HBM's (rows)
         self.maker_of = np.zeros(0, dtype=int)
         """Position of each chip's maker in `makers`."""
         self._maker_columns = np.zeros((0, len(self.makers)))  # chips (rows) by maker (columns): 1 where it makes it
@@ -211,6 +212,7 @@ class ChipMarket:
         self.flops, self.effective_flops, self.list_price = self.per_unit
         self.kw_per_unit = np.append(self.kw_per_unit, chip.power_kw)
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
+        self.parts_cost = np.column_stack([self.parts_cost, [chip.foundry_cost_usd, chip.hbm_cost_usd]])
         self.maker_of = np.append(self.maker_of, list(model.chipmakers).index(chip.maker))
         self._maker_columns = (self.maker_of[:, None] == np.arange(len(self.makers))).astype(float)
         self._made_in = np.append(self._made_in, model.bloc_index[model.maker_bloc[chip.maker]])
@@ -383,15 +385,17 @@ class ChipMarket:
         sale_rent = got_rented * self._prices
         fee = sale * model.regulation.fees.T.take(blocs, axis=0)
         received = sale - fee + sale_rent
+        delivered = got + got_rented
+        parts = np.column_stack([self._per_maker(delivered * part) for part in self.parts_cost]).tolist()
         for m, (maker, revenue, cost) in enumerate(
             zip(
                 self.makers,
                 self._per_maker(received).tolist(),
-                self._per_maker((got + got_rented) * self.unit_cost).tolist(),
+                self._per_maker(delivered * self.unit_cost).tolist(),
                 strict=True,
             )
         ):
-            maker.sell(self._per_chip_of(m, got + got_rented), revenue, cost)
+            maker.sell(self._per_chip_of(m, delivered), revenue, cost, *parts[m])
         flows.paid_by_buyers_usd += float(paid.sum() + paid_rent.sum())
         flows.received_by_makers_usd += float(received.sum())
         smuggling = paid - sale  # 0 on legal purchases, which are at the maker's price
@@ -517,10 +521,11 @@ class ChipMarket:
         smugglers, clouds, governments = OUTSIDE["smugglers"], OUTSIDE["clouds_abroad"], OUTSIDE["governments"]
         per_maker = sales @ self._maker_columns
         rows, columns = per_maker.nonzero()
-        record = self.model.ledger.record
+        record, resell = self.model.ledger.record, self.model.chain.resell
         record(
-            (buyers[r], makers[c], usd, "chips")
+            payment
             for r, c, usd in zip(rows, columns, per_maker[rows, columns].tolist(), strict=True)
+            for payment in resell(buyers[r], makers[c], usd, "chips")
         )
         if smuggling.any():  # most steps nobody smuggles, rents or pays a fee: nothing to record
             record(

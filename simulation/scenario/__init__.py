@@ -59,6 +59,8 @@ from simulation.scenario.schema import (
     RuleChange,
     Scenario,
     Services,
+    Supplier,
+    SupplyChain,
     Tech,
     Time,
 )
@@ -99,6 +101,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Services",
+    "Supplier",
+    "SupplyChain",
     "Tech",
     "Time",
     "after_the_end",

@@ -8,6 +8,7 @@ whole model's mechanisms are in `simulation.scenario.mechanisms`.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -55,6 +56,23 @@ class Chip(Strict):
         hi=12,
         ge=0,
         doc="high-bandwidth memory stacks on one chip (counted against a maker's memory supply, if it has one)",
+    )
+    foundry_cost_usd: float = num(
+        0.0,
+        unit="USD",
+        lo=0,
+        hi=5000,
+        ge=0,
+        doc="of its unit cost, what the foundry segment is paid (logic die and advanced packaging); 0: a foundry "
+        "outside the model (SMIC)",
+    )
+    hbm_cost_usd: float = num(
+        0.0,
+        unit="USD",
+        lo=0,
+        hi=10000,
+        ge=0,
+        doc="of its unit cost, what the memory segment is paid for its HBM; 0: memory bought outside the model",
     )
 
     @property
@@ -230,6 +248,11 @@ class Chipmaker(Strict):
     def listed(self) -> bool:
         return self.ticker is not None
 
+    @property
+    def label(self) -> str:
+        """How results name it: its ticker, or its id (`revenue_ai_usd_NVDA`, `revenue_ai_usd_huawei`)."""
+        return self.ticker or self.id
+
 
 class Index(Strict):
     """A cap-weighted index of listed firms besides the AI index of them all, 100 at the start. Its column in
@@ -279,6 +302,53 @@ class Owner(Strict):
     @property
     def label(self) -> str:
         """How results name it: its ticker, or its id for a private owner (`capex_usd_MSFT`, `capex_usd_bytedance`)."""
+        return self.ticker or self.id
+
+
+SEGMENTS = ("foundry", "memory", "networking", "servers", "power")
+"""The supply chain's segments, each paid by a flow of the model (`simulation.firms.chain`)."""
+
+
+class Supplier(Strict):
+    """A firm of the AI supply chain: the foundry, a memory maker, networking, a server maker or a power
+    company. Its AI revenue is its share of its segment's flow in the model; beside it runs its non-AI base
+    business, sized from its last annual report before the start."""
+
+    id: Id
+    name: str
+    bloc: Id
+    ticker: str | None = Field(None, description="main US ticker (none: not listed in the US)")
+    segment: Literal["foundry", "memory", "networking", "servers", "power"] = Field(
+        description="the flow it is paid from: " + ", ".join(SEGMENTS)
+    )
+    market_share: float = num(
+        unit="fraction", lo=0, hi=1, ge=0, le=1, doc="its share of its segment's flow (the rest: outside the model)"
+    )
+    ai_cost_share: float = num(
+        unit="fraction",
+        lo=0.2,
+        hi=0.95,
+        ge=0,
+        le=1,
+        doc="share of its AI revenue paid on to its own suppliers (1 - gross margin of that business)",
+    )
+    cash_usd: float = num(unit="USD", lo=0, hi=2e11, ge=0, doc="cash and short-term investments at start")
+    base_revenue_usd_per_year: float = num(
+        unit="USD/year", lo=0, hi=5e11, ge=0, doc="revenue of its non-AI business over the year before start"
+    )
+    base_revenue_growth_per_year: float = num(
+        unit="1/year", lo=-0.2, hi=0.5, ge=-0.9, le=5, doc="growth of that revenue (0.1 = +10% a year)"
+    )
+    base_cash_margin: float = num(
+        unit="fraction", lo=0, hi=0.7, ge=-1, le=1, doc="operating cash flow of the non-AI business per dollar of it"
+    )
+    capex_usd_per_year: float = num(
+        unit="USD/year", lo=0, hi=1e11, ge=0, doc="capital expenditure over the year before start"
+    )
+
+    @property
+    def label(self) -> str:
+        """How results name it: its ticker, or its id (`revenue_ai_usd_TSM`, `revenue_ai_usd_sk_hynix`)."""
         return self.ticker or self.id
 
 

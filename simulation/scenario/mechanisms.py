@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from simulation.scenario.base import Strict, num
 
@@ -253,6 +253,41 @@ class Capex(Strict):
         ge=0,
         doc="most net debt an owner takes on, in years of its operating cash flow (investment-grade leverage)",
     )
+
+
+class SupplyChain(Strict):
+    """How the model's flows pay the supply chain's segments (`simulation.firms.chain`): of the owners' AI
+    capex beyond chips, the networking and the servers' other parts; of their running costs, electricity.
+    The foundry and memory are paid from each chip's unit cost (`chips.<id>.foundry_cost_usd`,
+    `hbm_cost_usd`), the server makers also from the accelerators they build into servers."""
+
+    networking_share: float = num(
+        0.2,
+        unit="fraction",
+        lo=0.05,
+        hi=0.4,
+        ge=0,
+        le=1,
+        doc="share of owners' AI capex beyond chips spent on networking (switches, NICs, optics)",
+    )
+    servers_share: float = num(
+        0.25,
+        unit="fraction",
+        lo=0.1,
+        hi=0.4,
+        ge=0,
+        le=1,
+        doc="share of owners' AI capex beyond chips spent on the servers' other parts and assembly",
+    )
+    electricity_usd_per_mwh: float = num(
+        80.6, unit="USD/MWh", lo=40, hi=150, gt=0, doc="price data centres pay for electricity"
+    )
+
+    @model_validator(mode="after")
+    def _within(self) -> SupplyChain:
+        if self.networking_share + self.servers_share > 1.0:
+            raise ValueError("networking_share + servers_share must be at most 1: both are parts of the same capex")
+        return self
 
 
 class Chipmaking(Strict):

@@ -29,12 +29,12 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             more = f"; did you mean '{hint[0]}'?" if hint else f"; known {what}: {', '.join(known)}"
             problems.append((key, f"unknown {what[:-1]} '{value}'{more}"))
 
-    for section in ("blocs", "chips", "chipmakers", "owners", "labs", "regulators", "events"):
+    for section in ("blocs", "chips", "chipmakers", "owners", "labs", "suppliers", "regulators", "events"):
         ids = [item.id for item in getattr(s, section)]
         for dup in sorted({i for i in ids if ids.count(i) > 1}):
             problems.append((f"{section}.{dup}", "id used more than once"))
     first_in: dict[str, str] = {}  # one namespace: the agents table and `stream` know an agent by its id
-    for section in ("chipmakers", "labs", "owners"):
+    for section in ("chipmakers", "labs", "owners", "suppliers"):
         for agent in dict.fromkeys(item.id for item in getattr(s, section)):
             other = first_in.setdefault(agent, section)
             if other != section:
@@ -52,12 +52,32 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
         if c.unit_cost_usd >= c.price_usd:
             problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
+        if c.foundry_cost_usd + c.hbm_cost_usd > c.unit_cost_usd:
+            problems.append(
+                (
+                    f"chips.{c.id}.foundry_cost_usd",
+                    f"foundry_cost_usd {c.foundry_cost_usd} + hbm_cost_usd {c.hbm_cost_usd} must be at most "
+                    f"unit_cost_usd {c.unit_cost_usd}: they are parts of it",
+                )
+            )
     for m in s.chipmakers:
         unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
     for o in s.owners:
         unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
         for chip_id in o.installed:
             unknown(f"owners.{o.id}.installed.{chip_id}", chip_id, chips, "chips")
+    shares: dict[str, float] = {}
+    for supplier in s.suppliers:
+        unknown(f"suppliers.{supplier.id}.bloc", supplier.bloc, blocs, "blocs")
+        shares[supplier.segment] = shares.get(supplier.segment, 0.0) + supplier.market_share
+        if shares[supplier.segment] > 1.0 + 1e-9:
+            problems.append(
+                (
+                    f"suppliers.{supplier.id}.market_share",
+                    f"the {supplier.segment} segment's market shares add up to {shares[supplier.segment]:.3g}, "
+                    "more than 1",
+                )
+            )
     for lab in s.labs:
         unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
         unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")

@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from simulation.scenario.actors import Bloc, Chip, Chipmaker, Index, Investors, Lab, Owner
+from simulation.scenario.actors import Bloc, Chip, Chipmaker, Index, Investors, Lab, Owner, Supplier
 from simulation.scenario.base import Closed as Closed
 from simulation.scenario.base import Id, Strict, num
-from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Measures, Services, Tech
+from simulation.scenario.mechanisms import Capex, Chipmaking, ChipMarket, Measures, Services, SupplyChain, Tech
 from simulation.scenario.timeline import EVENT_KINDS as EVENT_KINDS
 from simulation.scenario.timeline import ApiTerms as ApiTerms
 from simulation.scenario.timeline import Breakthrough as Breakthrough
@@ -80,6 +80,7 @@ class Scenario(Strict):
     capex: Capex = Field(default_factory=Capex)
     chipmaking: Chipmaking = Field(default_factory=Chipmaking)
     chip_market: ChipMarket = Field(default_factory=ChipMarket)
+    supply_chain: SupplyChain = Field(default_factory=SupplyChain)
     measures: Measures = Field(default_factory=Measures)
     investors: Investors = Field(default_factory=Investors)
     blocs: list[Bloc]
@@ -87,6 +88,9 @@ class Scenario(Strict):
     chipmakers: list[Chipmaker]
     owners: list[Owner]
     labs: list[Lab]
+    suppliers: list[Supplier] = Field(
+        default_factory=list, description="the supply chain's firms (none: its flows go to firms outside the model)"
+    )
     regulators: list[Regulator] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     indices: list[Index] | None = Field(

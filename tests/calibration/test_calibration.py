@@ -48,6 +48,12 @@ KNOWN_MISSES = {
     "the smaller (often distilled) models that reach an old level at a fraction of the cost are not in the prices",
     "AMD's market value, end 2023": "investors read revenue, not guidance: the market priced AMD's MI300 ramp "
     "in 2023 before its revenue came",
+    "Broadcom's AI revenue, fiscal 2024": "the model pays Broadcom only for networking (its 30% of the owners' "
+    "networking, about $6.3B in fiscal 2024): the platforms' custom accelerators it designs (Google's TPUs, ~$8.9B "
+    "of TPU spending in 2024 by Morgan Stanley's estimate) are not yet in the model (issue 39's next part)",
+    "TSMC's AI-accelerator revenue, 2024": "the foundry is paid the logic dies and packaging of the merchant "
+    "accelerators the model sells (about $7.9B in 2024); the custom accelerators (~26% of AI servers in 2024, "
+    "TrendForce) that TSMC also makes are not yet in the model",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "
     "gives the 27 January 2025 fall, half the breakthroughs of 2023-2024 knock NVIDIA down 5% or more on their "
     "day or the next: the market tells a DeepSeek from a Mistral release only by the gain's size and reach",

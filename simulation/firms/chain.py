@@ -1,0 +1,76 @@
+"""The supply chain: which flows of the model pay which segment, and how a segment's flow is split among
+its firms.
+
+Nothing here changes what any payer pays: the chain names the payees of money the model already spends.
+A chip's unit cost pays the foundry (its `foundry_cost_usd`: logic die and advanced packaging) and the
+memory makers (its `hbm_cost_usd`), the rest going to suppliers outside the model (test, assembly,
+substrates); the owners' AI capex beyond chips pays networking and the servers' other parts
+(`supply_chain.networking_share`, `servers_share`), the rest buildings, power and cooling equipment; the
+server makers' share of the accelerators passes through them on its way to the chipmakers; the owners'
+running costs pay for the electricity their installed accelerators draw. Each firm of a segment gets its
+`market_share` of the segment's flow, the rest goes to the segment's firms outside the model, under the
+payer's own kind of payment (so what is capex for the payer stays capex). Power is local: a power
+company sells only to payers of its own bloc.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from simulation.firms.ledger import OUTSIDE
+
+if TYPE_CHECKING:
+    from simulation.agents.supplier import Supplier
+
+HOURS_PER_DAY = 24.0
+RESALE = "resale"
+"""The kind of a server maker's payment to a chipmaker for the accelerators it built into servers."""
+
+
+def electricity_usd(board_kw: float, site_overhead: float, step_days: float, usd_per_mwh: float) -> float:
+    """The bill for a step of accelerators of `board_kw` board power drawn around the clock, with the site's
+    overhead (cooling, power conversion, host servers), at `usd_per_mwh`."""
+    return board_kw * site_overhead * HOURS_PER_DAY * step_days / 1e3 * usd_per_mwh
+
+
+class SupplyChain:
+    """The suppliers of each segment, and the payments that pay a segment."""
+
+    def __init__(self, suppliers: list[Supplier]):
+        self.segments: dict[str, list[Supplier]] = defaultdict(list)
+        for supplier in suppliers:
+            self.segments[supplier.spec.segment].append(supplier)
+
+    def split(
+        self, payer: str, segment: str, amount_usd: float, kind: str, bloc: str | None = None
+    ) -> list[tuple[str, str, float, str]]:
+        """A payment of `amount_usd` by `payer` for what `segment` sells, as payments for `Ledger.record`: each
+        firm of the segment (of `bloc` only, when given) its market share, booked as its AI revenue; the rest
+        to suppliers outside the model."""
+        payments, rest = [], amount_usd
+        for supplier in self.segments.get(segment, ()):
+            if bloc is not None and supplier.bloc != bloc:
+                continue
+            share = supplier.spec.market_share * amount_usd
+            supplier.earn(share)
+            payments.append((payer, supplier.id, share, kind))
+            rest -= share
+        payments.append((payer, OUTSIDE["suppliers"], max(rest, 0.0), kind))
+        return payments
+
+    def resell(self, buyer: str, maker: str, amount_usd: float, kind: str) -> list[tuple[str, str, float, str]]:
+        """A buyer's payment to a chipmaker for accelerators, with the server makers' shares passing through
+        them: the buyer pays each server maker its share (its AI revenue, all of it passed on), which pays the
+        chipmaker; the rest goes straight to the chipmaker (through server builders outside the model)."""
+        payments, rest = [], amount_usd
+        for supplier in self.segments.get("servers", ()):
+            share = supplier.spec.market_share * amount_usd
+            supplier.earn(share, passed_on=share)
+            payments += [(buyer, supplier.id, share, kind), (supplier.id, maker, share, RESALE)]
+            rest -= share
+        payments.append((buyer, maker, rest, kind))
+        return payments
+
+
+__all__ = ["RESALE", "SupplyChain", "electricity_usd"]

@@ -1,0 +1,147 @@
+"""The supply chain: the foundry, memory, networking, server and power firms are paid from the model's own
+flows, along the whole chain the money balances, and naming the payees changes nothing anyone pays."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import load_scenario
+from simulation.firms import OUTSIDE
+from simulation.firms.chain import RESALE
+from simulation.model import AIRaceModel
+from simulation.runner import run
+from simulation.scenario import ScenarioError
+
+SHORT = {"time.end": "2024-06-30", "investors.count": 100}
+
+
+@pytest.fixture(scope="module")
+def chain_run():
+    return run("baseline", seed=2, overrides=SHORT)
+
+
+@pytest.fixture(scope="module")
+def without_chain():
+    return run("baseline", seed=2, overrides={**SHORT, "suppliers": []})
+
+
+def test_naming_the_chain_s_payees_changes_nothing_anyone_pays_or_does(chain_run, without_chain):
+    # The chain only says who receives money the model already spends: every other number of the run is the
+    # same, bit for bit, as a run whose flows all go to suppliers outside the model.
+    shared = [c for c in without_chain.model.columns if c in chain_run.model.columns]
+    assert len(shared) == len(without_chain.model.columns)
+    pd.testing.assert_frame_equal(chain_run.model[shared], without_chain.model[shared], check_exact=True)
+    for label in ("TSM", "MU", "AVGO", "DELL", "SMCI", "VST", "CEG"):
+        assert chain_run.model[f"revenue_ai_usd_{label}"].sum() > 0, label
+        assert without_chain.model.filter(like=f"_{label}").empty
+
+
+def test_the_money_balances_along_the_whole_chain_every_step():
+    model = AIRaceModel(load_scenario("baseline", SHORT), 5)
+    firms = model.ledger.firms
+    while model.running:
+        before = {i: f.cash_usd for i, f in firms.items()}
+        model.step()
+        net: dict[str, float] = defaultdict(float)
+        paid_for: dict[tuple[str, str], float] = defaultdict(float)
+        for p in model.ledger.last_step:
+            net[p.payer] -= p.amount_usd
+            net[p.payee] += p.amount_usd
+            paid_for[(p.payee, p.kind)] += p.amount_usd
+        scale = max(map(abs, before.values()))
+        assert math.isclose(sum(net.values()), 0.0, abs_tol=1e-9 * scale)
+        for supplier in model.suppliers.values():
+            # what the chain paid a supplier is its AI revenue, and its cash moved by its payments alone
+            received = sum(
+                v for (payee, kind), v in paid_for.items() if payee == supplier.id and kind != "base_business"
+            )
+            assert math.isclose(received, supplier.ai_revenue_usd, rel_tol=1e-9, abs_tol=1e-3), supplier.id
+            assert math.isclose(supplier.cash_usd - before[supplier.id], net[supplier.id], abs_tol=1e-9 * scale)
+        # server makers pass every accelerator they sell on to its maker
+        resold = sum(v for (payee, kind), v in paid_for.items() if kind == RESALE)
+        servers = [s for s in model.suppliers.values() if s.spec.segment == "servers"]
+        bought = sum(v for (payee, kind), v in paid_for.items() if kind == "chips" and payee in {s.id for s in servers})
+        assert math.isclose(resold, bought, rel_tol=1e-12, abs_tol=1e-6)
+
+
+def test_the_foundry_and_memory_are_paid_each_chip_s_parts_and_the_rest_of_its_cost_goes_outside():
+    model = AIRaceModel(load_scenario("baseline", SHORT), 1)
+    sold = []
+    for maker in model.chipmakers.values():
+
+        def spy(units, revenue, cost, foundry=0.0, hbm=0.0, _sell=maker.sell, _id=maker.id):
+            sold.append((_id, units.copy(), cost, foundry, hbm))
+            _sell(units, revenue, cost, foundry, hbm)
+
+        maker.sell = spy
+    memory = {s.id: s.spec.market_share for s in model.suppliers.values() if s.spec.segment == "memory"}
+    checked = 0
+    for _ in range(60):
+        sold.clear()
+        model.step()
+        parts = model.chip_market.parts_cost
+        for maker, units, cost, foundry, hbm in sold:
+            assert foundry == pytest.approx(float(units @ parts[0]), rel=1e-9)
+            assert hbm == pytest.approx(float(units @ parts[1]), rel=1e-9)
+            paid = defaultdict(float)
+            for p in model.ledger.last_step:
+                if p.payer == maker and p.kind == "production":
+                    paid[p.payee] += p.amount_usd
+            assert paid["tsmc"] == pytest.approx(foundry, rel=1e-9)  # TSMC makes every chip with a foundry cost
+            for supplier, share in memory.items():
+                assert paid[supplier] == pytest.approx(share * hbm, rel=1e-9)
+            assert sum(paid.values()) == pytest.approx(cost, rel=1e-9)  # the rest of the cost goes outside
+            checked += foundry > 0
+    assert checked > 0
+    assert model.spec.chip("ASCEND910B").foundry_cost_usd == 0.0  # SMIC and its HBM are outside the model
+
+
+def test_power_companies_sell_to_their_own_bloc_only_and_the_bill_comes_out_of_running_costs(chain_run):
+    model = AIRaceModel(load_scenario("baseline", SHORT), 2)
+    for _ in range(40):
+        model.step()
+    power = {s.id: s for s in model.suppliers.values() if s.spec.segment == "power"}
+    assert power and all(s.bloc == "US" for s in power.values())
+    us_bill = sum(o.electricity_usd for o in model.owners.values() if o.bloc == "US")
+    for s in power.values():
+        assert s.ai_revenue_usd == pytest.approx(s.spec.market_share * us_bill, rel=1e-9)
+    payers = {p.payer for p in model.ledger.last_step if p.payee in power and p.kind == "serving"}
+    assert payers and {model.ledger.firms[payer].bloc for payer in payers} == {"US"}
+    for o in model.owners.values():
+        serving = sum(p.amount_usd for p in model.ledger.last_step if p.payer == o.id and p.kind == "serving")
+        assert o.electricity_usd <= serving * (1 + 1e-12)
+
+
+def test_summary_gives_each_firm_s_ai_revenue_by_year_from_its_column(chain_run):
+    by_year = chain_run.summary["ai_revenue_usd_by_year"]
+    frame = chain_run.model
+    assert set(by_year) >= {"NVDA", "MSFT", "TSM", "MU", "AVGO", "DELL", "SMCI", "VST", "CEG", "sk_hynix"}
+    assert list(by_year["TSM"]) == ["2023"]  # the run ends mid-2024: only 2023 is whole
+    in_2023 = frame["date"].dt.year == 2023
+    assert by_year["TSM"]["2023"] == pytest.approx(frame.loc[in_2023, "revenue_ai_usd_TSM"].sum(), rel=1e-6)
+    assert np.isfinite(by_year["NVDA"]["2023"])
+
+
+def test_bad_chain_inputs_are_refused_naming_the_key():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"suppliers.micron.market_share": 0.9})
+    assert any("suppliers.micron.market_share" in str(p) and "more than 1" in str(p) for p in caught.value.problems)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"chips.H100.hbm_cost_usd": 3000})
+    assert any("chips.H100.foundry_cost_usd" in str(p) and "at most" in str(p) for p in caught.value.problems)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"suppliers.dell.segment": "chairs"})
+    assert any("suppliers.dell.segment" in str(p) for p in caught.value.problems)
+
+
+def test_outside_accounts_still_get_what_the_chain_s_firms_do_not_take(chain_run):
+    model = AIRaceModel(load_scenario("baseline", SHORT), 2)
+    for _ in range(30):
+        model.step()
+    kinds = {p.kind for p in model.ledger.last_step if p.payee == OUTSIDE["suppliers"]}
+    assert {"production", "ai_infrastructure", "serving"} <= kinds

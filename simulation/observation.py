@@ -242,6 +242,8 @@ class Observation:
             reporters[f"capex_usd_{s.label}"] = partial(_firm, firm=s.id, variable="capex_usd")
         for b in model.blocs:
             reporters[f"electricity_usd_{b}"] = partial(_electricity, bloc=b)
+        for o in model.lessors:
+            reporters[f"rentals_abroad_usd_{o.label}"] = partial(_firm, firm=o.id, variable="rentals_abroad_usd")
         reporters["smuggler_margin_usd"] = partial(_flow, kind="smuggler_margin_usd")
         reporters["rental_margin_usd"] = partial(_flow, kind="rental_margin_usd")
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")

@@ -115,7 +115,11 @@ History of the pin in tests/data/baseline_pinned.json:
   Micro, Vistra, Constellation, paid from flows that went to `outside:suppliers`): the only change is the
   new entries (56 model columns: firms' AI and total revenue, suppliers' capex, `electricity_usd_<BLOC>`;
   the suppliers' 48 agent series; summary's `ai_revenue_usd_by_year`); every number pinned before, the
-  sampled rows and the events' digest were checked identical first.
+  sampled rows and the events' digest were checked identical first. Re-taken a second time within issue
+  39 when Oracle took its share of the rental channel abroad (`owners.oracle.rentals_abroad_share` 0.2:
+  it buys chips and leases them to controlled blocs' buyers, the rent and the chips through its books):
+  only Oracle's columns and series move (capex 74.2B -> 79.2B over the run, AI revenue 5.4B -> 14.5B,
+  cash), every other number identical; a new column `rentals_abroad_usd_ORCL`.
 """
 
 from __future__ import annotations

@@ -105,16 +105,18 @@ class Owner(Firm):
         self.capex_total_usd = 0.0
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
         self.electricity_usd = 0.0  # its accelerators' electricity over the last step, paid from its running costs
+        self.rentals_abroad_usd = 0.0  # rent of the chips it leased to buyers in a controlled bloc, last step
+        self._leased = (0.0, 0.0)  # this step's rent from chips leased abroad, and what those chips cost it
 
     @property
     def step_ai_revenue_usd(self) -> float:
         """Its AI revenue over the step (its labs' AI services, or a cloud's rentals)."""
-        return self.ai_revenue_usd_per_year * self.model.dt
+        return self.ai_revenue_usd_per_year * self.model.dt + self.rentals_abroad_usd
 
     @property
     def step_revenue_usd(self) -> float:
         """Its revenue in all over the step: AI and the base business."""
-        return (self.ai_revenue_usd_per_year + self.base_revenue_usd_per_year) * self.model.dt
+        return (self.ai_revenue_usd_per_year + self.base_revenue_usd_per_year) * self.model.dt + self.rentals_abroad_usd
 
     @property
     def base_capex_usd_per_year(self) -> float:
@@ -265,6 +267,13 @@ class Owner(Firm):
         bloc, with the rental premium, over the chip's service life (`tech.depreciation_per_year`)."""
         return self.usd_per_flops * (1.0 + self.rental_premium) * self.depreciation_per_year
 
+    def lease_abroad(self, rent_usd: float, chips_usd: float) -> None:
+        """As a cloud outside a controlled bloc (`rentals_abroad_share`), it bought chips for `chips_usd` and
+        leases them to that bloc's buyers for `rent_usd` (both paid through the ledger by the chip market)."""
+        rent, chips = self._leased
+        self._leased = (rent + rent_usd, chips + chips_usd)
+        self.cash_usd += rent_usd - chips_usd
+
     def settle(self) -> None:
         """Settle the step's cash: operating cash flow in, capex out (each flow through the ledger); a fall below
         zero cash is borrowed."""
@@ -272,7 +281,9 @@ class Owner(Firm):
         dt = self.model.dt
         other_ai = self.ai_capex_usd_per_year * (1.0 - capex.chip_share) * dt
         self.ai_spend_usd = other_ai + self.chips_paid_usd - self.reimbursed_usd  # its labs paid for their part
-        self.capex_usd = self.base_capex_usd_per_year * dt + other_ai + self.chips_paid_usd
+        self.rentals_abroad_usd, leased_chips = self._leased
+        self._leased = (0.0, 0.0)
+        self.capex_usd = self.base_capex_usd_per_year * dt + other_ai + self.chips_paid_usd + leased_chips
         self._pay_the_step(other_ai)
         debt = max(-self.cash_usd, 0.0)
         self.cash_usd += (self.operating_cash_usd_per_year - self.base_capex_usd_per_year) * dt - self.ai_spend_usd

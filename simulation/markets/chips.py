@@ -533,11 +533,16 @@ class ChipMarket:
                 for buyer, usd in zip(buyers, smuggling.sum(axis=1).tolist(), strict=True)
             )
         if rents.any():
-            record(
-                (buyer, clouds, usd, "rental") for buyer, usd in zip(buyers, rents.sum(axis=1).tolist(), strict=True)
-            )
-            leased_from = self._per_maker(leased).tolist()
-            record((clouds, maker, usd, "chips") for maker, usd in zip(makers, leased_from, strict=True))
+            rent, leased_from = rents.sum(axis=1).tolist(), self._per_maker(leased).tolist()
+            rest = 1.0
+            for lessor in self.model.lessors:  # the owners with a share of the channel (Oracle), then the rest
+                share = lessor.spec.rentals_abroad_share
+                record((buyer, lessor.id, share * usd, "rental") for buyer, usd in zip(buyers, rent, strict=True))
+                record((lessor.id, maker, share * usd, "chips") for maker, usd in zip(makers, leased_from, strict=True))
+                lessor.lease_abroad(share * sum(rent), share * sum(leased_from))
+                rest -= share
+            record((buyer, clouds, rest * usd, "rental") for buyer, usd in zip(buyers, rent, strict=True))
+            record((clouds, maker, rest * usd, "chips") for maker, usd in zip(makers, leased_from, strict=True))
         if fees.any():
             paid = self._per_maker(fees).tolist()
             record((maker, governments, usd, "licence_fee") for maker, usd in zip(makers, paid, strict=True))

@@ -298,6 +298,15 @@ class Owner(Strict):
         description="accelerators it holds at start beside its labs' fleets (its own and its cloud customers' "
         "work), by chip id",
     )
+    rentals_abroad_share: float = num(
+        0.0,
+        unit="fraction",
+        lo=0,
+        hi=0.5,
+        ge=0,
+        le=1,
+        doc="its share of the rental channel: the chips clouds outside a controlled bloc buy and lease to it",
+    )
 
     @property
     def label(self) -> str:

@@ -66,6 +66,16 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
         for chip_id in o.installed:
             unknown(f"owners.{o.id}.installed.{chip_id}", chip_id, chips, "chips")
+    leased = 0.0
+    for o in s.owners:
+        leased += o.rentals_abroad_share
+        if leased > 1.0 + 1e-9:
+            problems.append(
+                (
+                    f"owners.{o.id}.rentals_abroad_share",
+                    f"the owners' shares of the rental channel add up to {leased:.3g}, more than 1",
+                )
+            )
     shares: dict[str, float] = {}
     for supplier in s.suppliers:
         unknown(f"suppliers.{supplier.id}.bloc", supplier.bloc, blocs, "blocs")

@@ -145,3 +145,17 @@ def test_outside_accounts_still_get_what_the_chain_s_firms_do_not_take(chain_run
         model.step()
     kinds = {p.kind for p in model.ledger.last_step if p.payee == OUTSIDE["suppliers"]}
     assert {"production", "ai_infrastructure", "serving"} <= kinds
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "leaky_controls", "cloud_loophole"])
+def test_chips_made_are_the_chips_delivered_plus_those_in_transit_and_seized(scenario):
+    # Makers build to order, so what they made is what they sold: every unit reaches a buyer's clusters, is
+    # on its way with smugglers (their inventory), or was seized on the way; none is made twice or lost.
+    model = AIRaceModel(load_scenario(scenario, SHORT), 3)
+    while model.running:
+        model.step()
+        made = sum(maker.units_sold_total for maker in model.chipmakers.values())
+        delivered = sum(owner.chips_received_total for owner in model.owners.values())
+        in_transit = sum(float(s.units.sum()) for s in model.chip_market.in_transit)
+        assert made == pytest.approx(delivered + in_transit + model.chip_market.seized_total, rel=1e-12)
+    assert delivered > 0 and (scenario == "baseline" or model.chip_market.seized_total + in_transit > 0)

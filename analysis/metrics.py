@@ -48,6 +48,7 @@ __all__ = [
     "months_at_parity",
     "news",
     "parity_date",
+    "quarterly_sums",
     "recovery_days",
     "replicate_bands",
     "replicate_table",
@@ -87,6 +88,17 @@ def replicate_bands(table: pd.DataFrame, quantiles: tuple[float, ...] = QUANTILE
     bands = table.quantile(list(quantiles), axis=1).T
     bands.columns = [f"q{round(q * 100):02d}" for q in quantiles]
     return bands
+
+
+def quarterly_sums(model: pd.DataFrame, columns: list[str], step_days: int) -> pd.DataFrame:
+    """Flow columns (an amount per step) summed over the rows dated in each calendar quarter the run covers
+    whole: it starts on or before the quarter's first day, and its last row's step reaches the quarter's
+    last day (as `ai_revenue_usd_by_year` counts years). A row per quarter, labelled by its last day."""
+    sums = model.set_index("date")[columns].resample("QE").sum()
+    first = model["date"].iloc[0]
+    done = model["date"].iloc[-1] + pd.Timedelta(days=step_days)
+    starts = sums.index.to_period("Q").start_time
+    return sums[(starts >= first) & (sums.index < done)]
 
 
 def summarise_replicates(values: pd.DataFrame, quantiles: tuple[float, ...] = QUANTILES) -> pd.DataFrame:

@@ -31,9 +31,11 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import Affine2D
 
 from analysis import metrics
+from simulation.scenario.actors import SEGMENTS
 
 if TYPE_CHECKING:
     from analysis.load import ResultSet
+    from simulation.scenario import Scenario
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision deficiency.
 OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -107,8 +109,8 @@ def _axes(ax: Axes | None, size: tuple[float, float] = SIZE) -> tuple[Figure, Ax
     return fig, fig.add_subplot()
 
 
-def _dates(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+def _dates(ax: Axes, maxticks: int = 10) -> None:
+    locator = mdates.AutoDateLocator(minticks=min(4, maxticks), maxticks=maxticks)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("date")
@@ -628,6 +630,97 @@ def installed_compute(
     return fig
 
 
+# ---------------------------------------------------------------- the supply chain
+
+DESIGNERS, OWNERS = "chip designers", "platforms and clouds"
+CHAIN_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))  # lines of one panel read apart in grey print
+
+
+def chain_panels(spec: Scenario) -> dict[str, list[tuple[str, list[str]]]]:
+    """The supply-chain figure's panels for a scenario, each a list of lines: a line's label and the
+    `revenue_ai_usd_<LABEL>` columns it sums. The chip designers (its chipmakers), each segment that has
+    suppliers (in the chain's order, foundry to power), then the platforms and clouds: each owner with a
+    ticker, and the owners without one summed as one line, so the panel stays readable."""
+
+    def line(firm: Any) -> tuple[str, list[str]]:
+        return firm.label, [f"revenue_ai_usd_{firm.label}"]
+
+    panels = {DESIGNERS: [line(c) for c in spec.chipmakers]}
+    for segment in SEGMENTS:
+        firms = [line(s) for s in spec.suppliers if s.segment == segment]
+        if firms:
+            panels[segment] = firms
+    listed, others = [o for o in spec.owners if o.ticker], [o for o in spec.owners if not o.ticker]
+    owners = [line(o) for o in listed]
+    if len(others) == 1:
+        owners.append(line(others[0]))
+    elif others:
+        owners.append((f"the other {len(others)} owners, summed", [f"revenue_ai_usd_{o.label}" for o in others]))
+    if owners:
+        panels[OWNERS] = owners
+    return panels
+
+
+@styled
+def supply_chain_revenue(
+    models: Sequence[pd.DataFrame], panels: Mapping[str, Sequence[tuple[str, Sequence[str]]]], step_days: int
+) -> Figure:
+    """Each firm's AI revenue per calendar quarter (its per-step flows summed over the quarter's rows, in
+    USD bn), a panel per segment of the chain (`panels`: see `chain_panels`; a line summing several columns
+    sums them in each run first), the median of the replicates. Only quarters the runs cover whole are
+    drawn (`metrics.quarterly_sums`), so a run's last, partial quarter does not read as a fall; lines whose
+    columns the results lack (written before the chain) are left out, and panels left without a line."""
+    present = {
+        title: [(label, list(columns)) for label, columns in lines if set(columns) <= set(models[0].columns)]
+        for title, lines in panels.items()
+    }
+    present = {title: lines for title, lines in present.items() if lines}
+    columns = list(dict.fromkeys(c for lines in present.values() for _, cs in lines for c in cs))
+    quarters = [metrics.quarterly_sums(m, columns, step_days) for m in models]
+    wide = 2 if len(present) > 1 else 1
+    rows = math.ceil(len(present) / wide)
+    fig = Figure(figsize=(SIZE[0] * 1.1, 2.8 * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, wide, squeeze=False, sharex=True)
+    for ax in axes.ravel()[len(present) :]:
+        ax.set_visible(False)
+    for k, (ax, (title, lines)) in enumerate(zip(axes.ravel(), present.items(), strict=False)):
+        ax.set_gid(f"chain:{title}")
+        for i, (label, cs) in enumerate(lines):
+            table = pd.concat([q[cs].sum(axis=1) for q in quarters], axis=1, keys=range(len(quarters)))
+            median = table.median(axis=1) * 1e-9
+            style, marker = CHAIN_STYLES[i % len(CHAIN_STYLES)]
+            ax.plot(
+                median.index,
+                median,
+                color=firm_colour(i),
+                linestyle=style,
+                marker=marker,
+                markersize=5,
+                label=label,
+                gid=f"chain:{title}:{label}",
+            )
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("USD bn per quarter")
+        ax.set_title(title, loc="left", fontsize=13)
+        _dates(ax, maxticks=7)  # half a page wide
+        below = k + wide
+        if below < len(present):
+            ax.set_xlabel("")
+        else:
+            ax.xaxis.set_tick_params(labelbottom=True)  # the lowest panel of its column, even above a blank cell
+        labels = [textwrap.fill(label, LEGEND_WIDTH - 6) for label in ax.get_legend_handles_labels()[1]]
+        ax.legend(ax.get_lines(), labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    replicates = f" (median of {len(models)} runs)" if len(models) > 1 else ""
+    fig.suptitle(
+        f"AI revenue by firm along the supply chain, per quarter{replicates}",
+        x=0.01,
+        ha="left",
+        fontsize=15,
+        fontweight="bold",
+    )
+    return fig
+
+
 # ---------------------------------------------------------------- comparisons and sweeps
 
 
@@ -790,6 +883,10 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
     if any(c.startswith("installed_flops_") for c in models[0].columns):
         owners = [(o.label, o.bloc) for o in spec.owners]
         figures["installed_compute"] = installed_compute(models, owners, [b.id for b in spec.blocs], events)
+    panels = chain_panels(spec)
+    chain = [c for lines in panels.values() for _, cs in lines for c in cs if c in models[0].columns]
+    if chain and len(metrics.quarterly_sums(models[0], chain[:1], spec.time.step_days)):  # a whole quarter
+        figures["supply_chain_revenue"] = supply_chain_revenue(models, panels, spec.time.step_days)
     return figures
 
 

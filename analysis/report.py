@@ -57,6 +57,16 @@ CAPTIONS = {
     "absolute returns (positive: volatility clusters).",
     "compute_and_chips": "Compute of each bloc's labs (log scale) and the chips delivered to them each quarter, by "
     "legal channels, leaked past export controls and rented in clouds abroad (the last quarter may be partial).",
+    "supply_chain_revenue": "AI revenue of each firm along the chip supply chain, in billions of US dollars per "
+    "calendar quarter (the model's revenue of each step summed over the quarter; a point stands at the quarter's "
+    "last day, and only quarters the run covers whole are drawn), a panel per segment: the chip designers, the "
+    "foundry, memory, networking, server makers, power companies, and the platforms and clouds (each owner with "
+    "a US listing; the others, private firms and each bloc's other buyers, summed as one line). A supplier's AI "
+    "revenue is its share of its segment's flow in the model (the foundry's and memory's parts of each chip "
+    "sold, networking and servers out of the owners' AI capex beyond chips, the electricity of the owners' "
+    "accelerators); the rest of the segment goes to firms outside the model. The panels do not add up: the "
+    "foundry and memory are paid out of the chips the designers sell, and a server maker's revenue includes the "
+    "accelerators it builds in and passes on to their designer. Several runs: the median in each quarter.",
     "compare_gap_months": "The gap in months under each scenario.",
     "compare_ai_index": "The AI equity index under each scenario.",
     "estimate_marginals": "Each parameter's distance over its prior range: every evaluation (dots), the lowest "

@@ -248,6 +248,7 @@ FIGURES = [
     "return_diagnostics",
     "compute_and_chips",
     "installed_compute",
+    "supply_chain_revenue",
 ]
 
 

@@ -119,7 +119,10 @@ History of the pin in tests/data/baseline_pinned.json:
   39 when Oracle took its share of the rental channel abroad (`owners.oracle.rentals_abroad_share` 0.2:
   it buys chips and leases them to controlled blocs' buyers, the rent and the chips through its books):
   only Oracle's columns and series move (capex 74.2B -> 79.2B over the run, AI revenue 5.4B -> 14.5B,
-  cash), every other number identical; a new column `rentals_abroad_usd_ORCL`.
+  cash), every other number identical; a new column `rentals_abroad_usd_ORCL`. Re-taken a third time
+  when a chip's parts became shares of its unit cost (`foundry_cost_share`, `hbm_cost_share`, so a swept
+  unit cost never falls below its parts): only the foundry's and memory makers' revenue and cash move
+  (TSMC's AI revenue over the run -2.6%, from rounding the shares), every other number identical.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ def test_the_foundry_and_memory_are_paid_each_chip_s_parts_and_the_rest_of_its_c
             assert sum(paid.values()) == pytest.approx(cost, rel=1e-9)  # the rest of the cost goes outside
             checked += foundry > 0
     assert checked > 0
-    assert model.spec.chip("ASCEND910B").foundry_cost_usd == 0.0  # SMIC and its HBM are outside the model
+    assert model.spec.chip("ASCEND910B").foundry_cost_share == 0.0  # SMIC and its HBM are outside the model
 
 
 def test_power_companies_sell_to_their_own_bloc_only_and_the_bill_comes_out_of_running_costs(chain_run):
@@ -130,10 +130,12 @@ def test_summary_gives_each_firm_s_ai_revenue_by_year_from_its_column(chain_run)
 def test_bad_chain_inputs_are_refused_naming_the_key():
     with pytest.raises(ScenarioError) as caught:
         load_scenario("baseline", {"suppliers.micron.market_share": 0.9})
-    assert any("suppliers.micron.market_share" in str(p) and "more than 1" in str(p) for p in caught.value.problems)
+    assert any(
+        "suppliers.micron.market_share" in str(p) and "must be at most 1" in str(p) for p in caught.value.problems
+    )
     with pytest.raises(ScenarioError) as caught:
-        load_scenario("baseline", {"chips.H100.hbm_cost_usd": 3000})
-    assert any("chips.H100.foundry_cost_usd" in str(p) and "at most" in str(p) for p in caught.value.problems)
+        load_scenario("baseline", {"chips.H100.hbm_cost_share": 0.7})
+    assert any("chips.H100.foundry_cost_share" in str(p) and "at most 1" in str(p) for p in caught.value.problems)
     with pytest.raises(ScenarioError) as caught:
         load_scenario("baseline", {"suppliers.dell.segment": "chairs"})
     assert any("suppliers.dell.segment" in str(p) for p in caught.value.problems)

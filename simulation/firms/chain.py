@@ -2,8 +2,8 @@
 its firms.
 
 Nothing here changes what any payer pays: the chain names the payees of money the model already spends.
-A chip's unit cost pays the foundry (its `foundry_cost_usd`: logic die and advanced packaging) and the
-memory makers (its `hbm_cost_usd`), the rest going to suppliers outside the model (test, assembly,
+A chip's unit cost pays the foundry (its `foundry_cost_share` of it: logic die and advanced packaging) and the
+memory makers (its `hbm_cost_share`), the rest going to suppliers outside the model (test, assembly,
 substrates); the owners' AI capex beyond chips pays networking and the servers' other parts
 (`supply_chain.networking_share`, `servers_share`), the rest buildings, power and cooling equipment; the
 server makers' share of the accelerators passes through them on its way to the chipmakers; the owners'

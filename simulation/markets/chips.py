@@ -212,7 +212,8 @@ class ChipMarket:
         self.flops, self.effective_flops, self.list_price = self.per_unit
         self.kw_per_unit = np.append(self.kw_per_unit, chip.power_kw)
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
-        self.parts_cost = np.column_stack([self.parts_cost, [chip.foundry_cost_usd, chip.hbm_cost_usd]])
+        parts = [chip.unit_cost_usd * chip.foundry_cost_share, chip.unit_cost_usd * chip.hbm_cost_share]
+        self.parts_cost = np.column_stack([self.parts_cost, parts])
         self.maker_of = np.append(self.maker_of, list(model.chipmakers).index(chip.maker))
         self._maker_columns = (self.maker_of[:, None] == np.arange(len(self.makers))).astype(float)
         self._made_in = np.append(self._made_in, model.bloc_index[model.maker_bloc[chip.maker]])

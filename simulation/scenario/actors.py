@@ -57,22 +57,24 @@ class Chip(Strict):
         ge=0,
         doc="high-bandwidth memory stacks on one chip (counted against a maker's memory supply, if it has one)",
     )
-    foundry_cost_usd: float = num(
+    foundry_cost_share: float = num(
         0.0,
-        unit="USD",
+        unit="fraction",
         lo=0,
-        hi=5000,
+        hi=0.4,
         ge=0,
-        doc="of its unit cost, what the foundry segment is paid (logic die and advanced packaging); 0: a foundry "
+        le=1,
+        doc="share of its unit cost paid to the foundry segment (logic die and advanced packaging); 0: a foundry "
         "outside the model (SMIC)",
     )
-    hbm_cost_usd: float = num(
+    hbm_cost_share: float = num(
         0.0,
-        unit="USD",
+        unit="fraction",
         lo=0,
-        hi=10000,
+        hi=0.6,
         ge=0,
-        doc="of its unit cost, what the memory segment is paid for its HBM; 0: memory bought outside the model",
+        le=1,
+        doc="share of its unit cost paid to the memory segment for its HBM; 0: memory bought outside the model",
     )
 
     @property

@@ -258,8 +258,8 @@ class Capex(Strict):
 class SupplyChain(Strict):
     """How the model's flows pay the supply chain's segments (`simulation.firms.chain`): of the owners' AI
     capex beyond chips, the networking and the servers' other parts; of their running costs, electricity.
-    The foundry and memory are paid from each chip's unit cost (`chips.<id>.foundry_cost_usd`,
-    `hbm_cost_usd`), the server makers also from the accelerators they build into servers."""
+    The foundry and memory are paid from each chip's unit cost (`chips.<id>.foundry_cost_share`,
+    `hbm_cost_share`), the server makers also from the accelerators they build into servers."""
 
     networking_share: float = num(
         0.2,

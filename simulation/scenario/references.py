@@ -52,12 +52,12 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
         if c.unit_cost_usd >= c.price_usd:
             problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
-        if c.foundry_cost_usd + c.hbm_cost_usd > c.unit_cost_usd:
+        if c.foundry_cost_share + c.hbm_cost_share > 1.0:
             problems.append(
                 (
-                    f"chips.{c.id}.foundry_cost_usd",
-                    f"foundry_cost_usd {c.foundry_cost_usd} + hbm_cost_usd {c.hbm_cost_usd} must be at most "
-                    f"unit_cost_usd {c.unit_cost_usd}: they are parts of it",
+                    f"chips.{c.id}.foundry_cost_share",
+                    f"foundry_cost_share {c.foundry_cost_share} + hbm_cost_share {c.hbm_cost_share} must be at most "
+                    "1: both are parts of its unit cost",
                 )
             )
     for m in s.chipmakers:
@@ -73,7 +73,7 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             problems.append(
                 (
                     f"owners.{o.id}.rentals_abroad_share",
-                    f"the owners' shares of the rental channel add up to {leased:.3g}, more than 1",
+                    f"the owners' shares of the rental channel add up to {leased:.3g}: they must be at most 1",
                 )
             )
     shares: dict[str, float] = {}
@@ -84,8 +84,8 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             problems.append(
                 (
                     f"suppliers.{supplier.id}.market_share",
-                    f"the {supplier.segment} segment's market shares add up to {shares[supplier.segment]:.3g}, "
-                    "more than 1",
+                    f"the {supplier.segment} segment's market shares add up to {shares[supplier.segment]:.3g}: "
+                    "they must be at most 1",
                 )
             )
     for lab in s.labs:

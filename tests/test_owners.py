@@ -24,12 +24,14 @@ def test_owners_books_balance_every_step_and_labs_pay_only_what_they_commissione
             cash, base, limit = owners[o.id]
             capex = o.base_capex_usd_per_year / o.base_revenue_usd_per_year * base if base else 0.0
             other_ai = o.ai_capex_usd_per_year * (1 - capex_spec.chip_share) * dt
-            assert o.capex_usd == pytest.approx(capex * dt + other_ai + o.chips_paid_usd, rel=1e-12)
+            # chips a cloud buys to lease abroad are its capex too (Oracle's share of the rental channel)
+            leased = o.leased_chips_usd
+            assert o.capex_usd == pytest.approx(capex * dt + other_ai + o.chips_paid_usd + leased, rel=1e-12)
             # it pays what its labs did not: their commissions come back to it
             assert o.ai_spend_usd == pytest.approx(other_ai + o.chips_paid_usd - o.reimbursed_usd, rel=1e-12)
             inflow = o.spec.base_cash_margin * base * dt + margin * o.ai_revenue_usd_per_year * dt
             inflow += capital.get(o.id, 0.0)  # the bloc's outside capital, for the owners with no lab
-            change = inflow - capex * dt - o.ai_spend_usd
+            change = inflow - capex * dt - o.ai_spend_usd + o.rentals_abroad_usd - leased
             assert o.cash_usd - cash == pytest.approx(change, rel=1e-9, abs=1.0)
             # net debt stays within the limit it planned with (its cash flow as it stood when it planned, grown
             # base revenue apart)

@@ -106,6 +106,7 @@ class Owner(Firm):
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
         self.electricity_usd = 0.0  # its accelerators' electricity over the last step, paid from its running costs
         self.rentals_abroad_usd = 0.0  # rent of the chips it leased to buyers in a controlled bloc, last step
+        self.leased_chips_usd = 0.0  # what the chips it leased abroad cost it, last step (capex)
         self._leased = (0.0, 0.0)  # this step's rent from chips leased abroad, and what those chips cost it
 
     @property
@@ -281,9 +282,9 @@ class Owner(Firm):
         dt = self.model.dt
         other_ai = self.ai_capex_usd_per_year * (1.0 - capex.chip_share) * dt
         self.ai_spend_usd = other_ai + self.chips_paid_usd - self.reimbursed_usd  # its labs paid for their part
-        self.rentals_abroad_usd, leased_chips = self._leased
+        self.rentals_abroad_usd, self.leased_chips_usd = self._leased
         self._leased = (0.0, 0.0)
-        self.capex_usd = self.base_capex_usd_per_year * dt + other_ai + self.chips_paid_usd + leased_chips
+        self.capex_usd = self.base_capex_usd_per_year * dt + other_ai + self.chips_paid_usd + self.leased_chips_usd
         self._pay_the_step(other_ai)
         debt = max(-self.cash_usd, 0.0)
         self.cash_usd += (self.operating_cash_usd_per_year - self.base_capex_usd_per_year) * dt - self.ai_spend_usd

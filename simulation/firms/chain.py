@@ -69,7 +69,7 @@ class SupplyChain:
             supplier.earn(share, passed_on=share)
             payments += [(buyer, supplier.id, share, kind), (supplier.id, maker, share, RESALE)]
             rest -= share
-        payments.append((buyer, maker, rest, kind))
+        payments.append((buyer, maker, max(rest, 0.0), kind))  # shares adding up to 1 may leave -1 ulp
         return payments
 
 

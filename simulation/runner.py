@@ -288,16 +288,14 @@ def _revenue_by_year(spec: Scenario, frame: pd.DataFrame, last_row: date) -> dic
     years = measures.years_reached(spec.time.start, last_row, spec.time.step_days)
     dates = frame["date"]
     done = dates.iloc[-1] + pd.Timedelta(days=spec.time.step_days)
+    year_of_row = dates.dt.year.to_numpy()
+    rows = {y: year_of_row == y if done > pd.Timestamp(y, 12, 31) else None for y in years}  # worked out once
+
+    def by_year(column: pd.Series) -> dict[str, float | None]:
+        return {str(y): None if in_year is None else _number(column[in_year].sum()) for y, in_year in rows.items()}
+
     labels = [f.label for f in (*spec.chipmakers, *spec.owners, *spec.suppliers)]
-    return {
-        label: {
-            str(y): _number(frame.loc[dates.dt.year == y, f"revenue_ai_usd_{label}"].sum())
-            if done > pd.Timestamp(y, 12, 31)
-            else None
-            for y in years
-        }
-        for label in labels
-    }
+    return {label: by_year(frame[f"revenue_ai_usd_{label}"]) for label in labels}
 
 
 def _headline(spec: Scenario, frame: pd.DataFrame, last_row: date) -> dict[str, Any]:

@@ -60,6 +60,13 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
                     "1: both are parts of its unit cost",
                 )
             )
+    labelled: dict[str, str] = {}  # the firms' columns share prefixes (`revenue_ai_usd_<LABEL>`): one label each
+    for section in ("chipmakers", "owners", "suppliers"):
+        for firm in getattr(s, section):
+            other = labelled.setdefault(firm.label, f"{section}.{firm.id}")
+            if other != f"{section}.{firm.id}":
+                key = f"{section}.{firm.id}.ticker" if firm.ticker else f"{section}.{firm.id}"
+                problems.append((key, f"'{firm.label}' already names {other} in the results (a ticker, or an id)"))
     for m in s.chipmakers:
         unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
     for o in s.owners:

@@ -79,7 +79,7 @@ class AIRaceModel(mesa.Model):
         self.labs = {lab.id: Lab(self, lab, spec.tech) for lab in spec.labs}
         self.suppliers = {s.id: Supplier(self, s) for s in spec.suppliers}
         self.lessors = [o for o in self.owners.values() if o.spec.rentals_abroad_share > 0]  # clouds leasing abroad
-        self.chain = SupplyChain(list(self.suppliers.values()))  # who in the chain each flow pays
+        self.chain = SupplyChain(list(self.suppliers.values()), lambda firm: self.ledger.firms[firm].bloc)
         # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
         self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
         self.investors = InvestorPopulation(self, self.equity, spec.investors)

@@ -123,6 +123,9 @@ History of the pin in tests/data/baseline_pinned.json:
   when a chip's parts became shares of its unit cost (`foundry_cost_share`, `hbm_cost_share`, so a swept
   unit cost never falls below its parts): only the foundry's and memory makers' revenue and cash move
   (TSMC's AI revenue over the run -2.6%, from rounding the shares), every other number identical.
+  Re-taken a fourth time when suppliers sell only to the blocs they name (`sells_to`: Dell and Super Micro
+  not to China, whose AI servers are its own makers'; the power companies to the US): only the server
+  makers' numbers move (their AI revenue over the run -21%), every other number identical.
 """
 
 from __future__ import annotations

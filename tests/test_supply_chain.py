@@ -200,3 +200,21 @@ def test_two_firms_may_not_share_a_label_in_the_results():
     with pytest.raises(ScenarioError) as caught:
         load_scenario("baseline", {"suppliers.broadcom.ticker": "NVDA"})
     assert any("suppliers.broadcom.ticker" in str(p) and "chipmakers.nvidia" in str(p) for p in caught.value.problems)
+
+
+def test_a_supplier_sells_only_to_the_blocs_it_sells_to():
+    # Export rules cover servers built with controlled accelerators: Chinese buyers' AI servers (and their
+    # Ascends) do not pass through Dell and Super Micro, and a US power company sells to US owners only.
+    model = AIRaceModel(load_scenario("baseline", SHORT), 4)
+    paid_by_cn = 0.0
+    for _ in range(60):
+        model.step()
+        for p in model.ledger.last_step:
+            payee = model.suppliers.get(p.payee)
+            if payee is not None and payee.spec.sells_to and p.payer in model.ledger.firms:
+                assert model.ledger.firms[p.payer].bloc in payee.spec.sells_to, (p, payee.spec.sells_to)
+            if p.payee == "broadcom" and p.payer in model.owners and model.owners[p.payer].bloc == "CN":
+                paid_by_cn += p.amount_usd
+    assert paid_by_cn > 0  # a supplier with no sells_to sells to every bloc
+    # shares are checked bloc by bloc: two power companies of different blocs may each hold most of theirs
+    load_scenario("baseline", {"suppliers.vistra.market_share": 0.9, "suppliers.constellation.sells_to": ["ROW"]})

@@ -313,7 +313,7 @@ class Owner(Firm):
                 (OUTSIDE["users"], self.id, ai_revenue, "ai_services")
                 if self.labs
                 else (OUTSIDE["customers"], self.id, ai_revenue, "compute_rental"),
-                *chain.split(self.id, "power", power, "serving", bloc=self.bloc),
+                *chain.split(self.id, "power", power, "serving"),
                 (self.id, suppliers, serving - power, "serving"),
                 (self.id, suppliers, self.base_capex_usd_per_year * dt, "base_capex"),
                 *chain.split(self.id, "networking", networking, "ai_infrastructure"),

@@ -16,6 +16,7 @@ company sells only to payers of its own bloc.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simulation.firms.ledger import OUTSIDE
@@ -37,21 +38,27 @@ def electricity_usd(board_kw: float, site_overhead: float, step_days: float, usd
 class SupplyChain:
     """The suppliers of each segment, and the payments that pay a segment."""
 
-    def __init__(self, suppliers: list[Supplier]):
+    def __init__(self, suppliers: list[Supplier], bloc_of: Callable[[str], str]):
+        """`bloc_of`: the bloc of a payer, by its id (a supplier sells only to payers of its `sells_to` blocs)."""
         self.segments: dict[str, list[Supplier]] = defaultdict(list)
         for supplier in suppliers:
             self.segments[supplier.spec.segment].append(supplier)
+        self.bloc_of = bloc_of
 
-    def split(
-        self, payer: str, segment: str, amount_usd: float, kind: str, bloc: str | None = None
-    ) -> list[tuple[str, str, float, str]]:
+    def _sellers(self, segment: str, payer: str) -> list[Supplier]:
+        """The segment's firms that sell to the payer's bloc."""
+        firms = self.segments.get(segment, ())
+        if not firms:
+            return []
+        bloc = self.bloc_of(payer)
+        return [s for s in firms if not s.spec.sells_to or bloc in s.spec.sells_to]
+
+    def split(self, payer: str, segment: str, amount_usd: float, kind: str) -> list[tuple[str, str, float, str]]:
         """A payment of `amount_usd` by `payer` for what `segment` sells, as payments for `Ledger.record`: each
-        firm of the segment (of `bloc` only, when given) its market share, booked as its AI revenue; the rest
+        firm of the segment that sells to the payer's bloc its market share, booked as its AI revenue; the rest
         to suppliers outside the model."""
         payments, rest = [], amount_usd
-        for supplier in self.segments.get(segment, ()):
-            if bloc is not None and supplier.bloc != bloc:
-                continue
+        for supplier in self._sellers(segment, payer):
             share = supplier.spec.market_share * amount_usd
             supplier.earn(share)
             payments.append((payer, supplier.id, share, kind))
@@ -64,7 +71,7 @@ class SupplyChain:
         them: the buyer pays each server maker its share (its AI revenue, all of it passed on), which pays the
         chipmaker; the rest goes straight to the chipmaker (through server builders outside the model)."""
         payments, rest = [], amount_usd
-        for supplier in self.segments.get("servers", ()):
+        for supplier in self._sellers("servers", buyer):
             share = supplier.spec.market_share * amount_usd
             supplier.earn(share, passed_on=share)
             payments += [(buyer, supplier.id, share, kind), (supplier.id, maker, share, RESALE)]

@@ -332,6 +332,9 @@ class Supplier(Strict):
     segment: Literal["foundry", "memory", "networking", "servers", "power"] = Field(
         description="the flow it is paid from: " + ", ".join(SEGMENTS)
     )
+    sells_to: list[Id] = Field(
+        default_factory=list, description="the blocs whose payers it sells to (empty: every bloc)"
+    )
     market_share: float = num(
         unit="fraction", lo=0, hi=1, ge=0, le=1, doc="its share of its segment's flow (the rest: outside the model)"
     )

@@ -83,18 +83,23 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
                     f"the owners' shares of the rental channel add up to {leased:.3g}: they must be at most 1",
                 )
             )
-    shares: dict[str, float] = {}
+    shares: dict[tuple[str, str], float] = {}  # a segment's shares of what each bloc's payers pay it
     for supplier in s.suppliers:
         unknown(f"suppliers.{supplier.id}.bloc", supplier.bloc, blocs, "blocs")
-        shares[supplier.segment] = shares.get(supplier.segment, 0.0) + supplier.market_share
-        if shares[supplier.segment] > 1.0 + 1e-9:
-            problems.append(
-                (
-                    f"suppliers.{supplier.id}.market_share",
-                    f"the {supplier.segment} segment's market shares add up to {shares[supplier.segment]:.3g}: "
-                    "they must be at most 1",
+        for bloc in supplier.sells_to:
+            unknown(f"suppliers.{supplier.id}.sells_to", bloc, blocs, "blocs")
+        for bloc in supplier.sells_to or blocs:
+            key = (supplier.segment, bloc)
+            shares[key] = shares.get(key, 0.0) + supplier.market_share
+            if shares[key] > 1.0 + 1e-9:
+                problems.append(
+                    (
+                        f"suppliers.{supplier.id}.market_share",
+                        f"the {supplier.segment} segment's market shares in {bloc} add up to {shares[key]:.3g}: "
+                        "they must be at most 1",
+                    )
                 )
-            )
+                break
     for lab in s.labs:
         unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
         unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")

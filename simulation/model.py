@@ -79,7 +79,12 @@ class AIRaceModel(mesa.Model):
         self.labs = {lab.id: Lab(self, lab, spec.tech) for lab in spec.labs}
         self.suppliers = {s.id: Supplier(self, s) for s in spec.suppliers}
         self.lessors = [o for o in self.owners.values() if o.spec.rentals_abroad_share > 0]  # clouds leasing abroad
-        self.chain = SupplyChain(list(self.suppliers.values()), lambda firm: self.ledger.firms[firm].bloc)
+        self.chain = SupplyChain(
+            list(self.suppliers.values()),
+            lambda firm: self.ledger.firms[firm].bloc,
+            spec.supply_chain.equipment_share,
+            self.tools_denied,
+        )
         # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
         self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
         self.investors = InvestorPopulation(self, self.equity, spec.investors)
@@ -135,6 +140,7 @@ class AIRaceModel(mesa.Model):
         self.agents_by_type[Owner].do("settle")
         self.agents_by_type[Chipmaker].do("report")
         if self.suppliers:
+            self.agents_by_type[Supplier].do("invest")
             self.agents_by_type[Supplier].do("settle")
         self.ledger.close_step()  # firms close their books
         self.agents_by_type[InvestorPopulation].do("step")
@@ -235,6 +241,11 @@ class AIRaceModel(mesa.Model):
         self.chips.append(chip)
         self.chip_market.add_chip(chip)
         self.clusters.add_chip(self.chip_market.per_unit, self.chip_market.kw_per_unit)
+
+    def tools_denied(self, bloc: str) -> float:
+        """The share of the capacity growth its chipmakers wanted this step that tool controls deny `bloc`
+        (the most any of them is denied; 0 with no controls or no chipmakers): tools it does not buy."""
+        return max((m.tools_denied_share for m in self.chipmakers.values() if m.bloc == bloc), default=0.0)
 
     # -- the event log and the headline ------------------------------------------------------------
 

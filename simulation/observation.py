@@ -240,6 +240,10 @@ class Observation:
             reporters[f"revenue_usd_{firm.label}"] = partial(_firm, firm=firm.id, variable="step_revenue_usd")
         for s in model.suppliers.values():
             reporters[f"capex_usd_{s.label}"] = partial(_firm, firm=s.id, variable="capex_usd")
+            if s.spec.sales_bloc is not None:
+                reporters[f"revenue_from_{s.spec.sales_bloc}_usd_{s.label}"] = partial(
+                    _firm, firm=s.id, variable="revenue_from_bloc_usd"
+                )
         for b in model.blocs:
             reporters[f"electricity_usd_{b}"] = partial(_electricity, bloc=b)
         for o in model.lessors:

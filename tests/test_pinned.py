@@ -125,7 +125,12 @@ History of the pin in tests/data/baseline_pinned.json:
   (TSMC's AI revenue over the run -2.6%, from rounding the shares), every other number identical.
   Re-taken a fourth time when suppliers sell only to the blocs they name (`sells_to`: Dell and Super Micro
   not to China, whose AI servers are its own makers'; the power companies to the US): only the server
-  makers' numbers move (their AI revenue over the run -21%), every other number identical.
+  makers' numbers move (their AI revenue over the run -21%), every other number identical. Re-taken a
+  fifth time when the toolmaker ASML came in (segment `equipment`, paid from TSMC's capex and China's
+  subsidised capacity, its China sales cut by the tool controls): only the new entries move (4 model
+  columns `revenue_ai_usd_ASML`, `revenue_usd_ASML`, `capex_usd_ASML`, `revenue_from_CN_usd_ASML`; ASML's
+  6 agent series; its `ai_revenue_usd_by_year`); TSMC's capex only changes payees, so its cash and every
+  number pinned before, the sampled rows and the events' digest were checked identical first.
 """
 
 from __future__ import annotations

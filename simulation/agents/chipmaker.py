@@ -95,6 +95,8 @@ class Chipmaker(Firm):
         self.capacity_chips_per_year = spec.capacity_chips_per_year or 0.0
         """AI chips it can make a year: set, or, with a supply, what this step's dies and memory make in a year."""
         self.capacity_growth_per_year = spec.capacity_growth_per_year or 0.0
+        self.tools_denied_share = 0.0
+        """Share of the capacity growth it wanted this step that tool controls denied it."""
         supply = spec.supply
         self.wafers_per_month = supply.foundry_wafers_per_month if supply else 0.0
         self.die_stock = 0.0
@@ -209,16 +211,22 @@ class Chipmaker(Firm):
         subsidy = model.regulation.subsidy_for(self, model.chipmakers.values())
         # What a subsidy builds is chip-making capacity: the foundry's, for a maker with a supply.
         building = self.capacity_chips_per_year if supply is None else self._foundry_chips_per_year
-        if subsidy > 0 and building > 0:
+        subsidised = subsidy > 0 and building > 0
+        if subsidised:
             built = subsidy * dt / self.spec.capacity_cost_usd
             growth += math.log1p(built / building) / dt
             self.subsidies_total_usd += subsidy * dt
-            # The subsidy pays for the capacity it builds: in from governments, out to the builders.
-            model.ledger.pay(OUTSIDE["governments"], self.id, subsidy * dt, "subsidy")
-            model.ledger.pay(self.id, OUTSIDE["suppliers"], subsidy * dt, "capacity")
         cap, enforcement = model.regulation.equipment_cap(self.bloc)
+        wanted = growth
         if growth > cap:
             growth = cap + (1.0 - enforcement) * (growth - cap)
+        # The growth the controls deny is tools not bought abroad (`AIRaceModel.tools_denied`).
+        self.tools_denied_share = 1.0 - growth / wanted if wanted > growth else 0.0
+        if subsidised:
+            # The subsidy pays for the capacity it builds: in from governments, out to the builders, its tools
+            # to the toolmakers (those abroad less what the controls deny).
+            model.ledger.pay(OUTSIDE["governments"], self.id, subsidy * dt, "subsidy")
+            model.ledger.record(model.chain.tools(self.id, subsidy * dt, "capacity", cut=self.tools_denied_share))
         if supply is None:
             self.capacity_chips_per_year *= math.exp(growth * dt)
         else:

@@ -1,12 +1,15 @@
-"""A supplier: a firm of the AI supply chain (the foundry, a memory maker, networking, a server maker, a power
-company), paid its share of its segment's flow in the model (`simulation.firms.chain`), beside a non-AI base
-business sized from its last annual report before the start.
+"""A supplier: a firm of the AI supply chain (the foundry, a toolmaker, a memory maker, networking, a server
+maker, a power company), paid its share of its segment's flow in the model (`simulation.firms.chain`), beside
+a non-AI base business sized from its last annual report before the start.
 
-Its books each step: the AI revenue the chain paid it; what it pays on for that revenue (the accelerators a
-server maker passes on to their makers, and `ai_cost_share` of the rest: wafers, materials, fuel, staff);
-the base business's operating cash flow; its capex (the share of base revenue capex took in the year before
-the start). How a supplier answers demand with capacity of its own (the foundry's advanced packaging) is
-not modelled here: its AI revenue follows the flows, whatever they are.
+Its books each step: what the chain paid it (all of it AI revenue, but for a toolmaker paid from the
+foundry's capex: only the share of that capex building AI chips); what it pays on for that revenue (the
+accelerators a server maker passes on to their makers, and `ai_cost_share` of the rest: wafers, materials,
+fuel, staff); the base business's operating cash flow, less the sales a toolmaker's base business loses in
+its `sales_bloc` to the tool controls on it; its capex (the share of base revenue capex took in the year
+before the start), a foundry's buying tools from the equipment segment. How a supplier answers demand with
+capacity of its own (the foundry's advanced packaging) is not modelled here: its AI revenue follows the
+flows, whatever they are.
 """
 
 from __future__ import annotations
@@ -33,43 +36,74 @@ class Supplier(Firm):
         self._capex_share = (
             spec.capex_usd_per_year / spec.base_revenue_usd_per_year if spec.base_revenue_usd_per_year > 0 else 0.0
         )
-        self._earned = 0.0  # AI revenue of this step so far
+        self._earned = 0.0  # what the chain paid it this step so far
+        self._earned_ai = 0.0  # the AI part of that
+        self._from_bloc = 0.0  # the part of it paid by payers of its `sales_bloc`
         self._passed_on = 0.0  # the part of it passed on whole (a server maker's accelerators)
+        self._capex = 0.0  # this step's capex, and its payments (`invest`)
+        self._capex_payments: list[tuple[str, str, float, str]] = []
         self.ai_revenue_usd = 0.0  # AI revenue of the last step settled (a flow)
+        self.chain_revenue_usd = 0.0  # all the chain paid it over that step, AI or not
         self.revenue_usd = 0.0  # its revenue in all over that step, AI and base
+        self.revenue_from_bloc_usd = 0.0  # its revenue from its `sales_bloc` over that step, chain and base
         self.capex_usd = 0.0  # capex paid over that step
         self.ai_revenue_total_usd = 0.0
         self.books.run_rates["ai_revenue"] = 0.0
 
-    def earn(self, amount_usd: float, passed_on: float = 0.0) -> None:
-        """The chain paid it `amount_usd` of its segment's flow, of which it passes `passed_on` on whole (paid
-        by the chain as it is earned)."""
+    def earn(self, amount_usd: float, passed_on: float = 0.0, ai: float | None = None, bloc: str = "") -> None:
+        """The chain paid it `amount_usd` of its segment's flow (`ai` of it AI revenue: all, unless said), of
+        which it passes `passed_on` on whole (paid by the chain as it is earned); `bloc`: the payer's."""
         self._earned += amount_usd
+        self._earned_ai += amount_usd if ai is None else ai
+        if bloc and bloc == self.spec.sales_bloc:
+            self._from_bloc += amount_usd
         self._passed_on += passed_on
         self.cash_usd += amount_usd - passed_on
 
+    def invest(self) -> None:
+        """The step's capex, paid when it settles. A foundry's buys tools from the equipment segment
+        (`SupplyChain.tools`), their AI part the share of its revenue its AI chips make (the tools' share
+        making them). Every supplier invests before any settles, so a toolmaker settles what it earned."""
+        capex = self._capex_share * self.base_revenue_usd_per_year * self.model.dt
+        if self.spec.segment == "foundry":
+            ai = self.ai_revenue_usd_per_year
+            ai_share = ai / (ai + self.base_revenue_usd_per_year) if ai > 0 else 0.0
+            self._capex_payments = self.model.chain.tools(self.id, capex, "base_capex", ai_share)
+        else:
+            self._capex_payments = [(self.id, OUTSIDE["suppliers"], capex, "base_capex")]
+        self._capex = capex
+
     def settle(self) -> None:
-        """The step's own flows, through the ledger, and its cash: the costs of its AI revenue, the base
-        business's operating cash flow and its capex; then the run rates."""
-        dt, ledger, suppliers = self.model.dt, self.model.ledger, OUTSIDE["suppliers"]
-        costs = self.spec.ai_cost_share * (self._earned - self._passed_on)
-        base_cash = self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt
-        capex = self._capex_share * self.base_revenue_usd_per_year * dt
+        """The step's own flows, through the ledger, and its cash: the costs of what the chain paid it, the
+        base business's operating cash flow (a toolmaker's less the sales in its `sales_bloc` that the tool
+        controls deny: `SupplyChain.tools_denied`) and its capex (`invest`); then the run rates."""
+        dt, ledger, spec = self.model.dt, self.model.ledger, self.spec
+        costs = spec.ai_cost_share * (self._earned - self._passed_on)
+        base_cash = spec.base_cash_margin * self.base_revenue_usd_per_year * dt
+        lost = 0.0  # base sales the tool controls deny
+        if spec.sales_bloc is not None:
+            in_bloc = spec.sales_bloc_share * self.base_revenue_usd_per_year * dt
+            if spec.segment == "equipment":
+                lost = self.model.chain.tools_denied(spec.sales_bloc) * in_bloc
+                base_cash -= spec.base_cash_margin * lost
+            self.revenue_from_bloc_usd = self._from_bloc + in_bloc - lost
         ledger.record(
             (
-                (self.id, suppliers, costs, "cost_of_sales"),
+                (self.id, OUTSIDE["suppliers"], costs, "cost_of_sales"),
                 ledger.settlement(self.id, OUTSIDE["customers"], base_cash, "base_business"),
-                (self.id, suppliers, capex, "base_capex"),
+                *self._capex_payments,
             )
         )
-        self.cash_usd += base_cash - costs - capex
-        self.ai_revenue_usd = self._earned
-        self.revenue_usd = self._earned + self.base_revenue_usd_per_year * dt
-        self.capex_usd = capex
-        self.ai_revenue_total_usd += self._earned
+        self.cash_usd += base_cash - costs - self._capex
+        self.ai_revenue_usd = self._earned_ai
+        self.chain_revenue_usd = self._earned
+        self.revenue_usd = self._earned + self.base_revenue_usd_per_year * dt - lost
+        self.capex_usd = self._capex
+        self.ai_revenue_total_usd += self._earned_ai
         weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
-        self.books.smooth("ai_revenue", self._earned / dt, weight)
-        self._earned = self._passed_on = 0.0
+        self.books.smooth("ai_revenue", self._earned_ai / dt, weight)
+        self._earned = self._earned_ai = self._from_bloc = self._passed_on = 0.0
+        self._capex_payments = []
         self.base_revenue_usd_per_year *= math.exp(math.log1p(self.spec.base_revenue_growth_per_year) * dt)
 
     @property

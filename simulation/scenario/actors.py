@@ -316,20 +316,21 @@ class Owner(Strict):
         return self.ticker or self.id
 
 
-SEGMENTS = ("foundry", "memory", "networking", "servers", "power")
+SEGMENTS = ("foundry", "equipment", "memory", "networking", "servers", "power")
 """The supply chain's segments, each paid by a flow of the model (`simulation.firms.chain`)."""
 
 
 class Supplier(Strict):
-    """A firm of the AI supply chain: the foundry, a memory maker, networking, a server maker or a power
-    company. Its AI revenue is its share of its segment's flow in the model; beside it runs its non-AI base
-    business, sized from its last annual report before the start."""
+    """A firm of the AI supply chain: the foundry, a maker of chip-making tools, a memory maker, networking, a
+    server maker or a power company. Its AI revenue is its share of its segment's flow in the model (for a
+    toolmaker, the part of it that builds capacity for AI chips); beside it runs its non-AI base business,
+    sized from its last annual report before the start."""
 
     id: Id
     name: str
     bloc: Id
     ticker: str | None = Field(None, description="main US ticker (none: not listed in the US)")
-    segment: Literal["foundry", "memory", "networking", "servers", "power"] = Field(
+    segment: Literal["foundry", "equipment", "memory", "networking", "servers", "power"] = Field(
         description="the flow it is paid from: " + ", ".join(SEGMENTS)
     )
     sells_to: list[Id] = Field(
@@ -359,6 +360,26 @@ class Supplier(Strict):
     capex_usd_per_year: float = num(
         unit="USD/year", lo=0, hi=1e11, ge=0, doc="capital expenditure over the year before start"
     )
+    sales_bloc: Id | None = Field(
+        None,
+        description="a bloc whose payers' money it shows apart (`revenue_from_<BLOC>_usd_<LABEL>`); for a "
+        "toolmaker, the bloc whose tool controls cut its base business there",
+    )
+    sales_bloc_share: float = num(
+        0.0,
+        unit="fraction",
+        lo=0,
+        hi=0.5,
+        ge=0,
+        le=1,
+        doc="share of its base revenue sold in `sales_bloc` (its filings' sales by region)",
+    )
+
+    @model_validator(mode="after")
+    def _sales_bloc(self) -> Supplier:
+        if self.sales_bloc_share > 0 and self.sales_bloc is None:
+            raise ValueError("sales_bloc_share needs a sales_bloc: the bloc its base business sells that share in")
+        return self
 
     @property
     def label(self) -> str:

@@ -257,9 +257,10 @@ class Capex(Strict):
 
 class SupplyChain(Strict):
     """How the model's flows pay the supply chain's segments (`simulation.firms.chain`): of the owners' AI
-    capex beyond chips, the networking and the servers' other parts; of their running costs, electricity.
-    The foundry and memory are paid from each chip's unit cost (`chips.<id>.foundry_cost_share`,
-    `hbm_cost_share`), the server makers also from the accelerators they build into servers."""
+    capex beyond chips, the networking and the servers' other parts; of their running costs, electricity;
+    of the foundry's capex and of what subsidies build, the chip-making tools. The foundry and memory are
+    paid from each chip's unit cost (`chips.<id>.foundry_cost_share`, `hbm_cost_share`), the server makers
+    also from the accelerators they build into servers."""
 
     networking_share: float = num(
         0.2,
@@ -281,6 +282,16 @@ class SupplyChain(Strict):
     )
     electricity_usd_per_mwh: float = num(
         80.6, unit="USD/MWh", lo=40, hi=150, gt=0, doc="price data centres pay for electricity"
+    )
+    equipment_share: float = num(
+        0.75,
+        unit="fraction",
+        lo=0.6,
+        hi=0.85,
+        ge=0,
+        le=1,
+        doc="share of a fab's capex spent on chip-making tools (the equipment segment; the rest: buildings, "
+        "cleanrooms)",
     )
 
     @model_validator(mode="after")

@@ -88,6 +88,8 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         unknown(f"suppliers.{supplier.id}.bloc", supplier.bloc, blocs, "blocs")
         for bloc in supplier.sells_to:
             unknown(f"suppliers.{supplier.id}.sells_to", bloc, blocs, "blocs")
+        if supplier.sales_bloc is not None:
+            unknown(f"suppliers.{supplier.id}.sales_bloc", supplier.sales_bloc, blocs, "blocs")
         for bloc in supplier.sells_to or blocs:
             key = (supplier.segment, bloc)
             shares[key] = shares.get(key, 0.0) + supplier.market_share

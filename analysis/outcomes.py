@@ -62,14 +62,15 @@ def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     return out
 
 
-CHIP_DEMAND = ("chips delivered to ", "chip spend of ", "AI revenue of ", "rentals abroad of ")
+CHIP_DEMAND = ("chips delivered to ", "chip spend of ", "AI revenue of ", "rentals abroad of ", "revenue from ")
 """How the outcomes of `chip_demand` start: chips, chip spend and capex, and who in the chain is paid."""
 
 
 def chip_demand(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     """Chips delivered to each bloc (legal, leaked and rented abroad), all owners' chip spend, each bloc's
-    owners' capex, each chipmaker's and supplier's AI revenue and the clouds' rentals abroad in each calendar
-    year the run covers whole: whether a change raises or lowers chip demand, and who in the chain it pays.
+    owners' capex, each chipmaker's and supplier's AI revenue, a supplier's revenue from its `sales_bloc` and
+    the clouds' rentals abroad in each calendar year the run covers whole: whether a change raises or lowers
+    chip demand, and who in the chain it pays.
     Outcomes of a comparison (`analysis.paired`), not of the report's table of one scenario."""
     dates = pd.DatetimeIndex(model["date"])
     years = [y for y in years_reached(dates[0], dates[-1], spec.time.step_days) if dates[0] <= pd.Timestamp(y, 1, 1)]
@@ -89,6 +90,10 @@ def chip_demand(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
         for firm in (*spec.chipmakers, *spec.suppliers):  # who in the chain gains or loses, and how much
             if f"revenue_ai_usd_{firm.label}" in row.index:
                 out[f"AI revenue of {firm.label} in {year} (USD)"] = float(row[f"revenue_ai_usd_{firm.label}"])
+        for s in spec.suppliers:
+            column = f"revenue_from_{s.sales_bloc}_usd_{s.label}"
+            if s.sales_bloc is not None and column in row.index:
+                out[f"revenue from {s.sales_bloc} of {s.label} in {year} (USD)"] = float(row[column])
         for owner in spec.owners:
             if f"rentals_abroad_usd_{owner.label}" in row.index:
                 out[f"rentals abroad of {owner.label} in {year} (USD)"] = float(

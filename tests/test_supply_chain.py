@@ -1,5 +1,6 @@
-"""The supply chain: the foundry, memory, networking, server and power firms are paid from the model's own
-flows, along the whole chain the money balances, and naming the payees changes nothing anyone pays."""
+"""The supply chain: the foundry, equipment, memory, networking, server and power firms are paid from the
+model's own flows, along the whole chain the money balances, and naming the payees changes nothing anyone
+pays."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def test_naming_the_chain_s_payees_changes_nothing_anyone_pays_or_does(chain_run
     shared = [c for c in without_chain.model.columns if c in chain_run.model.columns]
     assert len(shared) == len(without_chain.model.columns)
     pd.testing.assert_frame_equal(chain_run.model[shared], without_chain.model[shared], check_exact=True)
-    for label in ("TSM", "MU", "AVGO", "DELL", "SMCI", "VST", "CEG"):
+    for label in ("TSM", "ASML", "MU", "AVGO", "DELL", "SMCI", "VST", "CEG"):
         assert chain_run.model[f"revenue_ai_usd_{label}"].sum() > 0, label
         assert without_chain.model.filter(like=f"_{label}").empty
 
@@ -104,6 +105,41 @@ def test_the_foundry_and_memory_are_paid_each_chip_s_parts_and_the_rest_of_its_c
             checked += foundry > 0
     assert checked > 0
     assert model.spec.chip("ASCEND910B").foundry_cost_share == 0.0  # SMIC and its HBM are outside the model
+
+
+def test_the_toolmaker_is_paid_the_tools_of_the_foundry_s_capex_and_of_china_s_subsidies_less_what_controls_deny():
+    model = AIRaceModel(load_scenario("baseline", {**SHORT, "time.end": "2025-03-31"}), 4)
+    asml, tsmc, huawei = model.suppliers["asml"], model.suppliers["tsmc"], model.chipmakers["huawei"]
+    tools, share = model.spec.supply_chain.equipment_share, asml.spec.market_share
+    denied_seen = subsidised = 0
+    while model.running:
+        base = asml.base_revenue_usd_per_year * model.dt  # its base revenue this step (it grows as it settles)
+        model.step()
+        paid = defaultdict(float)
+        for p in model.ledger.last_step:
+            paid[(p.payer, p.payee, p.kind)] += p.amount_usd
+        # TSMC's capex is what it was; its tools pay ASML its share, whichever bloc controls tools
+        capex = tsmc.capex_usd
+        assert paid[("tsmc", "asml", "base_capex")] == pytest.approx(share * tools * capex, rel=1e-9)
+        assert sum(v for (payer, _, kind), v in paid.items() if payer == "tsmc" and kind == "base_capex") == (
+            pytest.approx(capex, rel=1e-12)
+        )
+        # China's subsidised capacity buys tools abroad less the share of its wanted growth the controls deny
+        denied = model.tools_denied("CN")
+        assert denied == huawei.tools_denied_share and 0.0 <= denied < 1.0
+        denied_seen += denied > 0
+        subsidy = sum(v for (payer, _, kind), v in paid.items() if payer == "huawei" and kind == "capacity")
+        from_china = paid[("huawei", "asml", "capacity")]
+        assert from_china == pytest.approx(share * tools * subsidy * (1 - denied), rel=1e-9, abs=1e-6)
+        subsidised += subsidy > 0
+        # its China revenue: what China's payers paid it and its base business there, less the denied tools
+        lost = asml.spec.sales_bloc_share * base * denied
+        assert asml.revenue_from_bloc_usd == pytest.approx(
+            from_china + asml.spec.sales_bloc_share * base - lost, rel=1e-9
+        )
+        assert asml.revenue_usd == pytest.approx(asml.chain_revenue_usd + base - lost, rel=1e-9)
+        assert 0.0 <= asml.ai_revenue_usd <= asml.chain_revenue_usd
+    assert denied_seen > 0 and subsidised > 0  # the December 2024 tool rule bound, Big Fund III paid
 
 
 def test_power_companies_sell_to_their_own_bloc_only_and_the_bill_comes_out_of_running_costs():

@@ -36,3 +36,15 @@ def test_a_breakthrough_lowers_the_foundry_s_ai_revenue_below_an_elasticity_of_1
     terms = {"services.price_elasticity": elasticity}
     row = effect(results("without_r1", **terms), results("deepseek_shock", **terms), "AI revenue of TSM in 2025 (USD)")
     assert row["interval excludes 0"] and sign * row["effect (median paired difference)"] > 0, row
+
+
+@pytest.mark.slow
+def test_tighter_equipment_controls_cut_asml_s_china_revenue():
+    # The December 2024 tool rule made tighter (capacity growth left to China 0.3 -> 0.1 a year, enforcement
+    # 0.8 -> 1): China's fabs are denied more of the growth they want, so buy fewer tools abroad.
+    tight = {
+        "regulators.bis.equipment_controls.dec2024.capacity_growth_max_per_year": 0.1,
+        "regulators.bis.equipment_controls.dec2024.enforcement": 1.0,
+    }
+    row = effect(results("baseline"), results("baseline", **tight), "revenue from CN of ASML in 2025 (USD)")
+    assert row["high"] < 0, row  # the whole interval below zero

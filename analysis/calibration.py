@@ -264,6 +264,17 @@ def ai_revenue(label: str, start: str, end: str) -> Callable[[Results], float]:
     return measure
 
 
+def revenue_from(label: str, bloc: str, start: str, end: str) -> Callable[[Results], float]:
+    """A supplier's revenue from its `sales_bloc` (`revenue_from_<BLOC>_usd_<label>`) over the rows dated from
+    `start` to `end`."""
+
+    def measure(r: Results) -> float:
+        column = _model(r, f"revenue_from_{bloc}_usd_{label}")
+        return float(column.loc[pd.Timestamp(start) : pd.Timestamp(end)].sum())
+
+    return measure
+
+
 def hbm_market_2024(r: Results) -> float:
     """What the model's accelerators paid for HBM in 2024: its memory makers' AI revenue over their shares."""
     memory = [s for s in r.scenario.suppliers if s.segment == "memory"]
@@ -477,6 +488,11 @@ TARGETS = [
         ai_revenue("TSM", "2024-01-01", "2024-12-31"),
     ),
     Target(
+        "ASML's sales to China, 2024", "baseline", "EUR10.2B (36.1% of its sales), ~$11.0B at ~1.08 a euro",
+        "USD", 11.0e9 * 0.75, 11.0e9 * 1.25, "ASML Annual Report 2024, via the South China Morning Post "
+        "(tolerance +-25%, ours)", revenue_from("ASML", "CN", "2024-01-01", "2024-12-31"),
+    ),
+    Target(
         "HBM bought for AI accelerators, 2024", "baseline", "$12B (Epoch AI) to $16-17B (Micron, TrendForce)",
         "USD", 12e9 * 0.75, 17e9 * 1.25, "Epoch AI; Micron FQ1-25 call (TAM $16B); TrendForce (tolerance +-25% "
         "beyond the estimates, ours)", hbm_market_2024,
@@ -609,6 +625,7 @@ DATES = {
     "NVIDIA's fall on 27 Jan 2025": "2025-01-27",
     "Broadcom's AI revenue, fiscal 2024": "2024-10-31",
     "TSMC's AI-accelerator revenue, 2024": "2024-12-31",
+    "ASML's sales to China, 2024": "2024-12-31",
     "HBM bought for AI accelerators, 2024": "2024-12-31",
     "US AI accelerators' share of US electricity, 2023": "2023-12-31",
 }

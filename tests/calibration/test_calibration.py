@@ -54,6 +54,10 @@ KNOWN_MISSES = {
     "TSMC's AI-accelerator revenue, 2024": "the foundry is paid the logic dies and packaging of the merchant "
     "accelerators the model sells (about $7.9B in 2024); the custom accelerators (~26% of AI servers in 2024, "
     "TrendForce) that TSMC also makes are not yet in the model",
+    "ASML's sales to China, 2024": "ASML's China sales are 18% of its 2022 base business (its 20-F) grown with "
+    "the whole company, plus the tools of China's subsidised AI capacity, less what the tool controls deny: "
+    "about $3.8B in 2024 against ~$11B; China's buying ahead of the controls (EUR2.9B in 2022, EUR7.3B in 2023, "
+    "EUR10.2B in 2024) is not in the model, whose China fabs buy tools only for the AI capacity it grows",
     "efficiency breakthroughs before 2025 followed by a 5% fall of NVIDIA": "at the mean Jevons belief that "
     "gives the 27 January 2025 fall, half the breakthroughs of 2023-2024 knock NVIDIA down 5% or more on their "
     "day or the next: the market tells a DeepSeek from a Mistral release only by the gain's size and reach",

@@ -20,6 +20,7 @@ QUARTER_ENDS = pd.to_datetime(["2023-03-31", "2023-06-30", "2023-09-30", "2023-1
 PANELS = [
     "chip designers",
     "foundry",
+    "equipment",
     "memory",
     "networking",
     "servers",

@@ -257,7 +257,7 @@ class Capex(Strict):
 
 class SupplyChain(Strict):
     """How the model's flows pay the supply chain's segments (`simulation.firms.chain`): of the owners' AI
-    capex beyond chips, the networking and the servers' other parts; of their running costs, electricity.
+    capex beyond chips, the networking and the servers' other parts; the electricity of their accelerators.
     The foundry and memory are paid from each chip's unit cost (`chips.<id>.foundry_cost_share`,
     `hbm_cost_share`), the server makers also from the accelerators they build into servers."""
 

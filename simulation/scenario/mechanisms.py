@@ -192,7 +192,13 @@ class Services(Strict):
     their labs' revenue."""
 
     cost_share: float = num(
-        0.6, unit="fraction", lo=0.3, hi=0.9, ge=0, lt=1, doc="share of AI-services revenue spent on serving and staff"
+        0.6,
+        unit="fraction",
+        lo=0.3,
+        hi=0.9,
+        ge=0,
+        lt=1,
+        doc="share of AI-services revenue spent on serving (electricity included) and staff",
     )
     capability_sensitivity: float = num(
         2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly market share follows capability"

@@ -40,7 +40,7 @@ def test_the_ledger_creates_and_loses_no_money_over_a_whole_run_of_deepseek_shoc
         assert math.isclose(firms, -outside, abs_tol=1e-9 * scale), model.date
     # Every flow of the story has a payee: chips, the owners' budgets, funding, services, capex, the makers' costs.
     assert {"chips", "compute", "funding", "ai_services", "serving", "base_business", "base_capex"} <= kinds
-    assert {"ai_infrastructure", "production", "opex"} <= kinds
+    assert {"ai_infrastructure", "production", "opex", "electricity"} <= kinds
 
 
 @pytest.mark.parametrize(

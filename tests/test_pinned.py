@@ -127,10 +127,13 @@ History of the pin in tests/data/baseline_pinned.json:
   not to China, whose AI servers are its own makers'; the power companies to the US): only the server
   makers' numbers move (their AI revenue over the run -21%), every other number identical. Re-taken a
   fifth time when the toolmaker ASML came in (segment `equipment`, paid from TSMC's capex and China's
-  subsidised capacity, its China sales cut by the tool controls): only the new entries move (4 model
-  columns `revenue_ai_usd_ASML`, `revenue_usd_ASML`, `capex_usd_ASML`, `revenue_from_CN_usd_ASML`; ASML's
-  6 agent series; its `ai_revenue_usd_by_year`); TSMC's capex only changes payees, so its cash and every
-  number pinned before, the sampled rows and the events' digest were checked identical first.
+  subsidised capacity, its China sales cut by the tool controls; TSMC's capex only changes payees: only
+  ASML's new entries move) and owners began to pay their accelerators' electricity in full, beside the
+  running costs that hold it up to their size (it had been capped by them): only the bills and the power
+  companies' revenue move until 2026 (over the run `electricity_usd_` US +13%, CN +60%, ROW +24%, Vistra's
+  and Constellation's AI revenue +13%; 2023-2025 within 0.2%), the owners' cash and borrowing after it, and
+  from April 2030 China's chips (legal chips in 2030 -3.9%, Huawei's revenue +1.7%, NVIDIA's -0.02%, its
+  price at most 2.8%) as Baidu's plan meets its cash; no capability, gap or event moves.
 """
 
 from __future__ import annotations

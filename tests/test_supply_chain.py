@@ -13,7 +13,7 @@ import pytest
 
 from simulation import load_scenario
 from simulation.firms import OUTSIDE
-from simulation.firms.chain import RESALE
+from simulation.firms.chain import RESALE, electricity_usd
 from simulation.model import AIRaceModel
 from simulation.runner import run
 from simulation.scenario import ScenarioError
@@ -142,7 +142,13 @@ def test_the_toolmaker_is_paid_the_tools_of_the_foundry_s_capex_and_of_china_s_s
     assert denied_seen > 0 and subsidised > 0  # the December 2024 tool rule bound, Big Fund III paid
 
 
-def test_power_companies_sell_to_their_own_bloc_only_and_the_bill_comes_out_of_running_costs():
+def _bill(model, owner) -> float:
+    """The electricity of the owner's installed accelerators over a step, from their board power."""
+    kw, terms = model.clusters.owner_power_kw(owner.id), model.spec.supply_chain
+    return electricity_usd(kw, model.spec.tech.site_overhead, model.step_days, terms.electricity_usd_per_mwh)
+
+
+def test_power_companies_sell_to_their_own_bloc_only_and_the_bill_is_paid_beside_the_running_costs():
     model = AIRaceModel(load_scenario("baseline", SHORT), 2)
     for _ in range(40):
         model.step()
@@ -151,11 +157,49 @@ def test_power_companies_sell_to_their_own_bloc_only_and_the_bill_comes_out_of_r
     us_bill = sum(o.electricity_usd for o in model.owners.values() if o.bloc == "US")
     for s in power.values():
         assert s.ai_revenue_usd == pytest.approx(s.spec.market_share * us_bill, rel=1e-9)
-    payers = {p.payer for p in model.ledger.last_step if p.payee in power and p.kind == "serving"}
+    payers = {p.payer for p in model.ledger.last_step if p.payee in power and p.kind == "electricity"}
     assert payers and {model.ledger.firms[payer].bloc for payer in payers} == {"US"}
     for o in model.owners.values():
-        serving = sum(p.amount_usd for p in model.ledger.last_step if p.payer == o.id and p.kind == "serving")
-        assert o.electricity_usd <= serving * (1 + 1e-12)
+        paid = defaultdict(float)
+        for p in model.ledger.last_step:
+            if p.payer == o.id:
+                paid[p.kind] += p.amount_usd
+        # where the running costs hold the bill (every owner here), the outlay is the running costs, as sourced
+        serving = model.spec.services.cost_share * o.ai_revenue_usd_per_year * model.dt
+        assert o.electricity_usd == pytest.approx(_bill(model, o), rel=1e-12)
+        assert paid["electricity"] == pytest.approx(o.electricity_usd, rel=1e-9)
+        assert paid["electricity"] + paid["serving"] == pytest.approx(max(serving, o.electricity_usd), rel=1e-9)
+
+
+def test_owners_pay_their_whole_electricity_bill_when_their_running_costs_are_smaller():
+    # With no running costs at all (`services.cost_share` 0) the bill used to be capped to nothing. Every owner,
+    # one with no lab and a Chinese one among them, pays the whole bill of its installed accelerators, from its
+    # cash (its operating cash flow falls by it), and the money still balances.
+    model = AIRaceModel(load_scenario("baseline", {**SHORT, "services.cost_share": 0.0}), 2)
+    owners = model.owners
+    assert not owners["us_other_buyers"].labs and owners["alibaba_group"].bloc == "CN"
+    for _ in range(30):
+        cash = {o.id: o.cash_usd for o in owners.values()}
+        model.step()
+        net: dict[str, float] = defaultdict(float)
+        for p in model.ledger.last_step:
+            net[p.payer] -= p.amount_usd
+            net[p.payee] += p.amount_usd
+        assert math.isclose(sum(net.values()), 0.0, abs_tol=1e-9 * max(map(abs, cash.values())))
+        for o in owners.values():
+            bill = _bill(model, o)
+            paid = sum(p.amount_usd for p in model.ledger.last_step if p.payer == o.id and p.kind == "electricity")
+            assert bill > 0 and o.electricity_usd == pytest.approx(bill, rel=1e-12), o.id
+            assert paid == pytest.approx(bill, rel=1e-9), o.id
+            assert not any(p.payer == o.id and p.kind == "serving" for p in model.ledger.last_step)
+            assert math.isclose(o.cash_usd - cash[o.id], net[o.id], rel_tol=1e-9, abs_tol=1e-3), o.id
+            assert o.power_beyond_running_costs_usd_per_year == pytest.approx(bill / model.dt, rel=1e-12)
+    for owner in ("us_other_buyers", "cn_other_buyers", "alibaba_group", "high_flyer"):
+        assert owners[owner].electricity_usd > 0
+    us = sum(o.electricity_usd for o in owners.values() if o.bloc == "US")
+    for s in model.suppliers.values():
+        if s.spec.segment == "power":
+            assert s.ai_revenue_usd == pytest.approx(s.spec.market_share * us, rel=1e-9)
 
 
 def test_summary_gives_each_firm_s_ai_revenue_by_year_from_its_column(chain_run):

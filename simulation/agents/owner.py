@@ -30,9 +30,15 @@ business's capex is paid whatever (it is the firm's own business, not modelled b
 margin and capex), so an owner whose base business does not pay for itself borrows past the limit,
 and then spends nothing on AI.
 
+Its installed accelerators' electricity is paid in full every step, to the power segment. The running
+costs (`services.cost_share` of its AI revenue) were sourced from a price of compute that includes power,
+so they hold the bill up to their size (what is left of them goes to other suppliers); the part of the bill
+beyond them (idle chips of a cloud whose rentals fall short, a fleet large against its AI revenue) is paid
+beside them, out of its operating cash flow.
+
 The books balance every step: the change in cash (negative cash is net debt) equals the base
-business's operating cash flow, plus the AI margin and any outside capital, less capex paid, plus what its
-labs paid it for the chips they commissioned.
+business's operating cash flow, plus the AI margin and any outside capital, less the electricity beyond the
+running costs and capex paid, plus what its labs paid it for the chips they commissioned.
 """
 
 from __future__ import annotations
@@ -104,7 +110,7 @@ class Owner(Firm):
         self.ai_spend_usd = 0.0  # the AI part of it that it paid itself (its labs' commissions apart)
         self.capex_total_usd = 0.0
         self.raised_usd_total = 0.0  # borrowed in all: the rises of its net debt
-        self.electricity_usd = 0.0  # its accelerators' electricity over the last step, paid from its running costs
+        self.electricity_usd = 0.0  # its accelerators' electricity over the last step, paid in full
         self.rentals_abroad_usd = 0.0  # rent of the chips it leased to buyers in a controlled bloc, last step
         self.leased_chips_usd = 0.0  # what the chips it leased abroad cost it, last step (capex)
         self._leased = (0.0, 0.0)  # this step's rent from chips leased abroad, and what those chips cost it
@@ -237,9 +243,22 @@ class Owner(Firm):
 
     @property
     def operating_cash_usd_per_year(self) -> float:
-        """Operating cash flow: the base business's, and the margin on its labs' AI services."""
+        """Operating cash flow: the base business's, and the margin on its AI revenue, less the electricity of its
+        accelerators (the last step's bill) beyond the running costs, which hold the electricity they can."""
         ai_margin = 1.0 - self.services_spec.cost_share
-        return self.spec.base_cash_margin * self.base_revenue_usd_per_year + ai_margin * self.ai_revenue_usd_per_year
+        return (
+            self.spec.base_cash_margin * self.base_revenue_usd_per_year
+            + ai_margin * self.ai_revenue_usd_per_year
+            - self.power_beyond_running_costs_usd_per_year
+        )
+
+    @property
+    def power_beyond_running_costs_usd_per_year(self) -> float:
+        """The part of its electricity bill (the last step's, a year) its running costs do not hold: the running
+        costs (`services.cost_share` of its AI revenue) were sourced from a price of compute that includes the
+        power behind it, so they hold the bill up to their size, and the rest is paid beside them."""
+        bill = self.electricity_usd / self.model.dt
+        return max(bill - self.services_spec.cost_share * self.ai_revenue_usd_per_year, 0.0)
 
     @property
     def debt_limit_usd(self) -> float:
@@ -304,8 +323,7 @@ class Owner(Firm):
         terms = model.spec.supply_chain
         kw, overhead = model.clusters.owner_power_kw(self.id), model.spec.tech.site_overhead
         bill = electricity_usd(kw, overhead, model.step_days, terms.electricity_usd_per_mwh)
-        power = min(bill, serving)  # the running costs it pays include its accelerators' electricity
-        self.electricity_usd = power
+        self.electricity_usd = bill  # paid in full; the running costs beside it are what is left of `serving`
         networking, servers = terms.networking_share * other_ai_usd, terms.servers_share * other_ai_usd
         ledger.record(
             (
@@ -313,8 +331,8 @@ class Owner(Firm):
                 (OUTSIDE["users"], self.id, ai_revenue, "ai_services")
                 if self.labs
                 else (OUTSIDE["customers"], self.id, ai_revenue, "compute_rental"),
-                *chain.split(self.id, "power", power, "serving"),
-                (self.id, suppliers, serving - power, "serving"),
+                *chain.split(self.id, "power", bill, "electricity"),
+                (self.id, suppliers, max(serving - bill, 0.0), "serving"),
                 (self.id, suppliers, self.base_capex_usd_per_year * dt, "base_capex"),
                 *chain.split(self.id, "networking", networking, "ai_infrastructure"),
                 *chain.split(self.id, "servers", servers, "ai_infrastructure"),

@@ -6,9 +6,9 @@ A chip's unit cost pays the foundry (its `foundry_cost_share` of it: logic die a
 memory makers (its `hbm_cost_share`), the rest going to suppliers outside the model (test, assembly,
 substrates); the owners' AI capex beyond chips pays networking and the servers' other parts
 (`supply_chain.networking_share`, `servers_share`), the rest buildings, power and cooling equipment; the
-server makers' share of the accelerators passes through them on its way to the chipmakers; the owners'
-running costs pay for the electricity their installed accelerators draw; the foundry's capex and what
-subsidies build pay the toolmakers (`supply_chain.equipment_share` of it), less the tools that controls
+server makers' share of the accelerators passes through them on its way to the chipmakers; the owners pay
+the electricity their installed accelerators draw, in full (`Owner._pay_the_step`); the foundry's capex and
+what subsidies build pay the toolmakers (`supply_chain.equipment_share` of it), less the tools that controls
 deny the buyer's bloc. Each firm of a segment gets its `market_share` of the segment's flow, the rest goes
 to the segment's firms outside the model, under the payer's own kind of payment (so what is capex for the
 payer stays capex). Power is local: a power company sells only to payers of its own bloc.

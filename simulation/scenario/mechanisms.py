@@ -192,7 +192,13 @@ class Services(Strict):
     their labs' revenue."""
 
     cost_share: float = num(
-        0.6, unit="fraction", lo=0.3, hi=0.9, ge=0, lt=1, doc="share of AI-services revenue spent on serving and staff"
+        0.6,
+        unit="fraction",
+        lo=0.3,
+        hi=0.9,
+        ge=0,
+        lt=1,
+        doc="share of AI-services revenue spent on serving (electricity included) and staff",
     )
     capability_sensitivity: float = num(
         2.0, unit="1/capability", lo=0.5, hi=5, ge=0, doc="how strongly market share follows capability"
@@ -257,7 +263,7 @@ class Capex(Strict):
 
 class SupplyChain(Strict):
     """How the model's flows pay the supply chain's segments (`simulation.firms.chain`): of the owners' AI
-    capex beyond chips, the networking and the servers' other parts; of their running costs, electricity;
+    capex beyond chips, the networking and the servers' other parts; the electricity of their accelerators;
     of the foundry's capex and of what subsidies build, the chip-making tools. The foundry and memory are
     paid from each chip's unit cost (`chips.<id>.foundry_cost_share`, `hbm_cost_share`), the server makers
     also from the accelerators they build into servers."""

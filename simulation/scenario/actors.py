@@ -8,7 +8,7 @@ whole model's mechanisms are in `simulation.scenario.mechanisms`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -265,6 +265,40 @@ class Index(Strict):
     members: list[Id] = Field(description="the listed firms in it, by id")
 
 
+# A firm's base business (everything but AI), sized from its last annual report before the start: the five
+# numbers owners and suppliers share, each declared once (unit, plausible range covering both kinds of firm,
+# bounds, meaning). Annotated types rather than a base class: an inherited field comes first in a table, so
+# a resolved scenario.toml would list a firm's cash before its id.
+Cash = Annotated[float, num(unit="USD", lo=0, hi=5e11, ge=0, doc="cash and short-term investments at start")]
+BaseRevenue = Annotated[
+    float, num(unit="USD/year", lo=0, hi=1e12, ge=0, doc="revenue of its non-AI business over the year before start")
+]
+BaseRevenueGrowth = Annotated[
+    float, num(unit="1/year", lo=-0.2, hi=0.5, ge=-0.9, le=5, doc="growth of that revenue (0.1 = +10% a year)")
+]
+BaseCashMargin = Annotated[
+    float,
+    num(
+        unit="fraction",
+        lo=0,
+        hi=0.7,
+        ge=-1,
+        le=1,
+        doc="operating cash flow of the non-AI business per dollar of its revenue",
+    ),
+]
+CapexBeforeStart = Annotated[
+    float,
+    num(
+        unit="USD/year",
+        lo=0,
+        hi=2e11,
+        ge=0,
+        doc="capital expenditure over the year before start (an owner's: AI and non-AI, `ai_capex_share` of it AI)",
+    ),
+]
+
+
 class Owner(Strict):
     """The firm that owns a lab and pays for its data centres: a listed platform (with a ticker) or a
     private firm. Its base business (everything but AI) is sized from its last annual report before
@@ -274,24 +308,11 @@ class Owner(Strict):
     name: str
     bloc: Id
     ticker: str | None = Field(None, description="main US ticker of a listed owner (none: private)")
-    cash_usd: float = num(unit="USD", lo=0, hi=5e11, ge=0, doc="cash and short-term investments at start")
-    base_revenue_usd_per_year: float = num(
-        unit="USD/year", lo=0, hi=1e12, ge=0, doc="revenue of its non-AI business over the year before start"
-    )
-    base_revenue_growth_per_year: float = num(
-        unit="1/year", lo=-0.2, hi=0.5, ge=-0.9, le=5, doc="growth of that revenue (0.1 = +10% a year)"
-    )
-    base_cash_margin: float = num(
-        unit="fraction",
-        lo=0,
-        hi=0.6,
-        ge=-1,
-        le=1,
-        doc="operating cash flow of the non-AI business per dollar of its revenue",
-    )
-    capex_usd_per_year: float = num(
-        unit="USD/year", lo=0, hi=2e11, ge=0, doc="capital expenditure over the year before start, AI and non-AI"
-    )
+    cash_usd: Cash
+    base_revenue_usd_per_year: BaseRevenue
+    base_revenue_growth_per_year: BaseRevenueGrowth
+    base_cash_margin: BaseCashMargin
+    capex_usd_per_year: CapexBeforeStart
     ai_capex_share: float = num(
         unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of that capex spent on AI data centres and chips"
     )
@@ -347,19 +368,11 @@ class Supplier(Strict):
         le=1,
         doc="share of its AI revenue paid on to its own suppliers (1 - gross margin of that business)",
     )
-    cash_usd: float = num(unit="USD", lo=0, hi=2e11, ge=0, doc="cash and short-term investments at start")
-    base_revenue_usd_per_year: float = num(
-        unit="USD/year", lo=0, hi=5e11, ge=0, doc="revenue of its non-AI business over the year before start"
-    )
-    base_revenue_growth_per_year: float = num(
-        unit="1/year", lo=-0.2, hi=0.5, ge=-0.9, le=5, doc="growth of that revenue (0.1 = +10% a year)"
-    )
-    base_cash_margin: float = num(
-        unit="fraction", lo=0, hi=0.7, ge=-1, le=1, doc="operating cash flow of the non-AI business per dollar of it"
-    )
-    capex_usd_per_year: float = num(
-        unit="USD/year", lo=0, hi=1e11, ge=0, doc="capital expenditure over the year before start"
-    )
+    cash_usd: Cash
+    base_revenue_usd_per_year: BaseRevenue
+    base_revenue_growth_per_year: BaseRevenueGrowth
+    base_cash_margin: BaseCashMargin
+    capex_usd_per_year: CapexBeforeStart
     sales_bloc: Id | None = Field(
         None,
         description="a bloc whose payers' money it shows apart (`revenue_from_<BLOC>_usd_<LABEL>`); for a "

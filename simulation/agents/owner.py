@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.firms import OUTSIDE, Firm
+from simulation.firms import OUTSIDE, FirmWithBaseBusiness
 from simulation.firms.chain import electricity_usd
 from simulation.scenario import Capex, Services
 from simulation.scenario import Owner as OwnerSpec
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 
-class Owner(Firm):
+class Owner(FirmWithBaseBusiness):
     spec: OwnerSpec
 
     def __init__(
@@ -77,19 +77,13 @@ class Owner(Firm):
         AI capex plans, and `services`, of the AI-services business (its cost share); `rental_premium`
         (`chip_market.rental_premium`) what a cloud charges over a chip's price, and `depreciation_per_year`
         (`tech.depreciation_per_year`) how fast chips wear."""
-        super().__init__(model, spec, spec.cash_usd)
+        super().__init__(model, spec, spec.capex_usd_per_year * (1 - spec.ai_capex_share))
         self.capex_spec = capex
         self.services_spec = services
         self.rental_premium = rental_premium
         self.depreciation_per_year = depreciation_per_year
         self.label = spec.label
         self.labs: list[Lab] = []
-        self.base_revenue_usd_per_year = spec.base_revenue_usd_per_year
-        self._base_capex_share = (
-            spec.capex_usd_per_year * (1 - spec.ai_capex_share) / spec.base_revenue_usd_per_year
-            if spec.base_revenue_usd_per_year > 0
-            else 0.0
-        )
         self.ai_capex_usd_per_year = spec.capex_usd_per_year * spec.ai_capex_share
         self.ai_revenue_usd_per_year = 0.0
         self.demand_flops = 0.0  # compute its bloc's users' demand takes now: the demand it builds for
@@ -124,11 +118,6 @@ class Owner(Firm):
     def step_revenue_usd(self) -> float:
         """Its revenue in all over the step: AI and the base business."""
         return (self.ai_revenue_usd_per_year + self.base_revenue_usd_per_year) * self.model.dt + self.rentals_abroad_usd
-
-    @property
-    def base_capex_usd_per_year(self) -> float:
-        """Capex of the non-AI business: the share of base revenue it took in the year before the start."""
-        return self._base_capex_share * self.base_revenue_usd_per_year
 
     @property
     def demanded_flops(self) -> float:
@@ -247,7 +236,7 @@ class Owner(Firm):
         accelerators (the last step's bill) beyond the running costs, which hold the electricity they can."""
         ai_margin = 1.0 - self.services_spec.cost_share
         return (
-            self.spec.base_cash_margin * self.base_revenue_usd_per_year
+            self.base_cash_usd_per_year
             + ai_margin * self.ai_revenue_usd_per_year
             - self.power_beyond_running_costs_usd_per_year
         )
@@ -309,7 +298,7 @@ class Owner(Firm):
         self.cash_usd += (self.operating_cash_usd_per_year - self.base_capex_usd_per_year) * dt - self.ai_spend_usd
         self.raised_usd_total += max(max(-self.cash_usd, 0.0) - debt, 0.0)
         self.capex_total_usd += self.capex_usd
-        self.base_revenue_usd_per_year *= math.exp(math.log1p(self.spec.base_revenue_growth_per_year) * dt)
+        self.grow_base_business()
 
     def _pay_the_step(self, other_ai_usd: float) -> None:
         """The step's flows through the ledger, as `settle` moves the cash: the base business's operating cash
@@ -318,7 +307,7 @@ class Owner(Firm):
         model = self.model
         ledger, dt, suppliers, chain = model.ledger, model.dt, OUTSIDE["suppliers"], model.chain
         ai_revenue = self.ai_revenue_usd_per_year * dt
-        base_cash = self.spec.base_cash_margin * self.base_revenue_usd_per_year * dt
+        base_cash = self.base_cash_usd_per_year * dt
         serving = self.services_spec.cost_share * ai_revenue
         terms = model.spec.supply_chain
         kw, overhead = model.clusters.owner_power_kw(self.id), model.spec.tech.site_overhead
@@ -327,7 +316,7 @@ class Owner(Firm):
         networking, servers = terms.networking_share * other_ai_usd, terms.servers_share * other_ai_usd
         ledger.record(
             (
-                ledger.settlement(self.id, OUTSIDE["customers"], base_cash, "base_business"),
+                self.base_business_settlement(base_cash),
                 (OUTSIDE["users"], self.id, ai_revenue, "ai_services")
                 if self.labs
                 else (OUTSIDE["customers"], self.id, ai_revenue, "compute_rental"),

@@ -1,6 +1,7 @@
 """A supplier: a firm of the AI supply chain (the foundry, a toolmaker, a memory maker, networking, a server
 maker, a power company), paid its share of its segment's flow in the model (`simulation.firms.chain`), beside
-a non-AI base business sized from its last annual report before the start.
+a non-AI base business sized from its last annual report before the start (`simulation.firms.base_business`,
+as an owner's).
 
 Its books each step: what the chain paid it (all of it AI revenue, but for a toolmaker paid from the
 foundry's capex: only the share of that capex building AI chips); what it pays on for that revenue (the
@@ -18,7 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from simulation.agents.chipmaker import EARNINGS_HALFLIFE_DAYS
-from simulation.firms import OUTSIDE, Firm
+from simulation.firms import OUTSIDE, FirmWithBaseBusiness
 from simulation.scenario import Supplier as SupplierSpec
 from simulation.tech import step_fraction
 
@@ -26,16 +27,12 @@ if TYPE_CHECKING:
     from simulation.model import AIRaceModel
 
 
-class Supplier(Firm):
+class Supplier(FirmWithBaseBusiness):
     spec: SupplierSpec
 
     def __init__(self, model: AIRaceModel, spec: SupplierSpec):
-        super().__init__(model, spec, spec.cash_usd)
+        super().__init__(model, spec, spec.capex_usd_per_year)
         self.label = spec.label
-        self.base_revenue_usd_per_year = spec.base_revenue_usd_per_year
-        self._capex_share = (
-            spec.capex_usd_per_year / spec.base_revenue_usd_per_year if spec.base_revenue_usd_per_year > 0 else 0.0
-        )
         self._earned = 0.0  # what the chain paid it this step so far
         self._earned_ai = 0.0  # the AI part of that
         self._from_bloc = 0.0  # the part of it paid by payers of its `sales_bloc`
@@ -64,7 +61,7 @@ class Supplier(Firm):
         """The step's capex, paid when it settles. A foundry's buys tools from the equipment segment
         (`SupplyChain.tools`), their AI part the share of its revenue its AI chips make (the tools' share
         making them). Every supplier invests before any settles, so a toolmaker settles what it earned."""
-        capex = self._capex_share * self.base_revenue_usd_per_year * self.model.dt
+        capex = self.base_capex_usd_per_year * self.model.dt
         if self.spec.segment == "foundry":
             ai = self.ai_revenue_usd_per_year
             ai_share = ai / (ai + self.base_revenue_usd_per_year) if ai > 0 else 0.0
@@ -79,7 +76,7 @@ class Supplier(Firm):
         controls deny: `SupplyChain.tools_denied`) and its capex (`invest`); then the run rates."""
         dt, ledger, spec = self.model.dt, self.model.ledger, self.spec
         costs = spec.ai_cost_share * (self._earned - self._passed_on)
-        base_cash = spec.base_cash_margin * self.base_revenue_usd_per_year * dt
+        base_cash = self.base_cash_usd_per_year * dt
         lost = 0.0  # base sales the tool controls deny
         if spec.sales_bloc is not None:
             in_bloc = spec.sales_bloc_share * self.base_revenue_usd_per_year * dt
@@ -90,7 +87,7 @@ class Supplier(Firm):
         ledger.record(
             (
                 (self.id, OUTSIDE["suppliers"], costs, "cost_of_sales"),
-                ledger.settlement(self.id, OUTSIDE["customers"], base_cash, "base_business"),
+                self.base_business_settlement(base_cash),
                 *self._capex_payments,
             )
         )
@@ -104,7 +101,7 @@ class Supplier(Firm):
         self.books.smooth("ai_revenue", self._earned_ai / dt, weight)
         self._earned = self._earned_ai = self._from_bloc = self._passed_on = 0.0
         self._capex_payments = []
-        self.base_revenue_usd_per_year *= math.exp(math.log1p(self.spec.base_revenue_growth_per_year) * dt)
+        self.grow_base_business()
 
     @property
     def step_ai_revenue_usd(self) -> float:

@@ -3,6 +3,8 @@ AI market they build for (simulation.agents.owner)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from analysis.calibration import platforms_capex
@@ -99,3 +101,18 @@ def test_a_lab_whose_owner_is_in_another_bloc_is_refused():
         load_scenario("baseline", {"labs.deepseek.owner": "microsoft"}, label="--set")
     found = {p.key: p.message for p in err.value.problems}
     assert found["labs.deepseek.owner"].startswith("its owner microsoft is in bloc US, the lab in CN")
+
+
+def test_a_base_business_too_small_to_scale_its_capex_from_has_none():
+    # Found by the robustness tests: a base revenue of 1e-311 USD made the capex's share of it infinite, and an
+    # owner with no lab raised infinite capital. It is treated as a base revenue of 0: no base capex.
+    tiny = {
+        "owners.oracle.base_revenue_usd_per_year": 2.2e-311,
+        "owners.oracle.cash_usd": 0.0,
+        "time.end": "2023-03-01",
+    }
+    model = AIRaceModel(load_scenario("baseline", tiny), 0)
+    while model.running:
+        model.step()
+    oracle = model.owners["oracle"]
+    assert oracle.base_capex_usd_per_year == 0.0 and math.isfinite(oracle.cash_usd)

@@ -29,7 +29,10 @@ class FirmWithBaseBusiness(Firm):
         super().__init__(model, spec, spec.cash_usd)
         self.base_revenue_usd_per_year = spec.base_revenue_usd_per_year
         revenue = spec.base_revenue_usd_per_year
-        self._base_capex_share = base_capex_usd_per_year / revenue if revenue > 0 else 0.0
+        share = base_capex_usd_per_year / revenue if revenue > 0 else 0.0
+        # A base business too small for its capex to be a share of it (a revenue of 1e-311 USD overflows the
+        # share) is treated as none, as a revenue of 0 is: no base capex.
+        self._base_capex_share = share if math.isfinite(share) else 0.0
 
     @property
     def base_capex_usd_per_year(self) -> float:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "simulation.scenario": 0,
     "simulation.tech": 1,
+    "simulation.sums": 1,
     "simulation.measures": 1,
     "simulation.records": 1,
     "simulation.events": 1,

@@ -30,6 +30,7 @@ import numpy as np
 
 from simulation.markets.equity import ClippedGroup, clearing_log_price, growth_multiple
 from simulation.markets.news import News
+from simulation.sums import dot
 from simulation.tech import DAYS_PER_YEAR, step_fraction
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class InvestorPopulation(mesa.Agent):
         self.demand_belief = np.exp(self.log_demand_belief)
         multiple = self._growth_multiple(self.growth_belief + self.growth_bias) * self.demand_belief
         factor = self.view * multiple[:, None]
-        self._consensus_factor = self.capital_share @ factor
+        self._consensus_factor = dot(self.capital_share, factor)
         return factor
 
     def expected_revenue(self) -> np.ndarray:
@@ -240,14 +241,14 @@ class InvestorPopulation(mesa.Agent):
                 log_consensus, fixed, c_f, slope, self.base_value, fund_factor, cash_flow, up, down, x0
             )
             with np.errstate(invalid="ignore", divide="ignore"):
-                mean_tilts = np.array([c_f @ fund_tilt, trend_tilts, sentiment_tilts]) / capital[:, None]
+                mean_tilts = np.array([dot(c_f, fund_tilt), trend_tilts, sentiment_tilts]) / capital[:, None]
             mean_tilts[capital == 0] = 0.0
             self._money_per_share = np.exp(log_consensus - x)  # consensus value over price
             returns = x - x0
             caps = self.market.market_caps()  # yesterday's market values weigh today's returns
             self.market.prices = np.exp(x)
             self.momentum += keep_trend * (returns * DAYS_PER_YEAR - self.momentum)
-            profit = held @ (returns * caps / caps.sum()) * DAYS_PER_YEAR
+            profit = dot(held, returns * caps / caps.sum()) * DAYS_PER_YEAR
             self.fitness += keep_fitness * (profit - self.fitness)
         self._step_start_totals = self._revenue_totals()
         # Each investor's tilt after the last day, for its holdings.
@@ -261,7 +262,7 @@ class InvestorPopulation(mesa.Agent):
         for s, members in enumerate(self.members):
             if len(members):
                 w = self.capital_share[members]
-                out[s] = w @ tilt[members] / w.sum()
+                out[s] = dot(w, tilt[members]) / w.sum()
         return out
 
     @property

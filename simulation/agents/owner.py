@@ -52,6 +52,7 @@ from simulation.firms import OUTSIDE, FirmWithBaseBusiness
 from simulation.firms.chain import electricity_usd
 from simulation.scenario import Capex, Services
 from simulation.scenario import Owner as OwnerSpec
+from simulation.sums import dot
 from simulation.tech import step_fraction
 
 if TYPE_CHECKING:
@@ -209,7 +210,7 @@ class Owner(FirmWithBaseBusiness):
         """Chips arrive: each pool's share of them goes into the cluster it is building."""
         clusters, day = self.model.clusters, self.model.day
         self.chips_received_total += float(units.sum())
-        kw = float(units @ clusters.kw_per_unit)
+        kw = float(dot(units, clusters.kw_per_unit))
         for pool, share in self.delivery_shares:
             if share > 0:
                 clusters.install(pool, units * share, day, kw * share)

@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from simulation.sums import dot
 from simulation.tech import DAYS_PER_YEAR
 
 GROW = 64
@@ -116,7 +117,7 @@ class Clusters:
         self._changed()
         self.installed_total += float(units.sum())
         cap = self.site_power_kw(day) / self.site_overhead
-        left, need = units, float(units @ self.kw_per_unit) if kw is None else kw
+        left, need = units, float(dot(units, self.kw_per_unit)) if kw is None else kw
         while True:
             k = int(self.building[pool])
             if k < 0 or day >= self.ready_day[k]:
@@ -148,7 +149,7 @@ class Clusters:
     def totals(self) -> np.ndarray:
         """Peak FLOP/s, effective FLOP/s and list value (columns) of each cluster (rows), kept until a change."""
         if self._totals is None:
-            self._totals = self.units[: self.count] @ self.per_unit.T
+            self._totals = dot(self.units[: self.count], self.per_unit.T)
         return self._totals
 
     def pool_totals(self) -> np.ndarray:

@@ -32,6 +32,7 @@ import numpy as np
 
 from simulation.firms import OUTSIDE
 from simulation.markets.supply import channel_load, channel_premium, seizure_chance
+from simulation.sums import dot
 from simulation.tech import interconnect_factor, logit_split, step_fraction
 
 if TYPE_CHECKING:
@@ -520,7 +521,7 @@ class ChipMarket:
         makers pay their licence fees to governments."""
         buyers, makers = self._buyer_ids, self._maker_ids
         smugglers, clouds, governments = OUTSIDE["smugglers"], OUTSIDE["clouds_abroad"], OUTSIDE["governments"]
-        per_maker = sales @ self._maker_columns
+        per_maker = dot(sales, self._maker_columns)
         rows, columns = per_maker.nonzero()
         record, resell = self.model.ledger.record, self.model.chain.resell
         record(

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.sums import dot
 from simulation.tech import DAYS_PER_YEAR, SECONDS_PER_DAY, grown, market_shares
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ class ServicesMarket:
         # efficiency and the bloc's price of compute, whatever model the lab started from.
         self.level_price_per_token = self.start_price / (gain * pp)
         self.inference_flops = revenue * flop_per_usd
-        self.demand_flops = flop_per_usd @ by_market
+        self.demand_flops = dot(flop_per_usd, by_market)
         for lab, r in zip(self.labs, revenue.tolist(), strict=True):
             lab.earn(r)
         self.book(revenue)

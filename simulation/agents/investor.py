@@ -204,6 +204,8 @@ class InvestorPopulation(mesa.Agent):
         persistence = 0.5 ** (1.0 / spec.sentiment_halflife_days)
         common, own = math.sqrt(spec.sentiment_factor_share), math.sqrt(1 - spec.sentiment_factor_share)
         kick = spec.sentiment_sd_per_year * math.sqrt(1 - persistence**2)
+        # Each day's kick to sentiment, for the whole step at once (element by element the same operations).
+        kicks = kick * (common * shocks[:, :1] + own * shocks[:, 1:])
         keep_trend = 1 - 0.5 ** (1.0 / spec.momentum_halflife_days)
         keep_fitness = 1 - 0.5 ** (1.0 / spec.fitness_halflife_days)
         up, down = spec.overweight_limit, spec.underweight_limit
@@ -214,6 +216,9 @@ class InvestorPopulation(mesa.Agent):
         tilt = self.tilt
         groups = [ClippedGroup(weights[m], self.scale[m]) for m in (trend_followers, noise)]
         capital = np.array([weights[m].sum() for m in self.members])
+        per_capital = capital[:, None]
+        empty = capital == 0
+        any_empty = bool(empty.any())  # without one, the division below can divide by 0 nowhere
         mean_tilts = self._strategy_tilts(tilt)
         fund_factor = self._value_factor[funds]
         for d in range(days):  # a step is at least one day long
@@ -229,7 +234,7 @@ class InvestorPopulation(mesa.Agent):
             cash_flow = self.cash_flow_per_share * self.expected_revenue()
             log_consensus = np.log(self.base_value + self._consensus_factor * cash_flow)
             held = mean_tilts  # carried into the day from yesterday's trades
-            self.sentiment = persistence * self.sentiment + kick * (common * shocks[d, 0] + own * shocks[d, 1:])
+            self.sentiment = persistence * self.sentiment + kicks[d]
             trend = spec.trend_strength * self.momentum
             trend_tilts, sentiment_tilts = (
                 groups[0].tilt_sum(trend, up, down),
@@ -240,9 +245,12 @@ class InvestorPopulation(mesa.Agent):
             x, fund_tilt = clearing_log_price(
                 log_consensus, fixed, c_f, slope, self.base_value, fund_factor, cash_flow, up, down, x0
             )
-            with np.errstate(invalid="ignore", divide="ignore"):
-                mean_tilts = np.array([dot(c_f, fund_tilt), trend_tilts, sentiment_tilts]) / capital[:, None]
-            mean_tilts[capital == 0] = 0.0
+            if any_empty:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    mean_tilts = np.array([dot(c_f, fund_tilt), trend_tilts, sentiment_tilts]) / per_capital
+                mean_tilts[empty] = 0.0
+            else:
+                mean_tilts = np.array([dot(c_f, fund_tilt), trend_tilts, sentiment_tilts]) / per_capital
             self._money_per_share = np.exp(log_consensus - x)  # consensus value over price
             returns = x - x0
             caps = self.market.market_caps()  # yesterday's market values weigh today's returns

@@ -21,10 +21,6 @@ KNOWN_MISSES = {
     "Ascend chips made in 2025": "with SMIC's wafers, TSMC's die bank and the HBM stockpiled before the December "
     "2024 rule (SemiAnalysis' inputs), Huawei can make ~0.5M chips in 2025, HBM-bound, and the buy-domestic mandate "
     "of September 2025 buys them: the model sides with SemiAnalysis' ~0.8M of dies against BIS's at most 0.2M",
-    "NVIDIA data-centre revenue FY2024": "the model starts in the demand of early 2023 at NVIDIA's later run rate: "
-    "~$11B in February-April 2023 against the $4.3B NVIDIA reported, while its November-January quarter (~$18B) is "
-    "NVIDIA's $18.4B; with grey channels buying from NVIDIA's distributors what controls used to cost it, the year "
-    "comes to $59.4B, just over the +25% band ($55B before)",
     "NVIDIA's market value, end 2023": "investors price the revenue above: the late-2023 quarters grow to NVIDIA's "
     "real $18B a quarter while the grey channels sell, and the median value at the end of 2023 is $1.66T, just "
     "over the band's $1.62T ($1.38T before)",

@@ -487,6 +487,18 @@ TARGETS = [
         0.16 * 90.1e9, "TSMC Q4 2024 earnings call, 16 Jan 2025 (mid-teens read as 12-16%)",
         ai_revenue("TSM", "2024-01-01", "2024-12-31"),
     ),
+    *[
+        Target(
+            f"TSMC's CoWoS capacity, end {year}", "baseline", figure, "wafers/month", lo, hi,
+            "TrendForce; TSMC calls (capacity more than doubled in 2024 and again in 2025)",
+            lambda r, day=f"{year}-12-31": value_on(r, "packaging_wafers_per_month_TSM", day),
+            fitted_by=("suppliers.tsmc.packaging.growth_max_per_year",),
+        )
+        for year, figure, lo, hi in (
+            (2024, "~35-40k wafers a month", 35e3 * 0.8, 40e3 * 1.2),
+            (2025, "~75-80k wafers a month", 75e3 * 0.8, 80e3 * 1.2),
+        )
+    ],
     Target(
         "ASML's sales to China, 2024", "baseline", "EUR10.2B (36.1% of its sales), ~$11.0B at ~1.08 a euro",
         "USD", 11.0e9 * 0.75, 11.0e9 * 1.25, "ASML Annual Report 2024, via the South China Morning Post "
@@ -626,6 +638,8 @@ DATES = {
     "Broadcom's AI revenue, fiscal 2024": "2024-10-31",
     "TSMC's AI-accelerator revenue, 2024": "2024-12-31",
     "ASML's sales to China, 2024": "2024-12-31",
+    "TSMC's CoWoS capacity, end 2024": "2024-12-31",
+    "TSMC's CoWoS capacity, end 2025": "2025-12-31",
     "HBM bought for AI accelerators, 2024": "2024-12-31",
     "US AI accelerators' share of US electricity, 2023": "2023-12-31",
 }

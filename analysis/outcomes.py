@@ -62,20 +62,29 @@ def run_outcomes(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     return out
 
 
-CHIP_DEMAND = ("chips delivered to ", "chip spend of ", "AI revenue of ", "rentals abroad of ", "revenue from ")
+CHIP_DEMAND = (
+    "chips delivered to ",
+    "chip spend of ",
+    "AI revenue of ",
+    "rentals abroad of ",
+    "revenue from ",
+    "packaging used at ",
+)
 """How the outcomes of `chip_demand` start: chips, chip spend and capex, and who in the chain is paid."""
 
 
 def chip_demand(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
     """Chips delivered to each bloc (legal, leaked and rented abroad), all owners' chip spend, each bloc's
-    owners' capex, each chipmaker's and supplier's AI revenue, a supplier's revenue from its `sales_bloc` and
-    the clouds' rentals abroad in each calendar year the run covers whole: whether a change raises or lowers
-    chip demand, and who in the chain it pays.
+    owners' capex, each chipmaker's and supplier's AI revenue, a supplier's revenue from its `sales_bloc`, the
+    clouds' rentals abroad and the foundry's packaging wafers used (a rate a month, times the months of each step)
+    in each calendar year the run covers whole: whether a change raises or lowers chip demand, and who in the
+    chain it pays.
     Outcomes of a comparison (`analysis.paired`), not of the report's table of one scenario."""
     dates = pd.DatetimeIndex(model["date"])
     years = [y for y in years_reached(dates[0], dates[-1], spec.time.step_days) if dates[0] <= pd.Timestamp(y, 1, 1)]
     flows = model.set_index("date").select_dtypes("number")
     yearly = flows.groupby(flows.index.year).sum()  # every column a flow is summed; levels are not read
+    months = 12.0 * spec.time.step_days / 365.25  # what a rate a month of one step adds up to
     owners = {b.id: [f"capex_usd_{o.ticker or o.id}" for o in spec.owners if o.bloc == b.id] for b in spec.blocs}
     out: dict[str, float] = {}
     for year in years:
@@ -94,6 +103,10 @@ def chip_demand(model: pd.DataFrame, spec: Scenario) -> dict[str, float]:
             column = f"revenue_from_{s.sales_bloc}_usd_{s.label}"
             if s.sales_bloc is not None and column in row.index:
                 out[f"revenue from {s.sales_bloc} of {s.label} in {year} (USD)"] = float(row[column])
+        for s in spec.suppliers:
+            column = f"packaging_used_wafers_per_month_{s.label}"
+            if s.packaging is not None and column in row.index:
+                out[f"packaging used at {s.label} in {year} (wafers)"] = float(row[column]) * months
         for owner in spec.owners:
             if f"rentals_abroad_usd_{owner.label}" in row.index:
                 out[f"rentals abroad of {owner.label} in {year} (USD)"] = float(

@@ -78,6 +78,9 @@ class AIRaceModel(mesa.Model):
         }
         self.labs = {lab.id: Lab(self, lab, spec.tech) for lab in spec.labs}
         self.suppliers = {s.id: Supplier(self, s) for s in spec.suppliers}
+        self.packager = next((s for s in self.suppliers.values() if s.spec.packaging is not None), None)
+        """The foundry whose advanced packaging the makers with no supply of their own book (None: none does)."""
+        self.packaged = [m for m in self.chipmakers.values() if m.spec.supply is None] if self.packager else []
         self.lessors = [o for o in self.owners.values() if o.spec.rentals_abroad_share > 0]  # clouds leasing abroad
         self.chain = SupplyChain(
             list(self.suppliers.values()),
@@ -129,6 +132,8 @@ class AIRaceModel(mesa.Model):
         self.refresh_controls()
         self.agents_by_type[Chipmaker].do("produce")
         self.chip_market.start_step()
+        if self.packaged:
+            self.packager.package(self.packaged)
         self.agents_by_type[Owner].do("plan")
         self.agents_by_type[Lab].shuffle_do("buy_chips")
         self.agents_by_type[Owner].do("buy_chips")
@@ -209,6 +214,7 @@ class AIRaceModel(mesa.Model):
             t.site_power_mw,
             t.site_power_growth_per_year,
             t.site_overhead,
+            self.step_days,
         )
         for p, lab in enumerate(self.labs.values()):
             lab.pool = p

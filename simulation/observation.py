@@ -244,6 +244,12 @@ class Observation:
                 reporters[f"revenue_from_{s.spec.sales_bloc}_usd_{s.label}"] = partial(
                     _firm, firm=s.id, variable="revenue_from_bloc_usd"
                 )
+            if s.spec.packaging is not None:
+                for column, variable in (
+                    (f"packaging_wafers_per_month_{s.label}", "packaging_wafers_per_month"),
+                    (f"packaging_used_wafers_per_month_{s.label}", "packaging_used_wafers_per_month"),
+                ):
+                    reporters[column] = partial(_firm, firm=s.id, variable=variable)
         for b in model.blocs:
             reporters[f"electricity_usd_{b}"] = partial(_electricity, bloc=b)
         for o in model.lessors:
@@ -329,6 +335,7 @@ AGENT_VARIABLES = {
         "raised_usd_total",
     ),
     Chipmaker: (
+        "booked_chips_per_year",
         "capacity_chips_per_year",
         "markup",
         "revenue_usd_per_year",

@@ -304,8 +304,22 @@ def test_huaweis_output_falls_when_the_hbm_rule_binds_and_when_tool_controls_tig
 
 
 def test_a_chipmaker_without_a_supply_makes_its_capacity():
-    model = AIRaceModel(load_scenario("baseline", SHORT), 1)
+    model = AIRaceModel(load_scenario("baseline", {**SHORT, "suppliers.tsmc.packaging": None}), 1)
     model.step()
     nvidia = model.chipmakers["nvidia"]
     assert nvidia.spec.supply is None
     assert nvidia.output_this_step(np.ones(len(model.chips))) == nvidia.capacity_chips_per_year * model.dt
+
+
+def test_a_chipmaker_whose_chips_the_foundry_packages_makes_what_its_packaging_holds_in_the_chips_asked():
+    model = AIRaceModel(load_scenario("baseline", SHORT), 1)
+    model.step()
+    nvidia, chips = model.chipmakers["nvidia"], [c.id for c in model.chips]
+    wafers = nvidia.packaging_wafers_per_year * model.dt
+    h100, b200 = np.zeros(len(chips)), np.zeros(len(chips))
+    h100[chips.index("H100")], b200[chips.index("B200")] = 1.0, 1.0
+    assert nvidia.output_this_step(h100) == pytest.approx(29 * wafers, rel=1e-12)
+    assert nvidia.output_this_step(b200) == pytest.approx(16 * wafers, rel=1e-12)  # a larger package: fewer
+    assert nvidia.output_this_step(h100 + b200) == pytest.approx(2 / (1 / 29 + 1 / 16) * wafers, rel=1e-12)
+    # its capacity is counted in its newest chip on sale: H100 in January 2023
+    assert nvidia.capacity_chips_per_year * model.dt == pytest.approx(nvidia.output_this_step(h100), rel=1e-12)

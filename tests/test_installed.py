@@ -49,3 +49,18 @@ def test_a_sites_power_grows_and_wear_takes_chips_and_power_alike():
     assert c.kw[0] == pytest.approx(0.75 * 3000.0)
     np.testing.assert_allclose(c.pool_totals()[0], [1500 * 1e15 + 1500 * 5e14, 1500 * 1e15 + 1500 * 4e14, 1500 * 4e4])
     assert c.owner_totals()[0, 0] == pytest.approx(c.pool_totals()[:, 0].sum())
+
+
+@pytest.mark.parametrize("step_days", [1.0, 7.0, 30.0])
+def test_build_windows_follow_each_other_whatever_the_step_length(step_days):
+    # Chips delivered every step stand for the step before their day: the first cluster begins when the first
+    # step began, and each next one when the last window closed, so the windows do not drift with the step.
+    c = Clusters(["o"], PER_UNIT, KW, 180.0, 1e6, 0.0, 2.0, step_days)
+    day = 0.0
+    while day < 600.0:
+        day += step_days
+        c.install(0, np.array([10.0, 0.0]), day=day)
+    assert list(c.begun_day[: c.count]) == [0.0, 180.0, 360.0, 540.0]
+    # after a pause in deliveries, the next cluster begins with the step of its first chips
+    c.install(0, np.array([10.0, 0.0]), day=1000.0)
+    assert c.begun_day[c.count - 1] == 1000.0 - step_days

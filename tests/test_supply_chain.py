@@ -14,6 +14,7 @@ import pytest
 from simulation import load_scenario
 from simulation.firms import OUTSIDE
 from simulation.firms.chain import RESALE, electricity_usd
+from simulation.markets.supply import BOOKED_MAX, allot, booked_growth
 from simulation.model import AIRaceModel
 from simulation.runner import run
 from simulation.scenario import ScenarioError
@@ -31,9 +32,11 @@ def without_chain():
     return run("baseline", seed=2, overrides={**SHORT, "suppliers": []})
 
 
-def test_naming_the_chain_s_payees_changes_nothing_anyone_pays_or_does(chain_run, without_chain):
-    # The chain only says who receives money the model already spends: every other number of the run is the
-    # same, bit for bit, as a run whose flows all go to suppliers outside the model.
+def test_naming_the_chain_s_payees_changes_nothing_anyone_pays_or_does(without_chain):
+    # Apart from the foundry's packaging, which caps what the designers make, the chain only says who receives
+    # money the model already spends: every other number of the run is the same, bit for bit, as a run whose
+    # flows all go to suppliers outside the model.
+    chain_run = run("baseline", seed=2, overrides={**SHORT, "suppliers.tsmc.packaging": None})
     shared = [c for c in without_chain.model.columns if c in chain_run.model.columns]
     assert len(shared) == len(without_chain.model.columns)
     pd.testing.assert_frame_equal(chain_run.model[shared], without_chain.model[shared], check_exact=True)
@@ -118,12 +121,14 @@ def test_the_toolmaker_is_paid_the_tools_of_the_foundry_s_capex_and_of_china_s_s
         paid = defaultdict(float)
         for p in model.ledger.last_step:
             paid[(p.payer, p.payee, p.kind)] += p.amount_usd
-        # TSMC's capex is what it was; its tools pay ASML its share, whichever bloc controls tools
-        capex = tsmc.capex_usd
-        assert paid[("tsmc", "asml", "base_capex")] == pytest.approx(share * tools * capex, rel=1e-9)
-        assert sum(v for (payer, _, kind), v in paid.items() if payer == "tsmc" and kind == "base_capex") == (
-            pytest.approx(capex, rel=1e-12)
-        )
+        # TSMC's capex, its base business's and its packaging's: the tools of each pay ASML its share, whichever
+        # bloc controls tools
+        for kind in ("base_capex", "capacity"):
+            capex = sum(v for (payer, _, k), v in paid.items() if payer == "tsmc" and k == kind)
+            assert paid[("tsmc", "asml", kind)] == pytest.approx(share * tools * capex, rel=1e-9)
+        assert sum(
+            v for (payer, _, kind), v in paid.items() if payer == "tsmc" and kind in ("base_capex", "capacity")
+        ) == (pytest.approx(tsmc.capex_usd, rel=1e-12))
         # China's subsidised capacity buys tools abroad less the share of its wanted growth the controls deny
         denied = model.tools_denied("CN")
         assert denied == huawei.tools_denied_share and 0.0 <= denied < 1.0
@@ -303,3 +308,90 @@ def test_a_supplier_sells_only_to_the_blocs_it_sells_to():
     assert paid_by_cn > 0  # a supplier with no sells_to sells to every bloc
     # shares are checked bloc by bloc: two power companies of different blocs may each hold most of theirs
     load_scenario("baseline", {"suppliers.vistra.market_share": 0.9, "suppliers.constellation.sells_to": ["ROW"]})
+
+
+# -- the foundry's advanced packaging (CoWoS) ---------------------------------------------------------------
+
+
+def test_packaging_is_split_by_the_bookings_when_short_and_grows_while_they_exceed_it():
+    booked = np.array([6.0, 2.0])
+    assert allot(booked, 10.0).tolist() == [6.0, 2.0]  # room for all: each gets what it booked
+    short = allot(booked, 4.0)
+    assert short.sum() == pytest.approx(4.0) and short[0] / short[1] == pytest.approx(3.0)  # one share each
+    assert booked_growth(0.5, 10.0, 10.0) == 0.0  # the capacity holds the bookings: nothing is built
+    assert booked_growth(0.5, 5.0, 10.0) == 0.0
+    assert booked_growth(0.5, 15.0, 10.0) == 0.5 * 0.5 / (BOOKED_MAX - 1)  # half over-booked: half the rate
+    assert booked_growth(0.5, 10.0 * BOOKED_MAX, 10.0) == 0.5  # BOOKED_MAX times over: the fastest
+    assert booked_growth(0.5, 40.0, 10.0) == 0.5
+
+
+def test_the_designers_make_no_more_than_the_packaging_they_are_allotted_and_it_no_more_than_there_is():
+    model = AIRaceModel(load_scenario("baseline", {"time.end": "2025-12-31", "investors.count": 100}), 4)
+    tsmc, makers = model.packager, model.packaged
+    assert [m.id for m in makers] == ["nvidia", "amd"]  # Huawei's dies are SMIC's: not packaged at TSMC
+    inside = 1.0 - tsmc.spec.packaging.outside_share
+    short = 0
+    while model.running:
+        model.step()
+        allotted = sum(m.packaging_wafers_per_year for m in makers) / 12.0
+        assert allotted <= inside * tsmc.packaging_wafers_per_month * (1 + 1e-12)
+        assert tsmc.packaging_used_wafers_per_month <= tsmc.packaging_wafers_per_month * (1 + 1e-12)
+        for m in makers:
+            assert m.capacity_chips_per_year <= m.booked_chips_per_year * (1 + 1e-12)
+        short += allotted < sum(m.booked_chips_per_year / m.packages_per_wafer() for m in makers) / 12.0 * (1 - 1e-9)
+    assert short > 0  # the packaging bound in some steps (2023-2024: CoWoS was the bottleneck)
+
+
+def test_the_packaging_columns_follow_the_capacity_and_its_use():
+    result = run("baseline", seed=3, overrides={"time.end": "2025-12-31", "investors.count": 100})
+    m = result.model
+    capacity, used = m["packaging_wafers_per_month_TSM"], m["packaging_used_wafers_per_month_TSM"]
+    assert (used <= capacity * (1 + 1e-12)).all()
+    assert capacity.iloc[0] == 7.0e3 and capacity.is_monotonic_increasing and capacity.iloc[-1] > 4 * capacity.iloc[0]
+    assert (used.iloc[1:] > 0.29 * capacity.iloc[1:]).all()  # the customers outside the model, and the designers
+    # Its capex pays for the growth: TSMC's capex is its base business's and the packaging's cost of the growth.
+    without = run(
+        "baseline",
+        seed=3,
+        overrides={"time.end": "2025-12-31", "investors.count": 100, "suppliers.tsmc.packaging": None},
+    ).model
+    base = without["capex_usd_TSM"].sum()  # the same base business: its capex does not answer the AI flows
+    grown = (capacity.iloc[-1] - capacity.iloc[0]) * 1.4e5
+    assert m["capex_usd_TSM"].sum() - base == pytest.approx(grown, rel=1e-9)
+
+
+def test_scarcer_packaging_makes_fewer_leading_chips_at_a_higher_markup():
+    terms = {"time.end": "2024-12-31", "investors.count": 100}
+    plenty = AIRaceModel(load_scenario("baseline", terms), 5)
+    scarce = AIRaceModel(load_scenario("baseline", {**terms, "suppliers.tsmc.packaging.wafers_per_month": 3.5e3}), 5)
+    for model in (plenty, scarce):
+        while model.running:
+            model.step()
+    nvidia = (plenty.chipmakers["nvidia"], scarce.chipmakers["nvidia"])
+    assert nvidia[1].units_sold_total < 0.9 * nvidia[0].units_sold_total
+    assert nvidia[1].markup > nvidia[0].markup
+
+
+def test_bad_packaging_inputs_are_refused_naming_the_key():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(
+            "baseline",
+            {
+                "suppliers.asml.packaging": {
+                    "wafers_per_month": 1e4,
+                    "growth_max_per_year": 0.5,
+                    "outside_share": 0.1,
+                    "capex_usd_per_wafer_month": 1e5,
+                }
+            },
+        )
+    assert any("only a foundry packages chips" in str(p) for p in caught.value.problems)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"chips.B200.packages_per_wafer": None})
+    assert any(
+        "chips.B200.packages_per_wafer" in str(p) and "tsmc packages nvidia's chips" in str(p)
+        for p in caught.value.problems
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("baseline", {"suppliers.tsmc.packaging.outside_share": 1.0})
+    assert any("suppliers.tsmc.packaging.outside_share" in str(p) for p in caught.value.problems)

@@ -39,6 +39,20 @@ def test_a_breakthrough_lowers_the_foundry_s_ai_revenue_below_an_elasticity_of_1
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("elasticity", "sign"), [(0.6, -1), (1.5, 1)])
+def test_a_breakthrough_lowers_the_foundry_s_packaging_use_a_year_later_below_an_elasticity_of_1_and_raises_it_above(
+    elasticity, sign
+):
+    # R1 (20 January 2025) against the same world without it, in 2026: cheaper AI with inelastic demand means
+    # fewer accelerators ordered and less of TSMC's CoWoS used; with elastic demand, more.
+    terms = {"services.price_elasticity": elasticity, "time.end": "2026-12-31"}
+    row = effect(
+        results("without_r1", **terms), results("deepseek_shock", **terms), "packaging used at TSM in 2026 (wafers)"
+    )
+    assert row["interval excludes 0"] and sign * row["effect (median paired difference)"] > 0, row
+
+
+@pytest.mark.slow
 def test_tighter_equipment_controls_cut_asml_s_china_revenue():
     # The December 2024 tool rule made tighter (capacity growth left to China 0.3 -> 0.1 a year, enforcement
     # 0.8 -> 1): China's fabs are denied more of the growth they want, so buy fewer tools abroad.

@@ -1,6 +1,8 @@
 """Chipmakers: make AI chips within a capacity that grows with demand and subsidies (unless equipment
-controls cap it), or, for a maker with a `supply`, from its share of a foundry's wafers and the memory it
-can get; answer export rules with compliant variants, price them, report earnings."""
+controls cap it), which, where a foundry packages the chips, is a booking of its advanced packaging that the
+foundry may only part fill (`simulation.agents.supplier`); or, for a maker with a `supply`, from its share of a
+foundry's wafers and the memory it can get; answer export rules with compliant variants, price them, report
+earnings."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 
 from simulation.agents.regulator import rule_catches
 from simulation.firms import OUTSIDE, Firm
-from simulation.markets.supply import dies_per_chip, dies_per_wafer
+from simulation.markets.supply import BOOKED_MAX, dies_per_chip, dies_per_wafer
 from simulation.scenario import Chip, Chipmaking, ChipSupply, Rule, Tech
 from simulation.scenario import Chipmaker as ChipmakerSpec
 from simulation.tech import interconnect_factor, step_fraction
@@ -92,8 +94,15 @@ class Chipmaker(Firm):
         self.label = spec.label
         self.chipmaking = chipmaking
         self.tech_spec = tech_spec
-        self.capacity_chips_per_year = spec.capacity_chips_per_year or 0.0
-        """AI chips it can make a year: set, or, with a supply, what this step's dies and memory make in a year."""
+        self.booked_chips_per_year = spec.capacity_chips_per_year or 0.0
+        """AI chips a year it wants to make (with no supply): the capacity it grows, which, where a foundry
+        packages its chips, is its booking of the foundry's packaging."""
+        self.capacity_chips_per_year = self.booked_chips_per_year
+        """AI chips it can make a year: its booking, or what the foundry's packaging allots it of its booking (in
+        its newest chip), or, with a supply, what this step's dies and memory make in a year."""
+        self.packaging_wafers_per_year: float | None = None
+        """Packaging wafers a year the foundry allots it (`Supplier.package`); None: its chips are not packaged
+        at a foundry of the model, its capacity is its own."""
         self.capacity_growth_per_year = spec.capacity_growth_per_year or 0.0
         self.tools_denied_share = 0.0
         """Share of the capacity growth it wanted this step that tool controls denied it."""
@@ -110,6 +119,13 @@ class Chipmaker(Firm):
         self.opex_usd_per_year = spec.opex_usd_per_year
         self.markup = 1.0
         self.order_ratio = 1.0
+        self.booking_ratio = 1.0
+        self.orders_chips_per_year = self.booked_chips_per_year
+        """Chips a year it is ordered, smoothed over about a quarter (`EARNINGS_HALFLIFE_DAYS`): a booking of
+        a foundry's packaging is held to at most `BOOKED_MAX` times it (no designer books lines it has no orders
+        for, and its booking falls when they do)."""
+        """Its last step's orders against its booking (chips): what grows the booking of a maker whose chips a
+        foundry packages (its orders against its output would read the foundry's shortage as demand)."""
         own = [c for c in model.chips if c.maker == spec.id]
         margin = sum(1 - c.unit_cost_usd / c.price_usd for c in own) / len(own) if own else 0.0
         self.books.run_rates.update(
@@ -201,7 +217,8 @@ class Chipmaker(Firm):
         dt = model.dt
         supply = self.spec.supply
         if supply is None:
-            pull = min(max(self.order_ratio, 0.0), 1.5)
+            ratio = self.booking_ratio if self.packaging_wafers_per_year is not None else self.order_ratio
+            pull = min(max(ratio, 0.0), 1.5)
             # A listed maker invests more when its shares stand above their past level, less after a sell-off
             # (its equity is dearer to raise, Tobin's q): the price against its smoothed log, to a power.
             q = math.exp(self.chipmaking.q_elasticity * self.log_q)
@@ -210,7 +227,7 @@ class Chipmaker(Firm):
             growth = supply.foundry_growth_per_year
         subsidy = model.regulation.subsidy_for(self, model.chipmakers.values())
         # What a subsidy builds is chip-making capacity: the foundry's, for a maker with a supply.
-        building = self.capacity_chips_per_year if supply is None else self._foundry_chips_per_year
+        building = self.booked_chips_per_year if supply is None else self._foundry_chips_per_year
         subsidised = subsidy > 0 and building > 0
         if subsidised:
             built = subsidy * dt / self.spec.capacity_cost_usd
@@ -228,7 +245,10 @@ class Chipmaker(Firm):
             model.ledger.pay(OUTSIDE["governments"], self.id, subsidy * dt, "subsidy")
             model.ledger.record(model.chain.tools(self.id, subsidy * dt, "capacity", cut=self.tools_denied_share))
         if supply is None:
-            self.capacity_chips_per_year *= math.exp(growth * dt)
+            self.booked_chips_per_year *= math.exp(growth * dt)
+            if self.packaging_wafers_per_year is not None:
+                self.booked_chips_per_year = min(self.booked_chips_per_year, BOOKED_MAX * self.orders_chips_per_year)
+            self.capacity_chips_per_year = self.booked_chips_per_year  # until the foundry allots its packaging
         else:
             self.wafers_per_month *= math.exp(growth * dt)
             self._supply(supply)
@@ -278,10 +298,36 @@ class Chipmaker(Firm):
         self._foundry_chips_per_year = made / dies
         self.capacity_chips_per_year = min(chips_from_dies, memory / stacks) if stacks > 0 else chips_from_dies
 
+    @property
+    def planned_chips_per_year(self) -> float:
+        """The chips a year it plans to make: its booking, or, with a supply, its capacity (what a subsidy is
+        shared by: a foundry's packaging allots the booking after the subsidies are paid)."""
+        return self.capacity_chips_per_year if self.spec.supply is not None else self.booked_chips_per_year
+
+    def packages_per_wafer(self) -> float:
+        """Chips a packaging wafer holds of its newest chip on sale (or its first): what its booking is
+        counted in."""
+        model = self.model
+        own = [i for i, chip in enumerate(model.chips) if chip.maker == self.id]
+        on_sale = model.chip_market.on_sale()
+        launched = [i for i in own if on_sale[i]] or own[:1]
+        return model.chips[max(launched, key=lambda i: model.chips[i].launch)].packages_per_wafer or 1.0
+
+    def chips_per_wafer(self, mix: np.ndarray | None) -> float:
+        """Chips a packaging wafer holds on average in orders of `mix` units of each chip (catalogue order): its
+        newest chip's if nothing is asked."""
+        if mix is None or mix.sum() <= 0:
+            return self.packages_per_wafer()
+        chips = self.model.chips
+        wafers = sum(u / (chips[i].packages_per_wafer or 1.0) for i, u in enumerate(mix.tolist()) if u > 0)
+        return float(mix.sum()) / wafers
+
     def output_this_step(self, mix: np.ndarray | None = None) -> float:
         """Chips it can deliver this step, for orders of `mix` units of each chip (catalogue order): its
-        capacity's share of the step, or, with a supply, what its dies and HBM stacks on hand make in that
-        mix (the scarcer of the two binds)."""
+        capacity's share of the step, or the packaging the foundry allots it in that mix, or, with a supply,
+        what its dies and HBM stacks on hand make in that mix (the scarcer of the two binds)."""
+        if self.packaging_wafers_per_year is not None:
+            return self.packaging_wafers_per_year * self.model.dt * self.chips_per_wafer(mix)
         if self.spec.supply is None:
             return self.capacity_chips_per_year * self.model.dt
         dies, stacks = self._needs(mix)
@@ -305,6 +351,11 @@ class Chipmaker(Firm):
         the money controls kept away is recorded as lost sales."""
         chipmaking = self.chipmaking
         self.order_ratio = asked / available if available > 0 else 0.0
+        dt = self.model.dt
+        booked = self.booked_chips_per_year * dt
+        self.booking_ratio = asked / booked if booked > 0 else 0.0
+        weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
+        self.orders_chips_per_year += weight * (asked / dt - self.orders_chips_per_year)
         pressure = math.log(max(self.order_ratio, 0.1))
         self.markup *= math.exp(chipmaking.price_adjust_per_year * self.model.dt * pressure)
         self.markup = min(max(self.markup, chipmaking.markup_min), chipmaking.markup_max)
@@ -328,6 +379,8 @@ class Chipmaker(Firm):
         )
         self.cash_usd += revenue_usd - cost_usd
         self.units_sold_total += float(units.sum())
+        if self.packaging_wafers_per_year is not None and units.any():
+            self.model.packager.packaged(float(units.sum()) / self.chips_per_wafer(units))
         if self.spec.supply is not None and units.any():
             dies, stacks = self._needs(units)
             self.die_stock = max(self.die_stock - dies * float(units.sum()), 0.0)

@@ -298,8 +298,8 @@ class Regulation:
         pot = sum(r.subsidy_usd_per_year() for r in self._of[maker.bloc])
         if pot <= 0:
             return 0.0
-        peers = [m.capacity_chips_per_year for m in makers if m.bloc == maker.bloc]
-        return pot * maker.capacity_chips_per_year / sum(peers) if sum(peers) > 0 else 0.0
+        peers = [m.planned_chips_per_year for m in makers if m.bloc == maker.bloc]
+        return pot * maker.planned_chips_per_year / sum(peers) if sum(peers) > 0 else 0.0
 
     def domestic_share_min(self, bloc: str) -> float:
         return max((r.domestic_share_min() for r in self._of[bloc]), default=0.0)

@@ -8,9 +8,12 @@ foundry's capex: only the share of that capex building AI chips); what it pays o
 accelerators a server maker passes on to their makers, and `ai_cost_share` of the rest: wafers, materials,
 fuel, staff); the base business's operating cash flow, less the sales a toolmaker's base business loses in
 its `sales_bloc` to the tool controls on it; its capex (the share of base revenue capex took in the year
-before the start), a foundry's buying tools from the equipment segment. How a supplier answers demand with
-capacity of its own (the foundry's advanced packaging) is not modelled here: its AI revenue follows the
-flows, whatever they are.
+before the start), a foundry's buying tools from the equipment segment.
+
+A foundry with `packaging` (TSMC's CoWoS) is where the leading designers' capacity sits: each step it grows
+its packaging by its own capex, faster the more the designers book against it, and splits what there is
+among their bookings (`package`); the designers make no more chips than their part holds. Its other AI
+revenue follows the flows, whatever they are.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from simulation.agents.chipmaker import EARNINGS_HALFLIFE_DAYS
 from simulation.firms import OUTSIDE, FirmWithBaseBusiness
+from simulation.markets.supply import allot, booked_growth
 from simulation.scenario import Supplier as SupplierSpec
 from simulation.tech import step_fraction
 
 if TYPE_CHECKING:
+    from simulation.agents.chipmaker import Chipmaker
     from simulation.model import AIRaceModel
 
 
@@ -46,6 +53,46 @@ class Supplier(FirmWithBaseBusiness):
         self.capex_usd = 0.0  # capex paid over that step
         self.ai_revenue_total_usd = 0.0
         self.books.run_rates["ai_revenue"] = 0.0
+        packaging = spec.packaging
+        self.packaging_wafers_per_month = packaging.wafers_per_month if packaging else 0.0
+        """Its advanced-packaging capacity, all customers (interposer wafers a month)."""
+        self.packaging_used_wafers_per_month = (
+            packaging.outside_share * packaging.wafers_per_month if packaging else 0.0
+        )
+        """What of it was used over the last step settled: the designers' chips delivered and the customers
+        outside the model (wafers a month)."""
+        self._packaged = 0.0  # packaging wafers the designers' chips delivered this step took
+        self._packaging_capex = 0.0  # this step's capex on packaging
+
+    # -- advanced packaging ------------------------------------------------------------------------
+
+    def package(self, makers: list[Chipmaker]) -> None:
+        """Grow the packaging towards the bookings (the designers' booked chips a year in wafers of their newest
+        chip, against the capacity the customers outside the model leave them), under its bloc's tool controls,
+        paying its capex; then allot each designer its part of the capacity."""
+        model, packaging = self.model, self.spec.packaging
+        assert packaging is not None
+        dt = model.dt
+        per_wafer = np.array([m.packages_per_wafer() for m in makers])
+        booked = np.array([m.booked_chips_per_year for m in makers]) / per_wafer / 12.0  # wafers a month
+        inside = 1.0 - packaging.outside_share
+        growth = booked_growth(
+            packaging.growth_max_per_year, float(booked.sum()), inside * self.packaging_wafers_per_month
+        )
+        cap, enforcement = model.regulation.equipment_cap(self.bloc)
+        if growth > cap:
+            growth = cap + (1.0 - enforcement) * (growth - cap)
+        grown = self.packaging_wafers_per_month * math.exp(growth * dt)
+        self._packaging_capex += (grown - self.packaging_wafers_per_month) * packaging.capex_usd_per_wafer_month
+        self.packaging_wafers_per_month = grown
+        parts = allot(booked, inside * grown)
+        for maker, wafers, chips in zip(makers, parts.tolist(), per_wafer.tolist(), strict=True):
+            maker.packaging_wafers_per_year = wafers * 12.0
+            maker.capacity_chips_per_year = wafers * 12.0 * chips
+
+    def packaged(self, wafers: float) -> None:
+        """A designer delivered chips that took `wafers` of its packaging this step."""
+        self._packaged += wafers
 
     def earn(self, amount_usd: float, passed_on: float = 0.0, ai: float | None = None, bloc: str = "") -> None:
         """The chain paid it `amount_usd` of its segment's flow (`ai` of it AI revenue: all, unless said), of
@@ -68,6 +115,10 @@ class Supplier(FirmWithBaseBusiness):
             self._capex_payments = self.model.chain.tools(self.id, capex, "base_capex", ai_share)
         else:
             self._capex_payments = [(self.id, OUTSIDE["suppliers"], capex, "base_capex")]
+        if self._packaging_capex > 0:  # all of it for AI chips
+            self._capex_payments += self.model.chain.tools(self.id, self._packaging_capex, "capacity")
+            capex += self._packaging_capex
+            self._packaging_capex = 0.0
         self._capex = capex
 
     def settle(self) -> None:
@@ -101,6 +152,10 @@ class Supplier(FirmWithBaseBusiness):
         self.books.smooth("ai_revenue", self._earned_ai / dt, weight)
         self._earned = self._earned_ai = self._from_bloc = self._passed_on = 0.0
         self._capex_payments = []
+        if spec.packaging is not None:
+            outside = spec.packaging.outside_share * self.packaging_wafers_per_month
+            self.packaging_used_wafers_per_month = outside + self._packaged / (12.0 * dt)
+            self._packaged = 0.0
         self.grow_base_business()
 
     @property

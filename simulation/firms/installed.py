@@ -4,7 +4,9 @@ An owner (a platform's cloud, a rental cloud, a private owner, a bloc's other bu
 clusters. A cluster is built at one site over `tech.cluster_build_days`: the chips its owner buys for one
 pool (the work of one of its labs, or its own: serving users and cloud customers) go into the pool's
 cluster under construction until the build window closes or the site's power is used up
-(`tech.site_power_mw`, which grows at `tech.site_power_growth_per_year`); then a new one is begun. A
+(`tech.site_power_mw`, which grows at `tech.site_power_growth_per_year`); then a new one is begun, on the
+day the last window closed if chips kept coming (a delivery stands for the step before its day), so that the
+windows fall on the same days whatever the step length. A
 cluster is ready when its window closes: a frontier run can start on it only then. Its vintage is the day
 it was begun, and its chips wear out at `tech.depreciation_per_year` like every chip.
 
@@ -40,10 +42,12 @@ class Clusters:
         site_power_mw: float,
         site_power_growth_per_year: float,
         site_overhead: float,
+        step_days: float = 0.0,
     ):
         """`pool_owner`: the owner of each pool (one pool per lab and one per owner); `per_unit`, peak FLOP/s,
         effective FLOP/s and list price of one unit of each chip (rows, as the chip market keeps them);
-        `kw_per_unit`, each chip's board power; a site draws `site_overhead` times its chips' board power."""
+        `kw_per_unit`, each chip's board power; a site draws `site_overhead` times its chips' board power;
+        `step_days`, the days a delivery stands for (the chips came over the step before its day)."""
         self.pool_owner = pool_owner
         owners = list(dict.fromkeys(pool_owner))
         self.owner_index = {owner: i for i, owner in enumerate(owners)}
@@ -51,6 +55,7 @@ class Clusters:
         self.per_unit = per_unit
         self.kw_per_unit = kw_per_unit
         self.build_days = build_days
+        self.step_days = step_days
         self.site_power_mw = site_power_mw
         self.site_power_growth_per_year = site_power_growth_per_year
         self.site_overhead = site_overhead
@@ -121,7 +126,11 @@ class Clusters:
         while True:
             k = int(self.building[pool])
             if k < 0 or day >= self.ready_day[k]:
-                k = self.begin(pool, day)
+                # The chips came over the step before `day`: the next cluster begins when that step began, or,
+                # if the last window closed within it, when it closed (not on `day`, which would start every
+                # window up to a step late and let the windows drift later the longer the step).
+                closed = float(self.ready_day[k]) if k >= 0 else -math.inf
+                k = self.begin(pool, max(closed, day - self.step_days))
             held = self.kw[k]
             if need <= cap - held or held == 0:  # an empty site takes a delivery whatever its size
                 self.units[k] += left

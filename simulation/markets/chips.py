@@ -375,6 +375,7 @@ class ChipMarket:
             price,
             (self.orders + self.rentals) * (1.0 - fill_of_chip),
             np.maximum(available - asked_ * fill, 0.0),
+            self._packaging_sizes(units + rent_units) if model.packaged else None,
         )
         asked2 = self._per_maker(second)
         for m, maker in enumerate(self.makers):
@@ -442,13 +443,32 @@ class ChipMarket:
         self.fees_total_usd += flows.fees_usd
         return flows
 
+    def _packaging_sizes(self, per_order: np.ndarray) -> np.ndarray:
+        """How much of its maker's output one unit of each chip takes, counted in units of the maker's first-round
+        orders `per_order` (buyer rows, chip columns): for a maker whose chips a foundry packages, the packaging
+        a chip takes against the mean of those orders (a B200 takes more than an H100); 1 for the others."""
+        sizes = np.ones(len(self.list_price))
+        per_wafer = np.array([chip.packages_per_wafer or 1.0 for chip in self.model.chips])
+        for m, maker in enumerate(self.makers):
+            if maker.packaging_wafers_per_year is not None:
+                own = self.maker_of == m
+                sizes[own] = maker.chips_per_wafer(self._per_chip_of(m, per_order)) / per_wafer[own]
+        return sizes
+
     def _second_round(
-        self, terms: Terms, leaked: np.ndarray, price: np.ndarray, unfilled_usd: np.ndarray, spare: np.ndarray
+        self,
+        terms: Terms,
+        leaked: np.ndarray,
+        price: np.ndarray,
+        unfilled_usd: np.ndarray,
+        spare: np.ndarray,
+        sizes: np.ndarray | None = None,
     ) -> np.ndarray:
         """Units each buyer (row) gets of each chip (column) in a second round: the money its orders could not
         buy because their makers ran out goes to the legal offers of makers with output left, split as its
         bloc's menu splits a budget over them, and each such maker fills those orders as far as its output
-        left allows (buyers turn to what is in stock: Chinese buyers took H20s when Ascends ran short)."""
+        left allows (buyers turn to what is in stock: Chinese buyers took H20s when Ascends ran short); `sizes`:
+        the output one unit of each chip takes, in units of `spare` (`_packaging_sizes`; 1 if None)."""
         money = unfilled_usd.sum(axis=1)
         if not money.any() or not spare.any():
             return np.zeros_like(price)
@@ -456,7 +476,7 @@ class ChipMarket:
         weights = terms.everything.shares.take(self._buyer_bloc, axis=0) * room
         total = weights.sum(axis=1, keepdims=True)
         units = np.divide(weights, total, out=np.zeros_like(weights), where=total > 0) * money[:, None] / price
-        asked = self._per_maker(units)
+        asked = self._per_maker(units if sizes is None else units * sizes)
         fill = np.divide(spare, asked, out=np.zeros_like(spare), where=asked > 0).clip(max=1.0)
         return units * fill.take(self.maker_of)
 

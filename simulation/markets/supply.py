@@ -1,5 +1,6 @@
-"""Pure maths of the supplies that get chips past export controls (smugglers, clouds abroad) and of a
-chipmaker's output from foundry wafers and memory: no agents, so they are tested without a model.
+"""Pure maths of the supplies that get chips past export controls (smugglers, clouds abroad), of a
+chipmaker's output from foundry wafers and memory, and of the foundry's packaging (its growth with the
+bookings, its split among them): no agents, so they are tested without a model.
 
 A channel past a control is a supply whose price rises with its load: the volume it carries (an
 annual rate) against the volume it can carry at that enforcement, `capacity * (1 - enforcement)`.
@@ -55,3 +56,25 @@ def dies_per_wafer(die_area_mm2: float, diameter_mm: float = WAFER_DIAMETER_MM) 
 def dies_per_chip(silicon_mm2: float) -> int:
     """Dies a chip of this much logic silicon is made of: at most one reticle each."""
     return max(math.ceil(silicon_mm2 / RETICLE_MM2 - 1e-9), 1)
+
+
+BOOKED_MAX = 2.0
+"""The most a designer books of a foundry's packaging against the chips it is ordered (twice: room to grow
+into), and the bookings against its capacity at which the foundry builds at its fastest."""
+
+
+def booked_growth(max_per_year: float, booked: float, capacity: float) -> float:
+    """Log growth a year of a capacity that its customers book `booked` of: the most it can grow while the
+    bookings are `BOOKED_MAX` times the capacity or more, in proportion to their excess below that, none once
+    the capacity holds them (a foundry builds what is booked and no more)."""
+    if capacity <= 0:
+        return max_per_year
+    return max_per_year * min(max(booked / capacity - 1.0, 0.0) / (BOOKED_MAX - 1.0), 1.0)
+
+
+def allot(booked: np.ndarray, capacity: float) -> np.ndarray:
+    """Each booking's part of a capacity: all of it while the bookings fit, else the same share of each (the
+    foundry does not auction its packaging: it splits it by the orders it has, and the designers' scarcity
+    shows in their own prices)."""
+    total = float(booked.sum())
+    return booked * (capacity / total) if total > capacity else booked.copy()

@@ -76,6 +76,15 @@ class Chip(Strict):
         le=1,
         doc="share of its unit cost paid to the memory segment for its HBM; 0: memory bought outside the model",
     )
+    packages_per_wafer: float | None = num(
+        None,
+        unit="chips/wafer",
+        lo=5,
+        hi=60,
+        gt=0,
+        doc="chips one wafer of the foundry's advanced packaging (CoWoS interposer) holds: what a chip of a maker "
+        "that packages there takes of the packaging; none: packaged elsewhere",
+    )
 
     @property
     def tpp(self) -> float:
@@ -337,6 +346,37 @@ class Owner(Strict):
         return self.ticker or self.id
 
 
+class Packaging(Strict):
+    """The foundry's advanced packaging (TSMC's CoWoS): the step that caps how many leading accelerators can be
+    made. Its capacity, in interposer wafers a month, is shared by the designers that book it (the chipmakers
+    with no `supply` of their own) and by customers outside the model; it grows by the foundry's own capex
+    while the bookings exceed it, faster the more they do."""
+
+    wafers_per_month: float = num(
+        unit="wafers/month", lo=1e3, hi=2e5, gt=0, doc="packaging capacity at the start, all customers"
+    )
+    growth_max_per_year: float = num(
+        unit="1/year",
+        lo=0.2,
+        hi=2.0,
+        ge=0,
+        le=5,
+        doc="log growth a year of the capacity while the bookings are twice it or more; in proportion to their "
+        "excess below that, none once it holds them",
+    )
+    outside_share: float = num(
+        unit="fraction",
+        lo=0,
+        hi=0.6,
+        ge=0,
+        lt=1,
+        doc="share of the capacity booked by customers outside the model (custom accelerators, other designers)",
+    )
+    capex_usd_per_wafer_month: float = num(
+        unit="USD/(wafer/month)", lo=3e4, hi=5e5, gt=0, doc="the foundry's capex for one more wafer a month"
+    )
+
+
 SEGMENTS = ("foundry", "equipment", "memory", "networking", "servers", "power")
 """The supply chain's segments, each paid by a flow of the model (`simulation.firms.chain`)."""
 
@@ -387,11 +427,20 @@ class Supplier(Strict):
         le=1,
         doc="share of its base revenue sold in `sales_bloc` (its filings' sales by region)",
     )
+    packaging: Packaging | None = Field(
+        None, description="a foundry's advanced packaging, which caps the designers' output (none: no cap)"
+    )
 
     @model_validator(mode="after")
     def _sales_bloc(self) -> Supplier:
         if self.sales_bloc_share > 0 and self.sales_bloc is None:
             raise ValueError("sales_bloc_share needs a sales_bloc: the bloc its base business sells that share in")
+        return self
+
+    @model_validator(mode="after")
+    def _packaging(self) -> Supplier:
+        if self.packaging is not None and self.segment != "foundry":
+            raise ValueError(f"only a foundry packages chips; this supplier's segment is {self.segment}")
         return self
 
     @property

@@ -102,6 +102,22 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
                     )
                 )
                 break
+    packagers = [supplier.id for supplier in s.suppliers if supplier.packaging is not None]
+    for extra in packagers[1:]:
+        problems.append(
+            (f"suppliers.{extra}.packaging", f"{packagers[0]} already packages the chips: one foundry packages them")
+        )
+    if packagers:  # the chips of a maker with no supply of its own are packaged there
+        packaged = {m.id for m in s.chipmakers if m.supply is None}
+        for c in s.chips:
+            if c.maker in packaged and c.packages_per_wafer is None:
+                problems.append(
+                    (
+                        f"chips.{c.id}.packages_per_wafer",
+                        f"missing: {packagers[0]} packages {c.maker}'s chips, so each needs the chips a "
+                        "packaging wafer holds (a number above 0)",
+                    )
+                )
     for lab in s.labs:
         unknown(f"labs.{lab.id}.bloc", lab.bloc, blocs, "blocs")
         unknown(f"labs.{lab.id}.owner", lab.owner, owners, "owners")

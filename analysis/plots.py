@@ -721,6 +721,21 @@ def supply_chain_revenue(
     return fig
 
 
+@styled
+def foundry_packaging(
+    models: Sequence[pd.DataFrame], label: str, events: pd.DataFrame | None = None, ax: Axes | None = None
+) -> Figure:
+    """The foundry's advanced-packaging capacity (`packaging_wafers_per_month_<label>`) and what of it was used
+    (`packaging_used_wafers_per_month_<label>`: the customers outside the model's share and the designers'
+    delivered chips), in thousand wafers a month: where the two meet, the packaging caps the leading chips."""
+    lines = {
+        "packaging:capacity": (f"packaging_wafers_per_month_{label}", "capacity", colour(0)),
+        "packaging:used": (f"packaging_used_wafers_per_month_{label}", "used", colour(1)),
+    }
+    title = f"{label}'s advanced packaging (CoWoS), capacity and use"
+    return _series_chart(models, lines, "thousand wafers a month", title, events, ax, scale=1e-3)
+
+
 # ---------------------------------------------------------------- comparisons and sweeps
 
 
@@ -887,6 +902,9 @@ def figures_for(result: ResultSet) -> dict[str, Figure]:
     chain = [c for lines in panels.values() for _, cs in lines for c in cs if c in models[0].columns]
     if chain and len(metrics.quarterly_sums(models[0], chain[:1], spec.time.step_days)):  # a whole quarter
         figures["supply_chain_revenue"] = supply_chain_revenue(models, panels, spec.time.step_days)
+    packagers = [s.label for s in spec.suppliers if f"packaging_wafers_per_month_{s.label}" in models[0].columns]
+    if packagers:
+        figures["foundry_packaging"] = foundry_packaging(models, packagers[0], events)
     return figures
 
 

@@ -68,6 +68,10 @@ CAPTIONS = {
     "accelerators); the rest of the segment goes to firms outside the model. The panels do not add up: the "
     "foundry and memory are paid out of the chips the designers sell, and a server maker's revenue includes the "
     "accelerators it builds in and passes on to their designer. Several runs: the median in each quarter.",
+    "foundry_packaging": "The foundry's advanced packaging (TSMC's CoWoS), in thousand interposer wafers a month: "
+    "its capacity, which it grows towards what the chip designers book, and what of it each step used (the share "
+    "booked by customers outside the model and the packaging the designers' delivered chips took). Where the "
+    "lines meet, the packaging caps how many leading accelerators are made and the designers' markups rise.",
     "compare_gap_months": "The gap in months under each scenario.",
     "compare_ai_index": "The AI equity index under each scenario.",
     "estimate_marginals": "Each parameter's distance over its prior range: every evaluation (dots), the lowest "

@@ -127,3 +127,20 @@ def test_the_report_holds_the_figure_with_its_caption(baseline):
     assert caption == CAPTIONS["supply_chain_revenue"]
     assert "billions of US dollars per calendar quarter" in caption
     assert "share of its segment's flow" in caption
+
+
+def test_the_packaging_figure_draws_the_foundry_s_capacity_and_use_from_their_columns(baseline):
+    result = load_results(baseline)
+    fig = plots.figures_for(result)["foundry_packaging"]
+    lines = {ln.get_gid(): ln for ln in fig.axes[0].lines}
+    model = baseline.model
+    for gid, column in (
+        ("packaging:capacity:median", "packaging_wafers_per_month_TSM"),
+        ("packaging:used:median", "packaging_used_wafers_per_month_TSM"),
+    ):
+        y = np.asarray(lines[gid].get_ydata(), dtype=float)
+        np.testing.assert_allclose(y, model[column].to_numpy() * 1e-3, rtol=1e-12)  # one run: its own values
+    assert fig.axes[0].get_ylabel() == "thousand wafers a month"
+    # a scenario whose foundry has no packaging draws no such figure
+    without = run("baseline", seed=1, overrides={**QUICK, "suppliers.tsmc.packaging": None})
+    assert "foundry_packaging" not in plots.figures_for(load_results(without))

@@ -249,6 +249,7 @@ FIGURES = [
     "compute_and_chips",
     "installed_compute",
     "supply_chain_revenue",
+    "foundry_packaging",
 ]
 
 

@@ -19,8 +19,6 @@ KNOWN_MISSES = {
     "(Google's TPUs and others), which bought HBM too, are in the packaging's outside share and buy none here",
     "NVIDIA's market value, end 2024": "about $1.57T against $2.15-4.46T: investors price the revenue, and with "
     "the packaging capping its output NVIDIA's FY2025 revenue is about $87B (within the band, low in it)",
-    "hardware price-performance growth": "1.43x a year, just above 1.40: the R200's and N2028's prices that fitted it "
-    "were set before the packaging came in and change the markups it meets; not refitted",
     "Ascend chips made in 2025": "with SMIC's wafers, TSMC's die bank and the HBM stockpiled before the December "
     "2024 rule (SemiAnalysis' inputs), Huawei can make ~0.5M chips in 2025, HBM-bound, and the buy-domestic mandate "
     "of September 2025 buys them: the model sides with SemiAnalysis' ~0.8M of dies against BIS's at most 0.2M",

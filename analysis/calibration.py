@@ -390,6 +390,12 @@ TARGETS = [
         "NVIDIA annual results (tolerance +-25%, ours)", nvidia_revenue("2024-01-28", "2025-01-26"),
     ),
     Target(
+        "AMD's data-centre GPU revenue, 2024", "baseline", "over $5B (MI300)", "USD", 5.0e9 * 0.75, 5.5e9 * 1.25,
+        "AMD Q4 2024 results, 4 Feb 2025: data-centre GPU revenue 'exceeded $5 billion' (tolerance +-25% of "
+        "$5-5.5B, ours)", ai_revenue("AMD", "2024-01-01", "2024-12-31"),
+        fitted_by=("chipmakers.amd.capacity_growth_per_year",),
+    ),
+    Target(
         "capex of Microsoft, Alphabet, Amazon and Meta, 2023", "baseline", "$140-150B", "USD", 140e9 * 0.75,
         150e9 * 1.25, "the four companies' 10-K filings (tolerance +-25%)", platforms_capex("2023"),
     ),
@@ -612,6 +618,7 @@ DATES = {
     "largest training run cost by end 2027": "2027-12-31",
     "NVIDIA data-centre revenue FY2024": "2024-01-28",
     "NVIDIA data-centre revenue FY2025": "2025-01-26",
+    "AMD's data-centre GPU revenue, 2024": "2024-12-31",
     "capex of Microsoft, Alphabet, Amazon and Meta, 2023": "2023-12-31",
     "capex of Microsoft, Alphabet, Amazon and Meta, 2024": "2024-12-31",
     "fall in the price of a fixed capability": "2025-12-31",

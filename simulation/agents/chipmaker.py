@@ -120,12 +120,12 @@ class Chipmaker(Firm):
         self.markup = 1.0
         self.order_ratio = 1.0
         self.booking_ratio = 1.0
+        """Its last step's orders against its booking (chips): what grows the booking of a maker whose chips a
+        foundry packages (its orders against its output would read the foundry's shortage as demand)."""
         self.orders_chips_per_year = self.booked_chips_per_year
         """Chips a year it is ordered, smoothed over about a quarter (`EARNINGS_HALFLIFE_DAYS`): a booking of
         a foundry's packaging is held to at most `BOOKED_MAX` times it (no designer books lines it has no orders
         for, and its booking falls when they do)."""
-        """Its last step's orders against its booking (chips): what grows the booking of a maker whose chips a
-        foundry packages (its orders against its output would read the foundry's shortage as demand)."""
         own = [c for c in model.chips if c.maker == spec.id]
         margin = sum(1 - c.unit_cost_usd / c.price_usd for c in own) / len(own) if own else 0.0
         self.books.run_rates.update(
@@ -233,10 +233,8 @@ class Chipmaker(Firm):
             built = subsidy * dt / self.spec.capacity_cost_usd
             growth += math.log1p(built / building) / dt
             self.subsidies_total_usd += subsidy * dt
-        cap, enforcement = model.regulation.equipment_cap(self.bloc)
         wanted = growth
-        if growth > cap:
-            growth = cap + (1.0 - enforcement) * (growth - cap)
+        growth = model.regulation.allowed_growth(self.bloc, growth)
         # The growth the controls deny is tools not bought abroad (`AIRaceModel.tools_denied`).
         self.tools_denied_share = 1.0 - growth / wanted if wanted > growth else 0.0
         if subsidised:
@@ -255,16 +253,23 @@ class Chipmaker(Firm):
         self._step_revenue = 0.0
         self._step_cost = 0.0
 
-    def _die_and_chip(self) -> tuple[float, int, float]:
-        """Area of one die of its newest chip on sale (or its first), the dies that chip is made of, and its
-        HBM stacks: what the wafers and memory of this step are counted in."""
+    def _newest_chip(self) -> Chip | None:
+        """Its newest chip on sale (or its first; None if it makes none): what its wafers, memory and packaging
+        are counted in."""
         model = self.model
         own = [i for i, chip in enumerate(model.chips) if chip.maker == self.id]
         if not own:
-            return 1.0, 1, 0.0
+            return None
         on_sale = model.chip_market.on_sale()
         launched = [i for i in own if on_sale[i]] or own[:1]
-        chip = model.chips[max(launched, key=lambda i: model.chips[i].launch)]
+        return model.chips[max(launched, key=lambda i: model.chips[i].launch)]
+
+    def _die_and_chip(self) -> tuple[float, int, float]:
+        """Area of one die of its newest chip on sale (or its first), the dies that chip is made of, and its
+        HBM stacks: what the wafers and memory of this step are counted in."""
+        chip = self._newest_chip()
+        if chip is None:
+            return 1.0, 1, 0.0
         dies = dies_per_chip(chip.die_area_mm2)
         return chip.die_area_mm2 / dies, dies, chip.hbm_stacks
 
@@ -306,12 +311,9 @@ class Chipmaker(Firm):
 
     def packages_per_wafer(self) -> float:
         """Chips a packaging wafer holds of its newest chip on sale (or its first): what its booking is
-        counted in."""
-        model = self.model
-        own = [i for i, chip in enumerate(model.chips) if chip.maker == self.id]
-        on_sale = model.chip_market.on_sale()
-        launched = [i for i in own if on_sale[i]] or own[:1]
-        return model.chips[max(launched, key=lambda i: model.chips[i].launch)].packages_per_wafer or 1.0
+        counted in (1 for a maker of no chip, or of one packaged elsewhere)."""
+        chip = self._newest_chip()
+        return (chip.packages_per_wafer if chip is not None else None) or 1.0
 
     def chips_per_wafer(self, mix: np.ndarray | None) -> float:
         """Chips a packaging wafer holds on average in orders of `mix` units of each chip (catalogue order): its
@@ -357,7 +359,7 @@ class Chipmaker(Firm):
         weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
         self.orders_chips_per_year += weight * (asked / dt - self.orders_chips_per_year)
         pressure = math.log(max(self.order_ratio, 0.1))
-        self.markup *= math.exp(chipmaking.price_adjust_per_year * self.model.dt * pressure)
+        self.markup *= math.exp(chipmaking.price_adjust_per_year * dt * pressure)
         self.markup = min(max(self.markup, chipmaking.markup_min), chipmaking.markup_max)
         self._step_lost = lost_usd
         self.lost_sales_total_usd += lost_usd

@@ -288,6 +288,12 @@ class Regulation:
         """The tightest cap on capacity growth that any bloc's tool controls put on chipmakers of `bloc`."""
         return min((r.equipment_cap(bloc) for r in self.regulators.values()), default=(math.inf, 0.0))
 
+    def allowed_growth(self, bloc: str, growth: float) -> float:
+        """The log capacity growth a year that the tool controls leave a fab of `bloc` wanting `growth`: above the
+        cap, only the part enforcement misses."""
+        cap, enforcement = self.equipment_cap(bloc)
+        return cap + (1.0 - enforcement) * (growth - cap) if growth > cap else growth
+
     def hbm_cut(self, bloc: str) -> float:
         """The largest share of HBM imports into `bloc` that any bloc's controls stop."""
         return max((r.hbm_cut(bloc) for r in self.regulators.values()), default=0.0)

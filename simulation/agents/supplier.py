@@ -79,9 +79,7 @@ class Supplier(FirmWithBaseBusiness):
         growth = booked_growth(
             packaging.growth_max_per_year, float(booked.sum()), inside * self.packaging_wafers_per_month
         )
-        cap, enforcement = model.regulation.equipment_cap(self.bloc)
-        if growth > cap:
-            growth = cap + (1.0 - enforcement) * (growth - cap)
+        growth = model.regulation.allowed_growth(self.bloc, growth)
         grown = self.packaging_wafers_per_month * math.exp(growth * dt)
         self._packaging_capex += (grown - self.packaging_wafers_per_month) * packaging.capex_usd_per_wafer_month
         self.packaging_wafers_per_month = grown

@@ -320,8 +320,8 @@ class Chipmaker(Firm):
         newest chip's if nothing is asked."""
         if mix is None or mix.sum() <= 0:
             return self.packages_per_wafer()
-        chips = self.model.chips
-        wafers = sum(u / (chips[i].packages_per_wafer or 1.0) for i, u in enumerate(mix.tolist()) if u > 0)
+        per_wafer = self.model.chip_market.per_wafer.tolist()
+        wafers = sum(u / per_wafer[i] for i, u in enumerate(mix.tolist()) if u > 0)
         return float(mix.sum()) / wafers
 
     def output_this_step(self, mix: np.ndarray | None = None) -> float:

@@ -160,6 +160,8 @@ class ChipMarket:
         self.flops, self.effective_flops, self.list_price = self.per_unit
         self.kw_per_unit = np.zeros(0)
         """Board power of one unit of each chip (kW)."""
+        self.per_wafer = np.zeros(0)
+        """Chips of each kind a wafer of the foundry's packaging holds (1 for a chip packaged elsewhere)."""
         self.unit_cost = np.zeros(0)
         self.parts_cost = np.zeros((2, 0))  # of each chip's unit cost, the foundry's and the HBM's (rows)
         self.maker_of = np.zeros(0, dtype=int)
@@ -212,6 +214,7 @@ class ChipMarket:
         self.per_unit = np.column_stack([self.per_unit, unit])
         self.flops, self.effective_flops, self.list_price = self.per_unit
         self.kw_per_unit = np.append(self.kw_per_unit, chip.power_kw)
+        self.per_wafer = np.append(self.per_wafer, chip.packages_per_wafer or 1.0)
         self.unit_cost = np.append(self.unit_cost, chip.unit_cost_usd)
         parts = [chip.unit_cost_usd * chip.foundry_cost_share, chip.unit_cost_usd * chip.hbm_cost_share]
         self.parts_cost = np.column_stack([self.parts_cost, parts])
@@ -448,11 +451,10 @@ class ChipMarket:
         orders `per_order` (buyer rows, chip columns): for a maker whose chips a foundry packages, the packaging
         a chip takes against the mean of those orders (a B200 takes more than an H100); 1 for the others."""
         sizes = np.ones(len(self.list_price))
-        per_wafer = np.array([chip.packages_per_wafer or 1.0 for chip in self.model.chips])
         for m, maker in enumerate(self.makers):
             if maker.packaging_wafers_per_year is not None:
                 own = self.maker_of == m
-                sizes[own] = maker.chips_per_wafer(self._per_chip_of(m, per_order)) / per_wafer[own]
+                sizes[own] = maker.chips_per_wafer(self._per_chip_of(m, per_order)) / self.per_wafer[own]
         return sizes
 
     def _second_round(

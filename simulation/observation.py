@@ -192,11 +192,12 @@ class Observation:
         return float(self.frontiers[spec.leader][self.row] - self.frontiers[spec.laggard][self.row])
 
     def price_performance(self) -> float:
-        """Best effective FLOP/s per dollar on legal offer to the leader's labs at today's prices."""
+        """Best effective FLOP/s per dollar on legal offer to the leader's labs at today's prices (on the market: not
+        the custom accelerators made for some owners alone)."""
         model = self.model
         j = model.bloc_index[model.spec.leader]
         market = model.chip_market
-        legal = market.on_sale() & market.sold_to[:, j] & (model.regulation.controls[:, j] == 0)
+        legal = market.on_sale() & market.sold_to[:, j] & ~market.custom & (model.regulation.controls[:, j] == 0)
         return float((market.effective_flops[legal] / market.prices()[legal]).max(initial=0.0))
 
     # -- the records' columns ----------------------------------------------------------------------

@@ -155,6 +155,13 @@ History of the pin in tests/data/baseline_pinned.json:
   R200's launch in September 2026 (the sampled rows to step 105 are identical); over the run for this seed US
   compute -20%, NVIDIA's AI revenue -8.9%, price-performance -13%, the 2030 gap 18.67 -> 18.27 months; over ten
   seeds 32 of 46 targets met, the library's stories, the notebook and the mechanism tests hold.
+- re-taken when Google's TPUs came in (issue 39: custom accelerators made for one owner, designed by
+  Broadcom's division `broadcom_xpu`, booking TSMC's packaging; Alphabet spends 0.7 of its chip budget on
+  them; the packaging's outside share 0.29 -> 0.19). Over the run for this seed NVIDIA's AI revenue -8.8%,
+  Broadcom's +91% (its TPUs), TSMC's +6.8%, the memory makers' +4.7%, Alphabet's installed compute +39%, US
+  compute +6.2%, the AI index -7.3%, the 2030 gap 18.27 -> 19.54 months; new column
+  `revenue_ai_usd_broadcom_xpu`. Over ten seeds 31 of 47 targets met (Broadcom's fiscal 2024 AI revenue now
+  met, NVIDIA's FY2025 revenue and its 2023-2024 volatility now just missed).
 """
 
 from __future__ import annotations

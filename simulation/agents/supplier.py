@@ -14,6 +14,10 @@ A foundry with `packaging` (TSMC's CoWoS) is where the leading designers' capaci
 its packaging by its own capex, faster the more the designers book against it, and splits what there is
 among their bookings (`package`); the designers make no more chips than their part holds. Its other AI
 revenue follows the flows, whatever they are.
+
+A supplier may have a chip-design division (Broadcom's custom accelerators): a chipmaker of its own, which books
+the foundry's packaging and sells the chips made for some owners alone; the division's sales count in the
+supplier's AI revenue and revenue (its books in the ledger stay the division's).
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class Supplier(FirmWithBaseBusiness):
         """What of it was used over the last step settled: the designers' chips delivered and the customers
         outside the model (wafers a month)."""
         self._packaged = 0.0  # packaging wafers the designers' chips delivered this step took
+        self.divisions = [m for m in model.chipmakers.values() if m.spec.division_of == spec.id]
+        """Its chip-design divisions (Broadcom's custom accelerators): chipmakers whose sales are its revenue too."""
         self._packaging_capex = 0.0  # this step's capex on packaging
 
     # -- advanced packaging ------------------------------------------------------------------------
@@ -141,13 +147,14 @@ class Supplier(FirmWithBaseBusiness):
             )
         )
         self.cash_usd += base_cash - costs - self._capex
-        self.ai_revenue_usd = self._earned_ai
+        chips = sum(division.step_ai_revenue_usd for division in self.divisions) if self.divisions else 0.0
+        self.ai_revenue_usd = self._earned_ai + chips
         self.chain_revenue_usd = self._earned
-        self.revenue_usd = self._earned + self.base_revenue_usd_per_year * dt - lost
+        self.revenue_usd = self._earned + chips + self.base_revenue_usd_per_year * dt - lost
         self.capex_usd = self._capex
-        self.ai_revenue_total_usd += self._earned_ai
+        self.ai_revenue_total_usd += self.ai_revenue_usd
         weight = step_fraction(math.log(2) * 365.25 / EARNINGS_HALFLIFE_DAYS, dt)
-        self.books.smooth("ai_revenue", self._earned_ai / dt, weight)
+        self.books.smooth("ai_revenue", self.ai_revenue_usd / dt, weight)
         self._earned = self._earned_ai = self._from_bloc = self._passed_on = 0.0
         self._capex_payments = []
         if spec.packaging is not None:

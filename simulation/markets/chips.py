@@ -90,6 +90,12 @@ class Terms:
     """The menu of home-made offers to each bloc (none if no bloc has a domestic-chip mandate)."""
     mandate: np.ndarray
     """Share of a budget each bloc's mandate reserves for home-made offers (0 if none is on offer)."""
+    own: Menu | None
+    """The menu of the chips made for each buyer (rows: buyers, as in the market's `buyers`; none if no buyer has
+    a custom chip on sale)."""
+    own_share: np.ndarray
+    """Share of each buyer's budget spent on the chips made for it (its `custom_chip_share` while one is on sale,
+    else 0)."""
     controlled: np.ndarray
     """Whether a control touches the chip: a buyer gets it only from smugglers, or rents it abroad."""
     price: np.ndarray
@@ -171,6 +177,11 @@ class ChipMarket:
         self._home = np.zeros((len(model.blocs), 0), dtype=bool)  # whether each chip is made in the bloc (row)
         self.sold_to = np.zeros((0, len(model.blocs)), dtype=bool)
         """Whether each chip (row) is sold into each bloc (column) at all, controls aside."""
+        self.made_for = np.zeros((0, len(self.buyers)), dtype=bool)
+        """Whether each chip (row) is made for each buyer (column) alone: a custom accelerator, on no bloc's menu."""
+        self.custom = np.zeros(0, dtype=bool)
+        """Whether each chip is made for some buyers alone (`made_for`)."""
+        self._own_share = np.array([buyer.spec.custom_chip_share for buyer in self.buyers])
         self._launch_day = np.zeros(0)  # days from the start: first and last day on sale (inf: never discontinued)
         self._last_day = np.zeros(0)
         for chip in model.chips:
@@ -223,6 +234,8 @@ class ChipMarket:
         self._made_in = np.append(self._made_in, model.bloc_index[model.maker_bloc[chip.maker]])
         sold_to = np.array([not chip.sold_to or b in chip.sold_to for b in model.blocs])
         self.sold_to = np.vstack([self.sold_to, sold_to])
+        self.made_for = np.vstack([self.made_for, [buyer in chip.made_for for buyer in self._buyer_ids]])
+        self.custom = self.made_for.any(axis=1)
         self._launch_day = np.append(self._launch_day, (chip.launch - model.start).days)
         last = np.inf if chip.discontinued is None else (chip.discontinued - model.start).days
         self._last_day = np.append(self._last_day, last)
@@ -273,7 +286,7 @@ class ChipMarket:
     def _make_terms(self) -> Terms:
         model = self.model
         spec = self.spec
-        offered = self._on_sale & self.sold_to.T
+        offered = self._on_sale & self.sold_to.T & ~self.custom
         enforcement = model.regulation.controls.T
         controlled = enforcement > 0
         load = channel_load(self.smuggled_per_year[:, None], spec.smuggling_capacity_chips_per_year, enforcement)
@@ -299,7 +312,15 @@ class ChipMarket:
         sensitivity = spec.choice_sensitivity
         home_made = Menu.of(home, value, rent_value, free_value, sensitivity) if mandate.any() else None
         everything = Menu.of(offered, value, rent_value, free_value, sensitivity)
-        return Terms(everything, home_made, mandate, controlled, price, seizure, rental_price)
+        # Each buyer's own chips: a logit over those on sale, at its bloc's value of each.
+        own_offered = self._on_sale & self.made_for.T
+        own_share = self._own_share * own_offered.any(axis=1)
+        own = None
+        if own_share.any():
+            blocs = self._buyer_bloc
+            bought, free = value.take(blocs, axis=0), free_value.take(blocs, axis=0)
+            own = Menu.of(own_offered, bought, np.zeros_like(bought), free, sensitivity)
+        return Terms(everything, home_made, mandate, own, own_share, controlled, price, seizure, rental_price)
 
     def start_step(self) -> None:
         """Open the market: note what is on sale and at what price, clear the order book and deliver
@@ -331,21 +352,25 @@ class ChipMarket:
         self.budgets[self._row[buyer.id]] += budget_usd
 
     def _split_budgets(self, terms: Terms) -> None:
-        """Split the buyers' budgets over their blocs' menus, into orders, rentals and what buyers would spend with
-        no control: a mandate's share over the home-made offers, the rest over all offers."""
+        """Split the buyers' budgets over the menus, into orders, rentals and what buyers would spend with no
+        control: a buyer's custom share over the chips made for it, of the rest a mandate's share over its bloc's
+        home-made offers, the rest over all its bloc's offers."""
+        budgets = self.budgets
+        if terms.own is not None:
+            self._split(budgets * terms.own_share, terms.own, per_buyer=True)
+            budgets = budgets * (1.0 - terms.own_share)
         reserved = terms.mandate.take(self._buyer_bloc)
         if terms.home_made is not None:
-            self._split(self.budgets * reserved, terms.home_made)
-        self._split(self.budgets * (1.0 - reserved), terms.everything)
+            self._split(budgets * reserved, terms.home_made)
+        self._split(budgets * (1.0 - reserved), terms.everything)
 
-    def _split(self, budgets_usd: np.ndarray, menu: Menu) -> None:
-        """Add each buyer's budget split over its bloc's menu to its orders (chips bought, legally or from
-        smugglers) and rentals abroad, and what it would have spent on each chip with no control."""
-        blocs = self._buyer_bloc
+    def _split(self, budgets_usd: np.ndarray, menu: Menu, per_buyer: bool = False) -> None:
+        """Add each buyer's budget split over its menu to its orders (chips bought, legally or from smugglers) and
+        rentals abroad, and what it would have spent on each chip with no control; the menu has a row per bloc,
+        or, `per_buyer`, a row per buyer."""
         budgets = budgets_usd[:, None]
-        self.orders += budgets * menu.shares.take(blocs, axis=0)
-        self.rentals += budgets * menu.rent_shares.take(blocs, axis=0)
-        self.would += budgets * menu.free_shares.take(blocs, axis=0)
+        for total, shares in ((self.orders, menu.shares), (self.rentals, menu.rent_shares), (self.would, menu.free_shares)):
+            total += budgets * (shares if per_buyer else shares.take(self._buyer_bloc, axis=0))
 
     def clear(self) -> Flows:
         """Share each maker's output among the orders for its chips, ship the chips (less those seized on their

@@ -43,6 +43,10 @@ class Chip(Strict):
     discontinued: date | None = Field(None, description="last day it is sold")
     variant_of: Id | None = Field(None, description="the chip this one is a compliant variant of")
     sold_to: list[Id] = Field(default_factory=list, description="blocs it is sold to (empty: every bloc)")
+    made_for: list[Id] = Field(
+        default_factory=list,
+        description="owners it is made for alone (a custom accelerator: Google's TPUs); empty: sold on the market",
+    )
     tflops_16bit: float = num(unit="TFLOP/s", lo=10, hi=20000, gt=0, doc="dense 16-bit throughput")
     interconnect_gb_s: float = num(unit="GB/s", lo=0, hi=5000, ge=0, doc="chip-to-chip bandwidth")
     die_area_mm2: float = num(unit="mm^2", lo=100, hi=5000, gt=0, doc="die area (for performance density)")
@@ -220,6 +224,11 @@ class Chipmaker(Strict):
         le=1,
         doc="share of its AI-chip revenue investors expect to become free cash flow (net margin)",
     )
+    division_of: Id | None = Field(
+        None,
+        description="the supplier it is a division of (Broadcom's custom accelerators): its sales count in that "
+        "firm's revenue too",
+    )
     designs_variants: bool = Field(True, description="answers export rules with compliant variants of its chips")
     redesign_lag_days: float = num(
         180.0, unit="days", lo=30, hi=365, ge=0, doc="time from a rule catching a chip to its compliant variant on sale"
@@ -253,6 +262,8 @@ class Chipmaker(Strict):
         listed = [self.ticker is not None, self.shares_outstanding is not None, self.share_price_usd is not None]
         if any(listed) and not all(listed):
             raise ValueError("a listed chipmaker needs ticker, shares_outstanding and share_price_usd together")
+        if self.division_of is not None and self.ticker is not None:
+            raise ValueError("a division has no listing of its own: its firm's (division_of) is its listing")
         return self
 
     @property
@@ -338,6 +349,16 @@ class Owner(Strict):
         ge=0,
         le=1,
         doc="its share of the rental channel: the chips clouds outside a controlled bloc buy and lease to it",
+    )
+    custom_chip_share: float = num(
+        0.0,
+        unit="fraction",
+        lo=0,
+        hi=0.8,
+        ge=0,
+        le=1,
+        doc="share of its chip budget spent on the accelerators made for it (`chips.<id>.made_for`), while one is "
+        "on sale: the split between its own chips and the market's",
     )
 
     @property

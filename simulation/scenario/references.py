@@ -50,6 +50,8 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             unknown(f"chips.{c.id}.variant_of", c.variant_of, chips, "chips")
         for bloc in c.sold_to:
             unknown(f"chips.{c.id}.sold_to", bloc, blocs, "blocs")
+        for owner in c.made_for:
+            unknown(f"chips.{c.id}.made_for", owner, owners, "owners")
         if c.unit_cost_usd >= c.price_usd:
             problems.append((f"chips.{c.id}.unit_cost_usd", f"{c.unit_cost_usd} must be below price_usd {c.price_usd}"))
         if c.foundry_cost_share + c.hbm_cost_share > 1.0:
@@ -67,8 +69,20 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
             if other != f"{section}.{firm.id}":
                 key = f"{section}.{firm.id}.ticker" if firm.ticker else f"{section}.{firm.id}"
                 problems.append((key, f"'{firm.label}' already names {other} in the results (a ticker, or an id)"))
+    suppliers = [supplier.id for supplier in s.suppliers]
     for m in s.chipmakers:
         unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
+        if m.division_of is not None:
+            unknown(f"chipmakers.{m.id}.division_of", m.division_of, suppliers, "suppliers")
+    custom = {owner for c in s.chips for owner in c.made_for}
+    for o in s.owners:
+        if o.custom_chip_share > 0 and o.id not in custom:
+            problems.append(
+                (
+                    f"owners.{o.id}.custom_chip_share",
+                    f"{o.custom_chip_share} of its chip budget on chips made for it, but no chip names it in made_for",
+                )
+            )
     for o in s.owners:
         unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
         for chip_id in o.installed:

@@ -62,6 +62,13 @@ def test_with_no_custom_chip_on_sale_the_whole_budget_goes_to_the_market():
     assert before > 50 and after > 30
 
 
+def test_an_owner_with_a_custom_share_and_no_chip_made_for_it_buys_on_the_market_alone():
+    # A custom share is spent only while a chip made for the owner is on sale: Meta's, with none, changes nothing.
+    base = run("baseline", seed=2, overrides=SHORT).model
+    meta = run("baseline", seed=2, overrides={**SHORT, "owners.meta_platforms.custom_chip_share": 0.5}).model
+    assert base.equals(meta)
+
+
 def test_a_division_s_chip_sales_count_in_its_firm_s_revenue():
     terms = {**SHORT, "time.end": "2024-12-31"}
     with_tpus = run("baseline", seed=4, overrides=terms).model
@@ -93,7 +100,6 @@ def test_the_division_books_the_foundry_s_packaging_like_the_market_s_designers(
     ("overrides", "key", "words"),
     [
         ({"chips.TPUv5p.made_for": ["alphabett"]}, "chips.TPUv5p.made_for", "did you mean 'alphabet'"),
-        ({"owners.meta_platforms.custom_chip_share": 0.2}, "owners.meta_platforms.custom_chip_share", "made_for"),
         ({"chipmakers.broadcom_xpu.division_of": "broadcomm"}, "chipmakers.broadcom_xpu.division_of", "broadcom"),
         (
             {

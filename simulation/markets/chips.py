@@ -369,7 +369,11 @@ class ChipMarket:
         rentals abroad, and what it would have spent on each chip with no control; the menu has a row per bloc,
         or, `per_buyer`, a row per buyer."""
         budgets = budgets_usd[:, None]
-        for total, shares in ((self.orders, menu.shares), (self.rentals, menu.rent_shares), (self.would, menu.free_shares)):
+        for total, shares in (
+            (self.orders, menu.shares),
+            (self.rentals, menu.rent_shares),
+            (self.would, menu.free_shares),
+        ):
             total += budgets * (shares if per_buyer else shares.take(self._buyer_bloc, axis=0))
 
     def clear(self) -> Flows:

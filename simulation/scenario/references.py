@@ -74,15 +74,6 @@ def check_references(s: Scenario) -> list[tuple[str, str]]:
         unknown(f"chipmakers.{m.id}.bloc", m.bloc, blocs, "blocs")
         if m.division_of is not None:
             unknown(f"chipmakers.{m.id}.division_of", m.division_of, suppliers, "suppliers")
-    custom = {owner for c in s.chips for owner in c.made_for}
-    for o in s.owners:
-        if o.custom_chip_share > 0 and o.id not in custom:
-            problems.append(
-                (
-                    f"owners.{o.id}.custom_chip_share",
-                    f"{o.custom_chip_share} of its chip budget on chips made for it, but no chip names it in made_for",
-                )
-            )
     for o in s.owners:
         unknown(f"owners.{o.id}.bloc", o.bloc, blocs, "blocs")
         for chip_id in o.installed:

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.metrics import autocorrelation, daily_log_returns
+from simulation.markets.exchange import TRADING_DAYS_PER_YEAR
 from simulation.runner import Results
 from simulation.tech import interconnect_factor
 
@@ -239,8 +240,9 @@ def excess_kurtosis(r: Results) -> float:
 
 
 def nvidia_volatility(r: Results) -> float:
-    """NVIDIA's annualised volatility: the daily returns' standard deviation over calendar days."""
-    return float(nvidia_returns(r).std() * math.sqrt(365.25))
+    """NVIDIA's annualised volatility: the daily returns' standard deviation over the exchange's sessions (about
+    252 a year, `TRADING_DAYS_PER_YEAR`), as realised volatility is quoted."""
+    return float(nvidia_returns(r).std() * math.sqrt(TRADING_DAYS_PER_YEAR))
 
 
 def common_factor(r: Results) -> float:

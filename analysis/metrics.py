@@ -27,6 +27,7 @@ from simulation.measures import (
     shock_outcomes,
     step_returns,
     tickers,
+    trading_rows,
 )
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "step_returns",
     "summarise_replicates",
     "tickers",
+    "trading_rows",
 ]
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -181,8 +183,9 @@ def fall_causes(model: pd.DataFrame, events: pd.DataFrame, window_days: int = CA
 
 
 def daily_log_returns(model: pd.DataFrame, ticker: str, start: str, end: str) -> pd.Series:
-    """A listed firm's log returns from one recorded row to the next, for rows dated from `start` to `end`."""
-    price = model.set_index("date")[f"price_{ticker}"]
+    """A listed firm's log returns from one trading row to the next (`trading_rows`: a daily run's sessions), for
+    rows dated from `start` to `end`."""
+    price = trading_rows(model).set_index("date")[f"price_{ticker}"]
     returns = np.log(price).diff().dropna()
     return returns.loc[pd.Timestamp(start) : pd.Timestamp(end)]
 

@@ -170,8 +170,20 @@ def growth_per_year(series: pd.Series) -> float:
 # ---------------------------------------------------------------- valuations
 
 
+def trading_rows(model: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose prices could move: the first (the start's prices) and those of steps that held an exchange
+    session (`sessions` above 0; every row of results written before the column)."""
+    if "sessions" not in model:
+        return model
+    keep = model["sessions"].to_numpy() > 0
+    keep[:1] = True
+    return model[keep]
+
+
 def step_returns(model: pd.DataFrame) -> pd.DataFrame:
-    """Simple return of each listed firm's share price and of the AI index from one row to the next, by date."""
+    """Simple return of each listed firm's share price and of the AI index from one trading row to the next (a
+    daily run's weekends and holidays left out: `trading_rows`), by date."""
+    model = trading_rows(model)
     names = tickers(model)
     prices = _by_date(model, [f"price_{t}" for t in names]).set_axis(names, axis=1)
     prices["ai_index"] = model["ai_index"].to_numpy()

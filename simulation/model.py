@@ -27,7 +27,7 @@ from simulation.firms import Ledger
 from simulation.firms.chain import SupplyChain
 from simulation.firms.installed import Clusters
 from simulation.markets.chips import ChipMarket
-from simulation.markets.exchange import EquityMarket
+from simulation.markets.exchange import EquityMarket, session_days
 from simulation.markets.news import NewsWire
 from simulation.markets.services import ServicesMarket
 from simulation.observation import AGENT_VARIABLES, Observation
@@ -89,7 +89,9 @@ class AIRaceModel(mesa.Model):
             self.tools_denied,
         )
         # Every firm with a listing is priced (today the built-in scenarios list chipmakers only).
-        self.equity = EquityMarket([firm for firm in self.ledger.firms.values() if firm.listing], spec.indices)
+        listed = [firm for firm in self.ledger.firms.values() if firm.listing]
+        sessions = session_days(self.start, spec.time.end)
+        self.equity = EquityMarket(listed, spec.indices, sessions)
         self.investors = InvestorPopulation(self, self.equity, spec.investors)
         self.news = NewsWire()  # what labs publish; investors read it
         self.news.subscribe(self.investors.hear)

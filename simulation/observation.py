@@ -200,6 +200,14 @@ class Observation:
         legal = market.on_sale() & market.sold_to[:, j] & ~market.custom & (model.regulation.controls[:, j] == 0)
         return float((market.effective_flops[legal] / market.prices()[legal]).max(initial=0.0))
 
+    def sessions(self) -> float:
+        """The exchange's sessions in the step just simulated (0 at the start, and for a daily step on a weekend or
+        a holiday): the rows whose prices moved."""
+        model = self.model
+        if model.steps == 0:
+            return 0.0
+        return float(len(model.equity.trading_days(model.day - model.step_days + 1, model.day)))
+
     # -- the records' columns ----------------------------------------------------------------------
 
     def reporters(self) -> dict[str, Callable[[AIRaceModel], float]]:
@@ -260,6 +268,7 @@ class Observation:
         reporters["licence_fees_usd"] = partial(_flow, kind="fees_usd")
         reporters["price_performance_flops_per_usd"] = partial(_measure, measure=self.price_performance)
         reporters["fixed_capability_price_usd_per_mtok"] = partial(_measure, measure=self.fixed_capability_price)
+        reporters["sessions"] = partial(_measure, measure=self.sessions)
         for j, firm in enumerate(model.equity.firms):
             reporters[f"price_{firm.ticker}"] = partial(_price, j=j)
             reporters[f"market_cap_usd_{firm.ticker}"] = partial(_market_cap, j=j)

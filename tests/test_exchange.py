@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
+import pandas as pd
 import pytest
 
+from analysis import metrics
 from simulation import load_scenario
+from simulation.markets.exchange import session_days
 from simulation.model import AIRaceModel
+from simulation.runner import run
 from simulation.scenario.errors import ScenarioError
 
 INDICES = {
@@ -53,3 +59,40 @@ def test_value_lost_is_the_fall_in_market_value_over_the_step():
 def test_an_index_that_cannot_be_recorded_is_refused_with_its_key(index, says):
     with pytest.raises(ScenarioError, match=says):
         load_scenario("baseline", {"indices": [index]})
+
+
+# ---------------------------------------------------------------- the exchange's sessions
+
+
+def test_the_sessions_are_the_new_york_exchange_s_weekdays_less_its_holidays():
+    days = session_days(date(2023, 1, 1), date(2025, 12, 31))
+    sessions = {date(2023, 1, 1) + timedelta(days=d) for d in days}
+    assert len([d for d in sessions if d.year == 2023]) == 250  # NYSE's 2023: 260 weekdays less 10 holidays
+    assert all(d.weekday() < 5 for d in sessions)
+    closed = [date(2023, 1, 16), date(2023, 12, 25), date(2024, 3, 29), date(2025, 1, 9), date(2025, 7, 4)]
+    assert not sessions & set(closed)  # MLK day, Christmas, Good Friday, President Carter's funeral, Independence Day
+    assert date(2025, 1, 27) in sessions and date(2025, 1, 24) in sessions
+
+
+def test_prices_change_only_on_sessions_and_a_week_holds_its_five():
+    daily = run("deepseek_shock", seed=2, overrides={"time.end": "2023-04-30", "investors.count": 100}).model
+    price = daily.set_index("date")["price_NVDA"]
+    moved = price.diff().fillna(0.0) != 0
+    open_ = daily.set_index("date")["sessions"] > 0
+    assert not (moved & ~open_).any()  # weekends and holidays: the last close stands
+    assert moved[open_].mean() > 0.99
+    assert daily.loc[daily["date"] == pd.Timestamp("2023-01-16"), "sessions"].item() == 0  # MLK day
+    weekly = run("baseline", seed=2, overrides={"time.end": "2023-12-31", "investors.count": 100}).model
+    counts = weekly["sessions"].iloc[1:]
+    assert set(counts) == {4.0, 5.0} and (counts == 5).mean() > 0.8  # a week with a holiday holds four
+    assert counts.sum() == 250  # 2023's sessions: its weekly steps end on Sundays, the last on 31 December
+
+
+def test_a_monday_counts_one_day_of_news_not_three():
+    # Noise traders' sentiment and the trend move once a session: Monday's returns are not the weekend's three
+    # days' worth (their variance would be three times the other days').
+    runs = [run("deepseek_shock", seed=s, overrides={"time.end": "2024-12-31", "investors.count": 200}) for s in (1, 2)]
+    returns = pd.concat([metrics.daily_log_returns(r.model, "NVDA", "2023-01-01", "2024-12-31") for r in runs])
+    monday = returns.index.day_of_week == 0
+    ratio = returns[monday].var() / returns[~monday].var()
+    assert 0.6 < ratio < 1.6, ratio

@@ -162,6 +162,11 @@ History of the pin in tests/data/baseline_pinned.json:
   compute +6.2%, the AI index -7.3%, the 2030 gap 18.27 -> 19.54 months; new column
   `revenue_ai_usd_broadcom_xpu`. Over ten seeds 31 of 47 targets met (Broadcom's fiscal 2024 AI revenue now
   met, NVIDIA's FY2025 revenue and its 2023-2024 volatility now just missed).
+- re-taken when the market began to trade on the New York exchange's sessions (issue 40: `exchange-calendars`'
+  XNYS; no trading on weekends and holidays, the daily processes moving once a session, rates annualised with
+  252): in this weekly baseline a week's five sessions replace its seven days, so NVIDIA's price path moves a
+  little (its sum over the run +1.0%, the AI index's +1.1%, the value lost summed over steps +10%), the real
+  side hardly (NVIDIA's AI revenue +0.1%, AMD's +1.5% through Tobin's q, the gap +0.1%); new column `sessions`.
 """
 
 from __future__ import annotations

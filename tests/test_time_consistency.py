@@ -71,18 +71,22 @@ def test_every_calibration_measure_and_the_gap_agree_between_daily_and_weekly_st
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_what_investors_learn_of_revenue_does_not_depend_on_the_step_length(seed):
-    """The market trades daily whatever the step, and investors read revenue as it accrues day by day within a
-    step (not the whole step's on its first day): the growth belief and NVIDIA's value come out the same with
-    daily and weekly steps, and the belief is no noisier week to week."""
+    """The market trades on the exchange's sessions whatever the step, and investors read revenue as it accrues
+    day by day within a step (not the whole step's on its first day): the growth belief and NVIDIA's value over
+    2024 come out the same with daily and weekly steps, and the belief is no noisier week to week. (The value on
+    one day is not compared: the noise traders' sentiment of that day differs between the two runs' draws, by
+    up to 13% at the end of 2024 for seed 2.)"""
     runs = {}
     for step in (1, 7):
         model = AIRaceModel(load_scenario("baseline", {"time.end": "2024-12-31", "time.step_days": step}), seed)
-        beliefs = []
+        beliefs, caps = [], []
         while model.running:
             model.step()
             if model.steps % (7 // step) == 0:
                 beliefs.append(model.investors.growth_belief)
-        runs[step] = (model.investors.growth_belief, np.std(np.diff(beliefs)), model.equity.market_caps()[0])
+                if model.date.year == 2024:
+                    caps.append(model.equity.market_caps()[0])
+        runs[step] = (model.investors.growth_belief, np.std(np.diff(beliefs)), np.mean(caps))
     (daily_belief, daily_noise, daily_cap), (weekly_belief, weekly_noise, weekly_cap) = runs[1], runs[7]
     assert weekly_belief == pytest.approx(daily_belief, rel=0.05)
     assert weekly_noise == pytest.approx(daily_noise, rel=0.25)

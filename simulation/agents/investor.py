@@ -11,12 +11,15 @@ firm. Growth beliefs learn from the AI revenue the listed firms report; efficien
 belief through each investor's attention. The non-AI business is what the start price leaves once the
 AI cash flow is valued: the market values at the start are inputs.
 
-Trading. The market trades every day, whatever the step length, and clears each firm's price from the day's
-orders (`simulation.markets.equity.clearing_log_price`). Each investor holds a firm at its market weight
-tilted by a mean-variance amount, within limits above and below it (`overweight_limit`, `underweight_limit`),
-the same for optimists and pessimists: fundamentalists by how far price is from their
-value, trend followers by the recent trend, noise traders by a common sentiment that wanders and reverts over
-months (shared across firms through a common AI factor). Each investor reconsiders its strategy now and
+Trading. The market trades on the New York exchange's sessions (`simulation.markets.exchange.session_days`:
+no trading on weekends and holidays), whatever the step length, and clears each firm's price from the session's
+orders (`simulation.markets.equity.clearing_log_price`). The processes of trading days (sentiment, trend,
+fitness) move once a session, so a Monday after a weekend counts one day of them; news and beliefs run on
+calendar days (a report or a release on a Saturday is read at Monday's session). Each investor holds a
+firm at its market weight tilted by a mean-variance amount, within limits above and below it
+(`overweight_limit`, `underweight_limit`), the same for optimists and pessimists: fundamentalists by how far
+price is from their value, trend followers by the recent trend, noise traders by a common sentiment that wanders
+and reverts over months (shared across firms through a common AI factor). Each investor reconsiders its strategy now and
 then, choosing by the strategies' recent profits (Brock-Hommes logit switching).
 """
 
@@ -29,6 +32,7 @@ import mesa
 import numpy as np
 
 from simulation.markets.equity import ClippedGroup, clearing_log_price, growth_multiple
+from simulation.markets.exchange import TRADING_DAYS_PER_YEAR
 from simulation.markets.news import News
 from simulation.sums import dot
 from simulation.tech import DAYS_PER_YEAR, step_fraction
@@ -196,6 +200,8 @@ class InvestorPopulation(mesa.Agent):
         sessions = self.market.trading_days(self.model.day - self.model.step_days + 1, self.model.day)
         days = len(sessions)
         self._switch_strategies()
+        if not days:  # a weekend or a holiday (daily steps): no session, prices stay as they closed
+            return
         fade = 0.5 ** (1.0 / spec.belief_halflife_days)  # news-driven revisions fade as earnings show demand
         rng = self.model.stream("investors", "sentiment")
         shocks = rng.standard_normal((days, len(self.firms) + 1))
@@ -221,7 +227,7 @@ class InvestorPopulation(mesa.Agent):
         any_empty = bool(empty.any())  # without one, the division below can divide by 0 nowhere
         mean_tilts = self._strategy_tilts(tilt)
         fund_factor = self._value_factor[funds]
-        for d in range(days):  # a step is at least one day long
+        for d in range(days):  # each session of the step: its news, sentiment, trend and clearing
             self.day = day = sessions[d]
             reports = bool(news_days[d])
             if reports:
@@ -255,8 +261,8 @@ class InvestorPopulation(mesa.Agent):
             returns = x - x0
             caps = self.market.market_caps()  # yesterday's market values weigh today's returns
             self.market.prices = np.exp(x)
-            self.momentum += keep_trend * (returns * DAYS_PER_YEAR - self.momentum)
-            profit = dot(held, returns * caps / caps.sum()) * DAYS_PER_YEAR
+            self.momentum += keep_trend * (returns * TRADING_DAYS_PER_YEAR - self.momentum)
+            profit = dot(held, returns * caps / caps.sum()) * TRADING_DAYS_PER_YEAR
             self.fitness += keep_fitness * (profit - self.fitness)
         self._step_start_totals = self._revenue_totals()
         # Each investor's tilt after the last day, for its holdings.

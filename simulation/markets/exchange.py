@@ -9,7 +9,10 @@ chipmaker's Tobin's q), the records and the dashboard, is read here.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -17,6 +20,29 @@ import numpy as np
 if TYPE_CHECKING:
     from simulation.firms import Listing
     from simulation.scenario import Index
+
+
+EXCHANGE = "XNYS"
+"""The exchange whose sessions the market trades on: the New York Stock Exchange (weekends and its holidays
+closed), from `exchange_calendars`."""
+TRADING_DAYS_PER_YEAR = 252.0
+"""Sessions in a year, about (2023-2030 average 251): what annualises a rate per session."""
+
+
+@functools.lru_cache(maxsize=16)
+def session_days(start: date, last: date, exchange: str = EXCHANGE) -> tuple[int, ...]:
+    """The days from `start` (day 0) to `last` on which `exchange` holds a session, from its calendar in
+    `exchange_calendars` (built once a process for the dates asked: it costs about 0.3 s)."""
+    import exchange_calendars
+    import pandas as pd
+
+    with warnings.catch_warnings():  # the library's own uses of pandas' deprecated APIs: not the user's to mend
+        warnings.simplefilter("ignore")
+        calendar = exchange_calendars.get_calendar(
+            exchange, start=pd.Timestamp(start) - pd.Timedelta(days=7), end=pd.Timestamp(last) + pd.Timedelta(days=7)
+        )
+        sessions = calendar.sessions_in_range(pd.Timestamp(start), pd.Timestamp(last))
+    return tuple(int((session - pd.Timestamp(start)).days) for session in sessions)
 
 
 class Listed(Protocol):
@@ -36,8 +62,10 @@ class EquityMarket:
     cap-weighted indices of them: `ai_index` of every listed firm, and the scenario's `indices`. Every index
     stands at 100 at the start."""
 
-    def __init__(self, firms: Sequence[Listed], indices: list[Index] | None = None):
+    def __init__(self, firms: Sequence[Listed], indices: list[Index] | None = None, sessions: Sequence[int] = ()):
+        """`sessions`: the model days the exchange holds a session on (`session_days`)."""
         self.firms = list(firms)
+        self.sessions = np.asarray(sessions, dtype=float)
         self.prices = np.array([f.listing.start_price_usd for f in self.firms], dtype=float)
         self.shares_outstanding = np.array([f.listing.shares_outstanding for f in self.firms], dtype=float)
         position = {f.id: i for i, f in enumerate(self.firms)}
@@ -51,9 +79,10 @@ class EquityMarket:
         """Market value each listed firm lost over the last step (USD; a gain is negative)."""
 
     def trading_days(self, first_day: float, last_day: float) -> list[float]:
-        """The model days from `first_day` to `last_day` the market trades on: every day, weekends included (the
-        market has no calendar of sessions yet: docs/model.md, "The equity market")."""
-        return [first_day + d for d in range(round(last_day - first_day) + 1)]
+        """The model days from `first_day` to `last_day` the market trades on: the exchange's sessions (none on
+        weekends and holidays)."""
+        days = self.sessions
+        return days[(days >= first_day) & (days <= last_day)].tolist()
 
     def market_caps(self) -> np.ndarray:
         return self.prices * self.shares_outstanding

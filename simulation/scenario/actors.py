@@ -484,7 +484,9 @@ class Investors(Strict):
     reversion_per_year: float = num(
         1.0, unit="1/year", lo=0.5, hi=8, gt=0, doc="speed at which fundamentalists expect price to meet value"
     )
-    momentum_halflife_days: float = num(20, unit="days", lo=5, hi=120, gt=0, doc="memory of trend followers")
+    momentum_halflife_days: float = num(
+        20, unit="trading days", lo=5, hi=120, gt=0, doc="memory of trend followers, in sessions"
+    )
     trend_strength: float = num(
         0.003, unit="1", lo=0, hi=0.02, ge=0, doc="share of the trend's yearly return trend followers expect to go on"
     )
@@ -492,7 +494,7 @@ class Investors(Strict):
         0.2, unit="1/year", lo=0.05, hi=1, ge=0, doc="spread of noise traders' common sentiment (excess return)"
     )
     sentiment_halflife_days: float = num(
-        20, unit="days", lo=5, hi=120, gt=0, doc="how long a swing of sentiment takes to fade by half"
+        20, unit="trading days", lo=5, hi=120, gt=0, doc="sessions a swing of sentiment takes to fade by half"
     )
     sentiment_factor_share: float = num(
         0.5, unit="fraction", lo=0, hi=1, ge=0, le=1, doc="share of sentiment's swings common to all AI firms"
@@ -531,10 +533,20 @@ class Investors(Strict):
     )
     growth_belief_sd: float = num(0.1, unit="1/year", lo=0, hi=0.3, ge=0, doc="disagreement about growth")
     revenue_news_interval_days: float = num(
-        4, unit="days", lo=1, hi=30, ge=1, doc="mean days between news of the firms' AI revenue (random days)"
+        4,
+        unit="trading days",
+        lo=1,
+        hi=30,
+        ge=1,
+        doc="mean sessions between news of the firms' AI revenue (random ones)",
     )
     fitness_halflife_days: float = num(
-        60, unit="days", lo=5, hi=365, gt=0, doc="memory of the strategies' profits that switching reads"
+        60,
+        unit="trading days",
+        lo=5,
+        hi=365,
+        gt=0,
+        doc="memory of the strategies' profits that switching reads, in sessions",
     )
     attention_lag_days: float = num(
         3, unit="days", lo=0, hi=30, ge=0, doc="mean delay before an investor acts on news it can see"

@@ -20,15 +20,16 @@ KNOWN_MISSES = {
     "HBM bought for AI accelerators, 2024": "about $6.7B: TSMC's packaging (36.9k wafers a month at the end of 2024, "
     "met) caps the accelerators made in 2024, and only the model's carry HBM; Google's TPUs carry little (two "
     "stacks on v5e and v6e), and Amazon's and other custom chips are in the packaging's outside share and buy none",
-    "NVIDIA's market value, end 2024": "about $1.53T against $2.15-4.46T: investors price the revenue, and "
+    "NVIDIA's market value, end 2024": "about $1.49T against $2.15-4.46T: investors price the revenue, and "
     "NVIDIA's FY2025 revenue is about $82B (a miss too)",
     "NVIDIA data-centre revenue FY2025": "about $82.5B against $86-144B: NVIDIA's buyers' money, not the packaging, "
     "bounds its 2024 sales in the model (its markup falls below 1 while Google's TPUs take 70% of Alphabet's chip "
     "budget: about $87B before them); its filed data-centre revenue also holds its networking (~$13B in FY2025), "
     "which the model pays to the networking segment",
-    "NVIDIA's volatility 2023-2024": "a median at the band's lower edge (0.348 against 0.35-0.70) since Google's TPUs "
-    "moved part of Alphabet's spending off NVIDIA; 0.35-0.39 before): the investors' parameters, fitted with it "
-    "in view, are for the estimation issue to refit",
+    "NVIDIA's volatility 2023-2024": "0.339 against 0.35-0.70, over the exchange's sessions and annualised with 252 "
+    "(0.348 over calendar days before the calendar, after Google's TPUs moved part of Alphabet's spending off "
+    "NVIDIA; 0.35-0.39 before them): the investors' parameters, fitted with it in view in calendar-day units, are for "
+    "the estimation issue to refit",
     "Ascend chips made in 2025": "with SMIC's wafers, TSMC's die bank and the HBM stockpiled before the December "
     "2024 rule (SemiAnalysis' inputs), Huawei can make ~0.5M chips in 2025, HBM-bound, and the buy-domestic mandate "
     "of September 2025 buys them: the model sides with SemiAnalysis' ~0.8M of dies against BIS's at most 0.2M",

@@ -147,7 +147,7 @@ class Supplier(FirmWithBaseBusiness):
             )
         )
         self.cash_usd += base_cash - costs - self._capex
-        chips = sum(division.step_ai_revenue_usd for division in self.divisions) if self.divisions else 0.0
+        chips = sum(division.step_ai_revenue_usd for division in self.divisions)  # 0 with none: x + 0 is x
         self.ai_revenue_usd = self._earned_ai + chips
         self.chain_revenue_usd = self._earned
         self.revenue_usd = self._earned + chips + self.base_revenue_usd_per_year * dt - lost
